@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make run` (serve the demo) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JEJAK := $(BIN)/jejak
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint typecheck pytest bench posters messages clean
+
+setup: $(VENV)/.installed
+	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
+	$(JEJAK) migrate --noinput -v 0
+
+# Reinstall only when the pins change, so a second `make setup` takes a second.
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+run: setup
+	$(JEJAK) demo --if-empty
+	$(JEJAK) collectstatic --noinput -v 0
+	$(BIN)/gunicorn jejak.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+test: setup lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(JEJAK) bench-posters
+
+messages: setup
+	cd src/jejak && ../../$(JEJAK) makemessages -l en -l id --no-obsolete && ../../$(JEJAK) compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,3 @@
+from jejak.cli import main
+
+main()

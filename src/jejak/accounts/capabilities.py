@@ -1,0 +1,98 @@
+"""Named capabilities: the one place that says which role may do what.
+
+Views and API endpoints ask `has_capability(user, Cap.X)`; *which* objects they may do it
+to is the jurisdiction, applied in querysets (accounts/jurisdiction.py).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from jejak.accounts.roles import Role
+
+
+class Cap(StrEnum):
+    VIEW_VENUES = "view_venues"
+    EDIT_VENUES = "edit_venues"
+    IMPORT_VENUES = "import_venues"
+    SUBMIT_REQUESTS = "submit_requests"
+    REVIEW_REQUESTS = "review_requests"
+    ISSUE_CODES = "issue_codes"
+    CONFIRM_INSTALLATION = "confirm_installation"
+    SUSPEND_CODES = "suspend_codes"
+    REVOKE_CODES = "revoke_codes"
+    DOWNLOAD_POSTERS = "download_posters"
+    SHOW_DYNAMIC_CODE = "show_dynamic_code"
+    VIEW_ROLLOUT = "view_rollout"
+    MANAGE_KEYS = "manage_keys"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
+    Role.ISSUER: frozenset(Cap),
+    Role.CITY_ADMIN: frozenset(
+        {
+            Cap.VIEW_VENUES,
+            Cap.EDIT_VENUES,
+            Cap.IMPORT_VENUES,
+            Cap.SUBMIT_REQUESTS,
+            Cap.CONFIRM_INSTALLATION,
+            Cap.SUSPEND_CODES,
+            Cap.DOWNLOAD_POSTERS,
+            Cap.VIEW_ROLLOUT,
+        }
+    ),
+    Role.AGENCY_OFFICER: frozenset(
+        {Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION, Cap.DOWNLOAD_POSTERS, Cap.VIEW_ROLLOUT}
+    ),
+    Role.ENFORCEMENT_OFFICER: frozenset({Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION}),
+    Role.HEALTH_OFFICER: frozenset({Cap.VIEW_VENUES}),
+    Role.VENUE_MANAGER: frozenset(
+        {
+            Cap.VIEW_VENUES,
+            Cap.SUBMIT_REQUESTS,
+            Cap.CONFIRM_INSTALLATION,
+            Cap.DOWNLOAD_POSTERS,
+            Cap.SHOW_DYNAMIC_CODE,
+        }
+    ),
+    Role.VENUE_STAFF: frozenset({Cap.VIEW_VENUES, Cap.SHOW_DYNAMIC_CODE}),
+    Role.VISITOR: frozenset(),
+}
+
+
+def capabilities_of(user: Any) -> frozenset[Cap]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Cap)
+    return ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def has_capability(user: Any, cap: Cap) -> bool:
+    return cap in capabilities_of(user)
+
+
+def require(user: Any, cap: Cap) -> None:
+    if not has_capability(user, cap):
+        raise PermissionDenied(cap.value)
+
+
+def capability_required(cap: Cap):  # type: ignore[no-untyped-def]
+    """View decorator: anonymous users go to the login page, others without `cap` get 403."""
+    from django.contrib.auth.views import redirect_to_login
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(request, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, cap)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,45 @@
+"""Which objects a user may see: the jurisdiction half of every permission check.
+
+Each function narrows a queryset; an unknown role or a missing region narrows it to
+nothing, so a forgotten case fails closed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from jejak.accounts.roles import REGIONAL_ROLES, VENUE_ROLES, Role
+
+if TYPE_CHECKING:
+    from jejak.venues.models import VenueQuerySet
+
+
+def is_national(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or user.role == Role.ISSUER)
+    )
+
+
+def venues_visible_to(user: Any, queryset: VenueQuerySet | None = None) -> VenueQuerySet:
+    from jejak.venues.models import Venue
+
+    qs = Venue.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if is_national(user):
+        return qs
+    if user.role in REGIONAL_ROLES:
+        if user.region is None:
+            return qs.none()
+        qs = qs.filter(user.region.subtree_q("region"))
+        if user.role == Role.AGENCY_OFFICER:
+            sector_ids = list(user.sectors.values_list("id", flat=True))
+            qs = qs.filter(Q(sector_id__in=sector_ids) | Q(sector__parent_id__in=sector_ids))
+        return qs
+    if user.role in VENUE_ROLES:
+        return qs.filter(staff=user)
+    return qs.none()

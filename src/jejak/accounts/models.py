@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jejak.accounts.roles import REGIONAL_ROLES, Role
+
+
+class User(AbstractUser):
+    """Staff and (from the visitor issue on) citizens share this one account model.
+
+    Jurisdiction is three optional parts read together with the role: a region (a city
+    for city roles; empty for the national issuer), sectors (agency officers) and venues
+    (venue managers and staff). Querysets apply it; see accounts/jurisdiction.py.
+    """
+
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.VISITOR)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "sectors.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+    )
+    sectors = models.ManyToManyField("sectors.Sector", blank=True, related_name="+")
+    venues = models.ManyToManyField("venues.Venue", blank=True, related_name="staff")
+    phone = models.CharField(max_length=20, blank=True)
+    position = models.CharField(_("jabatan"), max_length=100, blank=True)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in REGIONAL_ROLES and self.region_id is None:
+            raise ValidationError({"region": _("Peran ini memerlukan wilayah.")})
+
+    @property
+    def is_issuer(self) -> bool:
+        return self.role == Role.ISSUER or self.is_superuser
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients. Only its SHA-256 is stored; the raw value is shown once."""
+
+    PREFIX = "jjk_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @classmethod
+    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, digest=_hash_token(raw)), raw
+
+    @classmethod
+    def lookup(cls, raw: str) -> ApiToken | None:
+        if not raw.startswith(cls.PREFIX):
+            return None
+        return cls.objects.active().select_related("user").filter(digest=_hash_token(raw)).first()

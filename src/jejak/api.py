@@ -1,0 +1,64 @@
+"""The JSON API at /api/v1/: each app contributes a router from its own api.py."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from jejak.accounts.api_auth import session_or_token
+
+api = NinjaAPI(
+    title="Jejak API",
+    version="1",
+    urls_namespace="api",
+    auth=session_or_token,
+    docs_url="/docs",
+)
+
+
+def error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+    """Every error body has the same shape: a stable `code` and a human `message`."""
+    return api.create_response(
+        request, {"code": code, "message": message, **extra}, status=status
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return error(request, 422, "invalid_input", "The request body is not valid.", errors=exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "not_authenticated", "Sign in or send a bearer token.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error(request, 403, "forbidden", "Your role does not allow this.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+class ApiError(HttpError):
+    """An HttpError carrying a stable reason code for the response body."""
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(status_code, message)
+        self.code = code
+
+
+def _register_routers() -> None:
+    from jejak.qrcodes.api import router as qr_router
+    from jejak.venues.api import router as venues_router
+
+    api.add_router("/qr", qr_router)
+    api.add_router("", venues_router)
+
+
+_register_routers()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SectorsConfig(AppConfig):
+    name = "jejak.sectors"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jejak.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jejak.accounts.urls")),
+    path("", include("jejak.qrcodes.urls")),
+    path("", include("jejak.posters.urls")),
+    path("", include("jejak.venues.urls")),
+]

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+SHORT_CODE_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$",
+    _("Kode singkat: 3-32 huruf besar, angka atau tanda hubung."),
+    code="short_code",
+)
+
+
+class VenueStatus(models.TextChoices):
+    """Where a venue stands in the registration workflow (see venues/workflow.py)."""
+
+    REGISTERED = "registered", _("Terdaftar")
+    REQUESTED = "requested", _("Diajukan")
+    UNDER_REVIEW = "under_review", _("Ditinjau")
+    APPROVED = "approved", _("Disetujui")
+    REJECTED = "rejected", _("Ditolak")
+    ISSUED = "issued", _("Kode terbit")
+    INSTALLED = "installed", _("Terpasang")
+    SUSPENDED = "suspended", _("Ditangguhkan")
+    REVOKED = "revoked", _("Dicabut")
+
+
+class VenueQuerySet(models.QuerySet["Venue"]):
+    def visible_to(self, user: object) -> VenueQuerySet:
+        from jejak.accounts.jurisdiction import venues_visible_to
+
+        return venues_visible_to(user, self)
+
+
+class Venue(models.Model):
+    short_code = models.CharField(
+        _("kode singkat"), max_length=32, unique=True, validators=[SHORT_CODE_VALIDATOR]
+    )
+    name = models.CharField(_("nama"), max_length=200)
+    sector = models.ForeignKey("sectors.Sector", on_delete=models.PROTECT, related_name="venues")
+    # The most precise region known: a kelurahan where known, else the kecamatan or city.
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="venues")
+    address = models.CharField(_("alamat"), max_length=300, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("kapasitas"), validators=[MinValueValidator(1)])
+    default_stay_minutes = models.PositiveIntegerField(
+        _("lama kunjungan bawaan (menit)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("Dipakai untuk check-out otomatis."),
+    )
+    coordinator_name = models.CharField(_("nama koordinator"), max_length=150, blank=True)
+    coordinator_position = models.CharField(_("jabatan koordinator"), max_length=150, blank=True)
+    coordinator_email = models.EmailField(_("e-mail koordinator"), blank=True)
+    coordinator_phone = models.CharField(_("telepon koordinator"), max_length=20, blank=True)
+    status = models.CharField(
+        max_length=20, choices=VenueStatus.choices, default=VenueStatus.REGISTERED, db_index=True
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VenueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["short_code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_code})"
+
+
+class EntryPoint(models.Model):
+    """One entrance or exit of a venue; each gets its own QR code."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="entry_points")
+    name = models.CharField(_("nama pintu"), max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["venue_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "name"], name="entry_point_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue.short_code} / {self.name}"
+
+
+class VenueTransition(models.Model):
+    """One step of the registration workflow: who moved the venue, when, and why."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=VenueStatus.choices)
+    to_status = models.CharField(max_length=20, choices=VenueStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    # For "install": the day the posters went up (may be before it was confirmed).
+    effective_date = models.DateField(null=True, blank=True)
+    photo = models.ImageField(upload_to="installations/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["venue_id", "at", "id"]
+        indexes = [models.Index(fields=["to_status", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}: {self.from_status} -> {self.to_status}"
