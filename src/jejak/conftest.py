@@ -1,0 +1,88 @@
+"""Fixtures shared by every app's tests: region -> sectors -> venue -> officer clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jejak.accounts.roles import Role
+from jejak.accounts.tests.factories import UserFactory
+from jejak.regions.models import Region
+from jejak.regions.tests.factories import city_with_districts
+from jejak.sectors.models import Sector
+from jejak.venues.models import Venue
+from jejak.venues.tests.factories import VenueFactory
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    # The manifest storage needs collectstatic first; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def city(db: None) -> Region:
+    """Kota Tangerang (36.71) inside Banten, with two kecamatan."""
+    return city_with_districts()
+
+
+@pytest.fixture
+def other_city(db: None) -> Region:
+    """Kota Tangerang Selatan (36.74): another city of the same province."""
+    return city_with_districts(code="36.74", name="Kota Tangerang Selatan")
+
+
+@pytest.fixture
+def sector(db: None) -> Sector:
+    return Sector.objects.get(slug="hotel")
+
+
+@pytest.fixture
+def venue(city: Region, sector: Sector) -> Venue:
+    return VenueFactory(region=city.children.first(), sector=sector)
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    def make(role: str = Role.CITY_ADMIN, **kwargs: Any) -> Any:
+        sectors = kwargs.pop("sectors", [])
+        venues = kwargs.pop("venues", [])
+        user = UserFactory(role=role, **kwargs)
+        user.sectors.set(sectors)
+        user.venues.set(venues)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for(make_user: Callable[..., Any]) -> Callable[..., Client]:
+    """A logged-in test client for a new user of `role` (extra kwargs go to the user)."""
+
+    def make(role: str = Role.CITY_ADMIN, **kwargs: Any) -> Client:
+        c = Client()
+        c.force_login(make_user(role, **kwargs))
+        return c
+
+    return make
+
+
+@pytest.fixture
+def issuer(make_user: Callable[..., Any]) -> Any:
+    return make_user(Role.ISSUER, is_staff=True)
+
+
+@pytest.fixture
+def city_admin(make_user: Callable[..., Any], city: Region) -> Any:
+    return make_user(Role.CITY_ADMIN, region=city)
