@@ -41,6 +41,18 @@ class User(AbstractUser):
     def is_issuer(self) -> bool:
         return self.role == Role.ISSUER or self.is_superuser
 
+    # The national issuer runs Django admin without per-model permission rows: its role is
+    # the permission. Everyone else needs is_superuser or explicit Django permissions.
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        if self.is_active and self.is_staff and self.role == Role.ISSUER:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.is_staff and self.role == Role.ISSUER:
+            return True
+        return super().has_module_perms(app_label)
+
 
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

@@ -52,9 +52,11 @@ class Region(models.Model):
         return Region.objects.filter(code=".".join(parts[:2])).first()
 
     def subtree_q(self, field: str = "region") -> Q:
-        """A filter matching `field` equal to this region or anything inside it."""
-        return Q(**{f"{field}__code": self.code}) | Q(
-            **{f"{field}__code__startswith": self.code + "."}
+        """A filter matching `field` (a Region foreign key; "" for Region itself) equal to
+        this region or anything inside it."""
+        prefix = f"{field}__" if field else ""
+        return Q(**{f"{prefix}code": self.code}) | Q(
+            **{f"{prefix}code__startswith": self.code + "."}
         )
 
     def contains(self, other: Region | None) -> bool:

@@ -27,6 +27,19 @@ class VenueStatus(models.TextChoices):
     REVOKED = "revoked", _("Dicabut")
 
 
+class VenueAction(models.TextChoices):
+    SUBMIT = "submit", _("Ajukan")
+    START_REVIEW = "start_review", _("Mulai tinjau")
+    APPROVE = "approve", _("Setujui")
+    REJECT = "reject", _("Tolak")
+    ISSUE = "issue", _("Terbitkan kode")
+    INSTALL = "install", _("Konfirmasi terpasang")
+    SUSPEND = "suspend", _("Tangguhkan")
+    RESUME = "resume", _("Aktifkan kembali")
+    REVOKE = "revoke", _("Cabut")
+    REISSUE = "reissue", _("Terbitkan ulang")
+
+
 class VenueQuerySet(models.QuerySet["Venue"]):
     def visible_to(self, user: object) -> VenueQuerySet:
         from jejak.accounts.jurisdiction import venues_visible_to
@@ -93,7 +106,7 @@ class VenueTransition(models.Model):
     """One step of the registration workflow: who moved the venue, when, and why."""
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=VenueAction.choices)
     from_status = models.CharField(max_length=20, choices=VenueStatus.choices)
     to_status = models.CharField(max_length=20, choices=VenueStatus.choices)
     actor = models.ForeignKey(

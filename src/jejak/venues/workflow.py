@@ -15,28 +15,15 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.audit import service as audit
-from jejak.venues.models import Venue, VenueStatus, VenueTransition
+from jejak.venues.models import Venue, VenueAction, VenueStatus, VenueTransition
 
 S = VenueStatus
-
-
-class Action(TextChoices):
-    SUBMIT = "submit", _("Ajukan")
-    START_REVIEW = "start_review", _("Mulai tinjau")
-    APPROVE = "approve", _("Setujui")
-    REJECT = "reject", _("Tolak")
-    ISSUE = "issue", _("Terbitkan kode")
-    INSTALL = "install", _("Konfirmasi terpasang")
-    SUSPEND = "suspend", _("Tangguhkan")
-    RESUME = "resume", _("Aktifkan kembali")
-    REVOKE = "revoke", _("Cabut")
-    REISSUE = "reissue", _("Terbitkan ulang")
+Action = VenueAction
 
 
 @dataclass(frozen=True)
@@ -50,9 +37,7 @@ class Step:
 STEPS: dict[str, Step] = {
     Action.SUBMIT: Step(frozenset({S.REGISTERED, S.REJECTED}), S.REQUESTED, Cap.SUBMIT_REQUESTS),
     Action.START_REVIEW: Step(frozenset({S.REQUESTED}), S.UNDER_REVIEW, Cap.REVIEW_REQUESTS),
-    Action.APPROVE: Step(
-        frozenset({S.REQUESTED, S.UNDER_REVIEW}), S.APPROVED, Cap.REVIEW_REQUESTS
-    ),
+    Action.APPROVE: Step(frozenset({S.REQUESTED, S.UNDER_REVIEW}), S.APPROVED, Cap.REVIEW_REQUESTS),
     Action.REJECT: Step(
         frozenset({S.REQUESTED, S.UNDER_REVIEW}), S.REJECTED, Cap.REVIEW_REQUESTS, True
     ),
@@ -159,9 +144,7 @@ def do_transition(
             photo=photo or "",
         )
         Venue.objects.filter(pk=locked.pk).update(status=target, status_changed_at=now)
-        audit.record(
-            actor=actor, action=f"venue.{action}", obj=locked, to=target, reason=reason
-        )
+        audit.record(actor=actor, action=f"venue.{action}", obj=locked, to=target, reason=reason)
     venue.status, venue.status_changed_at = target, now
     return event
 

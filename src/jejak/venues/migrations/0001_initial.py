@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             name='VenueTransition',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
+                ('action', models.CharField(choices=[('submit', 'Ajukan'), ('start_review', 'Mulai tinjau'), ('approve', 'Setujui'), ('reject', 'Tolak'), ('issue', 'Terbitkan kode'), ('install', 'Konfirmasi terpasang'), ('suspend', 'Tangguhkan'), ('resume', 'Aktifkan kembali'), ('revoke', 'Cabut'), ('reissue', 'Terbitkan ulang')], max_length=20)),
                 ('from_status', models.CharField(choices=[('registered', 'Terdaftar'), ('requested', 'Diajukan'), ('under_review', 'Ditinjau'), ('approved', 'Disetujui'), ('rejected', 'Ditolak'), ('issued', 'Kode terbit'), ('installed', 'Terpasang'), ('suspended', 'Ditangguhkan'), ('revoked', 'Dicabut')], max_length=20)),
                 ('to_status', models.CharField(choices=[('registered', 'Terdaftar'), ('requested', 'Diajukan'), ('under_review', 'Ditinjau'), ('approved', 'Disetujui'), ('rejected', 'Ditolak'), ('issued', 'Kode terbit'), ('installed', 'Terpasang'), ('suspended', 'Ditangguhkan'), ('revoked', 'Dicabut')], max_length=20)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),

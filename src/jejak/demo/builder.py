@@ -1,0 +1,161 @@
+"""Build (or rebuild) the Kota Tangerang demo through the same services officers use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from jejak.accounts.models import ApiToken, User
+from jejak.audit.models import AuditEvent
+from jejak.qrcodes.models import QrCode, SigningKey
+from jejak.regions.models import Region
+from jejak.sectors.models import Agency, Sector
+from jejak.venues.models import EntryPoint, Venue, VenueTransition
+from jejak.venues.workflow import Action, do_transition
+
+from . import catalogue as cat
+
+REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
+CITY = "36.71"
+# The path a venue takes through the workflow to reach each demo status.
+PATHS: dict[str, list[str]] = {
+    "registered": [],
+    "requested": [Action.SUBMIT],
+    "under_review": [Action.SUBMIT, Action.START_REVIEW],
+    "approved": [Action.SUBMIT, Action.START_REVIEW, Action.APPROVE],
+    "rejected": [Action.SUBMIT, Action.START_REVIEW, Action.REJECT],
+    "issued": [Action.SUBMIT, Action.START_REVIEW, Action.APPROVE, Action.ISSUE],
+    "installed": [Action.SUBMIT, Action.START_REVIEW, Action.APPROVE, Action.ISSUE, Action.INSTALL],
+}
+
+
+def demo_password() -> str:
+    return os.environ.get("JEJAK_DEMO_PASSWORD", "jejak-demo-2021")
+
+
+def is_empty() -> bool:
+    return not Venue.objects.exists()
+
+
+def reset() -> None:
+    """Remove everything the demo creates (and any other venue data); keep reference data."""
+    with transaction.atomic():
+        QrCode.objects.all().delete()
+        VenueTransition.objects.all().delete()
+        EntryPoint.objects.all().delete()
+        ApiToken.objects.all().delete()
+        User.objects.filter(is_superuser=False).delete()
+        Venue.objects.all().delete()
+        Agency.objects.all().delete()
+        SigningKey.objects.all().delete()
+        AuditEvent.objects.all().delete()
+
+
+def build() -> dict[str, Any]:
+    """Create the demo; returns the accounts made, for printing."""
+    from jejak.regions.imports import import_regions
+
+    with transaction.atomic():
+        import_regions(REGIONS_CSV)
+        city = Region.objects.get(code=CITY)
+        sectors = {s.slug: s for s in Sector.objects.all()}
+        regions = {r.code: r for r in Region.objects.filter(city.subtree_q(""))}
+        agencies = _agencies(city, sectors)
+        accounts = _accounts(city, sectors, agencies)
+        issuer = accounts["penerbit"]
+
+        venues = [*cat.issued_venues(), *cat.PENDING]
+        created = _venues(venues, sectors, regions)
+        for username, _role, _name, scope in cat.ACCOUNTS:
+            user = accounts[username]
+            if user.role in ("venue_manager", "venue_staff"):
+                user.venues.set([created[c] for c in scope])
+        for spec in venues:
+            venue = created[spec.short_code]
+            for action in PATHS[spec.status]:
+                actor = accounts["kominfo"] if action == Action.SUBMIT else issuer
+                if action == Action.INSTALL:
+                    actor = (
+                        accounts["pengelola.puspem"]
+                        if venue.short_code == "PUSPEM-TNG"
+                        else accounts["kominfo"]
+                    )
+                reason = cat.REJECTION_REASON if action == Action.REJECT else ""
+                do_transition(venue=venue, action=action, actor=actor, reason=reason)
+    return {"accounts": cat.ACCOUNTS, "password": demo_password(), "venues": len(created)}
+
+
+def _agencies(city: Region, sectors: dict[str, Sector]) -> dict[str, Agency]:
+    agencies = {}
+    for name, short, slugs in cat.AGENCIES:
+        agency, _ = Agency.objects.get_or_create(
+            region=city, name=name, defaults={"short_name": short}
+        )
+        agency.sectors.set([sectors[s] for s in slugs])
+        agencies[short] = agency
+    return agencies
+
+
+def _accounts(
+    city: Region, sectors: dict[str, Sector], agencies: dict[str, Agency]
+) -> dict[str, User]:
+    password = demo_password()
+    accounts = {}
+    for username, role, full_name, scope in cat.ACCOUNTS:
+        first, _, last = full_name.partition(" ")
+        user = User(
+            username=username,
+            role=role,
+            first_name=first,
+            last_name=last,
+            region=None if role in ("issuer", "venue_manager", "venue_staff") else city,
+            is_staff=role == "issuer",
+            email=f"{username}@demo.jejak.invalid",
+        )
+        if role == "agency_officer":
+            user.agency = agencies["Disbudpar"]
+        user.set_password(password)
+        user.save()
+        if role == "agency_officer":
+            user.sectors.set([sectors[s] for s in scope])
+        accounts[username] = user
+    return accounts
+
+
+def _venues(
+    specs: list[cat.DemoVenue], sectors: dict[str, Sector], regions: dict[str, Region]
+) -> dict[str, Venue]:
+    venues = Venue.objects.bulk_create(
+        [
+            Venue(
+                short_code=s.short_code,
+                name=s.name,
+                sector=sectors[s.sector],
+                region=regions[s.region],
+                address=s.address or f"Kecamatan {regions[s.region].name}, Kota Tangerang",
+                latitude=s.latitude,
+                longitude=s.longitude,
+                capacity=s.capacity,
+                default_stay_minutes=cat.DEFAULT_STAY[s.sector],
+                coordinator_name=s.coordinator[0] or "Koordinator " + s.name,
+                coordinator_position=s.coordinator[1] or "Pengelola",
+                coordinator_email=f"{s.short_code.lower()}@demo.jejak.invalid",
+            )
+            for s in specs
+        ]
+    )
+    by_code = {
+        v.short_code: v for v in Venue.objects.filter(short_code__in=[s.short_code for s in specs])
+    }
+    EntryPoint.objects.bulk_create(
+        [
+            EntryPoint(venue=by_code[s.short_code], name=door, position=i)
+            for s in specs
+            for i, door in enumerate(s.entrances)
+        ]
+    )
+    del venues
+    return by_code

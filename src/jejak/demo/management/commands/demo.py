@@ -1,0 +1,34 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jejak.demo import builder
+
+
+class Command(BaseCommand):
+    help = "Build the Kota Tangerang demo: 13 kecamatan, 12 sectors, 339 issued QR codes, staff."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true", help="delete existing venue data first")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when venues already exist"
+        )
+
+    def handle(self, *args: Any, reset: bool, if_empty: bool, **options: Any) -> None:
+        if if_empty and not builder.is_empty():
+            self.stdout.write("Demo not loaded: the database already has venues.")
+            return
+        if reset:
+            builder.reset()
+        elif not builder.is_empty():
+            raise CommandError("The database already has venues; use --reset to rebuild the demo.")
+        started = time.monotonic()
+        result = builder.build()
+        self.stdout.write(
+            f"Demo built in {time.monotonic() - started:.1f}s: {result['venues']} venues, "
+            "339 QR codes issued in Kota Tangerang."
+        )
+        self.stdout.write("Demo logins (for local use only; set JEJAK_DEMO_PASSWORD to change):")
+        for username, role, _name, _scope in result["accounts"]:
+            self.stdout.write(f"  {username:<18} {role:<20} password: {result['password']}")
