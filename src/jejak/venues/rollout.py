@@ -16,7 +16,7 @@ from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts.jurisdiction import venues_visible_to
+from jejak.accounts.jurisdiction import is_national, venues_visible_to
 from jejak.accounts.roles import Role
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
@@ -102,6 +102,9 @@ def compute_rollout(
 ) -> Rollout:
     """Count codes by sector and by sub-region, within what `user` may see (all if None)."""
     venues = Venue.objects.all() if user is None else venues_visible_to(user)
+    if region is None and user is not None and not is_national(user):
+        # A city's officers think in kecamatan: default to their own region's breakdown.
+        region = getattr(user, "region", None)
     if region is not None:
         venues = venues.filter(region.subtree_q("region"))
     child_len = _child_code_length(region)

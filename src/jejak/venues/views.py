@@ -78,6 +78,7 @@ def _filtered_venues(request: HttpRequest):  # type: ignore[no-untyped-def]
         Venue.objects.visible_to(request.user)
         .select_related("sector", "region")
         .annotate(entrances=Count("entry_points"))
+        .order_by("short_code")
     )
     q = request.GET.get("q", "").strip()
     if q:
