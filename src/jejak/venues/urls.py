@@ -10,4 +10,9 @@ urlpatterns = [
     path("venues/import/", import_views.venue_import, name="venue_import"),
     path("venues/<str:short_code>/", views.venue_detail, name="venue_detail"),
     path("venues/<str:short_code>/step/", views.venue_step, name="venue_step"),
+    path(
+        "venues/<str:short_code>/history/<int:pk>/photo/",
+        views.transition_photo,
+        name="transition_photo",
+    ),
 ]

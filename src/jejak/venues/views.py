@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -185,6 +185,16 @@ def venue_step(request: HttpRequest, short_code: str) -> HttpResponse:
             request, _("Status sekarang: %(status)s.") % {"status": venue.get_status_display()}
         )
     return redirect("venue_detail", short_code=venue.short_code)
+
+
+@capability_required(Cap.VIEW_VENUES)
+def transition_photo(request: HttpRequest, short_code: str, pk: int) -> FileResponse:
+    """An installation photo, for those who may see the venue (uploads are not public)."""
+    venue = access_venue_by_code(request, short_code)
+    step = venue.transitions.filter(pk=pk).exclude(photo="").first()
+    if step is None:
+        raise Http404
+    return FileResponse(step.photo.open("rb"))
 
 
 @require_POST

@@ -105,6 +105,8 @@ def do_transition(
     reason = (reason or "").strip()
     if step.needs_reason and not reason:
         raise WorkflowError("reason_required", str(_("Langkah ini memerlukan alasan.")))
+    if photo is not None:
+        _check_photo(photo)
     today = timezone.localdate()
     if effective_date is not None and effective_date > today:
         raise WorkflowError(
@@ -147,6 +149,24 @@ def do_transition(
         audit.record(actor=actor, action=f"venue.{action}", obj=locked, to=target, reason=reason)
     venue.status, venue.status_changed_at = target, now
     return event
+
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+def _check_photo(photo: UploadedFile) -> None:
+    from django import forms
+    from django.core.exceptions import ValidationError
+
+    if photo.size is not None and photo.size > MAX_PHOTO_BYTES:
+        raise WorkflowError("photo_too_large", str(_("Foto maksimal 8 MB.")))
+    try:
+        forms.ImageField().clean(photo)
+    except ValidationError as exc:
+        raise WorkflowError(
+            "photo_invalid", str(_("Berkas foto bukan gambar yang valid."))
+        ) from exc
+    photo.seek(0)
 
 
 @dataclass

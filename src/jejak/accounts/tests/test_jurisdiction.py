@@ -42,13 +42,17 @@ def test_city_roles_see_their_city_only(world, make_user, city, role):
 
 
 def test_agency_officer_sees_its_sectors_in_its_city(world, make_user, city):
-    officer = make_user(Role.AGENCY_OFFICER, region=city, sectors=[Sector.objects.get(slug="hotel")])
+    officer = make_user(
+        Role.AGENCY_OFFICER, region=city, sectors=[Sector.objects.get(slug="hotel")]
+    )
     assert visible(officer) == {"HOTEL-A"}
 
 
 def test_agency_officer_sees_subcategories_of_its_sector(world, make_user, city):
     hotel = Sector.objects.get(slug="hotel")
-    guesthouse = Sector.objects.create(slug="losmen", name_id="Losmen", name_en="Guesthouse", parent=hotel)
+    guesthouse = Sector.objects.create(
+        slug="losmen", name_id="Losmen", name_en="Guesthouse", parent=hotel
+    )
     VenueFactory(short_code="LOSMEN-A", region=city, sector=guesthouse)
     officer = make_user(Role.AGENCY_OFFICER, region=city, sectors=[hotel])
     assert visible(officer) == {"HOTEL-A", "LOSMEN-A"}
@@ -82,7 +86,9 @@ def test_capabilities_by_role(make_user, city):
 
 
 def test_venue_pages_follow_jurisdiction(world, client_for, city):
-    officer = client_for(Role.AGENCY_OFFICER, region=city, sectors=[Sector.objects.get(slug="hotel")])
+    officer = client_for(
+        Role.AGENCY_OFFICER, region=city, sectors=[Sector.objects.get(slug="hotel")]
+    )
     assert officer.get("/venues/HOTEL-A/").status_code == 200
     assert officer.get("/venues/SCHOOL-A/").status_code == 404
     assert officer.get("/venues/HOTEL-B/").status_code == 404

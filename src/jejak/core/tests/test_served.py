@@ -35,7 +35,11 @@ def server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"JEJAK_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "jejak.settings"}
     jejak = shutil.which("jejak", path=str(BIN)) or "jejak"
-    for args in (["migrate", "--noinput", "-v0"], ["demo", "--if-empty"], ["collectstatic", "--noinput", "-v0"]):
+    for args in (
+        ["migrate", "--noinput", "-v0"],
+        ["demo", "--if-empty"],
+        ["collectstatic", "--noinput", "-v0"],
+    ):
         subprocess.run([jejak, *args], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     proc = subprocess.Popen(

@@ -66,7 +66,14 @@ def test_one_account_per_staff_role(db_with_demo):
 def test_api_rollout_shape_for_city_admin(db_with_demo, client):
     client.force_login(User.objects.get(username="kominfo"))
     data = client.get("/api/v1/rollout").json()
-    assert set(data["sectors"][0]) >= {"slug", "name", "requested", "rejected", "issued", "installed"}
+    assert set(data["sectors"][0]) >= {
+        "slug",
+        "name",
+        "requested",
+        "rejected",
+        "issued",
+        "installed",
+    }
     assert {s["slug"]: s["issued"] for s in data["sectors"]} == ARTICLE_TABLE
     assert data["total"]["issued"] == 339
     # A city admin's default breakdown is by kecamatan of its own city.

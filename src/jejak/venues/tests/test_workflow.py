@@ -25,7 +25,9 @@ def test_full_path_records_who_when_why(venue, issuer, city_admin):
     walk(venue, issuer, Action.START_REVIEW, Action.APPROVE, Action.ISSUE)
     walk(venue, city_admin, Action.INSTALL)
     assert venue.status == S.INSTALLED
-    steps = list(VenueTransition.objects.filter(venue=venue).values_list("from_status", "to_status", "actor"))
+    steps = list(
+        VenueTransition.objects.filter(venue=venue).values_list("from_status", "to_status", "actor")
+    )
     assert steps == [
         (S.REGISTERED, S.REQUESTED, city_admin.pk),
         (S.REQUESTED, S.UNDER_REVIEW, issuer.pk),
@@ -39,7 +41,9 @@ def test_full_path_records_who_when_why(venue, issuer, city_admin):
 
 
 def test_issue_creates_one_code_per_entry_point(city, issuer):
-    venue = VenueFactory(region=city, entrances=["Pintu Utara", "Pintu Selatan", "Pintu Timur", "Pintu Barat"])
+    venue = VenueFactory(
+        region=city, entrances=["Pintu Utara", "Pintu Selatan", "Pintu Timur", "Pintu Barat"]
+    )
     walk(venue, issuer, Action.SUBMIT, Action.APPROVE, Action.ISSUE)
     assert QrCode.objects.filter(entry_point__venue=venue, status="active").count() == 4
 
@@ -131,7 +135,9 @@ def test_revoke_then_reissue_gives_new_codes(venue, issuer):
     assert not QrCode.objects.filter(entry_point__venue=venue, status="active").exists()
     walk(venue, issuer, Action.REISSUE)
     active = set(
-        QrCode.objects.filter(entry_point__venue=venue, status="active").values_list("public_id", flat=True)
+        QrCode.objects.filter(entry_point__venue=venue, status="active").values_list(
+            "public_id", flat=True
+        )
     )
     assert venue.status == S.ISSUED and active and not active & first
 
@@ -172,7 +178,9 @@ def test_review_queue_bulk_approve(city, client_for, city_admin):
     page = c.get("/venues/review/").content.decode()
     assert all(v.short_code in page for v in venues)
     c.post("/venues/bulk/", {"action": "approve", "venue": [v.short_code for v in venues[:2]]})
-    statuses = sorted(v.status for v in type(venues[0]).objects.filter(pk__in=[v.pk for v in venues]))
+    statuses = sorted(
+        v.status for v in type(venues[0]).objects.filter(pk__in=[v.pk for v in venues])
+    )
     assert statuses == [S.APPROVED, S.APPROVED, S.REQUESTED]
 
 
@@ -187,3 +195,40 @@ def test_api_transition_codes(venue, client_for, city):
     assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
     bogus = c.post(url, {"action": "fly"}, content_type="application/json")
     assert bogus.status_code == 400 and bogus.json()["code"] == "unknown_action"
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_installation_photo_is_stored_and_served_to_the_venue_only(venue, issuer, client_for, city):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    walk(venue, issuer, Action.SUBMIT, Action.APPROVE, Action.ISSUE)
+    c = client_for(Role.CITY_ADMIN, region=city)
+    photo = SimpleUploadedFile("poster.png", _png(), content_type="image/png")
+    c.post(f"/venues/{venue.short_code}/step/", {"action": "install", "photo": photo})
+    step = venue.transitions.get(to_status=S.INSTALLED)
+    assert step.photo
+    url = f"/venues/{venue.short_code}/history/{step.pk}/photo/"
+    assert c.get(url).status_code == 200
+    stranger = client_for(Role.VENUE_MANAGER)
+    assert stranger.get(url).status_code == 404
+
+
+def test_a_non_image_photo_is_refused(venue, issuer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    walk(venue, issuer, Action.SUBMIT, Action.APPROVE, Action.ISSUE)
+    fake = SimpleUploadedFile("x.png", b"<?php evil() ?>", content_type="image/png")
+    with pytest.raises(WorkflowError) as exc:
+        do_transition(venue=venue, action=Action.INSTALL, actor=issuer, photo=fake)
+    assert exc.value.code == "photo_invalid"
+    venue.refresh_from_db()
+    assert venue.status == S.ISSUED
