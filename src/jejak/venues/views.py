@@ -18,6 +18,8 @@ from jejak.accounts.capabilities import Cap, capability_required, has_capability
 from jejak.core.exports import to_csv, to_xlsx
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
+from jejak.venues import services
+from jejak.venues.forms import EntryPointForm, VenueForm
 from jejak.venues.models import Venue, VenueStatus
 from jejak.venues.rollout import COLUMN_LABELS, STAGES, compute_rollout
 from jejak.venues.workflow import STEPS, Action, WorkflowError, allowed_actions, do_bulk_transition
@@ -155,6 +157,51 @@ def venue_detail(request: HttpRequest, short_code: str) -> HttpResponse:
             "today": timezone.localdate().isoformat(),
         },
     )
+
+
+@capability_required(Cap.EDIT_VENUES)
+def venue_create(request: HttpRequest) -> HttpResponse:
+    form = VenueForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        venue = form.save(commit=False)
+        services.create_venue(
+            actor=request.user, venue=venue, entrances=form.cleaned_data["entrances"]
+        )
+        messages.success(request, _("Tempat terdaftar."))
+        return redirect("venue_detail", short_code=venue.short_code)
+    return render(request, "venues/venue_form.html", {"form": form})
+
+
+@capability_required(Cap.EDIT_VENUES)
+def venue_edit(request: HttpRequest, short_code: str) -> HttpResponse:
+    venue = access_venue_by_code(request, short_code)
+    form = VenueForm(request.POST or None, instance=venue, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_venue(
+            actor=request.user, venue=form.save(commit=False), changed=form.changed_data
+        )
+        messages.success(request, _("Perubahan disimpan."))
+        return redirect("venue_detail", short_code=venue.short_code)
+    return render(request, "venues/venue_form.html", {"form": form, "venue": venue})
+
+
+@require_POST
+@capability_required(Cap.EDIT_VENUES)
+def entry_point_add(request: HttpRequest, short_code: str) -> HttpResponse:
+    venue = access_venue_by_code(request, short_code)
+    form = EntryPointForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nama pintu wajib diisi (maksimal 100 karakter)."))
+    else:
+        try:
+            services.add_entry_point(
+                actor=request.user, venue=venue, name=form.cleaned_data["name"]
+            )
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Pintu ditambahkan."))
+    return redirect("venue_detail", short_code=venue.short_code)
 
 
 @require_POST
