@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import wraps
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from jejak.accounts.roles import Role
+
+ViewFunc = Callable[..., Any]
 
 
 class Cap(StrEnum):
@@ -81,13 +85,13 @@ def require(user: Any, cap: Cap) -> None:
         raise PermissionDenied(cap.value)
 
 
-def capability_required(cap: Cap):  # type: ignore[no-untyped-def]
+def capability_required(cap: Cap) -> Callable[[ViewFunc], ViewFunc]:
     """View decorator: anonymous users go to the login page, others without `cap` get 403."""
     from django.contrib.auth.views import redirect_to_login
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             require(request.user, cap)

@@ -43,7 +43,7 @@ class User(AbstractUser):
 
     # The national issuer runs Django admin without per-model permission rows: its role is
     # the permission. Everyone else needs is_superuser or explicit Django permissions.
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         if self.is_active and self.is_staff and self.role == Role.ISSUER:
             return True
         return super().has_perm(perm, obj)

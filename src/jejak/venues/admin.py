@@ -23,7 +23,7 @@ class TransitionInline(admin.TabularInline):
         "photo",
     )
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 

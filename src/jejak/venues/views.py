@@ -20,7 +20,7 @@ from jejak.regions.models import Region
 from jejak.sectors.models import Sector
 from jejak.venues import services
 from jejak.venues.forms import EntryPointForm, VenueForm
-from jejak.venues.models import Venue, VenueStatus
+from jejak.venues.models import Venue, VenueQuerySet, VenueStatus
 from jejak.venues.rollout import COLUMN_LABELS, STAGES, compute_rollout
 from jejak.venues.workflow import STEPS, Action, WorkflowError, allowed_actions, do_bulk_transition
 from jejak.venues.workflow import do_transition as do_venue_transition
@@ -61,7 +61,7 @@ def rollout(request: HttpRequest) -> HttpResponse:
             response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
         return response
     regions = Region.objects.filter(level__in=["province", "regency", "district"])
-    if own := request.user.region:  # type: ignore[union-attr]
+    if own := getattr(request.user, "region", None):
         regions = regions.filter(Q(code=own.code) | Q(code__startswith=own.code + "."))
     return render(
         request,
@@ -75,7 +75,7 @@ def rollout(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filtered_venues(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _filtered_venues(request: HttpRequest) -> VenueQuerySet:
     venues = (
         Venue.objects.visible_to(request.user)
         .select_related("sector", "region")

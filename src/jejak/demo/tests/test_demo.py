@@ -20,6 +20,9 @@ def demo(django_db_setup, django_db_blocker):
         from jejak.demo.builder import reset
 
         reset()
+        # Leave the database as other modules expect it: no regions either.
+        for level in ("village", "district", "regency", "province"):
+            Region.objects.filter(level=level).delete()
 
 
 @pytest.fixture
