@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jejak.accounts.models import ApiToken, User
@@ -102,7 +103,8 @@ def _agencies(city: Region, sectors: dict[str, Sector]) -> dict[str, Agency]:
 def _accounts(
     city: Region, sectors: dict[str, Sector], agencies: dict[str, Agency]
 ) -> dict[str, User]:
-    password = demo_password()
+    # One hash for all accounts: PBKDF2 costs half a second each, by design.
+    password = make_password(demo_password())
     accounts = {}
     for username, role, full_name, scope in cat.ACCOUNTS:
         first, _, last = full_name.partition(" ")
@@ -117,7 +119,7 @@ def _accounts(
         )
         if role == "agency_officer":
             user.agency = agencies["Disbudpar"]
-        user.set_password(password)
+        user.password = password
         user.save()
         if role == "agency_officer":
             user.sectors.set([sectors[s] for s in scope])
