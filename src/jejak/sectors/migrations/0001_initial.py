@@ -5,41 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name_id', models.CharField(max_length=100, verbose_name='nama (Indonesia)')),
-                ('name_en', models.CharField(max_length=100, verbose_name='name (English)')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subsectors', to='sectors.sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name_id", models.CharField(max_length=100, verbose_name="nama (Indonesia)")),
+                ("name_en", models.CharField(max_length=100, verbose_name="name (English)")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subsectors",
+                        to="sectors.sector",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'slug'],
+                "ordering": ["position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('short_name', models.CharField(blank=True, max_length=30)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='regions.region')),
-                ('sectors', models.ManyToManyField(blank=True, related_name='agencies', to='sectors.sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("short_name", models.CharField(blank=True, max_length=30)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="regions.region",
+                    ),
+                ),
+                (
+                    "sectors",
+                    models.ManyToManyField(
+                        blank=True, related_name="agencies", to="sectors.sector"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['region__code', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'name'), name='agency_unique_per_region')],
+                "verbose_name_plural": "agencies",
+                "ordering": ["region__code", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "name"), name="agency_unique_per_region"
+                    )
+                ],
             },
         ),
     ]

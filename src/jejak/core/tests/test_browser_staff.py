@@ -1,0 +1,66 @@
+"""Staff pages in a real browser: log in, read the rollout, act on a venue, at 360 px."""
+
+import pytest
+
+from jejak.accounts.roles import Role
+from jejak.core.browser import launch
+from jejak.sectors.models import Sector
+from jejak.sectors.reference import ensure_sectors
+from jejak.venues.tests.factories import VenueFactory
+from jejak.venues.workflow import Action, do_transition
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _sectors(transactional_db):
+    # A transactional test starts from a flushed database: put the reference data back.
+    ensure_sectors(Sector)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    yield page
+    context.close()
+
+
+def log_in(page, user):
+    page.goto("/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "test-password-123")
+    page.click("button[type=submit]")
+
+
+def test_city_admin_logs_in_and_submits_a_request(page, make_user, city):
+    venue = VenueFactory(short_code="HOTEL-UJI", region=city.children.first())
+    admin = make_user(Role.CITY_ADMIN, region=city)
+    log_in(page, admin)
+    page.wait_for_url("**/rollout/")
+    assert page.locator("#rollout-sectors").is_visible()
+    page.goto(f"/venues/{venue.short_code}/")
+    page.click("button:has-text('Ajukan')")
+    assert page.locator("#venue-status").inner_text() == "Diajukan"
+    # Nothing on these pages may overflow a 360 px phone screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.errors == []
+
+
+def test_venue_staff_sees_the_live_code_renew(page, make_user, city, issuer):
+    venue = VenueFactory(short_code="PUSPEM-UJI", region=city.children.first())
+    for action in (Action.SUBMIT, Action.APPROVE, Action.ISSUE):
+        do_transition(venue=venue, action=action, actor=issuer)
+    staff = make_user(Role.VENUE_STAFF, venues=[venue])
+    log_in(page, staff)
+    page.goto(f"/venues/{venue.short_code}/entrances/0/live/")
+    assert page.locator("svg").first.is_visible()
+    assert page.errors == []
