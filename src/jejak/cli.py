@@ -13,8 +13,10 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     argv = sys.argv[1:]
-    if argv and not argv[0].startswith("-"):
-        argv[0] = argv[0].replace("-", "_")
+    # The command name, and the one after `help`, may be spelled with hyphens.
+    for i in (0, 1) if argv[:1] == ["help"] else (0,):
+        if len(argv) > i and not argv[i].startswith("-"):
+            argv[i] = argv[i].replace("-", "_")
     execute_from_command_line(["jejak", *argv])
 
 
