@@ -6,6 +6,7 @@ nothing, so a forgotten case fails closed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -13,6 +14,7 @@ from django.db.models import Q
 from jejak.accounts.roles import REGIONAL_ROLES, VENUE_ROLES, Role
 
 if TYPE_CHECKING:
+    from jejak.regions.models import Region
     from jejak.venues.models import VenueQuerySet
 
 
@@ -43,3 +45,13 @@ def venues_visible_to(user: Any, queryset: VenueQuerySet | None = None) -> Venue
     if user.role in VENUE_ROLES:
         return qs.filter(staff=user)
     return qs.none()
+
+
+def region_checker(user: Any) -> Callable[[Region], bool]:
+    """A test for "may this user register things in that region?" (None: the system)."""
+    if user is None or is_national(user):
+        return lambda region: True
+    home = user.region if getattr(user, "role", None) in REGIONAL_ROLES else None
+    if home is None:
+        return lambda region: False
+    return home.contains

@@ -26,8 +26,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.capabilities import Cap, has_capability
-from jejak.accounts.jurisdiction import is_national
-from jejak.accounts.roles import REGIONAL_ROLES
+from jejak.accounts.jurisdiction import region_checker
 from jejak.audit import service as audit
 from jejak.regions.imports import QUERY_CHUNK, normalize_code
 from jejak.regions.models import Region
@@ -353,16 +352,7 @@ class _Lookups:
             taken.update(
                 Venue.objects.filter(short_code__in=chunk).values_list("short_code", flat=True)
             )
-        return cls(sectors, stay_by_sector, regions, taken, _jurisdiction(actor))
-
-
-def _jurisdiction(actor: Any) -> Callable[[Region], bool]:
-    if actor is None or is_national(actor):
-        return lambda region: True
-    home = actor.region if actor.role in REGIONAL_ROLES else None
-    if home is None:
-        return lambda region: False
-    return home.contains
+        return cls(sectors, stay_by_sector, regions, taken, region_checker(actor))
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
