@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from jejak.posters import views
+
+urlpatterns = [
+    path("venues/<str:short_code>/posters.pdf", views.venue_posters, name="venue_posters"),
+    path(
+        "venues/<str:short_code>/entrances/<int:position>/poster.pdf",
+        views.entrance_poster,
+        name="entrance_poster",
+    ),
+]
