@@ -20,9 +20,7 @@ api = NinjaAPI(
 
 def error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     """Every error body has the same shape: a stable `code` and a human `message`."""
-    return api.create_response(
-        request, {"code": code, "message": message, **extra}, status=status
-    )
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 
 
 @api.exception_handler(ValidationError)
@@ -42,7 +40,12 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+    code = getattr(exc, "code", None)
+    if code is None:
+        # ninja's own HttpErrors carry no code; the one partners meet is a body that is
+        # not JSON at all.
+        code = "invalid_json" if str(exc).startswith("Cannot parse request body") else "error"
+    return error(request, exc.status_code, code, str(exc))
 
 
 class ApiError(HttpError):

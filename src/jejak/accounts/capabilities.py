@@ -6,9 +6,9 @@ to is the jurisdiction, applied in querysets (accounts/jurisdiction.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied

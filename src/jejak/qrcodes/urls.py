@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from jejak.qrcodes import views
+
+urlpatterns = [
+    path(".well-known/jejak-keys.json", views.published_keys, name="qr_keys"),
+    # Posters encode /q/<token> without a slash; accepting both spares every scan a redirect.
+    re_path(r"^q/(?P<token>[^/]+)/?$", views.landing, name="qr_landing"),
+    path(
+        "venues/<str:short_code>/entrances/<int:position>/live/",
+        views.dynamic_code,
+        name="qr_dynamic",
+    ),
+    path(
+        "venues/<str:short_code>/entrances/<int:position>/live.json",
+        views.dynamic_code_json,
+        name="qr_dynamic_json",
+    ),
+]

@@ -68,7 +68,7 @@ def test_login_page_is_served(server):
 
 def test_static_files_are_served(server):
     status, body = _get(server + "/login/")
-    css = body.split(b'href="/static/')[1].split(b'"')[0].decode()
+    css = body.split(b'rel="stylesheet" href="/static/')[1].split(b'"')[0].decode()
     status, body = _get(f"{server}/static/{css}")
     assert status == 200 and b"--accent" in body
 

@@ -6,43 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('venues', '0001_initial'),
+        ("venues", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SigningKey',
+            name="SigningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kid', models.CharField(max_length=16, unique=True)),
-                ('public_key', models.BinaryField(max_length=32)),
-                ('private_key_encrypted', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kid", models.CharField(max_length=16, unique=True)),
+                ("public_key", models.BinaryField(max_length=32)),
+                ("private_key_encrypted", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='QrCode',
+            name="QrCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(max_length=32, unique=True)),
-                ('token', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Aktif'), ('replaced', 'Diganti'), ('revoked', 'Dicabut')], db_index=True, default='active', max_length=10)),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('entry_point', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='codes', to='venues.entrypoint')),
-                ('key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='codes', to='qrcodes.signingkey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.CharField(max_length=32, unique=True)),
+                ("token", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Aktif"),
+                            ("replaced", "Diganti"),
+                            ("revoked", "Dicabut"),
+                        ],
+                        db_index=True,
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entry_point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="codes",
+                        to="venues.entrypoint",
+                    ),
+                ),
+                (
+                    "key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="codes",
+                        to="qrcodes.signingkey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('entry_point',), name='one_active_code_per_entry_point')],
+                "ordering": ["-issued_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "active")),
+                        fields=("entry_point",),
+                        name="one_active_code_per_entry_point",
+                    )
+                ],
             },
         ),
     ]

@@ -8,72 +8,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
-        ('sectors', '0001_initial'),
+        ("regions", "0001_initial"),
+        ("sectors", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Venue',
+            name="Venue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short_code', models.CharField(max_length=32, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$', 'Kode singkat: 3-32 huruf besar, angka atau tanda hubung.', code='short_code')], verbose_name='kode singkat')),
-                ('name', models.CharField(max_length=200, verbose_name='nama')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='alamat')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('capacity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='kapasitas')),
-                ('default_stay_minutes', models.PositiveIntegerField(default=60, help_text='Dipakai untuk check-out otomatis.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='lama kunjungan bawaan (menit)')),
-                ('coordinator_name', models.CharField(blank=True, max_length=150, verbose_name='nama koordinator')),
-                ('coordinator_position', models.CharField(blank=True, max_length=150, verbose_name='jabatan koordinator')),
-                ('coordinator_email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail koordinator')),
-                ('coordinator_phone', models.CharField(blank=True, max_length=20, verbose_name='telepon koordinator')),
-                ('status', models.CharField(choices=[('registered', 'Terdaftar'), ('requested', 'Diajukan'), ('under_review', 'Ditinjau'), ('approved', 'Disetujui'), ('rejected', 'Ditolak'), ('issued', 'Kode terbit'), ('installed', 'Terpasang'), ('suspended', 'Ditangguhkan'), ('revoked', 'Dicabut')], db_index=True, default='registered', max_length=20)),
-                ('status_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='venues', to='regions.region')),
-                ('sector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='venues', to='sectors.sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "short_code",
+                    models.CharField(
+                        max_length=32,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$",
+                                "Kode singkat: 3-32 huruf besar, angka atau tanda hubung.",
+                                code="short_code",
+                            )
+                        ],
+                        verbose_name="kode singkat",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nama")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="alamat")),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="kapasitas",
+                    ),
+                ),
+                (
+                    "default_stay_minutes",
+                    models.PositiveIntegerField(
+                        default=60,
+                        help_text="Dipakai untuk check-out otomatis.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="lama kunjungan bawaan (menit)",
+                    ),
+                ),
+                (
+                    "coordinator_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="nama koordinator"),
+                ),
+                (
+                    "coordinator_position",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="jabatan koordinator"
+                    ),
+                ),
+                (
+                    "coordinator_email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="e-mail koordinator"
+                    ),
+                ),
+                (
+                    "coordinator_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="telepon koordinator"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Terdaftar"),
+                            ("requested", "Diajukan"),
+                            ("under_review", "Ditinjau"),
+                            ("approved", "Disetujui"),
+                            ("rejected", "Ditolak"),
+                            ("issued", "Kode terbit"),
+                            ("installed", "Terpasang"),
+                            ("suspended", "Ditangguhkan"),
+                            ("revoked", "Dicabut"),
+                        ],
+                        db_index=True,
+                        default="registered",
+                        max_length=20,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="venues",
+                        to="regions.region",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="venues",
+                        to="sectors.sector",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['short_code'],
+                "ordering": ["short_code"],
             },
         ),
         migrations.CreateModel(
-            name='EntryPoint',
+            name="EntryPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='nama pintu')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('venue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entry_points', to='venues.venue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nama pintu")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entry_points",
+                        to="venues.venue",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['venue_id', 'position', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('venue', 'name'), name='entry_point_unique_name')],
+                "ordering": ["venue_id", "position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("venue", "name"), name="entry_point_unique_name"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='VenueTransition',
+            name="VenueTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submit', 'Ajukan'), ('start_review', 'Mulai tinjau'), ('approve', 'Setujui'), ('reject', 'Tolak'), ('issue', 'Terbitkan kode'), ('install', 'Konfirmasi terpasang'), ('suspend', 'Tangguhkan'), ('resume', 'Aktifkan kembali'), ('revoke', 'Cabut'), ('reissue', 'Terbitkan ulang')], max_length=20)),
-                ('from_status', models.CharField(choices=[('registered', 'Terdaftar'), ('requested', 'Diajukan'), ('under_review', 'Ditinjau'), ('approved', 'Disetujui'), ('rejected', 'Ditolak'), ('issued', 'Kode terbit'), ('installed', 'Terpasang'), ('suspended', 'Ditangguhkan'), ('revoked', 'Dicabut')], max_length=20)),
-                ('to_status', models.CharField(choices=[('registered', 'Terdaftar'), ('requested', 'Diajukan'), ('under_review', 'Ditinjau'), ('approved', 'Disetujui'), ('rejected', 'Ditolak'), ('issued', 'Kode terbit'), ('installed', 'Terpasang'), ('suspended', 'Ditangguhkan'), ('revoked', 'Dicabut')], max_length=20)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField(blank=True)),
-                ('effective_date', models.DateField(blank=True, null=True)),
-                ('photo', models.ImageField(blank=True, upload_to='installations/%Y/%m/')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('venue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='venues.venue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submit", "Ajukan"),
+                            ("start_review", "Mulai tinjau"),
+                            ("approve", "Setujui"),
+                            ("reject", "Tolak"),
+                            ("issue", "Terbitkan kode"),
+                            ("install", "Konfirmasi terpasang"),
+                            ("suspend", "Tangguhkan"),
+                            ("resume", "Aktifkan kembali"),
+                            ("revoke", "Cabut"),
+                            ("reissue", "Terbitkan ulang"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Terdaftar"),
+                            ("requested", "Diajukan"),
+                            ("under_review", "Ditinjau"),
+                            ("approved", "Disetujui"),
+                            ("rejected", "Ditolak"),
+                            ("issued", "Kode terbit"),
+                            ("installed", "Terpasang"),
+                            ("suspended", "Ditangguhkan"),
+                            ("revoked", "Dicabut"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Terdaftar"),
+                            ("requested", "Diajukan"),
+                            ("under_review", "Ditinjau"),
+                            ("approved", "Disetujui"),
+                            ("rejected", "Ditolak"),
+                            ("issued", "Kode terbit"),
+                            ("installed", "Terpasang"),
+                            ("suspended", "Ditangguhkan"),
+                            ("revoked", "Dicabut"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField(blank=True)),
+                ("effective_date", models.DateField(blank=True, null=True)),
+                ("photo", models.ImageField(blank=True, upload_to="installations/%Y/%m/")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="venues.venue",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['venue_id', 'at', 'id'],
-                'indexes': [models.Index(fields=['to_status', 'at'], name='venues_venu_to_stat_e76336_idx')],
+                "ordering": ["venue_id", "at", "id"],
+                "indexes": [
+                    models.Index(fields=["to_status", "at"], name="venues_venu_to_stat_e76336_idx")
+                ],
             },
         ),
     ]
