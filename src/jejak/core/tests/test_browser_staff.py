@@ -64,3 +64,19 @@ def test_venue_staff_sees_the_live_code_renew(page, make_user, city, issuer):
     page.goto(f"/venues/{venue.short_code}/entrances/0/live/")
     assert page.locator("svg").first.is_visible()
     assert page.errors == []
+
+
+def test_issuer_approves_the_whole_queue_at_once(page, make_user, city, city_admin):
+    venues = [VenueFactory(region=city.children.first()) for _ in range(3)]
+    for venue in venues:
+        do_transition(venue=venue, action=Action.SUBMIT, actor=city_admin)
+    log_in(page, make_user(Role.ISSUER))
+    page.goto("/venues/review/")
+    page.check("[data-select-all]")
+    page.select_option("select[name=action]", "approve")
+    page.click("button:has-text('Jalankan')")
+    page.wait_for_selector(".messages")
+    for venue in venues:
+        venue.refresh_from_db()
+        assert venue.status == "approved"
+    assert page.errors == []
