@@ -13,3 +13,9 @@ def test_the_switch_chooses_english(client):
 def test_unknown_language_cookie_falls_back_to_indonesian(client):
     client.cookies["django_language"] = "xx"
     assert client.get("/login/")["Content-Language"] == "id"
+
+
+def test_api_clients_choose_with_accept_language(client):
+    response = client.get("/api/v1/openapi.json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "en"
+    assert client.get("/api/v1/openapi.json")["Content-Language"] == "id"
