@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 
 
 class Sector(models.Model):
@@ -16,7 +17,7 @@ class Sector(models.Model):
         ordering = ["position", "slug"]
 
     def __str__(self) -> str:
-        return self.name_id
+        return self.name(get_language() or "id")
 
     @property
     def root(self) -> "Sector":

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -259,7 +259,11 @@ def venue_bulk(request: HttpRequest) -> HttpResponse:
         if result.done:
             messages.success(
                 request,
-                _("%(n)d tempat: %(action)s.")
+                ngettext(
+                    "Langkah '%(action)s' dijalankan untuk %(n)d tempat.",
+                    "Langkah '%(action)s' dijalankan untuk %(n)d tempat.",
+                    len(result.done),
+                )
                 % {"n": len(result.done), "action": Action(action).label},
             )
         for venue, exc in result.refused[:20]:
