@@ -45,6 +45,9 @@ JEJAK_PUBLIC_URL = env_str("JEJAK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("
 # Keys that encrypt secrets stored in the database (signing keys today, NIK and phone
 # later): comma-separated, the first encrypts, all decrypt, so a key can be rotated.
 JEJAK_DATA_KEYS = env_list("JEJAK_DATA_KEYS")
+# The key of the keyed hashes that let encrypted NIK and phone numbers be looked up. Set it
+# once: changing it means recomputing every index (see docs/configuration.md).
+JEJAK_INDEX_KEY = env_str("JEJAK_INDEX_KEY")
 # How long a code shown on a venue's screen stays valid, and how often the screen renews it.
 JEJAK_DYNAMIC_QR_SECONDS = env_int("JEJAK_DYNAMIC_QR_SECONDS", 180)
 

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jejak.audit import service as audit
-from jejak.qrcodes import crypto
+from jejak.core import crypto
 from jejak.qrcodes.models import SigningKey
 from jejak.qrcodes.tokens import b64url, new_kid
 

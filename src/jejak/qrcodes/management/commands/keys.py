@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from jejak.qrcodes import crypto, keys
+from jejak.core import crypto
+from jejak.qrcodes import keys
 from jejak.qrcodes.models import CodeStatus, SigningKey
 
 

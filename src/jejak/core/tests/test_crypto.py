@@ -1,6 +1,6 @@
 import pytest
 
-from jejak.qrcodes import crypto
+from jejak.core import crypto
 
 
 def test_round_trip_with_context():

@@ -21,6 +21,7 @@ SECRET_KEY, which is fine for the demo and flagged by `jejak check --deploy`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -104,3 +105,21 @@ def needs_reencryption(blob: bytes | memoryview) -> bool:
     """True when the blob is not under the current encrypting key (for a rotation job)."""
     blob = bytes(blob)
     return blob[1 : 1 + _KEY_ID_LEN] != data_keys()[0].key_id
+
+
+@lru_cache(maxsize=4)
+def _index_key(configured: str, secret_key: str) -> bytes:
+    if configured:
+        return _derive(configured, b"jejak blind index v1")
+    return _derive(secret_key, b"jejak blind index v1 from SECRET_KEY")
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash of `value` for equality look-ups of encrypted columns (NIK, phone).
+
+    Unlike the data keys, the index key cannot rotate without recomputing every index
+    from the decrypted values, so it is a separate setting (JEJAK_INDEX_KEY) that is set
+    once. `purpose` keeps a NIK's index from matching the same digits used as a phone.
+    """
+    key = _index_key(settings.JEJAK_INDEX_KEY, settings.SECRET_KEY)
+    return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
