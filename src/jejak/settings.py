@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "jejak.venues",
     "jejak.qrcodes",
     "jejak.posters",
+    "jejak.people",
+    "jejak.health",
+    "jejak.screening",
+    "jejak.notifications",
     "jejak.demo",
 ]
 

@@ -29,7 +29,12 @@ class User(AbstractUser):
     )
     sectors = models.ManyToManyField("sectors.Sector", blank=True, related_name="+")
     venues = models.ManyToManyField("venues.Venue", blank=True, related_name="staff")
+    # Staff contact number, shown to colleagues; visitors sign in with phone_index below.
     phone = models.CharField(max_length=20, blank=True)
+    # A visitor's sign-in number: encrypted, looked up by its keyed hash, shown masked.
+    phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    phone_encrypted = models.BinaryField(null=True, blank=True)
+    phone_masked = models.CharField(max_length=20, blank=True)
     position = models.CharField(_("jabatan"), max_length=100, blank=True)
 
     def clean(self) -> None:

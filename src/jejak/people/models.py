@@ -1,0 +1,67 @@
+"""People identified by NIK: visitors' own profiles and their dependants.
+
+A NIK is stored encrypted (core.crypto) with a keyed hash (`nik_index`) for look-ups and
+a masked form for display. Health records (health app) are keyed by `nik_index` too, so
+records imported for someone who has not registered apply as soon as they do.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Laki-laki")
+    FEMALE = "F", _("Perempuan")
+
+
+class Relation(models.TextChoices):
+    SELF = "self", _("Diri sendiri")
+    CHILD = "child", _("Anak")
+    PARENT = "parent", _("Orang tua")
+    SPOUSE = "spouse", _("Pasangan")
+    OTHER = "other", _("Lainnya")
+
+
+class Person(models.Model):
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people"
+    )
+    relation = models.CharField(max_length=10, choices=Relation.choices)
+    nik_index = models.CharField(max_length=64, unique=True)
+    nik_encrypted = models.BinaryField()
+    nik_masked = models.CharField(max_length=16)  # "3671********0001"
+    full_name = models.CharField(_("nama lengkap"), max_length=150)
+    birth_date = models.DateField(_("tanggal lahir"))
+    sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["account_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(relation="self"), name="one_self_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.nik_masked})"
+
+
+class NikClaimAttempt(models.Model):
+    """Someone tried to add a NIK another account already holds; its owner can see this."""
+
+    nik_index = models.CharField(max_length=64, db_index=True)
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.attempted_by_id} @ {self.at:%Y-%m-%d %H:%M}"
