@@ -57,9 +57,17 @@ class ApiError(HttpError):
 
 
 def _register_routers() -> None:
+    from jejak.accounts.api import router as auth_router
+    from jejak.health.api import router as health_router
+    from jejak.people.api import router as people_router
     from jejak.qrcodes.api import router as qr_router
+    from jejak.screening.api import router as screening_router
     from jejak.venues.api import router as venues_router
 
+    api.add_router("/auth", auth_router)
+    api.add_router("/me", people_router)
+    api.add_router("/health", health_router)
+    api.add_router("", screening_router)
     api.add_router("/qr", qr_router)
     api.add_router("", venues_router)
 

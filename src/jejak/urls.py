@@ -11,4 +11,7 @@ urlpatterns = [
     path("", include("jejak.qrcodes.urls")),
     path("", include("jejak.posters.urls")),
     path("", include("jejak.venues.urls")),
+    path("", include("jejak.people.urls")),
+    path("", include("jejak.health.urls")),
+    path("", include("jejak.screening.urls")),
 ]

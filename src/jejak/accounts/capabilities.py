@@ -33,6 +33,12 @@ class Cap(StrEnum):
     SHOW_DYNAMIC_CODE = "show_dynamic_code"
     VIEW_ROLLOUT = "view_rollout"
     MANAGE_KEYS = "manage_keys"
+    IMPORT_HEALTH_RECORDS = "import_health_records"
+    # Read a named person's screening status or health records (always audited).
+    READ_HEALTH_STATUS = "read_health_status"
+    # Check a visitor's status QR at the door.
+    VERIFY_STATUS_PASS = "verify_status_pass"  # noqa: S105 (a capability name)
+    MANAGE_RULE_SETS = "manage_rule_sets"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
@@ -52,8 +58,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.AGENCY_OFFICER: frozenset(
         {Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION, Cap.DOWNLOAD_POSTERS, Cap.VIEW_ROLLOUT}
     ),
-    Role.ENFORCEMENT_OFFICER: frozenset({Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION}),
-    Role.HEALTH_OFFICER: frozenset({Cap.VIEW_VENUES}),
+    Role.ENFORCEMENT_OFFICER: frozenset(
+        {Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION, Cap.VERIFY_STATUS_PASS}
+    ),
+    Role.HEALTH_OFFICER: frozenset(
+        {Cap.VIEW_VENUES, Cap.IMPORT_HEALTH_RECORDS, Cap.READ_HEALTH_STATUS}
+    ),
     Role.VENUE_MANAGER: frozenset(
         {
             Cap.VIEW_VENUES,
@@ -61,9 +71,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.CONFIRM_INSTALLATION,
             Cap.DOWNLOAD_POSTERS,
             Cap.SHOW_DYNAMIC_CODE,
+            Cap.VERIFY_STATUS_PASS,
         }
     ),
-    Role.VENUE_STAFF: frozenset({Cap.VIEW_VENUES, Cap.SHOW_DYNAMIC_CODE}),
+    Role.VENUE_STAFF: frozenset({Cap.VIEW_VENUES, Cap.SHOW_DYNAMIC_CODE, Cap.VERIFY_STATUS_PASS}),
     Role.VISITOR: frozenset(),
 }
 
