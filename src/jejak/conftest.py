@@ -92,3 +92,41 @@ def issuer(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def city_admin(make_user: Callable[..., Any], city: Region) -> Any:
     return make_user(Role.CITY_ADMIN, region=city)
+
+
+# Browser tests (marked `browser`) use these: Debian's Chromium through Playwright, a
+# 360 px phone-sized page on the live server, and every console error collected.
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    from jejak.core.browser import launch
+
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, transactional_db: None) -> Any:
+    from jejak.sectors.reference import ensure_sectors
+
+    # A transactional test starts from a flushed database: put the reference data back.
+    ensure_sectors(Sector)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def log_in() -> Callable[[Any, Any], None]:
+    """Sign a staff user in through the login form (factories set test-password-123)."""
+
+    def sign_in(page: Any, user: Any) -> None:
+        page.goto("/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", "test-password-123")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+    return sign_in

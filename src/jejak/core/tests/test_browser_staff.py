@@ -3,45 +3,13 @@
 import pytest
 
 from jejak.accounts.roles import Role
-from jejak.core.browser import launch
-from jejak.sectors.models import Sector
-from jejak.sectors.reference import ensure_sectors
 from jejak.venues.tests.factories import VenueFactory
 from jejak.venues.workflow import Action, do_transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _sectors(transactional_db):
-    # A transactional test starts from a flushed database: put the reference data back.
-    ensure_sectors(Sector)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    yield page
-    context.close()
-
-
-def log_in(page, user):
-    page.goto("/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "test-password-123")
-    page.click("button[type=submit]")
-
-
-def test_city_admin_logs_in_and_submits_a_request(page, make_user, city):
+def test_city_admin_logs_in_and_submits_a_request(page, log_in, make_user, city):
     venue = VenueFactory(short_code="HOTEL-UJI", region=city.children.first())
     admin = make_user(Role.CITY_ADMIN, region=city)
     log_in(page, admin)
@@ -55,7 +23,7 @@ def test_city_admin_logs_in_and_submits_a_request(page, make_user, city):
     assert page.errors == []
 
 
-def test_venue_staff_sees_the_live_code_renew(page, make_user, city, issuer):
+def test_venue_staff_sees_the_live_code_renew(page, log_in, make_user, city, issuer):
     venue = VenueFactory(short_code="PUSPEM-UJI", region=city.children.first())
     for action in (Action.SUBMIT, Action.APPROVE, Action.ISSUE):
         do_transition(venue=venue, action=action, actor=issuer)
@@ -66,7 +34,7 @@ def test_venue_staff_sees_the_live_code_renew(page, make_user, city, issuer):
     assert page.errors == []
 
 
-def test_issuer_approves_the_whole_queue_at_once(page, make_user, city, city_admin):
+def test_issuer_approves_the_whole_queue_at_once(page, log_in, make_user, city, city_admin):
     venues = [VenueFactory(region=city.children.first()) for _ in range(3)]
     for venue in venues:
         do_transition(venue=venue, action=Action.SUBMIT, actor=city_admin)

@@ -3,33 +3,9 @@
 import pytest
 
 from jejak.accounts.roles import Role
-from jejak.core.browser import launch
 from jejak.qrcodes.tests.conftest import active_code
-from jejak.sectors.models import Sector
-from jejak.sectors.reference import ensure_sectors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _sectors(transactional_db):
-    ensure_sectors(Sector)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    yield page
-    context.close()
 
 
 def test_landing_page_fits_a_phone(page, issued_venue):
@@ -39,15 +15,11 @@ def test_landing_page_fits_a_phone(page, issued_venue):
     assert page.errors == []
 
 
-def test_screen_code_renews_itself(page, issued_venue, make_user, settings):
+def test_screen_code_renews_itself(page, log_in, issued_venue, make_user, settings):
     # 12 s codes renew at half-life, after 6 s.
     settings.JEJAK_DYNAMIC_QR_SECONDS = 12
     staff = make_user(Role.VENUE_STAFF, venues=[issued_venue])
-    page.goto("/login/")
-    page.fill("#id_username", staff.username)
-    page.fill("#id_password", "test-password-123")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, staff)
     page.goto(f"/venues/{issued_venue.short_code}/entrances/0/live/")
     first = page.locator("#qr svg path.qrline").get_attribute("d")
     assert int(page.locator("#countdown").inner_text()) <= 6
