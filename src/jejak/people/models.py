@@ -7,6 +7,8 @@ records imported for someone who has not registered apply as soon as they do.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -26,7 +28,22 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Lainnya")
 
 
+PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def new_public_id() -> str:
+    """12 random base32 characters (60 bits): how a person is named in URLs and the API."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(12))
+
+
 class Person(models.Model):
+    """One NIK under one account: the account holder (`self`) or a dependant.
+
+    Written only through people/services.py; `nik_index` is unique, so a NIK belongs to
+    at most one account.
+    """
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people"
     )
@@ -38,6 +55,9 @@ class Person(models.Model):
     birth_date = models.DateField(_("tanggal lahir"))
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
     created_at = models.DateTimeField(default=timezone.now)
+    # When this account took the current NIK: its owner sees claim attempts from then on,
+    # not those made against a previous holder of the same NIK.
+    nik_claimed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["account_id", "id"]

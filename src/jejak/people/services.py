@@ -1,0 +1,337 @@
+"""Writes to a visitor's own profile and dependants, and the reads only their owner makes.
+
+A NIK is parsed (nik.py), encrypted with its row's public id as associated data, indexed
+by its keyed hash and masked once, at write time, so that nothing displayed later needs
+to decrypt. A NIK belongs to one account: a claim on a NIK held by another account is
+refused, recorded where that NIK's owner sees it, and audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jejak.audit import service as audit
+from jejak.core.crypto import decrypt, encrypt
+from jejak.people.errors import PeopleError, Reason
+from jejak.people.masking import mask_nik
+from jejak.people.models import NikClaimAttempt, Person, Relation, Sex
+from jejak.people.nik import nik_index, parse_nik
+
+MAX_DEPENDANTS = 10
+# Each refusal tells the caller that a NIK is registered; capping refusals per account
+# keeps the add form from becoming a way to test which NIKs have an account.
+MAX_REFUSED_CLAIMS_PER_DAY = 5
+MAX_NAME_LENGTH = 150
+
+
+def _aad(person: Person) -> bytes:
+    # Binds the ciphertext to its row: a blob copied onto another person does not decrypt.
+    return b"people.nik:" + person.public_id.encode("ascii")
+
+
+def decrypt_nik(person: Person) -> str:
+    """The NIK in clear, for its owner's own view only."""
+    return decrypt(person.nik_encrypted, aad=_aad(person)).decode("ascii")
+
+
+def _set_nik(person: Person, nik: str) -> None:
+    person.nik_index = nik_index(nik)
+    person.nik_encrypted = encrypt(nik.encode("ascii"), aad=_aad(person))
+    person.nik_masked = mask_nik(nik)
+    person.nik_claimed_at = timezone.now()
+
+
+def _clean_name(full_name: str) -> str:
+    name = " ".join(str(full_name).split())
+    if (
+        not name
+        or len(name) > MAX_NAME_LENGTH
+        or any(unicodedata.category(ch).startswith("C") for ch in name)
+    ):
+        raise PeopleError(Reason.NAME_INVALID)
+    return name
+
+
+def _check_sex(sex: str) -> None:
+    if sex not in Sex.values:
+        raise PeopleError(Reason.SEX_INVALID)
+
+
+def _check_dependant_relation(relation: str) -> None:
+    if relation not in Relation.values or relation == Relation.SELF:
+        raise PeopleError(Reason.RELATION_INVALID)
+
+
+class _HeldElsewhere(Exception):
+    def __init__(self, holder: Person) -> None:
+        super().__init__(holder.pk)
+        self.holder = holder
+
+
+def _lock_account(account: Any) -> None:
+    # Serialises one account's writes, so two tabs cannot both add the tenth dependant.
+    list(get_user_model().objects.select_for_update().filter(pk=account.pk).values("pk"))
+
+
+def _check_nik_free(*, account: Any, index: str, person: Person | None) -> None:
+    holders = Person.objects.filter(nik_index=index)
+    if person is not None and person.pk is not None:
+        holders = holders.exclude(pk=person.pk)
+    holder = holders.first()
+    if holder is None:
+        return
+    if holder.account_id == account.pk:
+        raise PeopleError(Reason.NIK_ALREADY_ADDED)
+    raise _HeldElsewhere(holder)
+
+
+def _check_claim_budget(account: Any, index: str) -> None:
+    if Person.objects.filter(account=account, nik_index=index).exists():
+        return  # a NIK the account already holds reveals nothing new
+    since = timezone.now() - dt.timedelta(days=1)
+    refused = NikClaimAttempt.objects.filter(attempted_by=account, at__gte=since).count()
+    if refused >= MAX_REFUSED_CLAIMS_PER_DAY:
+        raise PeopleError(Reason.TOO_MANY_CLAIM_ATTEMPTS)
+
+
+def _refuse_claim(*, account: Any, holder: Person) -> NoReturn:
+    # Written after the refused write's transaction has rolled back, so it survives.
+    with transaction.atomic():
+        NikClaimAttempt.objects.create(nik_index=holder.nik_index, attempted_by=account)
+        audit.record(
+            actor=account,
+            action="people.nik_claim_refused",
+            obj=holder,
+            nik_masked=holder.nik_masked,
+        )
+    raise PeopleError(Reason.NIK_CLAIMED)
+
+
+def _write(*, account: Any, index: str | None, write: Callable[[], Person]) -> Person:
+    """Run `write` in a transaction; turn a NIK held elsewhere into a recorded refusal."""
+    if index is not None:
+        _check_claim_budget(account, index)
+    try:
+        with transaction.atomic():
+            _lock_account(account)
+            return write()
+    except _HeldElsewhere as held:
+        _refuse_claim(account=account, holder=held.holder)
+    except IntegrityError:
+        # Another request took the same NIK between our check and our insert.
+        holder = Person.objects.filter(nik_index=index).first() if index else None
+        if holder is None:
+            raise
+        if holder.account_id == account.pk:
+            raise PeopleError(Reason.NIK_ALREADY_ADDED) from None
+        _refuse_claim(account=account, holder=holder)
+
+
+def _changed(person: Person, **values: Any) -> list[str]:
+    fields = [name for name, value in values.items() if getattr(person, name) != value]
+    for name in fields:
+        setattr(person, name, values[name])
+    return fields
+
+
+def set_own_profile(
+    *, account: Any, nik: str, full_name: str, birth_date: dt.date, sex: str
+) -> Person:
+    """Create or update the account holder's own person (relation `self`)."""
+    name = _clean_name(full_name)
+    _check_sex(sex)
+    parse_nik(nik, birth_date=birth_date, sex=sex)
+    index = nik_index(nik)
+
+    def write() -> Person:
+        person = Person.objects.filter(account=account, relation=Relation.SELF).first()
+        _check_nik_free(account=account, index=index, person=person)
+        if person is None:
+            person = Person(account=account, relation=Relation.SELF)
+            _changed(person, full_name=name, birth_date=birth_date, sex=sex)
+            _set_nik(person, nik)
+            person.save()
+            audit.record(
+                actor=account,
+                action="people.profile_create",
+                obj=person,
+                nik_masked=person.nik_masked,
+            )
+            return person
+        fields = _changed(person, full_name=name, birth_date=birth_date, sex=sex)
+        if person.nik_index != index:
+            _set_nik(person, nik)
+            fields.append("nik")
+        if fields:
+            person.save()
+            audit.record(
+                actor=account,
+                action="people.profile_update",
+                obj=person,
+                fields=fields,
+                nik_masked=person.nik_masked,
+            )
+        return person
+
+    return _write(account=account, index=index, write=write)
+
+
+def own_profile(*, account: Any) -> Person | None:
+    """The account holder's own person, if they have filled in their profile."""
+    return Person.objects.filter(account=account, relation=Relation.SELF).first()
+
+
+def dependants_of(*, account: Any) -> list[Person]:
+    """The account's dependants, oldest entry first."""
+    return list(
+        Person.objects.filter(account=account)
+        .exclude(relation=Relation.SELF)
+        .order_by("created_at", "id")
+    )
+
+
+def access_dependant(*, account: Any, public_id: str) -> Person:
+    """The account's dependant with this public id, or PeopleError dependant_not_found."""
+    person = (
+        Person.objects.filter(account=account, public_id=public_id)
+        .exclude(relation=Relation.SELF)
+        .first()
+    )
+    if person is None:
+        raise PeopleError(Reason.DEPENDANT_NOT_FOUND)
+    return person
+
+
+def add_dependant(
+    *,
+    account: Any,
+    nik: str,
+    full_name: str,
+    birth_date: dt.date,
+    sex: str,
+    relation: str,
+) -> Person:
+    """Add a family member with their own NIK under this account."""
+    name = _clean_name(full_name)
+    _check_sex(sex)
+    _check_dependant_relation(relation)
+    parse_nik(nik, birth_date=birth_date, sex=sex)
+    index = nik_index(nik)
+
+    def write() -> Person:
+        _check_nik_free(account=account, index=index, person=None)
+        count = Person.objects.filter(account=account).exclude(relation=Relation.SELF).count()
+        if count >= MAX_DEPENDANTS:
+            raise PeopleError(
+                Reason.TOO_MANY_DEPENDANTS,
+                _("Satu akun dapat memiliki paling banyak %(limit)d anggota keluarga.")
+                % {"limit": MAX_DEPENDANTS},
+            )
+        person = Person(account=account, relation=relation)
+        _changed(person, full_name=name, birth_date=birth_date, sex=sex)
+        _set_nik(person, nik)
+        person.save()
+        audit.record(
+            actor=account,
+            action="people.dependant_add",
+            obj=person,
+            relation=relation,
+            nik_masked=person.nik_masked,
+        )
+        return person
+
+    return _write(account=account, index=index, write=write)
+
+
+def update_dependant(
+    *,
+    account: Any,
+    public_id: str,
+    nik: str | None = None,
+    full_name: str | None = None,
+    birth_date: dt.date | None = None,
+    sex: str | None = None,
+    relation: str | None = None,
+) -> Person:
+    """Change some of a dependant's details; the NIK is re-checked against the result."""
+    current = access_dependant(account=account, public_id=public_id)
+    name = _clean_name(full_name) if full_name is not None else current.full_name
+    born = birth_date if birth_date is not None else current.birth_date
+    sex = sex if sex is not None else current.sex
+    relation = relation if relation is not None else current.relation
+    _check_sex(sex)
+    _check_dependant_relation(relation)
+    new_nik = nik if nik is not None else decrypt_nik(current)
+    parse_nik(new_nik, birth_date=born, sex=sex)
+    index = nik_index(new_nik)
+
+    def write() -> Person:
+        person = access_dependant(account=account, public_id=public_id)
+        fields = _changed(person, full_name=name, birth_date=born, sex=sex, relation=relation)
+        if person.nik_index != index:
+            _check_nik_free(account=account, index=index, person=person)
+            _set_nik(person, new_nik)
+            fields.append("nik")
+        if fields:
+            person.save()
+            audit.record(
+                actor=account,
+                action="people.dependant_update",
+                obj=person,
+                fields=fields,
+                nik_masked=person.nik_masked,
+            )
+        return person
+
+    changes_nik = index != current.nik_index
+    return _write(account=account, index=index if changes_nik else None, write=write)
+
+
+def remove_dependant(*, account: Any, public_id: str) -> None:
+    """Remove a dependant from this account; their NIK becomes free to claim again."""
+    with transaction.atomic():
+        _lock_account(account)
+        person = access_dependant(account=account, public_id=public_id)
+        audit.record(
+            actor=account,
+            action="people.dependant_remove",
+            obj=person,
+            relation=person.relation,
+            nik_masked=person.nik_masked,
+        )
+        person.delete()
+
+
+@dataclass(frozen=True)
+class ClaimAttempt:
+    """Another account tried to add one of this account's NIKs. Who tried is not shown."""
+
+    person: Person
+    at: dt.datetime
+
+
+def claim_attempts_for(account: Any) -> list[ClaimAttempt]:
+    """Attempts by other accounts on this account's NIKs since it holds them, newest first."""
+    people = {p.nik_index: p for p in Person.objects.filter(account=account)}
+    if not people:
+        return []
+    since_claimed = Q()
+    for person in people.values():
+        since_claimed |= Q(nik_index=person.nik_index, at__gte=person.nik_claimed_at)
+    attempts = (
+        NikClaimAttempt.objects.filter(since_claimed)
+        .exclude(attempted_by=account)
+        .order_by("-at", "-id")
+        .values_list("nik_index", "at")
+    )
+    return [ClaimAttempt(person=people[index], at=at) for index, at in attempts]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jejak.accounts.roles import Role
+from jejak.regions.models import Region
+
+
+@pytest.fixture
+def visitor(make_user: Callable[..., Any], city: Region) -> Any:
+    # `city` loads Banten (36) and Kota Tangerang (36.71), which the test NIKs start with.
+    return make_user(Role.VISITOR)
+
+
+@pytest.fixture
+def other_visitor(make_user: Callable[..., Any], city: Region) -> Any:
+    return make_user(Role.VISITOR)
+
+
+@pytest.fixture
+def visitor_client(visitor: Any) -> Client:
+    client = Client()
+    client.force_login(visitor)
+    return client

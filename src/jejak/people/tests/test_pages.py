@@ -1,0 +1,131 @@
+"""/saya/profil/ and /saya/keluarga/: the visitor's own pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from jejak.accounts.roles import Role
+from jejak.audit.models import AuditEvent
+from jejak.people import services
+from jejak.people.models import Person
+from jejak.people.tests.factories import BUDI, RAFI, SITI
+
+PAGES = ["/saya/profil/", "/saya/keluarga/"]
+
+
+def form(data: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def own(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "relation"}
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_goes_to_the_visitor_sign_in(db, url):
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/masuk/?next={url}"
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_staff_get_403(client_for, city, url):
+    assert client_for(Role.CITY_ADMIN, region=city).get(url).status_code == 403
+
+
+def test_profile_is_filled_in_and_shown_in_full_to_its_owner(visitor_client):
+    empty = visitor_client.get("/saya/profil/")
+    assert empty.status_code == 200
+    assert "Isi data sesuai KTP" in empty.content.decode()
+
+    saved = visitor_client.post("/saya/profil/", form(own(BUDI)), follow=True)
+    page = saved.content.decode()
+    assert "Profil disimpan." in page
+    assert BUDI["nik"] in page
+    assert "3671********0001" in page
+    assert Person.objects.get().full_name == "Budi Santoso"
+
+
+def test_nik_with_spaces_is_accepted(visitor_client):
+    data = {**own(BUDI), "nik": "3671 0112 0590 0001"}
+    assert visitor_client.post("/saya/profil/", form(data)).status_code == 302
+    assert services.decrypt_nik(Person.objects.get()) == BUDI["nik"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"nik": "12345"}, "NIK harus terdiri dari 16 digit angka."),
+        ({"nik": "9971011205900001"}, "Kode provinsi atau kabupaten/kota pada NIK"),
+        ({"sex": "F"}, "Jenis kelamin tidak sesuai dengan NIK"),
+        ({"birth_date": "1990-05-13"}, "Tanggal lahir tidak sesuai"),
+        ({"nik": "3671011205900000"}, "tidak boleh 0000"),
+    ],
+)
+def test_each_refusal_is_explained_in_indonesian(visitor_client, change, message):
+    response = visitor_client.post("/saya/profil/", form({**own(BUDI), **change}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_family_is_added_edited_and_removed(visitor_client, visitor):
+    added = visitor_client.post("/saya/keluarga/", form(SITI), follow=True)
+    assert "Siti Rahayu ditambahkan ke keluarga Anda." in added.content.decode()
+    visitor_client.post("/saya/keluarga/", form(RAFI))
+    page = visitor_client.get("/saya/keluarga/").content.decode()
+    assert SITI["nik"] in page and RAFI["nik"] in page
+
+    rafi = Person.objects.get(full_name="Rafi Santoso")
+    edit_url = f"/saya/keluarga/{rafi.public_id}/"
+    assert RAFI["nik"] in visitor_client.get(edit_url).content.decode()
+    assert visitor_client.post(edit_url, form({**RAFI, "full_name": "Rafi S."})).status_code == 302
+    rafi.refresh_from_db()
+    assert rafi.full_name == "Rafi S."
+
+    assert visitor_client.post(f"/saya/keluarga/{rafi.public_id}/hapus/").status_code == 302
+    assert list(Person.objects.values_list("full_name", flat=True)) == ["Siti Rahayu"]
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
+        "people.dependant_add",
+        "people.dependant_add",
+        "people.dependant_update",
+        "people.dependant_remove",
+    ]
+
+
+def test_removing_needs_post(visitor_client, visitor):
+    siti = services.add_dependant(account=visitor, **SITI)
+    assert visitor_client.get(f"/saya/keluarga/{siti.public_id}/hapus/").status_code == 405
+
+
+def test_another_account_s_dependant_is_404(visitor, other_visitor):
+    siti = services.add_dependant(account=visitor, **SITI)
+    client = Client()
+    client.force_login(other_visitor)
+    assert client.get(f"/saya/keluarga/{siti.public_id}/").status_code == 404
+    assert client.post(f"/saya/keluarga/{siti.public_id}/hapus/").status_code == 404
+    assert Person.objects.filter(pk=siti.pk).exists()
+
+
+def test_claimed_nik_is_refused_and_shown_to_its_owner(visitor_client, visitor, other_visitor):
+    services.add_dependant(account=visitor, **SITI)
+    client = Client()
+    client.force_login(other_visitor)
+    refused = client.post("/saya/keluarga/", form({**SITI, "full_name": "Orang Lain"}))
+    refused = refused.content.decode()
+    assert "NIK ini sudah didaftarkan oleh akun lain." in refused
+    assert "Siti Rahayu" not in refused
+
+    page = visitor_client.get("/saya/profil/").content.decode()
+    assert 'id="claim-attempts"' in page
+    assert "3671********0002" in page
+    assert other_visitor.username not in page
+
+
+def test_add_form_is_hidden_at_the_limit(visitor_client, visitor, monkeypatch):
+    monkeypatch.setattr(services, "MAX_DEPENDANTS", 1)
+    services.add_dependant(account=visitor, **SITI)
+    page = visitor_client.get("/saya/keluarga/").content.decode()
+    assert "paling banyak 1 anggota keluarga" in page
+    assert 'name="nik"' not in page

@@ -1,0 +1,131 @@
+"""A visitor's own pages: their profile (/saya/profil/) and their family (/saya/keluarga/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jejak.people import services
+from jejak.people.access import is_visitor
+from jejak.people.errors import PeopleError, Reason
+from jejak.people.forms import DependantForm, PersonForm
+from jejak.people.models import Person
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def visitor_required(view: ViewFunc) -> ViewFunc:
+    """Anonymous users go to the visitors' sign-in page; signed-in staff get 403."""
+
+    @login_required(login_url="visitor_login")
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_visitor(request.user):
+            raise PermissionDenied(Reason.VISITOR_ONLY.value)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _initial(person: Person) -> dict[str, Any]:
+    return {
+        "nik": services.decrypt_nik(person),
+        "full_name": person.full_name,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "relation": person.relation,
+    }
+
+
+@visitor_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = services.own_profile(account=request.user)
+    form = PersonForm(
+        request.POST if request.method == "POST" else None,
+        initial=_initial(person) if person else None,
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.set_own_profile(account=request.user, **form.cleaned_data)
+        except PeopleError as exc:
+            form.add_refusal(exc)
+        else:
+            messages.success(request, _("Profil disimpan."))
+            return redirect("visitor_profile")
+    return render(
+        request,
+        "people/profile.html",
+        {
+            "person": person,
+            "nik": services.decrypt_nik(person) if person else "",
+            "form": form,
+            "attempts": services.claim_attempts_for(request.user),
+        },
+    )
+
+
+@visitor_required
+def dependants(request: HttpRequest) -> HttpResponse:
+    form = DependantForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            person = services.add_dependant(account=request.user, **form.cleaned_data)
+        except PeopleError as exc:
+            form.add_refusal(exc)
+        else:
+            messages.success(
+                request, _("%(name)s ditambahkan ke keluarga Anda.") % {"name": person.full_name}
+            )
+            return redirect("visitor_dependants")
+    people = services.dependants_of(account=request.user)
+    return render(
+        request,
+        "people/dependants.html",
+        {
+            "people": [(p, services.decrypt_nik(p)) for p in people],
+            "form": form,
+            "limit": services.MAX_DEPENDANTS,
+        },
+    )
+
+
+@visitor_required
+def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        person = services.access_dependant(account=request.user, public_id=public_id)
+    except PeopleError:
+        raise Http404(_("Anggota keluarga tidak ditemukan.")) from None
+    form = DependantForm(
+        request.POST if request.method == "POST" else None, initial=_initial(person)
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.update_dependant(
+                account=request.user, public_id=public_id, **form.cleaned_data
+            )
+        except PeopleError as exc:
+            form.add_refusal(exc)
+        else:
+            messages.success(request, _("Data anggota keluarga disimpan."))
+            return redirect("visitor_dependants")
+    return render(request, "people/dependant_form.html", {"person": person, "form": form})
+
+
+@require_POST
+@visitor_required
+def dependant_remove(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        services.remove_dependant(account=request.user, public_id=public_id)
+    except PeopleError:
+        raise Http404(_("Anggota keluarga tidak ditemukan.")) from None
+    messages.success(request, _("Anggota keluarga dihapus."))
+    return redirect("visitor_dependants")
