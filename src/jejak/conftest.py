@@ -130,3 +130,11 @@ def log_in() -> Callable[[Any, Any], None]:
         page.wait_for_load_state()
 
     return sign_in
+
+
+@pytest.fixture
+def sms_outbox(settings: Any, tmp_path: Any) -> Any:
+    """SMS become files in a temporary directory; `notifications.sms.read_last_code` reads them."""
+    settings.JEJAK_SMS_BACKEND = "file"
+    settings.JEJAK_SMS_DIR = tmp_path / "sms"
+    return settings.JEJAK_SMS_DIR

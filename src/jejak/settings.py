@@ -50,6 +50,18 @@ JEJAK_DATA_KEYS = env_list("JEJAK_DATA_KEYS")
 JEJAK_INDEX_KEY = env_str("JEJAK_INDEX_KEY")
 # How long a code shown on a venue's screen stays valid, and how often the screen renews it.
 JEJAK_DYNAMIC_QR_SECONDS = env_int("JEJAK_DYNAMIC_QR_SECONDS", 180)
+# How visitors' sign-in codes reach their phones: console (printed, for development), file
+# (one file per message under JEJAK_SMS_DIR, read back by tests and the demo) or http (a
+# gateway; see docs/configuration.md).
+JEJAK_SMS_BACKEND = env_str("JEJAK_SMS_BACKEND", "console")
+JEJAK_SMS_DIR = Path(env_str("JEJAK_SMS_DIR", str(VAR_DIR / "sms")))
+JEJAK_SMS_HTTP_URL = env_str("JEJAK_SMS_HTTP_URL")
+JEJAK_SMS_HTTP_TOKEN = env_str("JEJAK_SMS_HTTP_TOKEN")
+JEJAK_SMS_HTTP_TIMEOUT = env_int("JEJAK_SMS_HTTP_TIMEOUT", 5)
+JEJAK_SMS_HTTP_RETRIES = env_int("JEJAK_SMS_HTTP_RETRIES", 2)
+# Sign-in codes one client address may request per hour. Generous because thousands of
+# phones can share one address behind a mobile carrier's NAT.
+JEJAK_OTP_PER_ADDRESS_PER_HOUR = env_int("JEJAK_OTP_PER_ADDRESS_PER_HOUR", 20)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

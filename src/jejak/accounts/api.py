@@ -1,3 +1,95 @@
-from ninja import Router
+"""Sign-in for API clients under /api/v1/auth/: a one-time code by SMS, then a bearer token."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+
+from jejak.accounts import otp
+from jejak.api import error
 
 router = Router(tags=["auth"])
+
+
+class OtpIn(Schema):
+    phone: str
+
+
+class OtpOut(Schema):
+    sent: bool
+    expires_in: int
+
+
+class VerifyIn(Schema):
+    phone: str
+    code: str
+
+
+class UserOut(Schema):
+    phone_masked: str
+
+
+class VerifyOut(Schema):
+    token: str
+    user: UserOut
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def _refused(request: HttpRequest, exc: otp.SignInError) -> HttpResponse:
+    extra: dict[str, object] = {}
+    if exc.retry_after is not None:
+        extra["retry_after"] = exc.retry_after
+    if exc.locked_until is not None:
+        extra["locked_until"] = exc.locked_until.isoformat()
+    response = error(request, exc.http_status, exc.code.value, exc.message, **extra)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@router.post(
+    "/otp",
+    auth=None,
+    response={202: OtpOut, frozenset({400, 423, 429}): ErrorOut},
+    summary="Send a sign-in code by SMS",
+)
+def request_otp(request: HttpRequest, payload: OtpIn) -> Status[OtpOut] | HttpResponse:
+    """Send a 6-digit code, valid 5 minutes, to an Indonesian mobile number.
+
+    The answer is the same whether or not the number has an account. Refusals:
+    `phone_invalid` 400; `otp_locked` 423 (too many wrong codes; `locked_until` and a
+    Retry-After header); `otp_rate_limited` 429 (3 codes per number per 15 minutes, 10 per
+    day, and a per-address hourly limit; `retry_after` seconds and a Retry-After header).
+    """
+    try:
+        otp.request_code(phone=payload.phone, client_ip=otp.client_address(request))
+    except otp.SignInError as exc:
+        return _refused(request, exc)
+    return Status(202, OtpOut(sent=True, expires_in=int(otp.CODE_LIFETIME.total_seconds())))
+
+
+@router.post(
+    "/verify",
+    auth=None,
+    response={200: VerifyOut, frozenset({400, 403, 423}): ErrorOut},
+    summary="Exchange a sign-in code for a bearer token",
+)
+def verify_otp(request: HttpRequest, payload: VerifyIn) -> VerifyOut | HttpResponse:
+    """Check the code; on success create the visitor's account if new and return a token.
+
+    Send the token as `Authorization: Bearer <token>`. Refusals: `phone_invalid` 400;
+    `otp_invalid` 400 (wrong, used or replaced code); `otp_expired` 400 (the right code,
+    but older than 5 minutes); `otp_locked` 423 (5 wrong codes lock the number for 15
+    minutes, even against the right code); `account_disabled` 403.
+    """
+    try:
+        user, raw = otp.verify_code_for_app(
+            phone=payload.phone, code=payload.code, client_ip=otp.client_address(request)
+        )
+    except otp.SignInError as exc:
+        return _refused(request, exc)
+    return VerifyOut(token=raw, user=UserOut(phone_masked=user.phone_masked))

@@ -98,3 +98,50 @@ class ApiToken(models.Model):
         if not raw.startswith(cls.PREFIX):
             return None
         return cls.objects.active().select_related("user").filter(digest=_hash_token(raw)).first()
+
+
+class OneTimeCode(models.Model):
+    """A sign-in code sent by SMS to a visitor's number. Only a keyed hash of it is stored.
+
+    Rows also count what was requested: the per-number and per-address limits are counts
+    of these rows (accounts/otp.py), so they are kept for a day and then purged.
+    """
+
+    phone_index = models.CharField(max_length=64)
+    # A keyed hash of the client address, not the address: only ever compared.
+    address_index = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer code was requested for the same number: only the latest one works.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_index", "created_at"]),
+            models.Index(fields=["address_index", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"code {self.pk} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInGuard(models.Model):
+    """One row per phone number (`phone:<index>`) or client address (`address:<index>`).
+
+    Sign-in requests lock this row (select_for_update) before counting codes or wrong
+    tries, so two processes never both see "two codes so far" and both send a third: the
+    limits hold across gunicorn workers and hosts with nothing but the database. It also
+    carries a number's wrong tries and its lockout.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

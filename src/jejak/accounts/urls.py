@@ -11,4 +11,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="dashboard"),
+    path("masuk/", views.visitor_login, name="visitor_login"),
+    path("saya/", views.visitor_home, name="visitor_home"),
 ]

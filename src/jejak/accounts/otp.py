@@ -1,0 +1,335 @@
+"""Visitors sign in with their phone number and a one-time code sent by SMS.
+
+The rules, each enforced here and nowhere else:
+
+- A code has 6 digits, is valid for 5 minutes and works once. Only a keyed hash of it is
+  stored (HMAC-SHA256 under a key derived from SECRET_KEY, bound to the number), and the
+  comparison is constant-time. Requesting a new code retires the older unused ones.
+- 5 wrong codes within 15 minutes lock the number for 15 minutes: while locked even the
+  right code is refused (`otp_locked`, with the unlock time), and no new code is sent.
+  Every refused code counts, including an expired or already used one.
+- Codes requested per number: 3 per 15 minutes and 10 per day; per client address:
+  JEJAK_OTP_PER_ADDRESS_PER_HOUR (20) per hour. Beyond that, `otp_rate_limited` with the
+  seconds until the next request can succeed.
+- `otp_expired` is reported only when the code given was the right one but is older than
+  5 minutes; every other wrong code is `otp_invalid`. An attacker learns nothing from the
+  difference (an expired code is useless), while the person who was simply slow is told
+  to ask for a new code rather than to retype it.
+
+The limits are counted in the database, not in a cache, so they hold across processes
+and hosts with no Redis: every request first locks the SignInGuard row of its number
+(and, when requesting, of its client address), then counts and writes.
+
+The client address is REMOTE_ADDR. Behind a reverse proxy, the proxy must make it the
+real client's (the PROXY protocol to gunicorn, see docs/configuration.md);
+X-Forwarded-For is deliberately not read, since any client can forge it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import math
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, TextChoices
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from jejak.accounts import phone as phones
+from jejak.accounts.models import ApiToken, OneTimeCode, SignInGuard, User
+from jejak.accounts.roles import Role
+from jejak.audit import service as audit
+from jejak.core import crypto
+from jejak.notifications.sms import send_sms
+
+CODE_LIFETIME = dt.timedelta(minutes=5)
+MAX_WRONG_TRIES = 5
+LOCK_DURATION = dt.timedelta(minutes=15)
+# (how many codes, within how long) for one number.
+PER_NUMBER_LIMITS = ((3, dt.timedelta(minutes=15)), (10, dt.timedelta(days=1)))
+ADDRESS_WINDOW = dt.timedelta(hours=1)
+# Rows older than the longest window count for nothing any more.
+KEEP_FOR = dt.timedelta(days=1)
+
+MESSAGE = "Kode Jejak Anda: {code}. Berlaku 5 menit. Jangan berikan kepada siapa pun."
+
+
+class Reason(TextChoices):
+    # The label is the sentence shown to people; the value never changes.
+    PHONE_INVALID = (
+        phones.PhoneInvalid.code,
+        _("Nomor HP tidak valid. Gunakan nomor seluler Indonesia, misalnya 0812-3456-7890."),
+    )
+    RATE_LIMITED = "otp_rate_limited", _("Terlalu banyak permintaan kode. Coba lagi nanti.")
+    LOCKED = "otp_locked", _("Terlalu banyak kode salah. Nomor ini dikunci sementara.")
+    INVALID = "otp_invalid", _("Kode salah atau sudah tidak berlaku.")
+    EXPIRED = "otp_expired", _("Kode sudah kedaluwarsa. Minta kode baru.")
+    ACCOUNT_DISABLED = (
+        "account_disabled",
+        _("Nomor ini tidak dapat dipakai untuk masuk sebagai pengunjung."),
+    )
+
+
+# Clients should switch on the reason code; the status only groups them.
+HTTP_STATUS: dict[str, int] = {
+    Reason.PHONE_INVALID: 400,
+    Reason.RATE_LIMITED: 429,
+    Reason.LOCKED: 423,
+    Reason.INVALID: 400,
+    Reason.EXPIRED: 400,
+    Reason.ACCOUNT_DISABLED: 403,
+}
+
+
+class SignInError(Exception):
+    """A refused request or code, with a stable `code` (a Reason value).
+
+    `retry_after` (seconds) is set for otp_rate_limited and otp_locked; `locked_until`
+    for otp_locked.
+    """
+
+    def __init__(
+        self,
+        code: Reason | str,
+        *,
+        retry_after: int | None = None,
+        locked_until: dt.datetime | None = None,
+    ) -> None:
+        self.code = Reason(code)
+        self.message = str(self.code.label)
+        self.retry_after = retry_after
+        self.locked_until = locked_until
+        super().__init__(self.message)
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the per-address limit counts: REMOTE_ADDR only (see the module docstring)."""
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _normalize(raw: str) -> str:
+    try:
+        return phones.normalize_phone(raw)
+    except phones.PhoneInvalid:
+        raise SignInError(Reason.PHONE_INVALID) from None
+
+
+def _digest(index: str, code: str) -> str:
+    return salted_hmac("jejak.accounts.otp", f"{index}:{code}", algorithm="sha256").hexdigest()
+
+
+def _guard(key: str, now: dt.datetime) -> SignInGuard:
+    """Create the row if needed and lock it until the transaction ends."""
+    for _attempt in range(3):
+        SignInGuard.objects.bulk_create(
+            [SignInGuard(key=key, created_at=now)], ignore_conflicts=True
+        )
+        try:
+            return SignInGuard.objects.select_for_update().get(key=key)
+        except SignInGuard.DoesNotExist:
+            # The purge in request_code removed an idle row between the two statements.
+            continue
+    raise RuntimeError(f"could not lock sign-in guard {key}")
+
+
+def _locked(guard: SignInGuard, now: dt.datetime) -> SignInError | None:
+    if guard.locked_until is not None and guard.locked_until > now:
+        return SignInError(
+            Reason.LOCKED,
+            retry_after=_seconds_until(guard.locked_until, now),
+            locked_until=guard.locked_until,
+        )
+    return None
+
+
+def _over_limit(
+    times: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime
+) -> int | None:
+    """Seconds until one more request fits in `window`, or None if it fits now."""
+    recent = sorted((t for t in times if t > now - window), reverse=True)
+    if len(recent) < limit:
+        return None
+    # Once the limit-th most recent request leaves the window, there is room for one more.
+    return _seconds_until(recent[limit - 1] + window, now)
+
+
+def _purge(now: dt.datetime) -> None:
+    OneTimeCode.objects.filter(created_at__lt=now - KEEP_FOR).delete()
+    SignInGuard.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+        Q(last_failed_at__isnull=True) | Q(last_failed_at__lt=now - LOCK_DURATION),
+        created_at__lt=now - KEEP_FOR,
+    ).delete()
+
+
+def request_code(*, phone: str, client_ip: str, now: dt.datetime | None = None) -> None:
+    """Send a new sign-in code to `phone` by SMS after commit, or raise SignInError."""
+    number = _normalize(phone)
+    now = now or timezone.now()
+    index = phones.phone_index(number)
+    address = crypto.blind_index(client_ip or "unknown", purpose="client_address")
+    _purge(now)
+    with transaction.atomic():
+        # Always number first, then address: a fixed order cannot deadlock.
+        guard = _guard(f"phone:{index}", now)
+        _guard(f"address:{address}", now)
+        refusal = _locked(guard, now)
+        if refusal is not None:
+            raise refusal
+        day_ago = now - KEEP_FOR
+        by_number = list(
+            OneTimeCode.objects.filter(phone_index=index, created_at__gt=day_ago).values_list(
+                "created_at", flat=True
+            )
+        )
+        by_address = list(
+            OneTimeCode.objects.filter(address_index=address, created_at__gt=day_ago).values_list(
+                "created_at", flat=True
+            )
+        )
+        waits = [_over_limit(by_number, limit, window, now) for limit, window in PER_NUMBER_LIMITS]
+        waits.append(
+            _over_limit(by_address, settings.JEJAK_OTP_PER_ADDRESS_PER_HOUR, ADDRESS_WINDOW, now)
+        )
+        longest = max((wait for wait in waits if wait is not None), default=None)
+        if longest is not None:
+            raise SignInError(Reason.RATE_LIMITED, retry_after=longest)
+
+        OneTimeCode.objects.filter(
+            phone_index=index, used_at__isnull=True, superseded_at__isnull=True
+        ).update(superseded_at=now)
+        code = f"{secrets.randbelow(10**6):06d}"
+        OneTimeCode.objects.create(
+            phone_index=index,
+            address_index=address,
+            digest=_digest(index, code),
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+        # The code exists only in this closure and the SMS; a rolled-back request sends
+        # nothing, and a slow gateway delays the response, not the transaction.
+        transaction.on_commit(lambda: send_sms(number, MESSAGE.format(code=code)))
+
+
+def verify_code(
+    *,
+    phone: str,
+    code: str,
+    client_ip: str,
+    channel: str = "api",
+    now: dt.datetime | None = None,
+) -> User:
+    """Check a code and return the visitor's account, created on first sign-in; or raise."""
+    number = _normalize(phone)
+    now = now or timezone.now()
+    index = phones.phone_index(number)
+    user: User | None = None
+    with transaction.atomic():
+        guard = _guard(f"phone:{index}", now)
+        refusal = _locked(guard, now)
+        if refusal is None:
+            live = (
+                OneTimeCode.objects.filter(
+                    phone_index=index, used_at__isnull=True, superseded_at__isnull=True
+                )
+                .order_by("-created_at")
+                .first()
+            )
+            given = _digest(index, code if isinstance(code, str) else "")
+            # Compared even when there is no live code, so timing says nothing either way.
+            expected = live.digest if live is not None else _digest(index, "")
+            matches = hmac.compare_digest(given, expected) and live is not None
+            if live is not None and matches and live.expires_at > now:
+                used = OneTimeCode.objects.filter(pk=live.pk, used_at__isnull=True).update(
+                    used_at=now
+                )
+                if used:
+                    user, refusal = _sign_in(number, index, guard, client_ip, channel, now)
+                else:
+                    refusal = SignInError(Reason.INVALID)
+            else:
+                if live is not None and matches:
+                    OneTimeCode.objects.filter(pk=live.pk).update(used_at=now)
+                refusal = _count_failure(guard, number, client_ip, now) or SignInError(
+                    Reason.EXPIRED if matches else Reason.INVALID
+                )
+    # Raised outside the atomic block: the wrong try and any lockout must be committed
+    # (which is also why this must not run inside a caller's transaction).
+    if refusal is not None:
+        raise refusal
+    assert user is not None
+    return user
+
+
+def verify_code_for_app(
+    *, phone: str, code: str, client_ip: str, now: dt.datetime | None = None
+) -> tuple[User, str]:
+    """verify_code, then a new bearer token named "app"; returns the user and the raw token."""
+    user = verify_code(phone=phone, code=code, client_ip=client_ip, channel="api", now=now)
+    _token, raw = ApiToken.issue(user=user, name="app")
+    return user, raw
+
+
+def _count_failure(
+    guard: SignInGuard, number: str, client_ip: str, now: dt.datetime
+) -> SignInError | None:
+    """Record one wrong code; lock the number when it is the fifth. Returns otp_locked then."""
+    recent = guard.last_failed_at is not None and guard.last_failed_at > now - LOCK_DURATION
+    guard.failed_attempts = (guard.failed_attempts if recent else 0) + 1
+    guard.last_failed_at = now
+    if guard.failed_attempts < MAX_WRONG_TRIES:
+        guard.save(update_fields=["failed_attempts", "last_failed_at"])
+        return None
+    guard.failed_attempts = 0
+    guard.locked_until = now + LOCK_DURATION
+    guard.save(update_fields=["failed_attempts", "last_failed_at", "locked_until"])
+    audit.record(
+        actor=None,
+        action="visitor.sign_in_locked",
+        ip=client_ip or None,
+        phone_masked=phones.mask_phone(number),
+        locked_until=guard.locked_until.isoformat(),
+    )
+    return _locked(guard, now)
+
+
+def _sign_in(
+    number: str, index: str, guard: SignInGuard, client_ip: str, channel: str, now: dt.datetime
+) -> tuple[User | None, SignInError | None]:
+    guard.failed_attempts = 0
+    guard.last_failed_at = None
+    guard.save(update_fields=["failed_attempts", "last_failed_at"])
+    user = User.objects.filter(phone_index=index).first()
+    created = user is None
+    if user is None:
+        user = User(
+            username=f"v-{secrets.token_hex(6)}",
+            role=Role.VISITOR,
+            phone_index=index,
+            phone_encrypted=phones.seal_phone(number, index=index),
+            phone_masked=phones.mask_phone(number),
+        )
+        user.set_unusable_password()
+        user.save()
+    elif user.role != Role.VISITOR or not user.is_active:
+        # phone_index belongs to visitor accounts; staff sign in with a password.
+        return None, SignInError(Reason.ACCOUNT_DISABLED)
+    detail: dict[str, Any] = {"channel": channel, "new_account": created}
+    user.last_login = now
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    audit.record(actor=user, action="visitor.sign_in", obj=user, ip=client_ip or None, **detail)
+    return user, None
