@@ -1,6 +1,6 @@
 """Screening rule sets as data: a declarative document per set, with effective dates, so
 the issuer publishes a new set without a code change and every decision names the set
-that made it."""
+that made it. Also the personal status passes a guard scans (see passes.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,32 @@ class Colour(models.TextChoices):
     KUNING = "kuning", _("Kuning")
     MERAH = "merah", _("Merah")
     HITAM = "hitam", _("Hitam")
+
+
+class Reason(models.TextChoices):
+    """Why a colour was given. A rule-set document may only use these codes, so the API,
+    the pages and the reports speak the same words; a new set recombines them."""
+
+    POSITIVE_ISOLATION = "positive_isolation", _("Kasus positif dalam masa isolasi")
+    CLOSE_CONTACT = "close_contact", _("Kontak erat dalam masa karantina")
+    TRAVEL_QUARANTINE = "travel_quarantine", _("Dalam masa karantina perjalanan")
+    NEGATIVE_PCR = "negative_pcr", _("Hasil PCR negatif yang masih berlaku")
+    NEGATIVE_ANTIGEN = "negative_antigen", _("Hasil antigen negatif yang masih berlaku")
+    MEDICAL_EXEMPTION = "medical_exemption", _("Dikecualikan dari vaksinasi karena alasan medis")
+    BELOW_VACCINATION_AGE = "below_vaccination_age", _("Belum cukup umur untuk vaksinasi")
+    RECOVERED_VACCINATED = (
+        "recovered_vaccinated",
+        _("Penyintas kurang dari 90 hari dengan sedikitnya satu dosis vaksin"),
+    )
+    BOOSTER_COMPLETE = "booster_complete", _("Vaksinasi lengkap dengan dosis penguat (booster)")
+    FULLY_VACCINATED = "fully_vaccinated", _("Vaksinasi lengkap")
+    BOOSTER_MISSING = "booster_missing", _("Vaksinasi lengkap, belum dosis penguat (booster)")
+    PARTIALLY_VACCINATED = "partially_vaccinated", _("Baru menerima vaksin dosis pertama")
+    RECOVERED_UNVACCINATED = (
+        "recovered_unvaccinated",
+        _("Penyintas kurang dari 90 hari, belum divaksin"),
+    )
+    NOT_VACCINATED = "not_vaccinated", _("Belum ada catatan vaksinasi")
 
 
 class RuleSet(models.Model):
@@ -33,3 +59,29 @@ class RuleSet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} ({self.effective_from:%Y-%m-%d})"
+
+
+class StatusPass(models.Model):
+    """One signed status QR shown by a visitor: what it attested, for whom, until when.
+
+    The token carries only `public_id`; the guard's scan finds the row, so no NIK, name
+    or colour travels in the QR itself.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="status_passes"
+    )
+    colour = models.CharField(max_length=10, choices=Colour.choices)
+    reasons = models.JSONField(default=list)
+    rule_set = models.CharField(max_length=50)  # the RuleSet slug that decided the colour
+    kid = models.CharField(max_length=16)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["person", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.colour}, {self.issued_at:%Y-%m-%d %H:%M})"

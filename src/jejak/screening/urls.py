@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from jejak.screening import views
+
+urlpatterns = [
+    path("saya/status/", views.visitor_status, name="visitor_status"),
+    path("saya/status/pass.json", views.visitor_status_pass, name="visitor_status_pass"),
+    path("petugas/verifikasi/", views.verify_pass, name="verify_pass"),
+]

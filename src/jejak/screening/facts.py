@@ -1,0 +1,320 @@
+"""Facts about one person at one moment, computed from their health records.
+
+A rule-set document (ruleset.py) names facts and gives them parameters: hours, days, dose
+counts, age bounds. This module is the only place that knows how records become facts,
+so a new rule set that recombines them needs no code change.
+
+Day counts use calendar days in the deployment's time zone (TIME_ZONE, Asia/Jakarta):
+the day of the specimen or exposure is day 0, whatever its hour. Hour counts use the
+exact time elapsed since the specimen was taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils import timezone
+
+from jejak.health.models import (
+    Designation,
+    DesignationKind,
+    LabOutcome,
+    LabResult,
+    TravelQuarantine,
+    VaccinationDose,
+    VaccinationExemption,
+)
+
+# Record tables a fact may need; a rule set that uses no exemption fact skips that query.
+DOSES, LABS, DESIGNATIONS, QUARANTINES, EXEMPTIONS = (
+    "doses",
+    "labs",
+    "designations",
+    "quarantines",
+    "exemptions",
+)
+ALL_TABLES = frozenset({DOSES, LABS, DESIGNATIONS, QUARANTINES, EXEMPTIONS})
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar date of `moment` in the deployment's time zone (Asia/Jakarta)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day` (someone born on 29 February turns a year older on 1 March)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass
+class Records:
+    """One person's health records known at a moment (nothing dated after it)."""
+
+    doses: list[VaccinationDose] = field(default_factory=list)
+    labs: list[LabResult] = field(default_factory=list)
+    designations: list[Designation] = field(default_factory=list)
+    quarantines: list[TravelQuarantine] = field(default_factory=list)
+    exemptions: list[VaccinationExemption] = field(default_factory=list)
+
+
+def load_records(
+    *, nik_indexes: Collection[str], at: dt.datetime, tables: Iterable[str] = ALL_TABLES
+) -> dict[str, Records]:
+    """Records of each NIK index dated no later than `at`: one query per table asked for."""
+    found: dict[str, Records] = defaultdict(Records)
+    if not nik_indexes:
+        return found
+    wanted = set(tables)
+    today = local_date(at)
+    keys = list(nik_indexes)
+    if DOSES in wanted:
+        for dose in VaccinationDose.objects.filter(nik_index__in=keys, given_on__lte=today).only(
+            "nik_index", "dose_number", "given_on", "single_dose_product"
+        ):
+            found[dose.nik_index].doses.append(dose)
+    if LABS in wanted:
+        for lab in LabResult.objects.filter(nik_index__in=keys, specimen_at__lte=at).only(
+            "nik_index", "method", "result", "specimen_at"
+        ):
+            found[lab.nik_index].labs.append(lab)
+    if DESIGNATIONS in wanted:
+        for designation in Designation.objects.filter(nik_index__in=keys, starts_at__lte=at).only(
+            "nik_index", "kind", "starts_at", "ended_at"
+        ):
+            found[designation.nik_index].designations.append(designation)
+    if QUARANTINES in wanted:
+        for quarantine in TravelQuarantine.objects.filter(
+            nik_index__in=keys, starts_on__lte=today, ends_on__gte=today
+        ).only("nik_index", "starts_on", "ends_on"):
+            found[quarantine.nik_index].quarantines.append(quarantine)
+    if EXEMPTIONS in wanted:
+        for exemption in VaccinationExemption.objects.filter(
+            nik_index__in=keys, starts_on__lte=today
+        ).only("nik_index", "starts_on", "ends_on"):
+            found[exemption.nik_index].exemptions.append(exemption)
+    return found
+
+
+class Facts:
+    """What the rule set may ask about one person at `at`, derived from their records."""
+
+    def __init__(self, *, records: Records, birth_date: dt.date, at: dt.datetime) -> None:
+        self.at = at
+        self.today = local_date(at)
+        self.age = age_on(birth_date, self.today)
+        self.records = records
+
+        positive_designations = [
+            d for d in records.designations if d.kind == DesignationKind.POSITIVE_CASE
+        ]
+        # A positive case: (specimen time, time it was lifted early or None). A positive
+        # lab result with a designation for the same specimen is governed by that
+        # designation, so an officer lifting the designation lifts the case.
+        designated = {d.starts_at for d in positive_designations}
+        self.positive_episodes: list[tuple[dt.datetime, dt.datetime | None]] = [
+            (d.starts_at, d.ended_at) for d in positive_designations
+        ] + [
+            (lab.specimen_at, None)
+            for lab in records.labs
+            if lab.result == LabOutcome.POSITIVE and lab.specimen_at not in designated
+        ]
+        self.latest_positive = max((start for start, _end in self.positive_episodes), default=None)
+        self.close_contacts = [
+            d for d in records.designations if d.kind == DesignationKind.CLOSE_CONTACT
+        ]
+        # A positive result beats a negative one on the same day: a negative counts only
+        # when taken on a later calendar day than every positive specimen. (A negative
+        # followed by a positive is stale as well, whichever day it fell on.)
+        latest_positive_day = local_date(self.latest_positive) if self.latest_positive else None
+        self.negatives = [
+            lab
+            for lab in records.labs
+            if lab.result == LabOutcome.NEGATIVE
+            and (latest_positive_day is None or local_date(lab.specimen_at) > latest_positive_day)
+        ]
+        self.dose_count = _count_doses(records.doses)
+
+    def day_number(self, start: dt.datetime) -> int:
+        """Calendar days from `start` to `at` in Asia/Jakarta: 0 on the day of `start`."""
+        return (self.today - local_date(start)).days
+
+
+def _count_doses(doses: list[VaccinationDose]) -> int:
+    # Distinct dose numbers, so the same dose imported from two sources counts once. A
+    # single-dose product as the first dose completes the primary series on its own, so
+    # it counts as two: a later booster then makes three, like anyone else's.
+    if not doses:
+        return 0
+    count = len({dose.dose_number for dose in doses})
+    first = min(doses, key=lambda dose: (dose.given_on, dose.dose_number))
+    return count + 1 if first.single_dose_product else count
+
+
+# The facts a document may name. Each test gets the Facts and the condition's parameters
+# (defaults filled in, already validated).
+
+
+def _positive_case(f: Facts, p: Mapping[str, Any]) -> bool:
+    return any(
+        0 <= f.day_number(start) < p["until_day"] and (ended is None or ended > f.at)
+        for start, ended in f.positive_episodes
+    )
+
+
+def _close_contact(f: Facts, p: Mapping[str, Any]) -> bool:
+    for contact in f.close_contacts:
+        if not 0 <= f.day_number(contact.starts_at) < p["until_day"]:
+            continue
+        if contact.ended_at is not None and contact.ended_at <= f.at:
+            continue
+        if p["lifted_by_negative_test"] and any(
+            lab.specimen_at > contact.starts_at for lab in f.negatives
+        ):
+            continue
+        return True
+    return False
+
+
+def _travel_quarantine(f: Facts, p: Mapping[str, Any]) -> bool:
+    return any(q.starts_on <= f.today <= q.ends_on for q in f.records.quarantines)
+
+
+def _negative_test(f: Facts, p: Mapping[str, Any]) -> bool:
+    window = dt.timedelta(hours=p["hours"])
+    return any(lab.method == p["method"] and f.at - lab.specimen_at < window for lab in f.negatives)
+
+
+def _recovered(f: Facts, p: Mapping[str, Any]) -> bool:
+    return f.latest_positive is not None and 0 <= f.day_number(f.latest_positive) < p["days"]
+
+
+def _in_range(value: int, p: Mapping[str, Any]) -> bool:
+    low, high = p.get("min"), p.get("max")
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _doses(f: Facts, p: Mapping[str, Any]) -> bool:
+    return _in_range(f.dose_count, p)
+
+
+def _age(f: Facts, p: Mapping[str, Any]) -> bool:
+    return _in_range(f.age, p)
+
+
+def _vaccination_exemption(f: Facts, p: Mapping[str, Any]) -> bool:
+    return any(
+        e.starts_on <= f.today and (e.ends_on is None or f.today <= e.ends_on)
+        for e in f.records.exemptions
+    )
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Literal["int", "bool", "choice"]
+    required: bool = True
+    default: Any = None
+    minimum: int = 0
+    maximum: int = 10_000
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    tables: frozenset[str]
+    test: Callable[[Facts, Mapping[str, Any]], bool]
+    # For ranges: at least one of these parameters must be given.
+    one_of: tuple[str, ...] = ()
+
+    def with_defaults(self, condition: Mapping[str, Any]) -> dict[str, Any]:
+        values = {param.name: param.default for param in self.params}
+        values.update({k: v for k, v in condition.items() if k != "fact"})
+        return values
+
+
+FACTS: dict[str, FactSpec] = {
+    spec.name: spec
+    for spec in (
+        FactSpec(
+            "positive_case",
+            "A positive specimen (lab result or positive-case designation not lifted) on "
+            "day 0 .. until_day-1, counting the specimen's day as day 0.",
+            (Param("until_day", "int", minimum=1, maximum=90),),
+            frozenset({LABS, DESIGNATIONS}),
+            _positive_case,
+        ),
+        FactSpec(
+            "close_contact",
+            "A close-contact designation not lifted, on day 0 .. until_day-1 after the last "
+            "exposure; optionally lifted by a negative test taken after the exposure.",
+            (
+                Param("until_day", "int", minimum=1, maximum=90),
+                Param("lifted_by_negative_test", "bool", required=False, default=True),
+            ),
+            frozenset({LABS, DESIGNATIONS}),
+            _close_contact,
+        ),
+        FactSpec(
+            "travel_quarantine",
+            "A travel quarantine whose first and last days include today.",
+            (),
+            frozenset({QUARANTINES}),
+            _travel_quarantine,
+        ),
+        FactSpec(
+            "negative_test",
+            "A negative result of `method` whose specimen was taken less than `hours` ago "
+            "and not beaten by a positive on the same day or later.",
+            (
+                Param("method", "choice", choices=("antigen", "pcr")),
+                Param("hours", "int", minimum=1, maximum=24 * 30),
+            ),
+            frozenset({LABS, DESIGNATIONS}),
+            _negative_test,
+        ),
+        FactSpec(
+            "recovered",
+            "The latest positive specimen was taken fewer than `days` calendar days ago.",
+            (Param("days", "int", minimum=1, maximum=3650),),
+            frozenset({LABS, DESIGNATIONS}),
+            _recovered,
+        ),
+        FactSpec(
+            "doses",
+            "Vaccine doses received by today within [min, max]; a single-dose product as "
+            "first dose counts as two (a complete primary series).",
+            (
+                Param("min", "int", required=False, maximum=20),
+                Param("max", "int", required=False, maximum=20),
+            ),
+            frozenset({DOSES}),
+            _doses,
+            one_of=("min", "max"),
+        ),
+        FactSpec(
+            "age",
+            "Age in whole years today within [min, max].",
+            (
+                Param("min", "int", required=False, maximum=150),
+                Param("max", "int", required=False, maximum=150),
+            ),
+            frozenset(),
+            _age,
+            one_of=("min", "max"),
+        ),
+        FactSpec(
+            "vaccination_exemption",
+            "A medical exemption from vaccination in force today.",
+            (),
+            frozenset({EXEMPTIONS}),
+            _vaccination_exemption,
+        ),
+    )
+}
