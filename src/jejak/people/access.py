@@ -8,9 +8,17 @@ apart from their own family's records.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
 from jejak.accounts.roles import Role
+
+ViewFunc = Callable[..., HttpResponse]
 
 
 def is_visitor(user: Any) -> bool:
@@ -22,3 +30,16 @@ def is_visitor(user: Any) -> bool:
         and not user.is_staff
         and not user.is_superuser
     )
+
+
+def visitor_required(view: ViewFunc) -> ViewFunc:
+    """Anonymous users go to the visitors' sign-in page; signed-in staff get 403."""
+
+    @login_required(login_url="visitor_login")
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_visitor(request.user):
+            raise PermissionDenied("visitor_only")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jejak.people import services
-from jejak.people.access import is_visitor
-from jejak.people.errors import PeopleError, Reason
+from jejak.people.access import visitor_required
+from jejak.people.errors import PeopleError
 from jejak.people.forms import DependantForm, PersonForm
 from jejak.people.models import Person
-
-ViewFunc = Callable[..., HttpResponse]
-
-
-def visitor_required(view: ViewFunc) -> ViewFunc:
-    """Anonymous users go to the visitors' sign-in page; signed-in staff get 403."""
-
-    @login_required(login_url="visitor_login")
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_visitor(request.user):
-            raise PermissionDenied(Reason.VISITOR_ONLY.value)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _initial(person: Person) -> dict[str, Any]:

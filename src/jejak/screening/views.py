@@ -3,13 +3,9 @@ guard's page that verifies a scanned status QR (/petugas/verifikasi/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import segno
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,31 +14,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jejak.accounts.capabilities import Cap, capability_required
-from jejak.people.access import is_visitor
-from jejak.people.errors import Reason as PeopleReason
+from jejak.people.access import visitor_required
 from jejak.people.models import Person, Relation
 from jejak.screening import passes, service
 from jejak.screening.errors import PassError, ScreeningError
 from jejak.screening.models import Colour, Reason
 
-ViewFunc = Callable[..., HttpResponse]
-
 # The page asks for a new pass this often; each pass is valid passes.LIFETIME (5 min),
 # so a scan taken just before a renewal still has minutes to spare.
 RENEW_SECONDS = 60
-
-
-def visitor_required(view: ViewFunc) -> ViewFunc:
-    """Anonymous users go to the login page; signed-in staff get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_visitor(request.user):
-            raise PermissionDenied(PeopleReason.VISITOR_ONLY.value)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def reason_labels(codes: list[str]) -> list[str]:

@@ -85,7 +85,7 @@ def test_status_pages_are_for_visitors(client_for, client):
     assert staff.get(STATUS_URL).status_code == 403
     assert staff.get(PASS_URL).status_code == 403
     response = client.get(STATUS_URL)
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302 and "/masuk/" in response["Location"]
 
 
 def test_no_rule_set_is_explained(visitor_client, person):
