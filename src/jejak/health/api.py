@@ -1,3 +1,86 @@
-from ninja import Router
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from jejak.accounts.capabilities import Cap, require
+from jejak.api import ApiError
+from jejak.health.report import NOTHING_IMPORTED
+from jejak.health.services import MAX_FILE_BYTES, import_health_file
 
 router = Router(tags=["health"])
+
+JSON_TYPES = ("application/json", "application/fhir+json")
+
+
+class ProblemOut(Schema):
+    code: str
+    message: str
+    line: int | None
+    column: str
+    entry: int | None
+    resource: str
+    value: str
+
+
+class ImportReportOut(Schema):
+    filename: str
+    format: str
+    ok: bool
+    records: int
+    people: int
+    created: dict[str, int]
+    unchanged: dict[str, int]
+    ignored: dict[str, int]
+
+
+class ImportFailedOut(Schema):
+    code: str
+    message: str
+    filename: str
+    format: str
+    problems: list[ProblemOut]
+
+
+@router.post(
+    "/import",
+    response={200: ImportReportOut, 400: ImportFailedOut},
+    summary="Import health records (FHIR R4 Bundle or CSV)",
+)
+def import_records(
+    request: HttpRequest, file: File[UploadedFile | None] = None
+) -> Status[dict[str, Any]]:
+    """Import a FHIR R4 Bundle or a CSV sheet, sent as the multipart field `file` or as the
+    request body (`Content-Type: application/fhir+json`). The file is imported whole or not
+    at all: any problem answers 400 with every problem and nothing stored."""
+    require(request.user, Cap.IMPORT_HEALTH_RECORDS)
+    if file is not None:
+        report = import_health_file(file, actor=request.user, filename=file.name)
+    else:
+        content_type = request.content_type or ""
+        if content_type not in JSON_TYPES:
+            raise ApiError(
+                400, "no_file", "Send a multipart field 'file', or a FHIR Bundle as JSON body."
+            )
+        try:
+            body = request.body
+        except RequestDataTooBig as exc:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            raise ApiError(413, "too_large", f"The body is over {limit} MB.") from exc
+        report = import_health_file(body, actor=request.user, filename="bundle.json")
+    if not report.ok:
+        return Status(
+            400,
+            {
+                "code": "import_failed",
+                "message": str(NOTHING_IMPORTED),
+                "filename": report.filename,
+                "format": report.format,
+                "problems": [p.as_json() for p in report.problems],
+            },
+        )
+    return Status(200, report.as_json())

@@ -1,0 +1,186 @@
+"""Every write to health records: file imports and the designations tracing will make."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from jejak.accounts.capabilities import Cap, has_capability
+from jejak.audit import service as audit
+from jejak.health.csv_import import read_csv
+from jejak.health.fhir import read_bundle
+from jejak.health.models import Designation, DesignationKind, HealthRecord, Source
+from jejak.health.report import (
+    Batch,
+    ImportReport,
+    Problem,
+    natural_key,
+    natural_key_fields,
+)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # the same as DATA_UPLOAD_MAX_MEMORY_SIZE
+# Natural keys are looked up by nik_index in chunks that stay under SQLite's
+# variable limit.
+QUERY_CHUNK = 500
+
+
+class HealthRecordError(Exception):
+    """A refused change to a health record; `code` is the stable reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def import_health_file(
+    file: str | os.PathLike[str] | IO[bytes] | bytes, *, actor: Any, filename: str | None = None
+) -> ImportReport:
+    """Import a FHIR R4 Bundle (JSON) or a CSV sheet of health records: all of it, or none.
+
+    `actor` None is the system (a command run by IT staff); otherwise the actor needs
+    Cap.IMPORT_HEALTH_RECORDS. Records already present are left as they are.
+    """
+    if actor is not None and not has_capability(actor, Cap.IMPORT_HEALTH_RECORDS):
+        raise PermissionDenied(Cap.IMPORT_HEALTH_RECORDS.value)
+    name, data = _read_bytes(file)
+    report = ImportReport(filename=filename or name)
+    if len(data) > MAX_FILE_BYTES:
+        report.add(Problem.TOO_LARGE, limit=MAX_FILE_BYTES // (1024 * 1024))
+        return report
+    # A bundle is a JSON object; a CSV sheet never starts with "{".
+    is_json = data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
+    batch = read_bundle(data, report) if is_json else read_csv(data, report)
+    if report.ok:
+        _save(batch, actor, report)
+    return report
+
+
+def _read_bytes(file: str | os.PathLike[str] | IO[bytes] | bytes) -> tuple[str, bytes]:
+    if isinstance(file, bytes):
+        return "", file
+    if isinstance(file, str | os.PathLike):
+        path = Path(file)
+        return path.name, path.read_bytes()
+    name = os.path.basename(str(getattr(file, "name", "") or ""))
+    # One byte over the limit is enough to know it is too large.
+    data = file.read(MAX_FILE_BYTES + 1)
+    return name, data.encode() if isinstance(data, str) else data
+
+
+def _save(batch: Batch, actor: Any, report: ImportReport) -> None:
+    by_model: dict[type[HealthRecord], list[tuple[str, HealthRecord]]] = defaultdict(list)
+    for record_type, record, _where in batch.records.values():
+        if isinstance(record, Designation) and getattr(actor, "is_authenticated", False):
+            record.created_by = actor
+        by_model[type(record)].append((record_type, record))
+    with transaction.atomic():
+        for model, items in by_model.items():
+            present = _present_keys(model, {record.nik_index for _, record in items})
+            new = [(t, r) for t, r in items if natural_key(r) not in present]
+            # ignore_conflicts: a concurrent import of the same records must not fail this
+            # one; it may then count as created a row the other import wrote first.
+            model._default_manager.bulk_create(
+                [r for _, r in new], batch_size=500, ignore_conflicts=True
+            )
+            for record_type, _record in new:
+                report.created[record_type] += 1
+            for record_type, record in items:
+                if natural_key(record) in present:
+                    report.unchanged[record_type] += 1
+        audit.record(
+            actor=actor,
+            action="health.import",
+            filename=report.filename,
+            format=report.format,
+            records=report.records,
+            people=report.people,
+            created=dict(report.created),
+            unchanged=dict(report.unchanged),
+            ignored=dict(report.ignored),
+        )
+
+
+def _present_keys(model: type[HealthRecord], nik_indexes: set[str]) -> set[tuple[Any, ...]]:
+    fields = natural_key_fields(model)
+    ordered = sorted(nik_indexes)
+    present: set[tuple[Any, ...]] = set()
+    for start in range(0, len(ordered), QUERY_CHUNK):
+        chunk = ordered[start : start + QUERY_CHUNK]
+        present.update(
+            tuple(row)
+            for row in model._default_manager.filter(nik_index__in=chunk).values_list(*fields)
+        )
+    return present
+
+
+def record_designation(
+    *,
+    nik_index: str,
+    kind: DesignationKind | str,
+    starts_at: dt.datetime,
+    actor: Any,
+    reason: str = "",
+    source: Source | str = Source.TRACING,
+) -> Designation:
+    """Designate a NIK a positive case or close contact from `starts_at`; idempotent."""
+    if kind not in DesignationKind.values:
+        raise HealthRecordError("unknown_kind", f"Unknown designation kind {kind!r}.")
+    if timezone.is_naive(starts_at):
+        raise HealthRecordError("naive_datetime", "starts_at must be timezone-aware.")
+    with transaction.atomic():
+        designation, created = Designation.objects.get_or_create(
+            nik_index=nik_index,
+            kind=kind,
+            starts_at=starts_at,
+            defaults={
+                "reason": reason[:200],
+                "source": source,
+                "created_by": actor if getattr(actor, "is_authenticated", False) else None,
+            },
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="health.designation.record",
+                obj=designation,
+                kind=str(kind),
+                starts_at=starts_at.isoformat(),
+                source=str(source),
+                reason=reason[:200],
+            )
+    return designation
+
+
+def end_designation(
+    *, designation: Designation, ended_at: dt.datetime, actor: Any, reason: str = ""
+) -> Designation:
+    """Lift a designation early (a contact's negative test, an officer's decision)."""
+    if timezone.is_naive(ended_at):
+        raise HealthRecordError("naive_datetime", "ended_at must be timezone-aware.")
+    with transaction.atomic():
+        # Locked so two officers lifting it at once write one end and one audit row.
+        current = Designation.objects.select_for_update().get(pk=designation.pk)
+        if current.ended_at is not None:
+            return current
+        if ended_at < current.starts_at:
+            raise HealthRecordError(
+                "ends_before_start", "A designation cannot end before it starts."
+            )
+        current.ended_at = ended_at
+        current.save(update_fields=["ended_at"])
+        audit.record(
+            actor=actor,
+            action="health.designation.end",
+            obj=current,
+            kind=current.kind,
+            ended_at=ended_at.isoformat(),
+            reason=reason[:200],
+        )
+    return current
