@@ -11,6 +11,14 @@ from django.db import transaction
 
 from jejak.accounts.models import ApiToken, User
 from jejak.audit.models import AuditEvent
+from jejak.health.models import (
+    Designation,
+    LabResult,
+    TravelQuarantine,
+    VaccinationDose,
+    VaccinationExemption,
+)
+from jejak.people.models import NikClaimAttempt, Person
 from jejak.qrcodes.models import QrCode, SigningKey
 from jejak.regions.models import Region
 from jejak.sectors.models import Agency, Sector
@@ -18,6 +26,7 @@ from jejak.venues.models import EntryPoint, Venue, VenueTransition
 from jejak.venues.workflow import Action, do_transition
 
 from . import catalogue as cat
+from .visitors import build_citizens
 
 REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
 CITY = "36.71"
@@ -44,6 +53,16 @@ def is_empty() -> bool:
 def reset() -> None:
     """Remove everything the demo creates (and any other venue data); keep reference data."""
     with transaction.atomic():
+        for model in (
+            VaccinationDose,
+            LabResult,
+            Designation,
+            TravelQuarantine,
+            VaccinationExemption,
+        ):
+            model.objects.all().delete()
+        Person.objects.all().delete()
+        NikClaimAttempt.objects.all().delete()
         QrCode.objects.all().delete()
         VenueTransition.objects.all().delete()
         EntryPoint.objects.all().delete()
@@ -86,7 +105,13 @@ def build() -> dict[str, Any]:
                     )
                 reason = cat.REJECTION_REASON if action == Action.REJECT else ""
                 do_transition(venue=venue, action=action, actor=actor, reason=reason)
-    return {"accounts": cat.ACCOUNTS, "password": demo_password(), "venues": len(created)}
+        citizens = build_citizens()
+    return {
+        "accounts": cat.ACCOUNTS,
+        "password": demo_password(),
+        "venues": len(created),
+        "citizens": citizens,
+    }
 
 
 def _agencies(city: Region, sectors: dict[str, Sector]) -> dict[str, Agency]:

@@ -131,3 +131,17 @@ def test_demo_refuses_to_overwrite_without_reset(db_with_demo):
         call_command("demo")
     call_command("demo", "--if-empty")  # a no-op, not an error
     assert Venue.objects.filter(short_code="PUSPEM-TNG").count() == 1
+
+
+def test_demo_citizens_have_one_colour_each(db_with_demo):
+    from jejak.people.models import Person
+    from jejak.screening.service import status_for_person
+
+    colours = {p.full_name: status_for_person(p).colour for p in Person.objects.all()}
+    assert colours == {
+        "Ahmad Hijau": "hijau",
+        "Nabila Hijau": "hijau",
+        "Dewi Kuning": "kuning",
+        "Rudi Merah": "merah",
+        "Sari Hitam": "hitam",
+    }

@@ -32,3 +32,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (for local use only; set JEJAK_DEMO_PASSWORD to change):")
         for username, role, _name, _scope in result["accounts"]:
             self.stdout.write(f"  {username:<18} {role:<20} password: {result['password']}")
+        self.stdout.write("Demo citizens sign in at /masuk/ with these numbers (the code is sent")
+        self.stdout.write("through JEJAK_SMS_BACKEND; the default console backend prints it):")
+        for citizen in result["citizens"]:
+            self.stdout.write(f"  {citizen['phone']}  {citizen['name']:<14} {citizen['colour']}")

@@ -1,0 +1,92 @@
+"""Demo citizens, one per screening colour, with records loaded through the health import.
+
+Phone numbers are from a reserved-looking range and the NIKs are made up; each person's
+records are dated relative to today so the colours hold whenever the demo is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.utils import timezone
+
+from jejak.accounts.models import User
+from jejak.accounts.phone import mask_phone, phone_index, seal_phone
+from jejak.accounts.roles import Role
+from jejak.health.services import import_health_file
+from jejak.people import services as people
+
+# phone, name, birth date, sex, colour the records give under the rule set in force
+CITIZENS: list[tuple[str, str, dt.date, str, str]] = [
+    ("+6281100000001", "Ahmad Hijau", dt.date(1985, 3, 14), "M", "hijau"),
+    ("+6281100000002", "Dewi Kuning", dt.date(1990, 7, 2), "F", "kuning"),
+    ("+6281100000003", "Rudi Merah", dt.date(1978, 11, 23), "M", "merah"),
+    ("+6281100000004", "Sari Hitam", dt.date(1995, 1, 9), "F", "hitam"),
+]
+CHILD = ("Nabila Hijau", dt.date(2012, 6, 5), "F")
+
+
+def nik_for(born: dt.date, sex: str, serial: int) -> str:
+    day = born.day + (40 if sex == "F" else 0)
+    return f"367101{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+def _records(colour: str, nik: str, today: dt.date) -> list[str]:
+    def dose(n: int, days_ago: int) -> str:
+        return f"{nik},vaccination,{today - dt.timedelta(days=days_ago)},,,{n},CoronaVac,,,,,"
+
+    if colour == "hijau":
+        return [dose(1, 400), dose(2, 372), dose(3, 200)]
+    if colour == "kuning":
+        return [dose(1, 400), dose(2, 372)]
+    if colour == "hitam":
+        when = (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+        return [dose(1, 400), f"{nik},lab_result,,,{when},,,,pcr,positive,Labkesda Kota Tangerang,"]
+    return []  # merah: no vaccination record
+
+
+def build_citizens() -> list[dict[str, Any]]:
+    """Create the demo visitors and import their records; returns what to print."""
+    today = timezone.localdate()
+    rows = [
+        "nik,record_type,date,end_date,datetime,dose_number,product,product_code,method,result,lab,reason"
+    ]
+    made = []
+    for serial, (phone, name, born, sex, colour) in enumerate(CITIZENS, start=1):
+        index = phone_index(phone)
+        account = User.objects.create(
+            username=f"v-demo{serial}",
+            role=Role.VISITOR,
+            phone_index=index,
+            phone_encrypted=seal_phone(phone, index=index),
+            phone_masked=mask_phone(phone),
+        )
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+        nik = nik_for(born, sex, serial)
+        people.set_own_profile(account=account, nik=nik, full_name=name, birth_date=born, sex=sex)
+        rows += _records(colour, nik, today)
+        made.append({"phone": phone, "name": name, "colour": colour})
+        if colour == "hijau":
+            child_name, child_born, child_sex = CHILD
+            child_nik = nik_for(child_born, child_sex, 90)
+            people.add_dependant(
+                account=account,
+                nik=child_nik,
+                full_name=child_name,
+                birth_date=child_born,
+                sex=child_sex,
+                relation="child",
+            )
+            rows += [
+                f"{child_nik},vaccination,{today - dt.timedelta(days=300)},,,1,CoronaVac,,,,,",
+                f"{child_nik},vaccination,{today - dt.timedelta(days=270)},,,2,CoronaVac,,,,,",
+            ]
+    report = import_health_file(
+        io.BytesIO(("\n".join(rows) + "\n").encode()), actor=None, filename="demo-records.csv"
+    )
+    if not report.ok:
+        raise RuntimeError(f"demo health records refused: {report.problems}")
+    return made
