@@ -1,0 +1,52 @@
+"""A data-key rotation: new key first, `jejak reencrypt`, then the old key can go."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from jejak.accounts.models import User
+from jejak.accounts.phone import open_phone
+from jejak.core import crypto
+from jejak.people import services as people
+from jejak.people.tests.factories import BUDI
+from jejak.qrcodes import keys
+
+OLD, NEW = "old-data-key-0123456789abcdef", "new-data-key-0123456789abcdef"
+
+
+@pytest.fixture
+def stored_secrets(settings, make_user, city):
+    settings.JEJAK_DATA_KEYS = [OLD]
+    from jejak.accounts.phone import mask_phone, phone_index, seal_phone
+
+    index = phone_index("+6281234567890")
+    visitor = make_user("visitor")
+    User.objects.filter(pk=visitor.pk).update(
+        phone_index=index,
+        phone_encrypted=seal_phone("+6281234567890", index=index),
+        phone_masked=mask_phone("+6281234567890"),
+    )
+    person = people.set_own_profile(
+        account=visitor, **{k: v for k, v in BUDI.items() if k != "relation"}
+    )
+    keys.create_key()
+    return visitor, person
+
+
+def test_rotation_moves_every_secret_to_the_new_key(settings, stored_secrets):
+    visitor, person = stored_secrets
+    settings.JEJAK_DATA_KEYS = [NEW, OLD]
+    call_command("reencrypt")
+    settings.JEJAK_DATA_KEYS = [NEW]  # the old key is gone
+    person.refresh_from_db()
+    visitor.refresh_from_db()
+    assert people.decrypt_nik(person) == BUDI["nik"]
+    assert open_phone(index=visitor.phone_index, blob=visitor.phone_encrypted) == "+6281234567890"
+    keys.invalidate_cache()
+    assert keys.signer()[1] is not None
+    assert not crypto.needs_reencryption(person.nik_encrypted)
+
+
+def test_dropping_the_old_key_too_early_is_refused(settings, stored_secrets):
+    settings.JEJAK_DATA_KEYS = [NEW]
+    with pytest.raises(CommandError, match="Keep every old key"):
+        call_command("reencrypt")
