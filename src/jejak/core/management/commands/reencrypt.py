@@ -26,5 +26,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exc} Keep every old key in JEJAK_DATA_KEYS until this command succeeds."
             ) from exc
-        audit.record(actor=None, action="crypto.reencrypt", **counts)
+        audit.record(actor=None, action="crypto.reencrypt", counts=counts)
         self.stdout.write(", ".join(f"{name}: {n} re-encrypted" for name, n in counts.items()))
