@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "jejak.people",
     "jejak.health",
     "jejak.screening",
+    "jejak.ppkm",
     "jejak.notifications",
     "jejak.demo",
 ]

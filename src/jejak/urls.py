@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("jejak.people.urls")),
     path("", include("jejak.health.urls")),
     path("", include("jejak.screening.urls")),
+    path("", include("jejak.ppkm.urls")),
 ]

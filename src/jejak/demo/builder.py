@@ -19,6 +19,7 @@ from jejak.health.models import (
     VaccinationExemption,
 )
 from jejak.people.models import NikClaimAttempt, Person
+from jejak.ppkm.demo import reset_demo_levels, seed_demo_levels
 from jejak.qrcodes.models import QrCode, SigningKey
 from jejak.regions.models import Region
 from jejak.sectors.models import Agency, Sector
@@ -71,6 +72,7 @@ def reset() -> None:
         Venue.objects.all().delete()
         Agency.objects.all().delete()
         SigningKey.objects.all().delete()
+        reset_demo_levels()
         AuditEvent.objects.all().delete()
 
 
@@ -105,6 +107,7 @@ def build() -> dict[str, Any]:
                     )
                 reason = cat.REJECTION_REASON if action == Action.REJECT else ""
                 do_transition(venue=venue, action=action, actor=actor, reason=reason)
+        seed_demo_levels()
         citizens = build_citizens()
     return {
         "accounts": cat.ACCOUNTS,

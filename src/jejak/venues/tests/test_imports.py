@@ -164,7 +164,7 @@ def test_issuer_may_import_anywhere(city: Region, other_city: Region, issuer: An
 @pytest.mark.parametrize(
     ("changes", "column", "code"),
     [
-        ({"sector": "bioskop"}, "sector", "unknown_sector"),
+        ({"sector": "diskotek"}, "sector", "unknown_sector"),
         ({"region": "36.71.99"}, "region", "unknown_region"),
         ({"region": "kota tangerang"}, "region", "unknown_region"),
         ({"region": "36.74.01"}, "region", "outside_jurisdiction"),
@@ -212,7 +212,7 @@ def test_bad_row_is_reported_and_nothing_is_stored(
 
 def test_every_bad_row_is_reported_at_once(city: Region, city_admin: Any):
     upload = sheet(
-        row(short_code="A-01", sector="bioskop"),
+        row(short_code="A-01", sector="diskotek"),
         row(short_code="A-02"),
         row(short_code="A-02", capacity="0", coordinator_email="nope"),
     )
@@ -438,7 +438,7 @@ def test_page_shows_every_bad_row_and_imports_nothing(
     city: Region, client_for: Callable[..., Client]
 ):
     client = client_for(Role.CITY_ADMIN, region=city)
-    response = upload(client, sheet(row(sector="bioskop"), row(short_code="X-1", capacity="0")))
+    response = upload(client, sheet(row(sector="diskotek"), row(short_code="X-1", capacity="0")))
 
     assert response.status_code == 200
     html = response.content.decode()
