@@ -27,6 +27,20 @@ def _plain_static_storage(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Any:
+    # Signing keys and PPKM policies are cached in process memory for the hot path; a
+    # test's rolled-back rows must not survive there into the next test.
+    from jejak.ppkm.service import invalidate
+    from jejak.qrcodes.keys import invalidate_cache
+
+    invalidate()
+    invalidate_cache()
+    yield
+    invalidate()
+    invalidate_cache()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 is slow on purpose; tests log in hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
