@@ -58,6 +58,7 @@ class ApiError(HttpError):
 
 def _register_routers() -> None:
     from jejak.accounts.api import router as auth_router
+    from jejak.checkins.api import router as checkins_router
     from jejak.health.api import router as health_router
     from jejak.people.api import router as people_router
     from jejak.qrcodes.api import router as qr_router
@@ -70,6 +71,7 @@ def _register_routers() -> None:
     api.add_router("", screening_router)
     api.add_router("/qr", qr_router)
     api.add_router("", venues_router)
+    api.add_router("/checkins", checkins_router)
 
 
 _register_routers()

@@ -50,6 +50,10 @@ JEJAK_DATA_KEYS = env_list("JEJAK_DATA_KEYS")
 JEJAK_INDEX_KEY = env_str("JEJAK_INDEX_KEY")
 # How long a code shown on a venue's screen stays valid, and how often the screen renews it.
 JEJAK_DYNAMIC_QR_SECONDS = env_int("JEJAK_DYNAMIC_QR_SECONDS", 180)
+# Check-in requests one account may send per minute (a family's scan is one request).
+JEJAK_CHECKINS_PER_MINUTE = env_int("JEJAK_CHECKINS_PER_MINUTE", 10)
+# How far (metres, after subtracting the device's accuracy) a scan may be from the venue.
+JEJAK_CHECKIN_MAX_DISTANCE_M = env_int("JEJAK_CHECKIN_MAX_DISTANCE_M", 1000)
 # How visitors' sign-in codes reach their phones: console (printed, for development), file
 # (one file per message under JEJAK_SMS_DIR, read back by tests and the demo) or http (a
 # gateway; see docs/configuration.md).
@@ -84,6 +88,7 @@ INSTALLED_APPS = [
     "jejak.people",
     "jejak.health",
     "jejak.screening",
+    "jejak.checkins",
     "jejak.ppkm",
     "jejak.notifications",
     "jejak.demo",

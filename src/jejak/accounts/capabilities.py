@@ -39,6 +39,8 @@ class Cap(StrEnum):
     # Check a visitor's status QR at the door.
     VERIFY_STATUS_PASS = "verify_status_pass"  # noqa: S105 (a capability name)
     MANAGE_RULE_SETS = "manage_rule_sets"
+    # Close every open stay at a venue (closing time).
+    CHECK_OUT_EVERYONE = "check_out_everyone"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
@@ -53,6 +55,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.SUSPEND_CODES,
             Cap.DOWNLOAD_POSTERS,
             Cap.VIEW_ROLLOUT,
+            Cap.CHECK_OUT_EVERYONE,
         }
     ),
     Role.AGENCY_OFFICER: frozenset(
@@ -72,9 +75,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.DOWNLOAD_POSTERS,
             Cap.SHOW_DYNAMIC_CODE,
             Cap.VERIFY_STATUS_PASS,
+            Cap.CHECK_OUT_EVERYONE,
         }
     ),
-    Role.VENUE_STAFF: frozenset({Cap.VIEW_VENUES, Cap.SHOW_DYNAMIC_CODE, Cap.VERIFY_STATUS_PASS}),
+    Role.VENUE_STAFF: frozenset(
+        {Cap.VIEW_VENUES, Cap.SHOW_DYNAMIC_CODE, Cap.VERIFY_STATUS_PASS, Cap.CHECK_OUT_EVERYONE}
+    ),
     Role.VISITOR: frozenset(),
 }
 

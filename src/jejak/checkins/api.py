@@ -1,0 +1,232 @@
+"""Check-in endpoints under /api/v1/checkins: parse, authorise, call one service, respond.
+
+Refusals of a whole request carry a stable `code` with a 4xx status (the qr_* codes as in
+/qr/verify; person_unknown 404; scan_too_old, scan_in_future 400; too_far 403;
+too_many_requests 429; visitor_only 403; no_rule_set 503). A stored decision is a 201
+even when every person is denied: each person's `decision` and `reasons` say why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from pydantic import AwareDatetime, StringConstraints
+
+from jejak.accounts.capabilities import Cap, has_capability, require
+from jejak.api import ApiError
+from jejak.checkins import service
+from jejak.checkins.errors import CheckInError, DenialReason, Refusal
+from jejak.people.access import is_visitor
+from jejak.people.errors import Reason as PeopleReason
+from jejak.qrcodes.errors import QrError
+from jejak.venues.models import Venue
+
+router = Router(tags=["checkins"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class LocationIn(Schema):
+    lat: float = Field(..., ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(..., ge=-180, le=180, allow_inf_nan=False)
+    accuracy_m: float = Field(0, ge=0, le=100_000, allow_inf_nan=False)
+
+
+class CheckInIn(Schema):
+    qr: str = Field(..., max_length=2000)
+    nonce: uuid.UUID
+    # "self" and/or dependants' public ids.
+    people: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        ..., min_length=1, max_length=12
+    )
+    visitor_type: Literal["guest", "employee"] = "guest"
+    scanned_at: AwareDatetime | None = None
+    location: LocationIn | None = None
+
+
+class VenueOut(Schema):
+    short_code: str
+    name: str
+
+
+class EntryPointOut(Schema):
+    name: str
+
+
+class CrowdOut(Schema):
+    inside: int
+    capacity: int
+
+
+class PersonOut(Schema):
+    person: str  # "self" or a dependant's public id
+    action: Literal["check_in", "check_out"]
+    checkin: str
+    decision: str
+    reasons: list[str]
+    messages: list[str]
+    colour: str
+    colour_reasons: list[str]
+    checked_in_at: dt.datetime | None
+    planned_checkout_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    checkout_method: str
+
+
+class PolicyOut(Schema):
+    level: int
+    rule_id: int | None
+    rule_version: int
+
+
+class CheckInOut(Schema):
+    venue: VenueOut
+    entry_point: EntryPointOut
+    crowd: CrowdOut
+    scanned_at: dt.datetime
+    received_at: dt.datetime
+    planned_checkout_at: dt.datetime | None
+    rule_set: str
+    policy: PolicyOut
+    people: list[PersonOut]
+
+
+class CheckOutOut(Schema):
+    checkin: str
+    venue: VenueOut
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    checkout_method: str
+
+
+class PreviewOut(Schema):
+    venue: VenueOut
+    entry_point: EntryPointOut
+    crowd: CrowdOut
+    advice: str
+
+
+class CheckedOutAllOut(Schema):
+    checked_out: int
+
+
+def _visitor(request: HttpRequest) -> Any:
+    if not is_visitor(request.user):
+        raise ApiError(403, PeopleReason.VISITOR_ONLY.value, str(PeopleReason.VISITOR_ONLY.label))
+    return request.user
+
+
+def _refused(exc: CheckInError | QrError) -> ApiError:
+    return ApiError(exc.http_status, exc.code.value, exc.message)
+
+
+def _messages(reasons: list[str]) -> list[str]:
+    # Sentences are chosen at response time, in the caller's language; stored results
+    # keep only the codes.
+    return [str(DenialReason(r).label) for r in reasons if r in DenialReason.values]
+
+
+@router.post(
+    "",
+    response={201: CheckInOut, frozenset({400, 403, 404, 410, 429, 503}): ErrorOut},
+    summary="Check in (or, when already inside this venue, check out) self and dependants",
+)
+def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
+    """Scan a venue's code for "self" and/or dependants. Idempotent by `nonce`: a retry
+    returns the first result. Send `scanned_at` for a scan made offline (at most 24 h
+    old). `location` is compared with the venue's and never stored."""
+    account = _visitor(request)
+    location = (
+        service.Location(body.location.lat, body.location.lon, body.location.accuracy_m)
+        if body.location
+        else None
+    )
+    try:
+        result = service.record_checkins(
+            account=account,
+            qr=body.qr,
+            nonce=body.nonce,
+            people=body.people,
+            visitor_type=body.visitor_type,
+            scanned_at=body.scanned_at,
+            location=location,
+        )
+    except (CheckInError, QrError) as exc:
+        raise _refused(exc) from None
+    data = dict(result.data)
+    data["people"] = [{**p, "messages": _messages(p["reasons"])} for p in data["people"]]
+    return Status(201, data)
+
+
+@router.get(
+    "/preview",
+    auth=None,
+    response={200: PreviewOut, frozenset({400, 403, 404, 410}): ErrorOut},
+    summary="What the phone shows before the visitor confirms: venue, entrance, crowd",
+)
+def preview(request: HttpRequest, qr: str) -> dict[str, Any]:
+    """Public: the venue, the entrance, "Total Keramaian" (inside / capacity) and health
+    advice for a scanned code. No personal data. Refused codes answer as /qr/verify."""
+    try:
+        found = service.qrcodes.verify(qr[:2000])
+    except QrError as exc:
+        raise _refused(exc) from None
+    venue = found.venue
+    return {
+        "venue": {"short_code": venue.short_code, "name": venue.name},
+        "entry_point": {"name": found.entry_point.name},
+        "crowd": service.crowd(venue=venue),
+        "advice": _(
+            "Tetap pakai masker, jaga jarak dan cuci tangan. Tunjukkan hasil check-in "
+            "kepada petugas di pintu masuk."
+        ),
+    }
+
+
+@router.post(
+    "/{public_id}/checkout",
+    response={200: CheckOutOut, frozenset({403, 404, 409}): ErrorOut},
+    summary="Check out (the button)",
+)
+def check_out(request: HttpRequest, public_id: str) -> dict[str, Any]:
+    """Check out one of the caller's check-ins. Repeating it returns the same check-out.
+    Refusals: checkin_not_found 404, not_checked_in 409 (a denied entry), visitor_only 403."""
+    account = _visitor(request)
+    try:
+        checkin = service.check_out(account=account, checkin_public_id=public_id[:32])
+    except CheckInError as exc:
+        raise _refused(exc) from None
+    return {
+        "checkin": checkin.public_id,
+        "venue": {"short_code": checkin.venue.short_code, "name": checkin.venue.name},
+        "checked_in_at": checkin.checked_in_at,
+        "checked_out_at": checkin.checked_out_at,
+        "checkout_method": checkin.checkout_method,
+    }
+
+
+@router.post(
+    "/venues/{short_code}/checkout-all",
+    response={200: CheckedOutAllOut, frozenset({403, 404}): ErrorOut},
+    summary="Check everyone out of a venue (venue staff and managers, city admins)",
+)
+def check_out_all(request: HttpRequest, short_code: str) -> dict[str, Any]:
+    """Close every stay at the venue, e.g. at closing time; returns how many. Needs
+    VIEW_VENUES, the venue within the caller's jurisdiction (else venue_not_found 404)
+    and a venue role or city admin (else forbidden 403). Audited."""
+    user = request.user
+    require(user, Cap.VIEW_VENUES)
+    venue = Venue.objects.visible_to(user).filter(short_code=short_code[:32]).first()
+    if venue is None:
+        raise _refused(CheckInError(Refusal.VENUE_NOT_FOUND))
+    if not has_capability(user, Cap.CHECK_OUT_EVERYONE):
+        raise ApiError(403, "forbidden", "Your role does not allow this.")
+    return {"checked_out": service.check_out_everyone(venue=venue, actor=user)}

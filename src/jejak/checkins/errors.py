@@ -1,0 +1,95 @@
+"""Why a check-in is refused: stable reason codes shared by the API, the pages and reports.
+
+Two kinds. `Refusal` codes refuse a whole request before any entry decision is made (the
+code is not genuine, the scan is too old, the people are not the caller's...): the API
+answers 4xx and nothing is stored. `DenialReason` codes are part of a stored decision
+about one person (`status_black`, `capacity_full`, ...): the API answers 201 with them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class Decision(TextChoices):
+    ALLOWED = "allowed", _("Boleh masuk")
+    ALLOWED_AFTER_STAFF_CHECK = (
+        "allowed_after_staff_check",
+        _("Boleh masuk setelah diperiksa petugas"),
+    )
+    DENIED = "denied", _("Tidak boleh masuk")
+
+
+class DenialReason(TextChoices):
+    # The label is the sentence shown to the visitor; the value never changes.
+    STATUS_BLACK = (
+        "status_black",
+        _(
+            "Status Anda hitam. Jangan masuk: tunggu di area tunggu (staging area) dan ikuti "
+            "arahan petugas. Petugas kesehatan sudah diberi tahu."
+        ),
+    )
+    STATUS_RED = "status_red", _("Status merah tidak diizinkan masuk ke tempat ini.")
+    STATUS_YELLOW = "status_yellow", _("Status kuning tidak diizinkan masuk ke tempat ini.")
+    COLOUR_NOT_ADMITTED = (
+        "colour_not_admitted",
+        _("Warna status Anda tidak diizinkan masuk ke tempat ini saat ini."),
+    )
+    CAPACITY_FULL = "capacity_full", _("Tempat ini sudah penuh. Coba lagi nanti.")
+    OUTSIDE_HOURS = "outside_hours", _("Tempat ini sedang tutup menurut aturan PPKM.")
+    AGE_RESTRICTED = (
+        "age_restricted",
+        _("Anak di bawah batas usia tidak boleh masuk tanpa syarat yang berlaku di sini."),
+    )
+
+
+class Refusal(TextChoices):
+    PERSON_UNKNOWN = (
+        "person_unknown",
+        _("Orang yang dipilih bukan profil Anda atau anggota keluarga di akun Anda."),
+    )
+    SCAN_TOO_OLD = (
+        "scan_too_old",
+        _("Pemindaian ini lebih dari 24 jam yang lalu dan tidak dapat dicatat lagi."),
+    )
+    SCAN_IN_FUTURE = "scan_in_future", _("Waktu pemindaian ada di masa depan. Periksa jam ponsel.")
+    TOO_MANY_REQUESTS = (
+        "too_many_requests",
+        _("Terlalu banyak check-in dalam waktu singkat. Coba lagi sebentar lagi."),
+    )
+    TOO_FAR = "too_far", _("Lokasi Anda terlalu jauh dari tempat ini.")
+    NO_RULE_SET = "no_rule_set", _("Tidak ada aturan skrining yang berlaku pada waktu itu.")
+    CHECKIN_NOT_FOUND = "checkin_not_found", _("Check-in tidak ditemukan.")
+    NOT_CHECKED_IN = (
+        "not_checked_in",
+        _("Check-in ini tidak diizinkan masuk, jadi tidak ada check-out."),
+    )
+    VENUE_NOT_FOUND = "venue_not_found", _("Tempat tidak ditemukan.")
+
+
+# Partner apps switch on the code; the status only groups them.
+HTTP_STATUS: dict[str, int] = {
+    Refusal.PERSON_UNKNOWN: 404,
+    Refusal.SCAN_TOO_OLD: 400,
+    Refusal.SCAN_IN_FUTURE: 400,
+    Refusal.TOO_MANY_REQUESTS: 429,
+    Refusal.TOO_FAR: 403,
+    Refusal.NO_RULE_SET: 503,
+    Refusal.CHECKIN_NOT_FOUND: 404,
+    Refusal.NOT_CHECKED_IN: 409,
+    Refusal.VENUE_NOT_FOUND: 404,
+}
+
+
+class CheckInError(Exception):
+    """A refused request, with a stable `code` (a Refusal value) and a sentence for people."""
+
+    def __init__(self, code: Refusal | str, message: str | None = None) -> None:
+        self.code = Refusal(code)
+        self.message = message if message is not None else str(self.code.label)
+        super().__init__(self.message)
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]

@@ -1,0 +1,178 @@
+"""Check-ins, the live occupancy counter of each venue, and black-status alerts.
+
+The hot path writes one `CheckInRequest` and one `CheckIn` per person, and updates one
+`VenueOccupancy` row. Indexes are partial where the rows that matter ("inside now") are a
+small slice of a table that grows by millions a day: they stay small and cheap to update.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jejak.checkins.errors import Decision
+
+
+class VisitorType(models.TextChoices):
+    GUEST = "guest", _("Pengunjung")
+    EMPLOYEE = "employee", _("Karyawan")
+
+
+class CheckoutMethod(models.TextChoices):
+    EXPLICIT = "explicit", _("Tombol check-out")
+    RESCAN = "rescan", _("Pindai ulang kode tempat")
+    ELSEWHERE = "elsewhere", _("Check-in di tempat lain")
+    STAFF_ALL = "staff_all", _("Petugas mengeluarkan semua pengunjung")
+    AUTOMATIC = "automatic", _("Otomatis setelah lama kunjungan")
+
+
+ADMITTED = (Decision.ALLOWED, Decision.ALLOWED_AFTER_STAFF_CHECK)
+# "Inside now": admitted and not yet out. Shared by the partial indexes and the queries,
+# so the planner can use the indexes (the query must repeat the index's condition).
+ACTIVE_Q = Q(decision__in=ADMITTED, checked_out_at__isnull=True)
+
+
+def new_public_id() -> str:
+    """16 random base32 characters (80 bits): how a check-in is named in the API."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+class CheckInRequest(models.Model):
+    """One accepted POST /checkins: its idempotency key and the exact result it returned.
+
+    The unique (account, nonce) makes a retried upload a no-op even when retries race:
+    the loser's insert fails, its transaction rolls back, and it returns the winner's
+    stored result. Storing the result (not rebuilding it from CheckIn rows) is what lets
+    a retry of a rescan, which writes no CheckIn, answer the same. Its rows also count
+    the per-account burst limit.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    nonce = models.UUIDField()
+    received_at = models.DateTimeField(default=timezone.now)
+    result = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "nonce"], name="checkin_request_nonce")
+        ]
+        # The burst limit counts an account's requests of the last minute.
+        indexes = [models.Index(fields=["account", "received_at"], name="checkin_req_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.nonce}"
+
+
+class CheckIn(models.Model):
+    """One person's entry decision at one entrance, and (if admitted) their stay.
+
+    Every decision is stored, refusals included, with the rule set and PPKM policy that
+    made it. `checked_in_at` is the scan's moment (an offline scan's `scanned_at`), which
+    is what tracing needs; `received_at` is when the server heard of it.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id)
+    request = models.ForeignKey(CheckInRequest, on_delete=models.CASCADE, related_name="checkins")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="checkins")
+    # Who submitted it: the person's guardian account (dependants have no account).
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="checkins")
+    entry_point = models.ForeignKey(
+        "venues.EntryPoint", on_delete=models.CASCADE, related_name="checkins"
+    )
+    visitor_type = models.CharField(max_length=10, choices=VisitorType.choices)
+    decision = models.CharField(max_length=30, choices=Decision.choices)
+    reasons = models.JSONField(default=list)  # DenialReason values; empty when admitted
+    colour = models.CharField(max_length=10)
+    colour_reasons = models.JSONField(default=list)  # the screening's reasons (owner only)
+    rule_set = models.CharField(max_length=50)
+    policy = models.JSONField(default=dict)  # {level, rule_id, rule_version}
+    scanned_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)  # null when denied
+    planned_checkout_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    checkout_method = models.CharField(
+        max_length=10, choices=CheckoutMethod.choices, blank=True, default=""
+    )
+
+    class Meta:
+        ordering = ["-scanned_at", "-id"]
+        constraints = [
+            # One active check-in per person. Writers also lock the account's people, so
+            # this only backs that up.
+            models.UniqueConstraint(
+                fields=["person"], condition=ACTIVE_Q, name="checkin_one_active_per_person"
+            ),
+        ]
+        indexes = [
+            # Who is inside a venue, and whose stay is over (lazy check-out, staff "all").
+            models.Index(
+                fields=["venue", "planned_checkout_at"], condition=ACTIVE_Q, name="checkin_inside"
+            ),
+            # The periodic check-out: stays over anywhere.
+            models.Index(
+                fields=["planned_checkout_at"], condition=ACTIVE_Q, name="checkin_overdue"
+            ),
+            # A person's history, newest first.
+            models.Index(fields=["person", "scanned_at"], name="checkin_person_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.decision}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.decision in ADMITTED and self.checked_out_at is None
+
+
+class VenueOccupancy(models.Model):
+    """How many people are inside a venue now: the one row check-ins contend for.
+
+    Every change to `inside` happens while this row is locked (select_for_update), in
+    the transaction that changes the check-ins it counts. That is what makes capacity
+    exact under concurrency: of 50 simultaneous check-ins for the last 10 places, the
+    locks queue them and exactly 10 see room. Only admitted, not checked-out check-ins
+    count.
+    """
+
+    venue = models.OneToOneField("venues.Venue", on_delete=models.CASCADE, related_name="occupancy")
+    inside = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}: {self.inside}"
+
+
+class BlackStatusAlert(models.Model):
+    """A person with status black was refused at a venue: its staff and the health
+    officers of the person's home region are told. Staff see the colour, nothing more."""
+
+    venue = models.ForeignKey(
+        "venues.Venue", on_delete=models.CASCADE, related_name="black_status_alerts"
+    )
+    checkin = models.OneToOneField(CheckIn, on_delete=models.CASCADE, related_name="alert")
+    # The regency of the person's NIK (its first four digits): whose health officers to tell.
+    home_region_code = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["venue", "created_at"], name="black_alert_venue")]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,93 @@
+"""Real concurrent connections on PostgreSQL: capacity and nonces hold under races."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from jejak.checkins import service
+from jejak.checkins.models import CheckIn, CheckInRequest, VenueOccupancy
+from jejak.checkins.tests.conftest import code_of
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="needs DATABASE_URL pointing at PostgreSQL",
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db: None) -> None:
+    # A transactional test starts from a flushed database: put the reference data back.
+    from jejak.sectors.models import Sector
+    from jejak.sectors.reference import ensure_sectors
+
+    ensure_sectors(Sector)
+    importlib.import_module("jejak.screening.migrations.0003_load_rule_sets").load(apps, None)
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call in its own thread and database connection, released together."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = calls[i]()
+        except Exception as exc:  # reported by the assertions below
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_fifty_simultaneous_check_ins_for_the_last_ten_places_admit_ten(
+    make_venue, make_visitor, policy
+):
+    venue = make_venue(capacity=10)
+    qr = code_of(venue)
+    visitors = [make_visitor() for _ in range(50)]
+
+    def attempt(account: Any) -> Callable[[], Any]:
+        return lambda: service.record_checkins(
+            account=account, qr=qr, nonce=uuid.uuid4(), people=["self"], visitor_type="guest"
+        ).data["people"][0]["decision"]
+
+    decisions = race([attempt(v) for v in visitors])
+    assert sorted(decisions, key=str) == ["allowed"] * 10 + ["denied"] * 40, decisions
+    assert VenueOccupancy.objects.get(venue=venue).inside == 10
+    assert CheckIn.objects.filter(decision="allowed").count() == 10
+    assert CheckIn.objects.filter(reasons=["capacity_full"]).count() == 40
+
+
+def test_racing_retries_with_one_nonce_store_one_row_set(hotel, visitor, policy):
+    qr, nonce = code_of(hotel), uuid.uuid4()
+
+    def retry() -> Any:
+        return service.record_checkins(
+            account=visitor, qr=qr, nonce=nonce, people=["self"], visitor_type="guest"
+        ).data
+
+    results = race([retry for _ in range(8)])
+    assert all(r == results[0] for r in results), results
+    assert results[0]["people"][0]["action"] == "check_in"
+    assert CheckInRequest.objects.count() == 1
+    assert CheckIn.objects.count() == 1
+    assert VenueOccupancy.objects.get(venue=hotel).inside == 1
