@@ -6,7 +6,7 @@ JEJAK := $(BIN)/jejak
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck pytest bench posters messages clean
+.PHONY: setup run test lint typecheck pytest bench bench-posters messages clean
 
 setup: $(VENV)/.installed
 	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
@@ -41,7 +41,17 @@ typecheck:
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The check-in benchmark needs PostgreSQL (this machine's, trust auth) and Debian's wrk.
+BENCH_DB ?= jejak_bench
+BENCH_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 bench: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(BENCH_DB)"
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(BENCH_DB)"
+	DATABASE_URL=$(BENCH_URL) $(JEJAK) migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_URL) $(JEJAK) bench-checkins $(BENCH_ARGS)
+
+bench-posters: setup
 	$(JEJAK) bench-posters
 
 messages: setup

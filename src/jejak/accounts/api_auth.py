@@ -23,4 +23,16 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-session_or_token = [SessionAuth(), BearerToken()]
+class BrowserSession(SessionAuth):
+    """A signed-in browser. CSRF is checked only when a session cookie is present: a
+    request without one cannot ride on a victim's session, and checking anyway would
+    refuse every bearer-token client that sends no cookie."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+# The token first: an app that also holds a cookie is still judged by its token.
+session_or_token = [BearerToken(), BrowserSession()]

@@ -122,3 +122,30 @@ def test_api_venue_list_is_scoped(world, client_for, city):
 def test_issuer_uses_django_admin_without_superuser(world, client, issuer):
     client.force_login(issuer)
     assert client.get("/admin/venues/venue/").status_code == 200
+
+
+def test_bearer_token_posts_need_no_csrf_token(world, issuer):
+    from django.test import Client
+
+    from jejak.accounts.models import ApiToken
+
+    _, raw = ApiToken.issue(user=issuer, name="partner")
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        "/api/v1/venues/HOTEL-A/transitions",
+        {"action": "submit"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code == 200
+
+
+def test_session_posts_without_csrf_token_are_refused(world, issuer):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(issuer)
+    response = strict.post(
+        "/api/v1/venues/HOTEL-A/transitions", {"action": "submit"}, content_type="application/json"
+    )
+    assert response.status_code == 403

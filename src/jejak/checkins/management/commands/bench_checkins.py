@@ -1,0 +1,171 @@
+"""`make bench`: check-ins per second through the production stack on PostgreSQL.
+
+Creates visitors and venues, starts gunicorn, drives POST /api/v1/checkins with wrk for
+a fixed time, then GET /healthz the same way, and prints throughput, latency, non-2xx
+responses, stored rows against accepted responses, and the ratio of the two rates.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from jejak.checkins.bench.data import make_venues, make_visitors
+from jejak.checkins.models import CheckIn
+
+LUA = Path(__file__).resolve().parents[2] / "bench" / "checkin.lua"
+
+
+class Command(BaseCommand):
+    help = "Benchmark check-ins through gunicorn on PostgreSQL with wrk (see docs/performance.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--visitors", type=int, default=10_000)
+        parser.add_argument("--venues", type=int, default=300)
+        parser.add_argument("--seconds", type=int, default=30)
+        parser.add_argument("--connections", type=int, default=32)
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (>= 2)")
+        parser.add_argument("--port", type=int, default=8765)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise CommandError("wrk is not installed (Debian: apt-get install wrk).")
+        if opts["workers"] < 2:
+            raise CommandError("Use at least 2 gunicorn workers.")
+        if CheckIn.objects.exists():
+            raise CommandError("Run the benchmark on an empty database (make bench makes one).")
+
+        started = time.monotonic()
+        tokens = make_visitors(opts["visitors"])
+        qrs = make_venues(opts["venues"])
+        self.stdout.write(
+            f"data: {len(tokens)} visitors, {len(qrs)} venue codes "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "bench.txt"
+            data.write_text(
+                f"visitors {len(tokens)} venues {len(qrs)}\n" + "\n".join([*tokens, *qrs]) + "\n"
+            )
+            with _server(opts["port"], opts["workers"]) as base:
+                before = CheckIn.objects.count()
+                out = _wrk(wrk, base + "/api/v1/checkins", opts, data, script=LUA)
+                stored = CheckIn.objects.count() - before
+                figures = _figures(out)
+                accepted = _accepted(out)
+                self._print("checkins", figures)
+                self.stdout.write(f"checkins stored_rows={stored} accepted_responses={accepted}")
+                if stored != accepted:
+                    self.stderr.write("MISMATCH: stored rows differ from accepted responses")
+                health = _figures(_wrk(wrk, base + "/healthz", opts, data, script=None))
+                self._print("healthz", health)
+        ratio = figures["rps"] / health["rps"] if health["rps"] else 0.0
+        self.stdout.write(f"ratio {ratio:.2f}")
+
+    def _print(self, name: str, f: dict[str, float]) -> None:
+        self.stdout.write(
+            f"{name} requests_per_s={f['rps']:.0f} p50_ms={f['p50']:.1f} "
+            f"p99_ms={f['p99']:.1f} requests={f['requests']:.0f} "
+            f"non_2xx={f['non2xx']:.0f} socket_errors={f['errors']:.0f}"
+        )
+
+
+class _server:
+    """gunicorn on loopback for the length of a `with` block."""
+
+    def __init__(self, port: int, workers: int) -> None:
+        self.port, self.workers = port, workers
+
+    def __enter__(self) -> str:
+        env = os.environ | {
+            # The per-account burst limit stays on; 10,000 visitors at a few thousand
+            # requests per second scan more often than a person would.
+            "JEJAK_CHECKINS_PER_MINUTE": "1000",
+            "DATABASE_CONN_MAX_AGE": "600",
+        }
+        self.proc = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "jejak.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{self.port}"
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 (loopback)
+                    return base
+            except OSError:
+                time.sleep(0.1)
+        self.proc.terminate()
+        raise CommandError("gunicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _wrk(wrk: str, url: str, opts: dict[str, Any], data: Path, script: Path | None) -> str:
+    threads = 2
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{opts['connections']}",
+        f"-d{opts['seconds']}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
+    if script is not None:
+        command += ["-s", str(script)]
+    env = os.environ | {"JEJAK_BENCH_DATA": str(data), "JEJAK_BENCH_THREADS": str(threads)}
+    return subprocess.run(  # noqa: S603 (wrk against our loopback server)
+        [*command, url], env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _figures(out: str) -> dict[str, float]:
+    def grab(pattern: str) -> re.Match[str] | None:
+        return re.search(pattern, out)
+
+    p50, p99 = grab(r"50%\s+([\d.]+)(us|ms|s|m)\b"), grab(r"99%\s+([\d.]+)(us|ms|s|m)\b")
+    rps, total = grab(r"Requests/sec:\s+([\d.]+)"), grab(r"(\d+) requests in")
+    non2xx = grab(r"Non-2xx or 3xx responses: (\d+)")
+    errors = grab(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": _ms(*p50.groups()) if p50 else 0.0,
+        "p99": _ms(*p99.groups()) if p99 else 0.0,
+        "requests": float(total.group(1)) if total else 0.0,
+        "non2xx": float(non2xx.group(1)) if non2xx else 0.0,
+        "errors": float(sum(int(g) for g in errors.groups())) if errors else 0.0,
+    }
+
+
+def _accepted(out: str) -> int:
+    found = re.search(r"JEJAK accepted (\d+) refused (\d+)", out)
+    return int(found.group(1)) if found else -1
