@@ -64,12 +64,17 @@ class Command(BaseCommand):
             with _server(opts["port"], opts["workers"]) as base:
                 before = CheckIn.objects.count()
                 out = _wrk(wrk, base + "/api/v1/checkins", opts, data, script=LUA)
+                # wrk stops without waiting for requests in flight; the server still
+                # finishes them, so let it drain before counting rows.
+                time.sleep(2)
                 stored = CheckIn.objects.count() - before
                 figures = _figures(out)
                 accepted = _accepted(out)
                 self._print("checkins", figures)
                 self.stdout.write(f"checkins stored_rows={stored} accepted_responses={accepted}")
-                if stored != accepted:
+                # Up to one request per connection was in flight when wrk stopped: stored
+                # but never counted as a response. Anything beyond that is a real mismatch.
+                if not 0 <= stored - accepted <= opts["connections"]:
                     self.stderr.write("MISMATCH: stored rows differ from accepted responses")
                 health = _figures(_wrk(wrk, base + "/healthz", opts, data, script=None))
                 self._print("healthz", health)
