@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from jejak.core.errors import ReasonedError
+
 
 class Decision(TextChoices):
     ALLOWED = "allowed", _("Boleh masuk")
@@ -82,14 +84,10 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 
-class CheckInError(Exception):
+class CheckInError(ReasonedError):
     """A refused request, with a stable `code` (a Refusal value) and a sentence for people."""
 
-    def __init__(self, code: Refusal | str, message: str | None = None) -> None:
-        self.code = Refusal(code)
-        self.message = message if message is not None else str(self.code.label)
-        super().__init__(self.message)
+    reasons = Refusal
+    statuses = HTTP_STATUS
 
-    @property
-    def http_status(self) -> int:
-        return HTTP_STATUS[self.code]
+    code: Refusal

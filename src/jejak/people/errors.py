@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from jejak.core.errors import ReasonedError
+
 
 class Reason(TextChoices):
     # The label is the sentence shown to people; the value never changes.
@@ -76,14 +78,10 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 
-class PeopleError(Exception):
+class PeopleError(ReasonedError):
     """A refused write, with a stable `code` (a Reason value) and a sentence for people."""
 
-    def __init__(self, code: Reason | str, message: str | None = None) -> None:
-        self.code = Reason(code)
-        self.message = message if message is not None else str(self.code.label)
-        super().__init__(self.message)
+    reasons = Reason
+    statuses = HTTP_STATUS
 
-    @property
-    def http_status(self) -> int:
-        return HTTP_STATUS[self.code]
+    code: Reason

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from jejak.core.errors import ReasonedError
+
 
 class ErrorCode(TextChoices):
     NO_RULE_SET = "no_rule_set", _("Tidak ada aturan skrining yang berlaku pada waktu itu.")
@@ -48,14 +50,10 @@ PASS_HTTP_STATUS: dict[str, int] = {
 }
 
 
-class PassError(Exception):
+class PassError(ReasonedError):
     """A refused status pass, with a stable `code` and a sentence for the guard."""
 
-    def __init__(self, code: PassRefusal | str, message: str | None = None) -> None:
-        self.code = PassRefusal(code)
-        self.message = message if message is not None else str(self.code.label)
-        super().__init__(self.message)
+    reasons = PassRefusal
+    statuses = PASS_HTTP_STATUS
 
-    @property
-    def http_status(self) -> int:
-        return PASS_HTTP_STATUS[self.code]
+    code: PassRefusal
