@@ -28,16 +28,19 @@ def _plain_static_storage(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Any:
-    # Signing keys and PPKM policies are cached in process memory for the hot path; a
-    # test's rolled-back rows must not survive there into the next test.
+    # Signing keys, PPKM policies and rule sets are cached in process memory for the hot
+    # path; a test's rolled-back rows must not survive there into the next test.
     from jejak.ppkm.service import invalidate
     from jejak.qrcodes.keys import invalidate_cache
+    from jejak.screening.service import invalidate_rule_sets
 
     invalidate()
     invalidate_cache()
+    invalidate_rule_sets()
     yield
     invalidate()
     invalidate_cache()
+    invalidate_rule_sets()
 
 
 @pytest.fixture(autouse=True)

@@ -149,6 +149,10 @@ class VenueOccupancy(models.Model):
     venue = models.OneToOneField("venues.Venue", on_delete=models.CASCADE, related_name="occupancy")
     inside = models.IntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+    # No open stay here is planned to end before this (a lower bound, never later than
+    # the earliest one): the lazy check-out sweep is skipped while it is in the future.
+    # NULL: not known yet, sweep. Kept under the row lock by checkins.service.
+    sweep_due_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.venue_id}: {self.inside}"

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Min, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -183,18 +183,32 @@ def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, VenueOccupancy]:
     return rows
 
 
+# `VenueOccupancy.sweep_due_at` when no stay is open there: later than any planned end.
+NOTHING_DUE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 def _expire(occupancy: VenueOccupancy, now: dt.datetime) -> int:
-    """Check out stays that are over at this venue (its occupancy row is locked)."""
-    closed = CheckIn.objects.filter(
-        ACTIVE_Q, venue_id=occupancy.venue_id, planned_checkout_at__lte=now
-    ).update(checked_out_at=F("planned_checkout_at"), checkout_method=CheckoutMethod.AUTOMATIC)
+    """Check out stays that are over at this venue (its occupancy row is locked).
+
+    Skipped without a query while `sweep_due_at` says no open stay can be over yet; a
+    sweep then records the earliest planned end of the stays still open. Closing a stay
+    leaves the bound valid; opening one lowers it (`_record`)."""
+    due = occupancy.sweep_due_at
+    if due is not None and due > now:
+        return 0
+    active = CheckIn.objects.filter(ACTIVE_Q, venue_id=occupancy.venue_id)
+    closed = active.filter(planned_checkout_at__lte=now).update(
+        checked_out_at=F("planned_checkout_at"), checkout_method=CheckoutMethod.AUTOMATIC
+    )
     occupancy.inside = max(0, occupancy.inside - closed)
+    earliest = active.aggregate(earliest=Min("planned_checkout_at"))["earliest"]
+    occupancy.sweep_due_at = earliest or NOTHING_DUE
     return closed
 
 
 def _save_occupancy(occupancy: VenueOccupancy, now: dt.datetime) -> None:
     occupancy.updated_at = now
-    occupancy.save(update_fields=["inside", "updated_at"])
+    occupancy.save(update_fields=["inside", "updated_at", "sweep_due_at"])
 
 
 def _stay(policy: Any, venue: Venue) -> dt.timedelta:
@@ -441,6 +455,8 @@ def _record(
     )
     if still_inside:
         here.inside += admitted
+        if admitted and here.sweep_due_at is not None:
+            here.sweep_due_at = min(here.sweep_due_at, planned)
     _save_occupancy(here, now)
 
     reference = policy.as_reference()

@@ -15,19 +15,17 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import threading
-import time
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
+from django.core.cache import cache  # noqa: F401 (tests move the shared token through it)
 from django.db import transaction
 from django.utils import timezone
 
 from jejak.accounts.jurisdiction import is_national, region_checker
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
+from jejak.core.process_cache import VersionedProcessCache
 from jejak.ppkm.errors import PpkmError, PpkmErrorCode
 from jejak.ppkm.models import ChildrenRule, LevelAssignment, SectorRule
 from jejak.screening.models import Colour
@@ -153,9 +151,6 @@ def policy_of_rule(rule: SectorRule) -> Policy:
 
 @dataclass
 class _Snapshot:
-    token: str
-    loaded_at: float
-    checked_at: float
     # region code -> (effective dates ascending, levels in the same order)
     levels: dict[str, tuple[list[dt.date], list[int]]]
     policies: dict[tuple[int, int], Policy]  # (level, sector id)
@@ -164,22 +159,9 @@ class _Snapshot:
     region_codes: dict[int, str] = field(default_factory=dict)
 
 
-_snapshot: _Snapshot | None = None
-_load_lock = threading.Lock()
-
-
-def _shared_token() -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        token = cache.get(VERSION_KEY) or ""
-    return str(token)
-
-
 def _load() -> _Snapshot:
     from jejak.sectors.models import Sector
 
-    token = _shared_token()  # read before the rows, so a write during the load is noticed
     levels: dict[str, tuple[list[dt.date], list[int]]] = {}
     rows = LevelAssignment.objects.order_by("effective_from").values_list(
         "region__code", "effective_from", "level"
@@ -190,40 +172,27 @@ def _load() -> _Snapshot:
         values.append(level)
     policies = {(r.level, r.sector_id): policy_of_rule(r) for r in SectorRule.objects.all()}
     sector_parent: dict[int, int | None] = dict(Sector.objects.values_list("id", "parent_id"))
-    now = time.monotonic()
-    return _Snapshot(token, now, now, levels, policies, sector_parent)
+    return _Snapshot(levels, policies, sector_parent)
+
+
+_snapshot = VersionedProcessCache(key=VERSION_KEY, load=_load)
 
 
 def _current() -> _Snapshot:
-    global _snapshot
-    snap = _snapshot
-    now = time.monotonic()
-    if snap is not None and now - snap.loaded_at < SNAPSHOT_TTL:
-        if now - snap.checked_at < VERSION_CHECK_SECONDS:
-            return snap
-        if cache.get(VERSION_KEY) == snap.token:
-            snap.checked_at = now
-            return snap
-    with _load_lock:
-        if _snapshot is snap or _snapshot is None:
-            _snapshot = _load()
-        return _snapshot
+    # The module's figures are read on each call, so tests (and settings) may change them.
+    return _snapshot.get(ttl=SNAPSHOT_TTL, check_seconds=VERSION_CHECK_SECONDS)
 
 
 def invalidate(*, shared: bool = True) -> None:
     """Drop this process's snapshot; with `shared`, make every other process reload too."""
-    global _snapshot
-    _snapshot = None
-    if shared:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    _snapshot.invalidate(shared=shared)
 
 
 def changed() -> None:
     """Called after any write to levels, rules or sectors (signals.py). This process
     forgets at once (the next read inside the same transaction sees the write); the
     others are told after commit, so none reloads rows that are not yet visible."""
-    invalidate(shared=False)
-    transaction.on_commit(invalidate)
+    _snapshot.changed()
 
 
 # --- reading ------------------------------------------------------------------------------

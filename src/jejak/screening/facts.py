@@ -12,11 +12,14 @@ exact time elapsed since the specimen was taken.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.db import connections, models, router
+from django.db.models import Value
 from django.utils import timezone
 
 from jejak.health.models import (
@@ -61,41 +64,158 @@ class Records:
     exemptions: list[VaccinationExemption] = field(default_factory=list)
 
 
+# The record tables are read in one UNION ALL round trip of the columns the facts use.
+# Every arm yields the same typed columns (PostgreSQL wants one type per column):
+# table tag, nik_index, text1, text2, moment1, moment2, day1, day2, number, flag.
+# The SQL is plain and built once per shape (tables asked for, number of NIKs), so a
+# check-in spends no time in the ORM's compiler here; values go through the backend's
+# own adapters and converters, as the ORM would (SQLite returns text for dates).
+_SLOTS: tuple[tuple[str, models.Field[Any, Any]], ...] = (
+    ("t1", models.TextField()),
+    ("t2", models.TextField()),
+    ("m1", models.DateTimeField()),
+    ("m2", models.DateTimeField()),
+    ("d1", models.DateField()),
+    ("d2", models.DateField()),
+    ("n", models.IntegerField()),
+    ("b", models.BooleanField()),
+)
+# table -> (tag, model, {slot: field}, [(field, lookup SQL, parameter: "at" or "today")])
+_TABLES: dict[str, tuple[int, type[models.Model], dict[str, str], list[tuple[str, str, str]]]] = {
+    DOSES: (
+        0,
+        VaccinationDose,
+        {"d1": "given_on", "n": "dose_number", "b": "single_dose_product"},
+        [("given_on", "<=", "today")],
+    ),
+    LABS: (
+        1,
+        LabResult,
+        {"t1": "method", "t2": "result", "m1": "specimen_at"},
+        [("specimen_at", "<=", "at")],
+    ),
+    DESIGNATIONS: (
+        2,
+        Designation,
+        {"t1": "kind", "m1": "starts_at", "m2": "ended_at"},
+        [("starts_at", "<=", "at")],
+    ),
+    QUARANTINES: (
+        3,
+        TravelQuarantine,
+        {"d1": "starts_on", "d2": "ends_on"},
+        [("starts_on", "<=", "today"), ("ends_on", ">=", "today")],
+    ),
+    EXEMPTIONS: (
+        4,
+        VaccinationExemption,
+        {"d1": "starts_on", "d2": "ends_on"},
+        [("starts_on", "<=", "today")],
+    ),
+}
+_ORDER = (DOSES, LABS, DESIGNATIONS, QUARANTINES, EXEMPTIONS)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
+@functools.lru_cache(maxsize=256)
+def _union_sql(alias: str, tables: tuple[str, ...], keys: int) -> str:
+    """The SQL for this shape of read; parameters: each arm's keys, then its moments."""
+    conn = connections[alias]
+    quote = conn.ops.quote_name
+    arms: list[str] = []
+    for table in tables:
+        tag, model, slots, conditions = _TABLES[table]
+        opts = model._meta
+        columns = [str(tag), quote(_column(model, "nik_index"))]
+        for slot, slot_field in _SLOTS:
+            if slot in slots:
+                columns.append(quote(_column(model, slots[slot])))
+            else:
+                columns.append(f"CAST(NULL AS {slot_field.db_type(conn)})")
+        where = [f"{quote(_column(model, 'nik_index'))} IN ({', '.join(['%s'] * keys)})"]
+        for name, operator, _moment in conditions:
+            where.append(f"{quote(_column(model, name))} {operator} %s")
+        # Only quoted identifiers from the models and fixed operators; values are parameters.
+        select = f"SELECT {', '.join(columns)} FROM {quote(opts.db_table)}"  # noqa: S608
+        arms.append(f"{select} WHERE {' AND '.join(where)}")
+    return " UNION ALL ".join(arms)
+
+
+@functools.lru_cache(maxsize=8)
+def _converters(alias: str) -> list[tuple[int, list[Callable[..., Any]]]]:
+    """Per result column (by position), the backend's converters, as the ORM applies them."""
+    conn = connections[alias]
+    found = []
+    for position, (_slot, slot_field) in enumerate(_SLOTS, start=2):
+        expression = Value(None, output_field=slot_field)
+        functions = conn.ops.get_db_converters(expression) + slot_field.get_db_converters(conn)
+        if functions:
+            found.append((position, functions))
+    return found
+
+
 def load_records(
     *, nik_indexes: Collection[str], at: dt.datetime, tables: Iterable[str] = ALL_TABLES
 ) -> dict[str, Records]:
-    """Records of each NIK index dated no later than `at`: one query per table asked for."""
+    """Records of each NIK index dated no later than `at`: one query for all the tables
+    asked for, each table's records in its model's order."""
     found: dict[str, Records] = defaultdict(Records)
-    if not nik_indexes:
-        return found
     wanted = set(tables)
+    chosen = tuple(table for table in _ORDER if table in wanted)
+    if not nik_indexes or not chosen:
+        return found
     today = local_date(at)
-    keys = list(nik_indexes)
-    if DOSES in wanted:
-        for dose in VaccinationDose.objects.filter(nik_index__in=keys, given_on__lte=today).only(
-            "nik_index", "dose_number", "given_on", "single_dose_product"
-        ):
-            found[dose.nik_index].doses.append(dose)
-    if LABS in wanted:
-        for lab in LabResult.objects.filter(nik_index__in=keys, specimen_at__lte=at).only(
-            "nik_index", "method", "result", "specimen_at"
-        ):
-            found[lab.nik_index].labs.append(lab)
-    if DESIGNATIONS in wanted:
-        for designation in Designation.objects.filter(nik_index__in=keys, starts_at__lte=at).only(
-            "nik_index", "kind", "starts_at", "ended_at"
-        ):
-            found[designation.nik_index].designations.append(designation)
-    if QUARANTINES in wanted:
-        for quarantine in TravelQuarantine.objects.filter(
-            nik_index__in=keys, starts_on__lte=today, ends_on__gte=today
-        ).only("nik_index", "starts_on", "ends_on"):
-            found[quarantine.nik_index].quarantines.append(quarantine)
-    if EXEMPTIONS in wanted:
-        for exemption in VaccinationExemption.objects.filter(
-            nik_index__in=keys, starts_on__lte=today
-        ).only("nik_index", "starts_on", "ends_on"):
-            found[exemption.nik_index].exemptions.append(exemption)
+    keys = sorted(nik_indexes)
+    alias = router.db_for_read(VaccinationDose)
+    conn = connections[alias]
+    sql = _union_sql(alias, chosen, len(keys))
+    values = {
+        "at": conn.ops.adapt_datetimefield_value(at),
+        "today": conn.ops.adapt_datefield_value(today),
+    }
+    params: list[Any] = []
+    for table in chosen:
+        params.extend(keys)
+        params.extend(values[m] for _field, _op, m in _TABLES[table][3])
+    converters = _converters(alias)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for raw in rows:
+        row = list(raw)
+        for position, functions in converters:
+            for convert in functions:
+                row[position] = convert(row[position], None, conn)
+        tag, index, t1, t2, m1, m2, d1, d2, n, b = row
+        records = found[index]
+        if tag == 0:
+            records.doses.append(
+                VaccinationDose(
+                    nik_index=index, given_on=d1, dose_number=n, single_dose_product=bool(b)
+                )
+            )
+        elif tag == 1:
+            records.labs.append(LabResult(nik_index=index, method=t1, result=t2, specimen_at=m1))
+        elif tag == 2:
+            records.designations.append(
+                Designation(nik_index=index, kind=t1, starts_at=m1, ended_at=m2)
+            )
+        elif tag == 3:
+            records.quarantines.append(TravelQuarantine(nik_index=index, starts_on=d1, ends_on=d2))
+        else:
+            records.exemptions.append(
+                VaccinationExemption(nik_index=index, starts_on=d1, ends_on=d2)
+            )
+    # The order each table's own query gave (the models' Meta.ordering).
+    for records in found.values():
+        records.doses.sort(key=lambda r: (r.given_on, r.dose_number))
+        records.labs.sort(key=lambda r: r.specimen_at)
+        records.designations.sort(key=lambda r: r.starts_at)
     return found
 
 

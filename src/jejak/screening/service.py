@@ -1,7 +1,9 @@
 """A person's screening status, and loading the rule sets that decide it.
 
-`status` is on the check-in path, so it costs a fixed handful of queries whatever the
-records: one for the rule set in force, then one per record table the set's facts read.
+`status` is on the check-in path, so it costs a fixed, small number of queries whatever
+the records: the rule sets come from an in-process cache (a handful of rows, dropped on
+every write through signals.py and shared-invalidated like the PPKM snapshot), then one
+query reads every record table the set's facts need (facts.load_records).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jejak.audit import service as audit
+from jejak.core.process_cache import VersionedProcessCache
 from jejak.people.models import Person, Relation
 from jejak.people.nik import NikError, nik_index, parse_nik
 from jejak.screening import ruleset
@@ -47,27 +50,61 @@ def in_force_q(at: dt.datetime) -> Q:
     return Q(effective_from__lte=at) & (Q(effective_until__isnull=True) | Q(effective_until__gt=at))
 
 
+@dataclass(frozen=True)
+class _Known:
+    """Every stored rule set, latest start first, with the tables each one reads."""
+
+    rule_sets: list[RuleSet]
+    tables: dict[int, frozenset[str]]
+
+
+def _load_rule_sets() -> _Known:
+    found = list(RuleSet.objects.order_by("-effective_from", "-pk"))
+    return _Known(found, {r.pk: ruleset.tables_used(r.document) for r in found})
+
+
+# A few rows that change a few times a year; the check-in path reads them on every call.
+_rule_sets = VersionedProcessCache(key="screening:rule-sets-version", load=_load_rule_sets)
+
+
+def invalidate_rule_sets(*, shared: bool = True) -> None:
+    """Drop this process's rule sets; with `shared`, make every other process reload too."""
+    _rule_sets.invalidate(shared=shared)
+
+
+def rule_sets_changed() -> None:
+    """Called after any write to rule sets (signals.py: services, admin, shell)."""
+    _rule_sets.changed()
+
+
+def _in_force(known: _Known, at: dt.datetime) -> RuleSet:
+    # As in_force_q, latest effective_from first; ranges never overlap on save.
+    for found in known.rule_sets:
+        if found.effective_from <= at and (
+            found.effective_until is None or found.effective_until > at
+        ):
+            return found
+    raise ScreeningError(ErrorCode.NO_RULE_SET)
+
+
 def rule_set_in_force(*, at: dt.datetime | None = None) -> RuleSet:
-    """The rule set in force at `at` (its range includes its start, not its end)."""
-    at = _moment(at)
-    found = RuleSet.objects.filter(in_force_q(at)).order_by("-effective_from").first()
-    if found is None:
-        raise ScreeningError(ErrorCode.NO_RULE_SET)
-    return found
+    """The rule set in force at `at` (its range includes its start, not its end).
+
+    Served from the process cache: treat the returned row as read-only."""
+    return _in_force(_rule_sets.get(), _moment(at))
 
 
 def statuses(
     *, people: Sequence[tuple[str, dt.date]], at: dt.datetime | None = None
 ) -> list[Status]:
-    """The status of each (nik_index, birth_date), in order, with one query per table."""
+    """The status of each (nik_index, birth_date), in order, in one query once warm."""
     at = _moment(at)
     if not people:
         return []
-    rules = rule_set_in_force(at=at)
+    known = _rule_sets.get()
+    rules = _in_force(known, at)
     records = load_records(
-        nik_indexes={index for index, _born in people},
-        at=at,
-        tables=ruleset.tables_used(rules.document),
+        nik_indexes={index for index, _born in people}, at=at, tables=known.tables[rules.pk]
     )
     result = []
     for index, born in people:

@@ -108,3 +108,17 @@ def test_auto_checkout_command(make_visitor, check_in, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: later)
     call_command("auto_checkout", stdout=out)
     assert out.getvalue().strip().endswith("1 checked out")
+
+
+def test_the_lazy_sweep_waits_until_a_stay_can_be_over(make_visitor, check_in, hotel):
+    first = CheckIn.objects.get(public_id=check_in(make_visitor())["people"][0]["checkin"])
+    due = VenueOccupancy.objects.get(venue=hotel).sweep_due_at
+    assert due == first.planned_checkout_at
+    check_in(make_visitor(), now=due - dt.timedelta(minutes=30))  # nothing over: no sweep
+    assert VenueOccupancy.objects.get(venue=hotel).sweep_due_at == due  # the earliest end
+    assert CheckIn.objects.filter(checkout_method="automatic").count() == 0
+    result = check_in(make_visitor(), now=due)
+    first.refresh_from_db()
+    assert first.checkout_method == "automatic" and result["crowd"]["inside"] == 2
+    second = CheckIn.objects.exclude(pk=first.pk).order_by("id").first()
+    assert VenueOccupancy.objects.get(venue=hotel).sweep_due_at == second.planned_checkout_at

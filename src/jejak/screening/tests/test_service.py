@@ -6,6 +6,13 @@ import datetime as dt
 
 import pytest
 
+from jejak.health.models import (
+    Designation,
+    LabResult,
+    TravelQuarantine,
+    VaccinationDose,
+    VaccinationExemption,
+)
 from jejak.people.nik import nik_index
 from jejak.people.tests.factories import make_nik
 from jejak.screening import service
@@ -103,7 +110,7 @@ def test_status_costs_a_fixed_number_of_queries(db, django_assert_max_num_querie
         quarantine(started_days_ago=40, ends_in_days=-30),
         exemption(),
     )
-    # The rule set, then one query per record table it reads.
+    # The rule sets (cold cache), then one query for every record table it reads.
     with django_assert_max_num_queries(6):
         result = service.status(nik_index="busy", birth_date=dt.date(1980, 1, 1), at=at)
     assert result.colour == "hijau"
@@ -114,8 +121,13 @@ def test_status_costs_a_fixed_number_of_queries(db, django_assert_max_num_querie
 
 def test_a_set_without_exemptions_skips_that_table(db, django_assert_num_queries):
     at = dt.datetime(2021, 10, 1, tzinfo=JKT)
-    with django_assert_num_queries(5):
+    # The rule sets (cold cache), then one UNION ALL of the four tables the set reads.
+    with django_assert_num_queries(2) as captured:
         service.status(nik_index="x", birth_date=dt.date(1990, 1, 1), at=at)
+    records_sql = captured.captured_queries[-1]["sql"]
+    assert VaccinationExemption._meta.db_table not in records_sql
+    for model in (VaccinationDose, LabResult, Designation, TravelQuarantine):
+        assert model._meta.db_table in records_sql
 
 
 # Loading rule sets
@@ -177,3 +189,18 @@ def test_invalid_document_is_refused_with_problems(db):
         service.load_rule_set(document=new_set(rules=[]))
     assert caught.value.problems == ["rules: must be a non-empty list"]
     assert not RuleSet.objects.filter(slug="2030-01").exists()
+
+
+def test_rule_sets_come_from_the_process_cache_until_one_is_written(db, django_assert_num_queries):
+    at = dt.datetime(2030, 2, 1, tzinfo=JKT)
+    assert service.rule_set_in_force(at=at).slug == "2022-07-17"
+    with django_assert_num_queries(0):
+        assert service.rule_set_in_force(at=at).slug == "2022-07-17"
+    service.load_rule_set(document=new_set(), close_previous=True)
+    assert service.rule_set_in_force(at=at).slug == "2030-01"
+    # A write the signals do not see (another process's) is noticed through the token.
+    RuleSet.objects.filter(slug="2030-01").update(effective_from=at + dt.timedelta(days=1))
+    assert service.rule_set_in_force(at=at).slug == "2030-01"
+    service.invalidate_rule_sets()
+    with pytest.raises(ScreeningError):  # 2022-07-17 ended where 2030-01 began
+        service.rule_set_in_force(at=at)
