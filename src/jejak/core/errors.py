@@ -12,7 +12,8 @@ class ReasonedError(Exception):
     """Subclasses name their reason codes (`reasons`) and their HTTP statuses (`statuses`)."""
 
     reasons: ClassVar[type[TextChoices]]
-    statuses: ClassVar[dict[str, int]]
+    # Refusals that never reach the API directly may leave this empty (400 then).
+    statuses: ClassVar[dict[str, int]] = {}
 
     def __init__(self, code: TextChoices | str, message: str | None = None) -> None:
         self.code = self.reasons(code)
@@ -21,4 +22,4 @@ class ReasonedError(Exception):
 
     @property
     def http_status(self) -> int:
-        return self.statuses[self.code]
+        return self.statuses.get(self.code, 400)

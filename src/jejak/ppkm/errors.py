@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from jejak.core.errors import ReasonedError
+
 
 class PpkmErrorCode(TextChoices):
     FORBIDDEN = "forbidden", _("Anda tidak berwenang mengubah data PPKM ini.")
@@ -18,10 +20,9 @@ class PpkmErrorCode(TextChoices):
     INVALID_RULE = "invalid_rule", _("Aturan sektor tidak valid.")
 
 
-class PpkmError(Exception):
+class PpkmError(ReasonedError):
     """A refused PPKM write, with a stable `code` and a sentence for the officer."""
 
-    def __init__(self, code: PpkmErrorCode | str, message: str | None = None) -> None:
-        self.code = PpkmErrorCode(code)
-        self.message = message if message is not None else str(self.code.label)
-        super().__init__(self.message)
+    reasons = PpkmErrorCode
+
+    code: PpkmErrorCode

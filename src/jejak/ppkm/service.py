@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache  # noqa: F401 (tests move the shared token through it)
 from django.db import transaction
 from django.utils import timezone
 

@@ -15,13 +15,12 @@ class ErrorCode(TextChoices):
     OUTSIDE_JURISDICTION = "outside_jurisdiction", _("NIK ini di luar wilayah kerja Anda.")
 
 
-class ScreeningError(Exception):
+class ScreeningError(ReasonedError):
     """No status can be computed; `code` says why."""
 
-    def __init__(self, code: ErrorCode | str, message: str | None = None) -> None:
-        self.code = ErrorCode(code)
-        self.message = message if message is not None else str(self.code.label)
-        super().__init__(self.message)
+    reasons = ErrorCode
+
+    code: ErrorCode
 
 
 class PassRefusal(TextChoices):
