@@ -6,6 +6,7 @@ bare machine: SQLite under ./var, no Redis, background tasks inline.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -182,7 +183,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end libraries come from the npm registry (package.json, `make setup` runs
+# `npm ci`); only their distribution folders are served, under static/vendor/.
+NODE_MODULES = BASE_DIR.parent.parent / "node_modules"
+VENDOR_STATIC = {"jsqr": "jsqr/dist", "leaflet": "leaflet/dist"}
+STATICFILES_DIRS: list[Any] = [BASE_DIR / "static"] + [
+    (f"vendor/{name}", NODE_MODULES / folder)
+    for name, folder in VENDOR_STATIC.items()
+    if (NODE_MODULES / folder).is_dir()
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
