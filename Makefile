@@ -6,7 +6,7 @@ JEJAK := $(BIN)/jejak
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck pytest bench bench-posters messages clean
+.PHONY: setup run test lint typecheck pytest bench bench-trace bench-posters messages clean
 
 setup: $(VENV)/.installed
 	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
@@ -51,8 +51,22 @@ bench: setup
 	DATABASE_URL=$(BENCH_URL) $(JEJAK) migrate --noinput -v 0
 	DATABASE_URL=$(BENCH_URL) $(JEJAK) bench-checkins $(BENCH_ARGS)
 
+# Tracing at ten million check-ins (PostgreSQL), then at a tenth of that on SQLite.
+TRACE_DB ?= jejak_bench_trace
+TRACE_URL := postgres://postgres@127.0.0.1:5432/$(TRACE_DB)
+bench-trace: setup
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(TRACE_DB)"
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(TRACE_DB)"
+	DATABASE_URL=$(TRACE_URL) $(JEJAK) migrate --noinput -v 0
+	DATABASE_URL=$(TRACE_URL) $(JEJAK) bench-trace $(BENCH_ARGS)
+
 bench-posters: setup
 	$(JEJAK) bench-posters
+
+# The browser tests save the README's screenshots (docs/screenshots/*.png) when
+# JEJAK_SCREENSHOTS names a folder.
+screenshots: setup
+	JEJAK_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m browser -q
 
 messages: setup
 	cd src/jejak && ../../$(JEJAK) makemessages -l en -l id --no-obsolete && ../../$(JEJAK) compilemessages

@@ -59,10 +59,17 @@ class ApiError(HttpError):
 def _register_routers() -> None:
     from jejak.accounts.api import router as auth_router
     from jejak.checkins.api import router as checkins_router
+    from jejak.console.api import router as console_router
+    from jejak.dashboards.api import router as dashboards_router
+    from jejak.followups.api import router as followups_router
     from jejak.health.api import router as health_router
+    from jejak.inspections.api import router as inspections_router
+    from jejak.notifications.api import router as notifications_router
     from jejak.people.api import router as people_router
     from jejak.qrcodes.api import router as qr_router
     from jejak.screening.api import router as screening_router
+    from jejak.tracing.api import public_router as exposure_router
+    from jejak.tracing.api import router as tracing_router
     from jejak.venues.api import router as venues_router
 
     api.add_router("/auth", auth_router)
@@ -72,6 +79,13 @@ def _register_routers() -> None:
     api.add_router("/qr", qr_router)
     api.add_router("", venues_router)
     api.add_router("/checkins", checkins_router)
+    api.add_router("/tracing", tracing_router)
+    api.add_router("", exposure_router)
+    api.add_router("/dashboards", dashboards_router)
+    api.add_router("/followups", followups_router)
+    api.add_router("/inspections", inspections_router)
+    api.add_router("/console", console_router)
+    api.add_router("", notifications_router)
 
 
 _register_routers()

@@ -28,19 +28,18 @@ def _plain_static_storage(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Any:
-    # Signing keys, PPKM policies and rule sets are cached in process memory for the hot
+    # Signing keys, PPKM policies, rule sets and closures are cached in process memory for the hot
     # path; a test's rolled-back rows must not survive there into the next test.
+    from jejak.inspections.closures import invalidate as invalidate_closures
     from jejak.ppkm.service import invalidate
     from jejak.qrcodes.keys import invalidate_cache
     from jejak.screening.service import invalidate_rule_sets
 
-    invalidate()
-    invalidate_cache()
-    invalidate_rule_sets()
+    for drop in (invalidate, invalidate_cache, invalidate_rule_sets, invalidate_closures):
+        drop()
     yield
-    invalidate()
-    invalidate_cache()
-    invalidate_rule_sets()
+    for drop in (invalidate, invalidate_cache, invalidate_rule_sets, invalidate_closures):
+        drop()
 
 
 @pytest.fixture(autouse=True)
@@ -155,3 +154,23 @@ def sms_outbox(settings: Any, tmp_path: Any) -> Any:
     settings.JEJAK_SMS_BACKEND = "file"
     settings.JEJAK_SMS_DIR = tmp_path / "sms"
     return settings.JEJAK_SMS_DIR
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., None]:
+    """screenshot(page, name, full_page=False) saves <JEJAK_SCREENSHOTS>/<name>.png
+    (`make screenshots` sets it to docs/screenshots); without the variable it does nothing."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("JEJAK_SCREENSHOTS", "")
+
+    def take(page: Any, name: str, full_page: bool = False) -> None:
+        if not folder:
+            return
+        target = Path(folder) / f"{name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # By default the viewport only (a phone's screen), which also keeps files small.
+        page.screenshot(path=str(target), full_page=full_page)
+
+    return take

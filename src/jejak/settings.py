@@ -53,6 +53,8 @@ JEJAK_INDEX_KEY = env_str("JEJAK_INDEX_KEY")
 JEJAK_DYNAMIC_QR_SECONDS = env_int("JEJAK_DYNAMIC_QR_SECONDS", 180)
 # Check-in requests one account may send per minute (a family's scan is one request).
 JEJAK_CHECKINS_PER_MINUTE = env_int("JEJAK_CHECKINS_PER_MINUTE", 10)
+# Manual check-ins (NIK, name, birth date typed by venue staff) per staff account per minute.
+JEJAK_MANUAL_CHECKINS_PER_MINUTE = env_int("JEJAK_MANUAL_CHECKINS_PER_MINUTE", 10)
 # How far (metres, after subtracting the device's accuracy) a scan may be from the venue.
 JEJAK_CHECKIN_MAX_DISTANCE_M = env_int("JEJAK_CHECKIN_MAX_DISTANCE_M", 1000)
 # How visitors' sign-in codes reach their phones: console (printed, for development), file
@@ -67,6 +69,30 @@ JEJAK_SMS_HTTP_RETRIES = env_int("JEJAK_SMS_HTTP_RETRIES", 2)
 # Sign-in codes one client address may request per hour. Generous because thousands of
 # phones can share one address behind a mobile carrier's NAT.
 JEJAK_OTP_PER_ADDRESS_PER_HOUR = env_int("JEJAK_OTP_PER_ADDRESS_PER_HOUR", 20)
+# The dashboards' map: a tile server URL template ({z}/{x}/{y}) and its attribution. Empty:
+# no tiles (and no traffic to a third party); the venues still show on a plain background.
+JEJAK_MAP_TILE_URL = env_str("JEJAK_MAP_TILE_URL")
+JEJAK_MAP_TILE_ATTRIBUTION = env_str("JEJAK_MAP_TILE_ATTRIBUTION")
+# The notification outbox: attempts per message before it is given up (with exponential
+# backoff between them), see docs/notifications.md.
+JEJAK_NOTIFY_MAX_ATTEMPTS = env_int("JEJAK_NOTIFY_MAX_ATTEMPTS", 6)
+# Days check-ins are kept for tracing before `jejak run-periodic` deletes them (3 weeks, as
+# PeduliLindungi did).
+JEJAK_CHECKIN_RETENTION_DAYS = env_int("JEJAK_CHECKIN_RETENTION_DAYS", 21)
+# Contact tracing (docs/tracing.md): the case's stay counts this much longer after they
+# left (at most their stay's length), and this many cases at one venue within the
+# sector's period raise a cluster alert.
+JEJAK_TRACE_AEROSOL_MINUTES = env_int("JEJAK_TRACE_AEROSOL_MINUTES", 30)
+JEJAK_CLUSTER_CASES = env_int("JEJAK_CLUSTER_CASES", 3)
+# E-mail of the outbox; the console backend prints messages, for a laptop.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Jejak <jejak@localhost>")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,9 +116,16 @@ INSTALLED_APPS = [
     "jejak.health",
     "jejak.screening",
     "jejak.checkins",
+    "jejak.visits",
     "jejak.ppkm",
     "jejak.notifications",
+    "jejak.console",
+    "jejak.tracing",
+    "jejak.followups",
+    "jejak.inspections",
+    "jejak.reports",
     "jejak.demo",
+    "jejak.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +176,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The ORM's cursors bind on the client and never prepare; the check-in path's own
+    # statements (core/sql.py) ask to be prepared, which needs a threshold set.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+JEJAK_DB_PREPARED_STATEMENTS = env_bool("JEJAK_DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

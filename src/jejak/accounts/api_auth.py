@@ -6,21 +6,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
+from jejak.accounts import token_usage
 from jejak.accounts.models import ApiToken
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = ApiToken.lookup(token)
-        if found is None or not found.user.is_active:
-            return None
-        # Writing last_used_at on every call would turn each read into a write; once a
-        # minute is enough to tell a live token from a forgotten one.
         now = timezone.now()
-        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-        request.user = found.user
-        return found.user
+        found = ApiToken.authenticate(token, now=now)
+        if found is None:
+            return None
+        token_id, last_used_at, user = found
+        token_usage.note(token_id, last_used_at, now)
+        request.user = user
+        return user
 
 
 class BrowserSession(SessionAuth):

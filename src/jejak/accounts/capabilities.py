@@ -41,6 +41,30 @@ class Cap(StrEnum):
     MANAGE_RULE_SETS = "manage_rule_sets"
     # Close every open stay at a venue (closing time).
     CHECK_OUT_EVERYONE = "check_out_everyone"
+    # Open and read contact-tracing cases in the jurisdiction (every read audited).
+    TRACE_CASES = "trace_cases"
+    # Confirm a case's contacts as close contacts and notify them.
+    DESIGNATE_CONTACTS = "designate_contacts"
+    # Download a case's contact list (CSV/XLSX, audited with its row count).
+    EXPORT_CONTACTS = "export_contacts"
+    # Rollout and usage dashboards, the map and their exports (aggregates, no personal data).
+    VIEW_DASHBOARDS = "view_dashboards"
+    # The venue console (/tempat/): live occupancy, today's check-ins, black-status alerts.
+    VENUE_CONSOLE = "venue_console"
+    # Check in a visitor without a smartphone by NIK, name and birth date (rate-limited).
+    CHECK_IN_VISITORS = "check_in_visitors"
+    # Add and deactivate the venue staff accounts of one's own venues.
+    MANAGE_VENUE_STAFF = "manage_venue_staff"
+    # Agency follow-ups of lagging venues (see followups/): list them, record them.
+    VIEW_FOLLOWUPS = "view_followups"
+    RECORD_FOLLOWUPS = "record_followups"
+    # Satpol PP inspections: see them all (plans included), plan and record them.
+    VIEW_INSPECTIONS = "view_inspections"
+    RECORD_INSPECTIONS = "record_inspections"
+    # A venue's own findings and sanctions (never the planned, unannounced visits).
+    VIEW_VENUE_FINDINGS = "view_venue_findings"
+    # The weekly city report (PDF/XLSX).
+    DOWNLOAD_REPORTS = "download_reports"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
@@ -56,16 +80,43 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.DOWNLOAD_POSTERS,
             Cap.VIEW_ROLLOUT,
             Cap.CHECK_OUT_EVERYONE,
+            Cap.VIEW_FOLLOWUPS,
+            Cap.VIEW_INSPECTIONS,
+            Cap.DOWNLOAD_REPORTS,
+            Cap.VIEW_DASHBOARDS,
         }
     ),
     Role.AGENCY_OFFICER: frozenset(
-        {Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION, Cap.DOWNLOAD_POSTERS, Cap.VIEW_ROLLOUT}
+        {
+            Cap.VIEW_VENUES,
+            Cap.CONFIRM_INSTALLATION,
+            Cap.DOWNLOAD_POSTERS,
+            Cap.VIEW_ROLLOUT,
+            Cap.VIEW_FOLLOWUPS,
+            Cap.RECORD_FOLLOWUPS,
+            Cap.DOWNLOAD_REPORTS,
+            Cap.VIEW_DASHBOARDS,
+        }
     ),
     Role.ENFORCEMENT_OFFICER: frozenset(
-        {Cap.VIEW_VENUES, Cap.CONFIRM_INSTALLATION, Cap.VERIFY_STATUS_PASS}
+        {
+            Cap.VIEW_VENUES,
+            Cap.CONFIRM_INSTALLATION,
+            Cap.VERIFY_STATUS_PASS,
+            Cap.VIEW_INSPECTIONS,
+            Cap.RECORD_INSPECTIONS,
+            Cap.VIEW_DASHBOARDS,
+        }
     ),
     Role.HEALTH_OFFICER: frozenset(
-        {Cap.VIEW_VENUES, Cap.IMPORT_HEALTH_RECORDS, Cap.READ_HEALTH_STATUS}
+        {
+            Cap.VIEW_VENUES,
+            Cap.IMPORT_HEALTH_RECORDS,
+            Cap.READ_HEALTH_STATUS,
+            Cap.TRACE_CASES,
+            Cap.DESIGNATE_CONTACTS,
+            Cap.EXPORT_CONTACTS,
+        }
     ),
     Role.VENUE_MANAGER: frozenset(
         {
@@ -76,10 +127,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.SHOW_DYNAMIC_CODE,
             Cap.VERIFY_STATUS_PASS,
             Cap.CHECK_OUT_EVERYONE,
+            Cap.VIEW_VENUE_FINDINGS,
+            Cap.VENUE_CONSOLE,
+            Cap.CHECK_IN_VISITORS,
+            Cap.MANAGE_VENUE_STAFF,
         }
     ),
     Role.VENUE_STAFF: frozenset(
-        {Cap.VIEW_VENUES, Cap.SHOW_DYNAMIC_CODE, Cap.VERIFY_STATUS_PASS, Cap.CHECK_OUT_EVERYONE}
+        {
+            Cap.VIEW_VENUES,
+            Cap.SHOW_DYNAMIC_CODE,
+            Cap.VERIFY_STATUS_PASS,
+            Cap.CHECK_OUT_EVERYONE,
+            Cap.VENUE_CONSOLE,
+            Cap.CHECK_IN_VISITORS,
+        }
     ),
     Role.VISITOR: frozenset(),
 }

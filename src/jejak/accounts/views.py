@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from jejak.accounts import otp
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.phone import PhoneInvalid, mask_phone, normalize_phone
-from jejak.accounts.roles import Role
+from jejak.accounts.roles import VENUE_ROLES, Role
 
 # The number being signed in, between the phone step and the code step.
 SESSION_PHONE = "visitor_login_phone"
@@ -32,6 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("visitor_home")
     if has_capability(request.user, Cap.VIEW_ROLLOUT):
         return redirect("rollout")
+    if getattr(request.user, "role", None) in VENUE_ROLES:
+        return redirect("console_index")  # their venue's console (or the list of them)
     return redirect("venue_list")
 
 

@@ -40,6 +40,10 @@ class DenialReason(TextChoices):
     )
     CAPACITY_FULL = "capacity_full", _("Tempat ini sudah penuh. Coba lagi nanti.")
     OUTSIDE_HOURS = "outside_hours", _("Tempat ini sedang tutup menurut aturan PPKM.")
+    VENUE_CLOSED = (
+        "venue_closed",
+        _("Tempat ini sedang ditutup sementara oleh petugas penegak protokol kesehatan."),
+    )
     AGE_RESTRICTED = (
         "age_restricted",
         _("Anak di bawah batas usia tidak boleh masuk tanpa syarat yang berlaku di sini."),

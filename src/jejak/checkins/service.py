@@ -23,10 +23,11 @@ import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Min, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -42,10 +43,14 @@ from jejak.checkins.models import (
     CheckoutMethod,
     VenueOccupancy,
     VisitorType,
+    new_public_id,
 )
+from jejak.core import sql
+from jejak.inspections.closures import closure_at
 from jejak.people.models import Person, Relation
 from jejak.ppkm import service as ppkm
 from jejak.qrcodes import service as qrcodes
+from jejak.qrcodes.errors import QrError
 from jejak.screening import service as screening
 from jejak.screening.errors import ScreeningError
 from jejak.venues.models import Venue
@@ -129,16 +134,93 @@ def _replay(account: Any, nonce: uuid.UUID) -> CheckInResult | None:
     return CheckInResult(data=stored[0], replayed=True) if stored else None
 
 
-def _resolve_people(account: Any, wanted: Sequence[str]) -> list[Person]:
-    """Lock the account's people and return the requested ones, in request order."""
+@dataclass(frozen=True)
+class _Person:
+    """What the check-in path needs of a person (read by hand, not as a model)."""
+
+    pk: int
+    public_id: str
+    relation: str
+    nik_index: str
+    birth_date: dt.date
+    nik_masked: str
+
+
+@dataclass(frozen=True)
+class _Active:
+    """A person's open stay."""
+
+    pk: int
+    public_id: str
+    venue_id: int
+    checked_in_at: dt.datetime
+    planned_checkout_at: dt.datetime | None
+
+
+_PERSON_FIELDS = ("id", "public_id", "relation", "nik_index", "birth_date", "nik_masked")
+_ACTIVE_FIELDS = ("id", "public_id", "venue_id", "checked_in_at", "planned_checkout_at")
+
+
+@cache
+def _people_sql(vendor: str, by: str) -> str:
+    """The people (of an account, or one person), each with their open stay, locked."""
+    del vendor
+    p, c, r = Person, CheckIn, CheckInRequest
+    pc, cc, rc = partial(sql.column, p), partial(sql.column, c), partial(sql.column, r)
+    admitted = ", ".join(f"'{d}'" for d in ADMITTED)
+    burst = (
+        f"(SELECT COUNT(*) FROM {sql.table(r)} r WHERE r.{rc('account')} = %s "
+        f"AND r.{rc('received_at')} > %s)"
+        if by == "account"
+        else "0"
+    )
+    lock = " FOR UPDATE OF p" if connection.features.has_select_for_update_of else ""
+    # The LEFT JOIN repeats the partial unique index's condition (ACTIVE_Q) so the
+    # planner reads the open stay through it.
+    return (
+        f"SELECT {', '.join('p.' + pc(f) for f in _PERSON_FIELDS)}, "
+        f"{', '.join('c.' + cc(f) for f in _ACTIVE_FIELDS)}, {burst} "
+        f"FROM {sql.table(p)} p LEFT JOIN {sql.table(c)} c ON c.{cc('person')} = p.{pc('id')} "
+        f"AND c.{cc('decision')} IN ({admitted}) AND c.{cc('checked_out_at')} IS NULL "
+        f"WHERE p.{pc(by)} = %s ORDER BY p.{pc('id')}{lock}"
+    )
+
+
+def _lock_people(
+    *, by: str, key: int, account_id: int | None, now: dt.datetime
+) -> tuple[list[_Person], dict[int, _Active], int]:
+    """Lock the people (all of an account's, or one person's) and read their open stays
+    and the account's requests of the last minute, in one statement."""
     # Locking every person of the account (a family: a dozen rows at most) serialises
-    # one family's concurrent requests and nobody else's.
-    mine = list(Person.objects.select_for_update().filter(account=account).order_by("id"))
-    by_key = {p.public_id: p for p in mine}
-    own = next((p for p in mine if p.relation == Relation.SELF), None)
+    # one family's concurrent requests and nobody else's, which keeps one active
+    # check-in per person and makes the burst count exact.
+    params: list[Any] = []
+    if by == "account":
+        params += [account_id, sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW)]
+    rows = sql.fetchall(_people_sql(connection.vendor, by), [*params, key])
+    p_conv = sql.converters(Person, _PERSON_FIELDS)
+    c_conv = sql.converters(CheckIn, _ACTIVE_FIELDS)
+    n = len(_PERSON_FIELDS)
+    people: list[_Person] = []
+    active: dict[int, _Active] = {}
+    recent = 0
+    for row in rows:
+        person = _Person(*(f(v) for f, v in zip(p_conv, row[:n], strict=True)))
+        if not people or people[-1].pk != person.pk:
+            people.append(person)
+        if row[n] is not None:
+            active[person.pk] = _Active(*(f(v) for f, v in zip(c_conv, row[n:-1], strict=True)))
+        recent = int(row[-1])
+    return people, active, recent
+
+
+def _choose(people: list[_Person], wanted: Sequence[str]) -> list[_Person]:
+    """The requested people among the account's, in request order."""
+    by_key = {p.public_id: p for p in people}
+    own = next((p for p in people if p.relation == Relation.SELF), None)
     if own is not None:
         by_key["self"] = own
-    chosen: list[Person] = []
+    chosen: list[_Person] = []
     for key in wanted:
         person = by_key.get(str(key))
         if person is None:
@@ -150,36 +232,50 @@ def _resolve_people(account: Any, wanted: Sequence[str]) -> list[Person]:
     return chosen
 
 
-def _check_burst(account: Any, now: dt.datetime) -> None:
-    # Counted in the database (healthchecks' way): exact across processes, no new
-    # service. Exact under concurrency too, as the account's people are locked.
-    recent = CheckInRequest.objects.filter(
-        account=account, received_at__gt=now - dt.timedelta(minutes=1)
-    ).count()
-    if recent >= _max_per_minute():
-        raise CheckInError(Refusal.TOO_MANY_REQUESTS)
+# The burst limit counts an account's requests over this window (healthchecks' way:
+# in the database, exact across processes, no new service).
+BURST_WINDOW = dt.timedelta(minutes=1)
 
 
-def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, VenueOccupancy]:
+@dataclass
+class _Occupancy:
+    """A locked `VenueOccupancy` row, as the check-in path reads and writes it."""
+
+    venue_id: int
+    inside: int
+    sweep_due_at: dt.datetime | None
+
+
+@cache
+def _occupancy_sql(vendor: str, count: int) -> str:
+    del vendor
+    o, oc = VenueOccupancy, partial(sql.column, VenueOccupancy)
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {oc('venue')}, {oc('inside')}, {oc('sweep_due_at')} FROM {sql.table(o)} "
+        f"WHERE {oc('venue')} IN ({marks}) ORDER BY {oc('venue')}{sql.lock_clause()}"
+    )
+
+
+def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, _Occupancy]:
     """Lock the occupancy rows of these venues, in id order (creating missing ones)."""
     ids = sorted(set(venue_ids))
-    rows = {
-        o.venue_id: o
-        for o in VenueOccupancy.objects.select_for_update()
-        .filter(venue_id__in=ids)
-        .order_by("venue_id")
-    }
+    statement = _occupancy_sql(connection.vendor, len(ids))
+    convert = sql.converters(VenueOccupancy, ["sweep_due_at"])[0]
+
+    def read() -> dict[int, _Occupancy]:
+        return {
+            row[0]: _Occupancy(row[0], row[1], convert(row[2]))
+            for row in sql.fetchall(statement, ids)
+        }
+
+    rows = read()
     if len(rows) < len(ids):
         # First check-in at a venue: a racing creator is fine, the conflict is ignored.
         VenueOccupancy.objects.bulk_create(
             [VenueOccupancy(venue_id=i) for i in ids if i not in rows], ignore_conflicts=True
         )
-        rows = {
-            o.venue_id: o
-            for o in VenueOccupancy.objects.select_for_update()
-            .filter(venue_id__in=ids)
-            .order_by("venue_id")
-        }
+        rows = read()
     return rows
 
 
@@ -187,7 +283,7 @@ def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, VenueOccupancy]:
 NOTHING_DUE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
 
-def _expire(occupancy: VenueOccupancy, now: dt.datetime) -> int:
+def _expire(occupancy: _Occupancy, now: dt.datetime) -> int:
     """Check out stays that are over at this venue (its occupancy row is locked).
 
     Skipped without a query while `sweep_due_at` says no open stay can be over yet; a
@@ -206,9 +302,27 @@ def _expire(occupancy: VenueOccupancy, now: dt.datetime) -> int:
     return closed
 
 
-def _save_occupancy(occupancy: VenueOccupancy, now: dt.datetime) -> None:
-    occupancy.updated_at = now
-    occupancy.save(update_fields=["inside", "updated_at", "sweep_due_at"])
+@cache
+def _save_occupancy_sql(vendor: str) -> str:
+    del vendor
+    oc = partial(sql.column, VenueOccupancy)
+    return (
+        f"UPDATE {sql.table(VenueOccupancy)} SET {oc('inside')} = %s, {oc('updated_at')} = %s, "
+        f"{oc('sweep_due_at')} = %s WHERE {oc('venue')} = %s"
+    )
+
+
+def _save_occupancy(occupancy: _Occupancy, now: dt.datetime) -> None:
+    prep = partial(sql.prepare, VenueOccupancy)
+    sql.execute(
+        _save_occupancy_sql(connection.vendor),
+        [
+            occupancy.inside,
+            prep("updated_at", now),
+            prep("sweep_due_at", occupancy.sweep_due_at),
+            occupancy.venue_id,
+        ],
+    )
 
 
 def _stay(policy: Any, venue: Venue) -> dt.timedelta:
@@ -220,7 +334,7 @@ def _stay(policy: Any, venue: Venue) -> dt.timedelta:
 
 @dataclass
 class _Entry:
-    person: Person
+    person: _Person
     colour: str
     colour_reasons: list[str]
     reasons: list[str]
@@ -240,7 +354,7 @@ class _Entry:
 
 
 def _decide(
-    person: Person, status: Any, *, policy: Any, visitor_type: str, at: dt.datetime
+    person: _Person, status: Any, *, policy: Any, visitor_type: str, at: dt.datetime
 ) -> _Entry:
     """One person's decision before capacity and the with-parent rule are applied."""
     entry = _Entry(person, status.colour, list(status.reasons), [])
@@ -296,11 +410,11 @@ def _apply_capacity_and_parents(
     return admitted
 
 
-def _person_key(person: Person) -> str:
+def _person_key(person: _Person) -> str:
     return "self" if person.relation == Relation.SELF else person.public_id
 
 
-def _checkout_json(checkin: CheckIn, person: Person) -> dict[str, Any]:
+def _checkout_json(checkin: CheckIn, person: _Person) -> dict[str, Any]:
     return {
         "person": _person_key(person),
         "action": "check_out",
@@ -336,57 +450,143 @@ def record_checkins(
     CheckInError when the whole request is refused; per-person denials are in the result.
     """
     now = now or timezone.now()
-    stored = _replay(account, nonce)
-    if stored is not None:
-        return stored
     if visitor_type not in VisitorType.values:
         raise ValueError(f"visitor_type must be one of {VisitorType.values}")
-    scanned_at = _check_scan_time(scanned_at or now, now)
-    # Dynamic codes are checked at receipt, not at the claimed scan time: a client's
-    # clock cannot revive an expired screen code (offline scans need the poster's code).
-    verified = qrcodes.verify(qr, now=now)
-    venue, entry_point = verified.venue, verified.entry_point
-    _check_location(venue, location)
+    # No look-up of the nonce up front: a retry is rare, and it is caught where it costs
+    # nothing on the common path. A retry whose first attempt committed fails on the
+    # unique nonce and rolls back everything it did; one refused on the way (a code
+    # revoked since, a burst) is looked up before the refusal is returned.
     try:
+        scanned_at = _check_scan_time(scanned_at or now, now)
+        # Dynamic codes are checked at receipt, not at the claimed scan time: a client's
+        # clock cannot revive an expired screen code (offline scans need the poster's code).
+        verified = qrcodes.verify(qr, now=now)
+        venue, entry_point = verified.venue, verified.entry_point
+        _check_location(venue, location)
         with transaction.atomic():
-            result = _record(
+            mine, active, recent = _lock_people(
+                by="account", key=account.pk, account_id=account.pk, now=now
+            )
+            if recent >= _max_per_minute():
+                raise CheckInError(Refusal.TOO_MANY_REQUESTS)
+            return _record(
                 account=account,
                 nonce=nonce,
-                people=people,
+                chosen=_choose(mine, people),
+                active=active,
                 visitor_type=visitor_type,
                 venue=venue,
                 entry_point=entry_point,
                 scanned_at=scanned_at,
                 now=now,
             )
-    except IntegrityError:
-        # A retry with the same nonce committed first: answer what it answered.
+    except (IntegrityError, QrError, CheckInError):
         stored = _replay(account, nonce)
         if stored is None:
             raise
         return stored
-    return result
+
+
+def record_staff_checkin(
+    *,
+    staff: Any,
+    entry_point: Any,
+    person: Person,
+    visitor_type: str,
+    nonce: uuid.UUID,
+    now: dt.datetime | None = None,
+) -> CheckInResult:
+    """Check in a visitor without a smartphone at `entry_point`, entered by venue staff.
+
+    The same decision as a scan, stored under the staff account (the request's nonce
+    is the staff member's). The caller has checked the staff member's venue, matched the
+    person's NIK, name and birth date, applied its rate limit and audits the call.
+    Raises QrError when the venue does not admit visitors, CheckInError otherwise."""
+    now = now or timezone.now()
+    if visitor_type not in VisitorType.values:
+        raise ValueError(f"visitor_type must be one of {VisitorType.values}")
+    venue = entry_point.venue
+    try:
+        qrcodes.check_venue(venue)
+        with transaction.atomic():
+            found, active, _recent = _lock_people(by="id", key=person.pk, account_id=None, now=now)
+            if not found:
+                raise CheckInError(Refusal.PERSON_UNKNOWN)
+            return _record(
+                account=staff,
+                nonce=nonce,
+                chosen=found,
+                active=active,
+                visitor_type=visitor_type,
+                venue=venue,
+                entry_point=entry_point,
+                scanned_at=now,
+                now=now,
+            )
+    except (IntegrityError, QrError, CheckInError):
+        stored = _replay(staff, nonce)
+        if stored is None:
+            raise
+        return stored
+
+
+@cache
+def _close_sql(vendor: str, count: int) -> str:
+    """Close open stays by id at one venue: out when the scan happened, not before in."""
+    del vendor
+    cc = partial(sql.column, CheckIn)
+    admitted = ", ".join(f"'{d}'" for d in ADMITTED)
+    return (
+        f"UPDATE {sql.table(CheckIn)} SET {cc('checked_out_at')} = CASE WHEN "
+        f"{cc('checked_in_at')} > %s THEN {cc('checked_in_at')} ELSE %s END, "
+        f"{cc('checkout_method')} = %s WHERE {cc('id')} IN ({', '.join(['%s'] * count)}) "
+        f"AND {cc('venue')} = %s AND {cc('decision')} IN ({admitted}) "
+        f"AND {cc('checked_out_at')} IS NULL"
+    )
+
+
+def _close(ids: list[int], venue_id: int, at: dt.datetime, method: str) -> int:
+    moment = sql.prepare(CheckIn, "checked_out_at", at)
+    return sql.execute(
+        _close_sql(connection.vendor, len(ids)), [moment, moment, method, *ids, venue_id]
+    )
+
+
+_CHECKIN_FIELDS = (
+    "public_id",
+    "request",
+    "person",
+    "account",
+    "venue",
+    "entry_point",
+    "visitor_type",
+    "decision",
+    "reasons",
+    "colour",
+    "colour_reasons",
+    "rule_set",
+    "policy",
+    "scanned_at",
+    "received_at",
+    "checked_in_at",
+    "planned_checkout_at",
+    "checked_out_at",
+    "checkout_method",
+)
 
 
 def _record(
     *,
     account: Any,
     nonce: uuid.UUID,
-    people: Sequence[str],
+    chosen: list[_Person],
+    active: dict[int, _Active],
     visitor_type: str,
     venue: Venue,
     entry_point: Any,
     scanned_at: dt.datetime,
     now: dt.datetime,
 ) -> CheckInResult:
-    chosen = _resolve_people(account, people)
-    _check_burst(account, now)
-    active = {
-        c.person_id: c
-        for c in CheckIn.objects.filter(ACTIVE_Q, person__in=chosen).only(
-            "id", "public_id", "person_id", "venue_id", "checked_in_at", "planned_checkout_at"
-        )
-    }
     # A stay already over counts as over, whatever the periodic task has done yet.
     leaving = [
         p
@@ -398,6 +598,9 @@ def _record(
     entering = [p for p in chosen if p not in leaving]
 
     policy = ppkm.policy_for(venue=venue, at=scanned_at)
+    # A Satpol PP closure (in-process snapshot, no query) refuses everyone, employees
+    # included; the decision is stored so that dashboards and reports count it.
+    venue_closed = closure_at(venue.pk, scanned_at) is not None
     try:
         statuses = screening.statuses(
             people=[(p.nik_index, p.birth_date) for p in entering], at=scanned_at
@@ -409,6 +612,9 @@ def _record(
         _decide(p, s, policy=policy, visitor_type=visitor_type, at=scanned_at)
         for p, s in zip(entering, statuses, strict=True)
     ]
+    if venue_closed:
+        for entry in entries:
+            entry.reasons.append(DenialReason.VENUE_CLOSED)
 
     elsewhere = {
         active[p.pk].venue_id
@@ -424,20 +630,14 @@ def _record(
         other = locked[other_id]
         _expire(other, now)
         ids = [active[p.pk].pk for p in entering if p.pk in active]
-        closed = CheckIn.objects.filter(ACTIVE_Q, pk__in=ids, venue_id=other_id).update(
-            checked_out_at=Greatest(F("checked_in_at"), Value(scanned_at)),
-            checkout_method=CheckoutMethod.ELSEWHERE,
-        )
+        closed = _close(ids, other_id, scanned_at, CheckoutMethod.ELSEWHERE)
         other.inside = max(0, other.inside - closed)
         _save_occupancy(other, now)
 
     out_rows: list[dict[str, Any]] = []
     if leaving:
         ids = [active[p.pk].pk for p in leaving]
-        closed = CheckIn.objects.filter(ACTIVE_Q, pk__in=ids).update(
-            checked_out_at=Greatest(F("checked_in_at"), Value(scanned_at)),
-            checkout_method=CheckoutMethod.RESCAN,
-        )
+        closed = _close(ids, venue.pk, scanned_at, CheckoutMethod.RESCAN)
         here.inside = max(0, here.inside - closed)
         for c in CheckIn.objects.filter(pk__in=ids).order_by("id"):
             person = next(p for p in leaving if p.pk == c.person_id)
@@ -460,47 +660,50 @@ def _record(
     _save_occupancy(here, now)
 
     reference = policy.as_reference()
-    rows = [
-        CheckIn(
-            person=e.person,
-            account=account,
-            venue=venue,
-            entry_point=entry_point,
-            visitor_type=visitor_type,
-            decision=e.decision,
-            reasons=[str(r) for r in e.reasons],
-            colour=e.colour,
-            colour_reasons=e.colour_reasons,
-            rule_set=rule_set,
-            policy=reference,
-            scanned_at=scanned_at,
-            received_at=now,
-            checked_in_at=scanned_at if e.admitted else None,
-            planned_checkout_at=planned if e.admitted else None,
-            checked_out_at=None if (still_inside or not e.admitted) else planned,
-            checkout_method=""
+    in_rows = []
+    values = []
+    for e in entries:
+        row: dict[str, Any] = {
+            "person": _person_key(e.person),
+            "action": "check_in",
+            "checkin": new_public_id(),
+            "decision": str(e.decision),
+            "reasons": [str(r) for r in e.reasons],
+            "colour": e.colour,
+            "colour_reasons": e.colour_reasons,
+            "checked_in_at": scanned_at if e.admitted else None,
+            "planned_checkout_at": planned if e.admitted else None,
+            "checked_out_at": None if (still_inside or not e.admitted) else planned,
+            "checkout_method": ""
             if (still_inside or not e.admitted)
             else CheckoutMethod.AUTOMATIC.value,
-        )
-        for e in entries
-    ]
-
-    in_rows = [
-        {
-            "person": _person_key(r.person),
-            "action": "check_in",
-            "checkin": r.public_id,
-            "decision": str(r.decision),
-            "reasons": r.reasons,
-            "colour": r.colour,
-            "colour_reasons": r.colour_reasons,
-            "checked_in_at": _iso(r.checked_in_at),
-            "planned_checkout_at": _iso(r.planned_checkout_at),
-            "checked_out_at": _iso(r.checked_out_at),
-            "checkout_method": r.checkout_method,
         }
-        for r in rows
-    ]
+        values.append(
+            [
+                row["checkin"],
+                None,  # the request, once inserted
+                e.person.pk,
+                account.pk,
+                venue.pk,
+                entry_point.pk,
+                visitor_type,
+                row["decision"],
+                row["reasons"],
+                e.colour,
+                e.colour_reasons,
+                rule_set,
+                reference,
+                scanned_at,
+                now,
+                row["checked_in_at"],
+                row["planned_checkout_at"],
+                row["checked_out_at"],
+                row["checkout_method"],
+            ]
+        )
+        for key in ("checked_in_at", "planned_checkout_at", "checked_out_at"):
+            row[key] = _iso(row[key])
+        in_rows.append(row)
     by_person = {r["person"]: r for r in in_rows + out_rows}
     data = {
         "venue": {"short_code": venue.short_code, "name": venue.name},
@@ -514,36 +717,45 @@ def _record(
         "people": [by_person[_person_key(p)] for p in chosen],
     }
     # The request row carries the unique nonce: a racing retry fails here and rolls back.
-    request = CheckInRequest.objects.create(
-        account=account, nonce=nonce, received_at=now, result=data
+    (request_id,) = sql.insert(
+        CheckInRequest,
+        ("account", "nonce", "received_at", "result"),
+        [(account.pk, nonce, now, data)],
+        returning="id",
     )
-    for row in rows:
-        row.request = request
-    CheckIn.objects.bulk_create(rows)
-    _alert_black_status([r for r in rows if DenialReason.STATUS_BLACK in r.reasons], account)
+    for row_values in values:
+        row_values[1] = request_id
+    ids = sql.insert(CheckIn, _CHECKIN_FIELDS, values, returning="id")
+    black = [
+        (checkin_id, e)
+        for checkin_id, e in zip(ids, entries, strict=True)
+        if DenialReason.STATUS_BLACK in e.reasons
+    ]
+    if black:
+        _alert_black_status(black, account=account, venue=venue, now=now)
     return CheckInResult(data=data)
 
 
-def _alert_black_status(rows: list[CheckIn], account: Any) -> None:
-    if not rows:
-        return
+def _alert_black_status(
+    black: list[tuple[int, _Entry]], *, account: Any, venue: Venue, now: dt.datetime
+) -> None:
     alerts = BlackStatusAlert.objects.bulk_create(
         [
             BlackStatusAlert(
-                venue=r.venue,
-                checkin=r,
-                home_region_code=_home_region_code(r.person),
-                created_at=r.received_at,
+                venue=venue,
+                checkin_id=checkin_id,
+                home_region_code=_home_region_code(entry.person.nik_masked),
+                created_at=now,
             )
-            for r in rows
+            for checkin_id, entry in black
         ]
     )
-    for alert, row in zip(alerts, rows, strict=True):
+    for alert, (checkin_id, _entry) in zip(alerts, black, strict=True):
         audit.record(
             actor=account,
             action="checkins.black_status_refused",
-            obj=row,
-            venue=row.venue.short_code,
+            obj=CheckIn(pk=checkin_id),
+            venue=venue.short_code,
             alert=alert.pk,
         )
     from jejak.checkins.tasks import notify_black_status
@@ -552,10 +764,10 @@ def _alert_black_status(rows: list[CheckIn], account: Any) -> None:
     transaction.on_commit(lambda: notify_black_status.enqueue(alert_ids=ids))
 
 
-def _home_region_code(person: Person) -> str:
+def _home_region_code(nik_masked: str) -> str:
     # The NIK's first four digits are the regency that issued it (36.71 Kota Tangerang);
     # the masked NIK keeps them, so nothing is decrypted.
-    digits = person.nik_masked[:4]
+    digits = nik_masked[:4]
     return f"{digits[:2]}.{digits[2:]}" if digits.isdigit() else ""
 
 

@@ -3,37 +3,87 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
 from django_tasks import task
 
+from jejak.accounts.roles import Role
 from jejak.audit import service as audit
-from jejak.checkins import service
+from jejak.checkins import retention, service
 from jejak.checkins.models import BlackStatusAlert
+from jejak.notifications import outbox
 
 
 @task()
 def auto_checkout() -> int:
     """Close every stay that is over (schedule it every few minutes, or run
-    `jejak auto-checkout` from cron)."""
+    `jejak run-periodic` / `jejak auto-checkout` from cron)."""
     return service.auto_checkout()
+
+
+@task()
+def purge_expired_checkins() -> dict[str, int]:
+    """Delete check-ins past the retention period (JEJAK_CHECKIN_RETENTION_DAYS)."""
+    return retention.purge_expired_checkins()
+
+
+def black_alert_ref(alert: BlackStatusAlert) -> str:
+    """The outbox `ref` of an alert's messages: `outbox.messages_for(black_alert_ref(a))`."""
+    return f"checkins.black_alert:{alert.pk}"
+
+
+def _alert_context(alert: BlackStatusAlert) -> dict[str, Any]:
+    checkin = alert.checkin
+    return {
+        "venue": alert.venue.name,
+        "entrance": checkin.entry_point.name,
+        "at": checkin.scanned_at,
+        "colour": checkin.colour,
+    }
 
 
 @task()
 def notify_black_status(*, alert_ids: list[int]) -> int:
     """Tell the venue's staff and the home region's health officers about black-status
-    refusals; returns how many recipients were found.
+    refusals, in the app and by SMS where they have a number; returns how many
+    recipients were told.
 
-    TODO(notifications outbox): there is no in-app or push outbox yet, so the recipients
-    are resolved and recorded in the audit log; staff and officers see the alert rows.
+    Venue staff learn the colour and where and when, never who: the person waits in the
+    staging area and the health officer takes over. Officers also get the masked NIK.
     """
     told = 0
-    for alert in BlackStatusAlert.objects.filter(pk__in=alert_ids).select_related("venue"):
+    alerts = BlackStatusAlert.objects.filter(pk__in=alert_ids).select_related(
+        "venue", "checkin__entry_point", "checkin__person"
+    )
+    for alert in alerts:
+        ref = black_alert_ref(alert)
         recipients = service.alert_recipients(alert=alert)
-        told += len(recipients)
-        audit.record(
-            actor=None,
-            action="checkins.black_status_alert_sent",
-            obj=alert,
-            venue=alert.venue.short_code,
-            recipients=[u.pk for u in recipients],
-        )
+        context = _alert_context(alert)
+        with transaction.atomic():
+            # A task retried by its worker must not alert everyone twice.
+            if outbox.messages_for(ref).exists():
+                continue
+            for user in recipients:
+                if user.role == Role.HEALTH_OFFICER:
+                    template = "black_status_officer"
+                    extra = {"nik_masked": alert.checkin.person.nik_masked}
+                else:
+                    template = "black_status_staff"
+                    extra = {}
+                outbox.enqueue(
+                    template=template,
+                    context={**context, **extra},
+                    channels=["inapp", "sms"],
+                    to_user=user,
+                    ref=ref,
+                )
+            told += len(recipients)
+            audit.record(
+                actor=None,
+                action="checkins.black_status_alert_sent",
+                obj=alert,
+                venue=alert.venue.short_code,
+                recipients=[u.pk for u in recipients],
+            )
     return told

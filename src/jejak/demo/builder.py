@@ -53,7 +53,14 @@ def is_empty() -> bool:
 
 def reset() -> None:
     """Remove everything the demo creates (and any other venue data); keep reference data."""
+    from jejak.notifications.models import Message
+    from jejak.tracing.models import Case
+
     with transaction.atomic():
+        # Cases protect their person (a case is never lost by deleting a profile) and
+        # positive results in the demo open them: they go first.
+        Case.objects.all().delete()
+        Message.objects.all().delete()
         for model in (
             VaccinationDose,
             LabResult,

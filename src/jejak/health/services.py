@@ -16,7 +16,14 @@ from jejak.accounts.capabilities import Cap, has_capability
 from jejak.audit import service as audit
 from jejak.health.csv_import import read_csv
 from jejak.health.fhir import read_bundle
-from jejak.health.models import Designation, DesignationKind, HealthRecord, Source
+from jejak.health.models import (
+    Designation,
+    DesignationKind,
+    HealthRecord,
+    LabOutcome,
+    LabResult,
+    Source,
+)
 from jejak.health.report import (
     Batch,
     ImportReport,
@@ -80,6 +87,7 @@ def _save(batch: Batch, actor: Any, report: ImportReport) -> None:
         if isinstance(record, Designation) and getattr(actor, "is_authenticated", False):
             record.created_by = actor
         by_model[type(record)].append((record_type, record))
+    positives: set[str] = set()
     with transaction.atomic():
         for model, items in by_model.items():
             present = _present_keys(model, {record.nik_index for _, record in items})
@@ -91,6 +99,11 @@ def _save(batch: Batch, actor: Any, report: ImportReport) -> None:
             )
             for record_type, _record in new:
                 report.created[record_type] += 1
+            positives.update(
+                r.nik_index
+                for _, r in new
+                if isinstance(r, LabResult) and r.result == LabOutcome.POSITIVE
+            )
             for record_type, record in items:
                 if natural_key(record) in present:
                     report.unchanged[record_type] += 1
@@ -105,6 +118,16 @@ def _save(batch: Batch, actor: Any, report: ImportReport) -> None:
             unchanged=dict(report.unchanged),
             ignored=dict(report.ignored),
         )
+        if positives:
+            # Contact tracing opens a case for each registered person with a new positive
+            # result once the records are committed; a failure there never undoes the import.
+            transaction.on_commit(lambda: _open_tracing_cases(positives), robust=True)
+
+
+def _open_tracing_cases(nik_indexes: set[str]) -> None:
+    from jejak.tracing.service import open_cases_for_new_results
+
+    open_cases_for_new_results(nik_indexes=nik_indexes)
 
 
 def _present_keys(model: type[HealthRecord], nik_indexes: set[str]) -> set[tuple[Any, ...]]:

@@ -15,9 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jejak.core import sql as sqlrows
 from jejak.qrcodes import keys, tokens
 from jejak.qrcodes.errors import HTTP_STATUS, QrError, Reason
 from jejak.qrcodes.models import CodeStatus, QrCode, SigningKey
+from jejak.regions.models import Region
+from jejak.sectors.models import Sector
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "Reason",
     "VerifiedCode",
     "active_codes",
+    "check_venue",
     "dynamic_token",
     "issue_code_for_entry_point",
     "issue_codes",
@@ -107,7 +111,8 @@ def active_codes(*, venue: Venue) -> list[QrCode]:
     )
 
 
-def _check_venue(venue: Venue) -> None:
+def check_venue(venue: Venue) -> None:
+    """Raise QrError unless the venue's codes admit visitors now."""
     if venue.status == VenueStatus.REVOKED:
         raise QrError(Reason.REVOKED)
     if venue.status == VenueStatus.SUSPENDED:
@@ -125,7 +130,7 @@ def dynamic_token(
     would get, so the screen can say why instead of showing a code that fails.
     """
     now = now or timezone.now()
-    _check_venue(entry_point.venue)
+    check_venue(entry_point.venue)
     code = (
         QrCode.objects.filter(entry_point=entry_point, status=CodeStatus.ACTIVE)
         .only("public_id")
@@ -139,6 +144,26 @@ def dynamic_token(
         private_key=private, kid=key.kid, kind=tokens.DYNAMIC, public_id=code.public_id, exp=exp
     )
     return token, dt.datetime.fromtimestamp(exp, tz=dt.UTC)
+
+
+# The code with its entry point, venue, sector and region: one statement written once
+# (core/sql.py), as verification runs on every check-in.
+_CODE = sqlrows.Joined(
+    [
+        (QrCode, "q", None),
+        (EntryPoint, "e", "e.id = q.entry_point_id"),
+        (Venue, "v", "v.id = e.venue_id"),
+        (Sector, "s", "s.id = v.sector_id"),
+        (Region, "r", "r.id = v.region_id"),
+    ],
+    links=[
+        ("q", "entry_point", "e"),
+        ("e", "venue", "v"),
+        ("v", "sector", "s"),
+        ("v", "region", "r"),
+    ],
+    where="q.public_id = %s",
+)
 
 
 def verify(scanned_text: object, *, now: dt.datetime | None = None) -> VerifiedCode:
@@ -155,17 +180,16 @@ def verify(scanned_text: object, *, now: dt.datetime | None = None) -> VerifiedC
     tokens.check_signature(token, public_key)
     tokens.check_expiry(token, now or timezone.now())
 
-    try:
-        code = QrCode.objects.select_related("entry_point__venue__sector").get(
-            public_id=token.public_id
-        )
-    except QrCode.DoesNotExist:
-        raise QrError(Reason.UNKNOWN_CODE) from None
+    found = _CODE.first([token.public_id])
+    if found is None:
+        raise QrError(Reason.UNKNOWN_CODE)
+    code = found["q"]
+    assert isinstance(code, QrCode)
     if code.status == CodeStatus.REPLACED:
         raise QrError(Reason.REPLACED)
     if code.status != CodeStatus.ACTIVE:
         raise QrError(Reason.REVOKED)
-    _check_venue(code.entry_point.venue)
+    check_venue(code.entry_point.venue)
     return VerifiedCode(
         code=code,
         kind=tokens.KIND_NAMES[token.kind],

@@ -18,12 +18,14 @@ from jejak.qrcodes.errors import QrError
 from jejak.qrcodes.models import SigningKey
 from jejak.qrcodes.tokens import VERSION, qr_url
 from jejak.venues.models import EntryPoint, Venue
+from jejak.visits.views import confirmation_context
 
 
 @require_GET
 @never_cache
 def landing(request: HttpRequest, token: str) -> HttpResponse:
-    """What a phone camera opens: which venue entrance this is, or why the code is refused.
+    """What a phone camera opens: which venue entrance this is, or why the code is refused;
+    for a signed-in visitor also the check-in confirmation.
 
     Never cached: a revoked or suspended venue must be refused on the next scan.
     """
@@ -32,7 +34,9 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     except QrError as exc:
         return render(request, "qrcodes/landing.html", {"error": exc}, status=exc.http_status)
     sector_name = found.venue.sector.name(translation.get_language() or "id")
-    return render(request, "qrcodes/landing.html", {"found": found, "sector_name": sector_name})
+    # The same page is the visitor's check-in confirmation (jejak.visits).
+    context = {"found": found, "sector_name": sector_name, **confirmation_context(request, found)}
+    return render(request, "qrcodes/landing.html", context)
 
 
 @require_GET

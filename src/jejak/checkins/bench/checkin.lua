@@ -24,6 +24,13 @@ function init(args)
   nthreads = tonumber(os.getenv("JEJAK_BENCH_THREADS") or "1")
   math.randomseed(os.time() * 1000 + id)
   created, refused = 0, 0
+  -- The check-in ids of every 201 this thread saw, one per line, so that the harness can
+  -- match them against the stored rows (line-buffered: the file is never closed).
+  local dir = os.getenv("JEJAK_BENCH_OUT")
+  if dir then
+    accepted = assert(io.open(dir .. "/accepted-" .. id .. ".txt", "w"))
+    accepted:setvbuf("line")
+  end
 end
 
 local function nonce()
@@ -48,7 +55,14 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 201 then created = created + 1 else refused = refused + 1 end
+  if status == 201 then
+    created = created + 1
+    if accepted then
+      for checkin in body:gmatch('"checkin": "(%w+)"') do accepted:write(checkin, "\n") end
+    end
+  else
+    refused = refused + 1
+  end
 end
 
 function done(summary, latency, requests)

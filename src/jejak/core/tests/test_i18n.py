@@ -196,6 +196,11 @@ def python_msgids(source: str) -> set[str]:
 
 def templatized_msgids(code: str) -> set[str]:
     # The output is Python-like calls amid blanked-out text: read it token by token.
+    # Its indentation is the template's HTML indentation, which need not nest the way
+    # Python's does (tokenize then raises IndentationError); xgettext's Python lexer
+    # ignores indentation, so drop it. templatize() writes every call on one line (the
+    # strings are repr()s), so no string literal spans the stripped line starts.
+    code = "\n".join(line.lstrip(" \t\f") for line in code.splitlines())
     found = set()
     tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     for i, token in enumerate(tokens[:-1]):

@@ -1,0 +1,81 @@
+"""The periodic work `jejak run-periodic` repeats: close stays that are over, send the
+outbox's due messages (retries), and delete check-ins past retention.
+
+Each step is independent: one that fails is logged and the others still run, because a
+broken SMS gateway must not keep people "inside" or keep data past its retention.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from jejak.checkins import retention, service
+from jejak.notifications import outbox
+
+logger = logging.getLogger(__name__)
+
+
+def auto_checkout_all() -> dict[str, int]:
+    total = 0
+    # auto_checkout works a batch of venues at a time; repeat until none is left.
+    while closed := service.auto_checkout():
+        total += closed
+    return {"checked_out": total}
+
+
+def send_due_messages() -> dict[str, int]:
+    return outbox.send_due()
+
+
+def purge_expired() -> dict[str, int]:
+    return retention.purge_expired_checkins()
+
+
+@dataclass
+class Step:
+    name: str
+    run: Callable[[], dict[str, int]]
+    # Seconds between two runs of this step; 0 runs it every round.
+    every: float = 0
+    last_run: dt.datetime | None = field(default=None)
+
+    def due(self, now: dt.datetime) -> bool:
+        return self.last_run is None or (now - self.last_run).total_seconds() >= self.every
+
+
+def steps(*, retention_every: float = 3600) -> list[Step]:
+    """The steps of one round, in order. Retention scans old rows, so it runs less often."""
+    return [
+        Step("auto-checkout", auto_checkout_all),
+        Step("send-due", send_due_messages),
+        Step("retention", purge_expired, every=retention_every),
+    ]
+
+
+def run_round(plan: list[Step], *, force: bool = False) -> dict[str, dict[str, int] | str]:
+    """Run the steps that are due (all of them with `force`); returns each step's counts,
+    or "error" for a step that raised."""
+    results: dict[str, dict[str, int] | str] = {}
+    for step in plan:
+        now = timezone.now()
+        if not force and not step.due(now):
+            continue
+        step.last_run = now
+        try:
+            counts = step.run()
+        except Exception:
+            # Deliberately broad: the next step and the next round must still run.
+            logger.exception("periodic step %s failed", step.name)
+            results[step.name] = "error"
+            continue
+        # The command prints these counts; the log repeats them only at DEBUG.
+        logger.debug(
+            "periodic step %s: %s", step.name, ", ".join(f"{k}={v}" for k, v in counts.items())
+        )
+        results[step.name] = counts
+    return results

@@ -1,0 +1,84 @@
+"""Check-ins past retention are deleted, except those a predicate keeps or still inside."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from jejak.audit.models import AuditEvent
+from jejak.checkins import retention
+from jejak.checkins.models import BlackStatusAlert, CheckIn, CheckInRequest
+
+
+def age(public_id: str, *, days: float, checked_out: bool = True) -> CheckIn:
+    """Move a check-in (and its request) `days` into the past."""
+    row = CheckIn.objects.get(public_id=public_id)
+    then = timezone.now() - dt.timedelta(days=days)
+    CheckIn.objects.filter(pk=row.pk).update(
+        scanned_at=then,
+        received_at=then,
+        checked_in_at=then if row.checked_in_at else None,
+        checked_out_at=then + dt.timedelta(hours=1) if checked_out and row.checked_in_at else None,
+    )
+    CheckInRequest.objects.filter(pk=row.request_id).update(received_at=then)
+    row.refresh_from_db()
+    return row
+
+
+def first(result):
+    return result["people"][0]["checkin"]
+
+
+def test_old_checkins_go_and_recent_ones_stay(make_visitor, check_in, settings):
+    settings.JEJAK_CHECKIN_RETENTION_DAYS = 21
+    old = age(first(check_in(make_visitor())), days=22)
+    black = age(first(check_in(make_visitor("hitam"))), days=30)
+    assert BlackStatusAlert.objects.filter(checkin=black).exists()
+    edge = age(first(check_in(make_visitor())), days=20.9)
+    recent = CheckIn.objects.get(public_id=first(check_in(make_visitor())))
+
+    assert retention.purge_expired_checkins() == {"checkins": 2, "requests": 2}
+
+    assert set(CheckIn.objects.values_list("pk", flat=True)) == {edge.pk, recent.pk}
+    assert not CheckInRequest.objects.filter(pk=old.request_id).exists()
+    assert not BlackStatusAlert.objects.exists()
+    assert set(CheckInRequest.objects.values_list("pk", flat=True)) == {
+        edge.request_id,
+        recent.request_id,
+    }
+    event = AuditEvent.objects.get(action="checkins.retention_purged")
+    assert event.detail["checkins"] == 2 and event.detail["days"] == 21
+    # Nothing left to delete: no new audit row.
+    assert retention.purge_expired_checkins() == {"checkins": 0, "requests": 0}
+    assert AuditEvent.objects.filter(action="checkins.retention_purged").count() == 1
+
+
+def test_predicates_keep_rows_an_open_case_needs(make_visitor, check_in, monkeypatch):
+    kept = age(first(check_in(make_visitor())), days=40)
+    gone = age(first(check_in(make_visitor())), days=40)
+    seen = []
+
+    def open_cases(cutoff):
+        seen.append(cutoff)
+        return CheckIn.objects.filter(pk=kept.pk).values("pk")
+
+    monkeypatch.setattr(retention, "KEEP_PREDICATES", [open_cases])
+    assert retention.purge_expired_checkins(batch=1) == {"checkins": 1, "requests": 1}
+    assert list(CheckIn.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert CheckInRequest.objects.filter(pk=kept.request_id).exists()
+    assert not CheckInRequest.objects.filter(pk=gone.request_id).exists()
+    assert seen and all(c < timezone.now() - dt.timedelta(days=20) for c in seen)
+
+
+def test_a_stay_still_open_is_never_deleted(make_visitor, check_in):
+    open_stay = age(first(check_in(make_visitor())), days=40, checked_out=False)
+    assert retention.purge_expired_checkins() == {"checkins": 0, "requests": 0}
+    assert CheckIn.objects.filter(pk=open_stay.pk).exists()
+
+
+def test_batches_delete_everything_due(make_visitor, check_in):
+    for _ in range(5):
+        age(first(check_in(make_visitor())), days=25)
+    assert retention.purge_expired_checkins(batch=2) == {"checkins": 5, "requests": 5}
+    assert not CheckIn.objects.exists()

@@ -1,0 +1,233 @@
+"""Hand-written SQL for the hot paths (check-in, token look-up, code verification).
+
+The ORM spends more CPU building a statement than PostgreSQL spends running it (about
+a third of a check-in's CPU went to `SQLCompiler.as_sql`). The few statements a check-in
+runs are therefore written once, by hand, and executed through Django's own cursor (so
+they are counted, logged and wrapped like any other) with values prepared and results
+converted by the same field methods the ORM uses, which keeps SQLite and PostgreSQL
+alike. Everything else in Jejak uses the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+Converter = Callable[[Any], Any]
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The quoted column of field `name` (for SQL written by hand)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return connection.ops.quote_name(str(field.column))
+
+
+def table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@cache
+def _converters(vendor: str, model: type[models.Model], names: tuple[str, ...]) -> list[Converter]:
+    del vendor  # part of the cache key only: test runs switch backends in one process
+    out: list[Converter] = []
+    for name in names:
+        field = model._meta.get_field(name)
+        col = field.get_col(model._meta.db_table)  # type: ignore[union-attr]
+        steps = connection.ops.get_db_converters(col) + field.get_db_converters(connection)  # type: ignore[union-attr]
+        if not steps:
+            out.append(_same)
+            continue
+
+        def convert(value: Any, steps: list[Any] = steps, col: Any = col) -> Any:
+            for step in steps:
+                value = step(value, col, connection)
+            return value
+
+        out.append(convert)
+    return out
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def converters(model: type[models.Model], names: Sequence[str]) -> list[Converter]:
+    """How to turn raw column values of these fields into what the ORM would return
+    (SQLite hands back datetimes and JSON as text, for instance)."""
+    return _converters(connection.vendor, model, tuple(names))
+
+
+def prepare(model: type[models.Model], name: str, value: Any) -> Any:
+    """A Python value as the ORM would send it for field `name` (UUIDs, JSON, times)."""
+    (field,) = _fields(model, (name,))
+    return field.get_db_prep_save(value, connections[DEFAULT_DB_ALIAS])
+
+
+def _cursor() -> Any:
+    """Django's cursor, or on PostgreSQL one that binds values on the server and keeps
+    each statement prepared for the life of the connection.
+
+    Planning was most of PostgreSQL's time per check-in (about 0.2-1 ms a statement,
+    against 0.05 ms running it). The ORM's own cursors bind on the client and never
+    prepare, so only these statements are affected. Poolers that cannot carry prepared
+    statements across transactions (PgBouncer before 1.21 in transaction mode) need
+    JEJAK_DB_PREPARED_STATEMENTS=false."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql" or not settings.JEJAK_DB_PREPARED_STATEMENTS:
+        return conn.cursor()
+    # What BaseDatabaseWrapper.cursor() does, with our cursor class: the health check,
+    # error wrapping, and Django's wrapper (queries stay counted and logged).
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        return conn._prepare_cursor(_prepared_cursor_class()(conn.connection))  # type: ignore[attr-defined]
+
+
+@cache
+def _prepared_cursor_class() -> type:
+    import psycopg
+
+    class Described:
+        """The statement with its values, built only if Django logs it (DEBUG, tests):
+        Django reads `cursor._query.query`, which psycopg leaves unset for a prepared
+        statement."""
+
+        def __init__(self, connection: Any, query: Any, params: Any) -> None:
+            self.args = connection, query, params
+
+        @property
+        def query(self) -> bytes:
+            connection, query, params = self.args
+            return psycopg.ClientCursor(connection).mogrify(query, params).encode()
+
+    class PreparedCursor(psycopg.Cursor[Any]):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            super().execute(query, params, prepare=True)
+            # One statement per cursor (see _cursor), so nothing reads this afterwards.
+            self._query = Described(self.connection, query, params)  # type: ignore[assignment]
+            return self
+
+    return PreparedCursor
+
+
+def fetchall(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with _cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    """Run a statement; returns the number of rows it changed."""
+    with _cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@cache
+def _insert_sql(
+    vendor: str, model: type[models.Model], names: tuple[str, ...], count: int, returning: str
+) -> str:
+    del vendor
+    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = (
+        f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) "
+        f"VALUES {', '.join([one] * count)}"
+    )
+    return sql + f" RETURNING {column(model, returning)}" if returning else sql
+
+
+@cache
+def _fields(model: type[models.Model], names: tuple[str, ...]) -> list[models.Field[Any, Any]]:
+    found = [model._meta.get_field(n) for n in names]
+    return [f for f in found if isinstance(f, models.Field)]
+
+
+def insert(
+    model: type[models.Model],
+    names: tuple[str, ...],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: str = "",
+) -> list[Any]:
+    """INSERT rows of field values (in `names` order) in one statement; returns the
+    `returning` column of each new row, in order, when asked."""
+    if not rows:
+        return []
+    conn = connections[DEFAULT_DB_ALIAS]
+    fields = _fields(model, names)
+    params = [
+        field.get_db_prep_save(value, conn)
+        for row in rows
+        for field, value in zip(fields, row, strict=True)
+    ]
+    sql = _insert_sql(conn.vendor, model, names, len(rows), returning)
+    if not returning:
+        execute(sql, params)
+        return []
+    # Both backends return RETURNING rows in VALUES order for a single-statement insert.
+    return [row[0] for row in fetchall(sql, params)]
+
+
+def lock_clause() -> str:
+    """ " FOR UPDATE" where rows can be locked. SQLite has no row locks: its writers
+    are serialised by the IMMEDIATE transactions configured in settings."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+class Joined:
+    """A SELECT of whole rows of several models joined along foreign keys, built once,
+    read back as model instances linked the way select_related links them.
+
+    `chain` is (model, alias, join condition or None for the first), in FROM order;
+    `links` says which instance's foreign key holds which: (from alias, field, to alias).
+    """
+
+    def __init__(
+        self,
+        chain: Sequence[tuple[type[models.Model], str, str | None]],
+        links: Sequence[tuple[str, str, str]],
+        where: str,
+    ) -> None:
+        self.chain = chain
+        self.links = links
+        self.where = where
+
+    @property
+    def sql(self) -> str:
+        return self._sql(connection.vendor)
+
+    @cache  # noqa: B019 (one instance per statement, module-level and long-lived)
+    def _sql(self, vendor: str) -> str:
+        del vendor
+        columns, joins = [], []
+        for model, alias, on in self.chain:
+            columns += [f"{alias}.{column(model, f.attname)}" for f in model._meta.concrete_fields]
+            joins.append(
+                f"{table(model)} {alias}" if on is None else f"JOIN {table(model)} {alias} ON {on}"
+            )
+        return f"SELECT {', '.join(columns)} FROM {' '.join(joins)} WHERE {self.where}"
+
+    def read(self, row: Sequence[Any]) -> dict[str, models.Model]:
+        objs: dict[str, models.Model] = {}
+        at = 0
+        for model, alias, _on in self.chain:
+            names = [f.attname for f in model._meta.concrete_fields]
+            values = row[at : at + len(names)]
+            at += len(names)
+            convert = converters(model, names)
+            objs[alias] = model.from_db(
+                "default", names, [c(v) for c, v in zip(convert, values, strict=True)]
+            )
+        for source, field, target in self.links:
+            # What select_related does: the related object rides in the fields cache.
+            objs[source]._state.fields_cache[field] = objs[target]
+        return objs
+
+    def first(self, params: Sequence[Any]) -> dict[str, models.Model] | None:
+        rows = fetchall(self.sql, params)
+        return self.read(rows[0]) if rows else None

@@ -1,0 +1,60 @@
+"""GET /api/v1/dashboards/...: the dashboards' numbers as JSON, with the same filters
+(start, end, sector, kecamatan) and the same scope as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Router
+
+from jejak.accounts.capabilities import Cap, require
+from jejak.api import ApiError
+from jejak.dashboards import metrics, tables
+from jejak.dashboards.filters import Filters, error_text, parse_filters, scope_for
+
+router = Router(tags=["dashboards"])
+
+
+def _filters(request: HttpRequest) -> Filters:
+    require(request.user, Cap.VIEW_DASHBOARDS)
+    filters, form = parse_filters(request.GET, request.user)
+    if filters is None:
+        raise ApiError(400, "invalid_filter", error_text(form))
+    return filters
+
+
+@router.get("/map", url_name="dashboards_map")
+def venue_map(request: HttpRequest) -> dict[str, Any]:
+    """Every venue in scope with its position, status and scans in the period; venues
+    without coordinates are listed apart."""
+    filters = _filters(request)
+    points = metrics.venue_points(
+        scope_for(request.user, filters),
+        filters.start,
+        filters.end,
+        language=get_language() or "id",
+    )
+    rows = metrics.as_dicts(points)
+    return {
+        "filters": filters.params(),
+        "venues": [r for r in rows if r["latitude"] is not None and r["longitude"] is not None],
+        "without_coordinates": [r for r in rows if r["latitude"] is None or r["longitude"] is None],
+    }
+
+
+@router.get("/{name}")
+def table(request: HttpRequest, name: str) -> dict[str, Any]:
+    """One dashboard table by name (rollout-sector, checkins-venue, least-compliant...)."""
+    filters = _filters(request)
+    if name not in tables.TABLES:
+        raise ApiError(404, "unknown_table", f"Tables: {', '.join(tables.TABLES)}.")
+    built = tables.build(
+        name,
+        user=request.user,
+        scope=scope_for(request.user, filters),
+        filters=filters,
+        language=get_language() or "id",
+    )
+    return {"filters": filters.params(), **built.as_json()}

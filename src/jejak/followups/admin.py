@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from jejak.followups.models import FollowUp
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["venue", "kind", "deadline", "done", "officer", "created_at"]
+    list_filter = ["kind", "done"]
+    search_fields = ["venue__short_code", "venue__name", "notes", "outcome"]
+    raw_id_fields = ["venue", "officer"]
+    date_hierarchy = "created_at"

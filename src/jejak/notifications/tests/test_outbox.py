@@ -1,0 +1,193 @@
+"""The outbox: rendering, encrypted addresses, inline sending, retries with backoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from jejak.accounts.phone import PhoneInvalid
+from jejak.notifications import outbox
+from jejak.notifications.models import Message, Status
+from jejak.notifications.sms import read_messages
+from jejak.notifications.tests.conftest import give_phone
+from jejak.screening.tests.factories import make_person
+
+PHONE = "+6281234567890"
+
+
+def hello(**kwargs):
+    kwargs.setdefault("template", "hello")
+    kwargs.setdefault("context", {"name": "Budi & Siti"})
+    kwargs.setdefault("channels", ["inapp"])
+    return outbox.enqueue(**kwargs)
+
+
+def test_enqueue_renders_each_language(visitor):
+    [indonesian] = hello(to_user=visitor)
+    [english] = hello(to_user=visitor, language="en")
+    assert indonesian.body == "[id] Keluar, Budi & Siti"
+    assert english.body == "[en] Sign out, Budi & Siti"
+    # The subject is one line, and plain text is never HTML-escaped.
+    assert (indonesian.subject, english.subject) == (
+        "Status saya Budi & Siti",
+        "My status Budi & Siti",
+    )
+    assert indonesian.language == "id" and english.language == "en"
+
+
+def test_enqueue_writes_one_row_per_channel_with_the_address_encrypted(visitor):
+    rows = hello(to_user=visitor, channels=["sms", "email", "inapp"], ref="tracing.case:12")
+    assert [m.channel for m in rows] == ["sms", "email", "inapp"]
+    sms, email, inapp = (Message.objects.get(pk=m.pk) for m in rows)
+    assert sms.address_masked == sms.recipient_masked == "+62812****7890"
+    assert PHONE.encode() not in bytes(sms.address_encrypted)
+    assert outbox.open_address(sms) == PHONE
+    assert email.address_masked == "b***@example.org"
+    assert inapp.address_encrypted is None and inapp.address_masked == ""
+    assert {m.status for m in rows} == {Status.PENDING}
+    assert list(outbox.messages_for("tracing.case:12").order_by("id")) == [sms, email, inapp]
+    assert sms.get_status_display() == "Menunggu dikirim"
+
+
+def test_a_channel_without_an_address_is_skipped(make_visitor):
+    no_phone = make_visitor()
+    assert [m.channel for m in hello(to_user=no_phone, channels=["sms", "inapp"])] == ["inapp"]
+    assert hello(to_phone=PHONE, channels=["inapp"]) == []
+
+
+def test_a_persons_messages_reach_the_phone_of_the_account_holding_them(visitor):
+    child = make_person(visitor, relation="child", full_name="Rafi", serial=7)
+    sms, inapp = hello(to_person=child, channels=["sms", "inapp"])
+    assert outbox.open_address(sms) == PHONE
+    assert inapp.recipient_masked == child.nik_masked
+
+
+def test_staff_contact_number_is_used_for_sms(make_user):
+    officer = make_user("health_officer", phone="0812-1111-2222")
+    [sms] = hello(to_user=officer, channels=["sms"])
+    assert outbox.open_address(sms) == "+6281211112222"
+
+
+def test_bad_input_is_refused(visitor):
+    with pytest.raises(ValueError, match="unknown channels"):
+        hello(to_user=visitor, channels=["pigeon"])
+    with pytest.raises(ValueError, match="recipient"):
+        hello(channels=["sms"])
+    with pytest.raises(PhoneInvalid):
+        hello(to_phone="12345", channels=["sms"])
+    assert not Message.objects.exists()
+
+
+def test_messages_are_sent_inline_after_commit(
+    visitor, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = hello(to_user=visitor, channels=["sms", "email", "inapp"])
+        # Nothing leaves before the caller's transaction commits.
+        assert read_messages(settings.JEJAK_SMS_DIR) == [] and mail.outbox == []
+    assert set(Message.objects.values_list("status", flat=True)) == {Status.SENT}
+    assert all(m.sent_at is not None and m.attempts == 1 for m in Message.objects.all())
+    [sms] = read_messages(settings.JEJAK_SMS_DIR)
+    assert (sms.to, sms.text) == (PHONE, rows[0].body)
+    [email] = mail.outbox
+    assert email.to == ["budi@example.org"] and email.subject == rows[1].subject
+
+
+def test_a_rolled_back_message_is_never_sent(visitor, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        hello(to_user=visitor, channels=["sms"])
+    # The send waits for a commit; without one (callbacks not run) nothing leaves.
+    assert len(callbacks) == 1
+    assert read_messages(settings.JEJAK_SMS_DIR) == []
+
+
+def failing(message):
+    raise ConnectionError("gateway down")
+
+
+def test_failures_are_retried_with_backoff_then_given_up(
+    visitor, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.JEJAK_NOTIFY_MAX_ATTEMPTS = 4
+    monkeypatch.setitem(outbox.SENDERS, "sms", failing)
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = hello(to_user=visitor, channels=["sms"])
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.FAILED, 1)
+    assert message.last_error == "ConnectionError: gateway down"
+    waits = []
+    while message.status == Status.FAILED:
+        due = message.next_attempt_at
+        # A moment before it is due the message is left alone.
+        assert outbox.send_due(now=due - dt.timedelta(seconds=1)) == {"sent": 0, "failed": 0}
+        assert outbox.send_due(now=due) == {"sent": 0, "failed": 1}
+        message.refresh_from_db()
+        if message.status == Status.FAILED:
+            waits.append(message.next_attempt_at - due)
+    assert waits == [dt.timedelta(minutes=2), dt.timedelta(minutes=4)]
+    assert (message.status, message.attempts) == (Status.GAVE_UP, 4)
+    assert message.get_status_display() == "Gagal terkirim"
+    # Given up is final for send_due; an operator's retry starts over.
+    assert outbox.send_due(now=timezone.now() + dt.timedelta(days=1)) == {"sent": 0, "failed": 0}
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.retry([message.pk]) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Status.SENT, 1)
+
+
+def test_backoff_doubles_and_is_capped():
+    minutes = [outbox.backoff(n).total_seconds() / 60 for n in range(1, 10)]
+    assert minutes == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+
+
+def test_send_due_picks_only_due_rows(visitor):
+    due, later, given_up, sent, stuck = (hello(to_user=visitor)[0] for _ in range(5))
+    now = timezone.now()
+    Message.objects.filter(pk=later.pk).update(next_attempt_at=now + dt.timedelta(minutes=5))
+    Message.objects.filter(pk=given_up.pk).update(status=Status.GAVE_UP)
+    Message.objects.filter(pk=sent.pk).update(status=Status.SENT)
+    # A sender died holding this one: it is due again once its lease is over.
+    Message.objects.filter(pk=stuck.pk).update(
+        status=Status.SENDING, next_attempt_at=now - dt.timedelta(seconds=1)
+    )
+    assert outbox.send_due(now=now) == {"sent": 2, "failed": 0}
+    statuses = dict(Message.objects.values_list("pk", "status"))
+    assert statuses == {
+        due.pk: Status.SENT,
+        later.pk: Status.PENDING,
+        given_up.pk: Status.GAVE_UP,
+        sent.pk: Status.SENT,
+        stuck.pk: Status.SENT,
+    }
+
+
+def test_a_message_being_sent_is_not_sent_twice(visitor):
+    [message] = hello(to_user=visitor)
+    assert outbox.send(message.pk) is True
+    assert outbox.send(message.pk) is False
+    message.refresh_from_db()
+    assert message.attempts == 1
+
+
+def test_sms_backend_failure_is_recorded(visitor, settings, django_capture_on_commit_callbacks):
+    settings.JEJAK_SMS_BACKEND = "http"
+    settings.JEJAK_SMS_HTTP_URL = "ftp://nowhere"
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = hello(to_user=give_phone(visitor, PHONE), channels=["sms"])
+    message.refresh_from_db()
+    assert message.status == Status.FAILED and "ImproperlyConfigured" in message.last_error
+
+
+def test_an_error_quoting_the_address_is_stored_masked(visitor, monkeypatch):
+    def refusing(message):
+        raise RuntimeError(f"recipient {outbox.open_address(message)} refused")
+
+    monkeypatch.setitem(outbox.SENDERS, "email", refusing)
+    [message] = hello(to_user=visitor, channels=["email"])
+    assert outbox.send(message.pk) is False
+    message.refresh_from_db()
+    assert message.last_error == "RuntimeError: recipient b***@example.org refused"

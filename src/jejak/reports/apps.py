@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "jejak.reports"
+    verbose_name = "Laporan mingguan"

@@ -1,0 +1,452 @@
+"""Tracing endpoints under /api/v1/tracing (health officers), and the public
+/api/v1/exposure-sites. Parse, authorise, call one service, respond.
+
+Refusals carry a stable `code`: case_not_found, contact_not_found, cluster_not_found,
+person_unknown 404; not_in_jurisdiction 403; case_closed, not_searched, already_a_case
+409; window_invalid, window_too_long, reason_required, date_in_future,
+no_contacts_chosen 400. A case outside the caller's jurisdiction is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from jejak.accounts.capabilities import Cap, require
+from jejak.api import ApiError
+from jejak.notifications import outbox
+from jejak.tracing import service
+from jejak.tracing.access import (
+    access_case,
+    access_cluster,
+    access_contact,
+    client_ip,
+    clusters_visible_to,
+)
+from jejak.tracing.errors import TracingError
+from jejak.tracing.models import Case, ClusterAlert, Contact
+from jejak.tracing.public import published_sites
+
+router = Router(tags=["tracing"])
+public_router = Router(tags=["tracing"])
+
+ERRORS = frozenset({400, 403, 404, 409})
+StatusFilter = Literal["", "open", "contacts_identified", "notified", "closed"]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def _refused(exc: TracingError) -> ApiError:
+    return ApiError(exc.http_status, exc.code.value, exc.message)
+
+
+class PersonOut(Schema):
+    public_id: str
+    full_name: str
+    nik_masked: str
+
+
+class CaseOut(Schema):
+    id: int
+    status: str
+    source: str
+    person: PersonOut
+    specimen_date: dt.date
+    symptom_onset: dt.date | None
+    isolation_started_at: dt.datetime
+    window_start: dt.datetime
+    window_end: dt.datetime
+    opened_at: dt.datetime
+    parent_case: int | None
+    home_region_code: str
+    searched_at: dt.datetime | None
+    notified_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class VisitOut(Schema):
+    venue: str
+    short_code: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+class WindowChangeOut(Schema):
+    changed_at: dt.datetime
+    changed_by: str
+    old_start: dt.datetime
+    old_end: dt.datetime
+    new_start: dt.datetime
+    new_end: dt.datetime
+    reason: str
+
+
+class CaseDetailOut(CaseOut):
+    visits: list[VisitOut]
+    window_changes: list[WindowChangeOut]
+    contacts: int
+    close_contacts: int
+
+
+def _case_out(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "status": case.status,
+        "source": case.source,
+        "person": {
+            "public_id": case.person.public_id,
+            "full_name": case.person.full_name,
+            "nik_masked": case.person.nik_masked,
+        },
+        "specimen_date": case.specimen_date,
+        "symptom_onset": case.symptom_onset,
+        "isolation_started_at": case.isolation_started_at,
+        "window_start": case.window_start,
+        "window_end": case.window_end,
+        "opened_at": case.opened_at,
+        "parent_case": case.parent_case_id,
+        "home_region_code": case.home_region_code,
+        "searched_at": case.searched_at,
+        "notified_at": case.notified_at,
+        "closed_at": case.closed_at,
+    }
+
+
+def _case_detail(case: Case) -> dict[str, Any]:
+    contacts = case.contacts.all()
+    return {
+        **_case_out(case),
+        "visits": [
+            {
+                "venue": v.venue.name,
+                "short_code": v.venue.short_code,
+                "start": v.start,
+                "end": v.end,
+            }
+            for v in case.visits.select_related("venue")
+        ],
+        "window_changes": [
+            {
+                "changed_at": w.changed_at,
+                "changed_by": w.changed_by.username if w.changed_by else "",
+                "old_start": w.old_start,
+                "old_end": w.old_end,
+                "new_start": w.new_start,
+                "new_end": w.new_end,
+                "reason": w.reason,
+            }
+            for w in case.window_changes.select_related("changed_by")
+        ],
+        "contacts": contacts.count(),
+        "close_contacts": contacts.filter(is_close=True).count(),
+    }
+
+
+class ContactVisitOut(Schema):
+    venue: str
+    short_code: str
+    sector: str
+    start: dt.datetime
+    end: dt.datetime
+    minutes: float
+    weight: str
+    employee: bool
+
+
+class ContactOut(Schema):
+    id: int
+    rank: int
+    person: PersonOut
+    phone_masked: str
+    score: float
+    minutes: int
+    is_close: bool
+    is_employee: bool
+    last_exposure_at: dt.datetime
+    designated_at: dt.datetime | None
+    notified_at: dt.datetime | None
+    informed_at: dt.datetime | None
+    visits: list[ContactVisitOut]
+
+
+def _contact_out(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "rank": c.rank,
+        "person": {
+            "public_id": c.person.public_id,
+            "full_name": c.person.full_name,
+            "nik_masked": c.person.nik_masked,
+        },
+        "phone_masked": c.person.account.phone_masked,
+        "score": float(c.score),
+        "minutes": c.minutes,
+        "is_close": c.is_close,
+        "is_employee": c.is_employee,
+        "last_exposure_at": c.last_exposure_at,
+        "designated_at": c.designated_at,
+        "notified_at": c.notified_at,
+        "informed_at": c.informed_at,
+        "visits": c.visits,
+    }
+
+
+class CaseIn(Schema):
+    nik: str = Field(..., min_length=16, max_length=16)
+    specimen_date: dt.date
+    symptom_onset: dt.date | None = None
+    isolation_started_at: AwareDatetime | None = None
+
+
+class SecondGenerationIn(Schema):
+    specimen_date: dt.date
+    symptom_onset: dt.date | None = None
+
+
+class WindowIn(Schema):
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str = Field(..., max_length=300)
+
+
+class DesignateIn(Schema):
+    # Omitted or null: every close contact.
+    contacts: list[int] | None = Field(None, max_length=5000)
+
+
+class DesignatedOut(Schema):
+    designated: int
+    informed: int
+    sites_published: int
+
+
+class MessageOut(Schema):
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class ClusterOut(Schema):
+    id: int
+    venue: str
+    short_code: str
+    cases: list[int]
+    period_start: dt.datetime
+    period_end: dt.datetime
+    raised_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+
+
+def _cluster_out(alert: ClusterAlert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "venue": alert.venue.name,
+        "short_code": alert.venue.short_code,
+        "cases": sorted(c.pk for c in alert.cases.all()),
+        "period_start": alert.period_start,
+        "period_end": alert.period_end,
+        "raised_at": alert.raised_at,
+        "acknowledged_at": alert.acknowledged_at,
+    }
+
+
+class ExposureSiteOut(Schema):
+    venue: str
+    short_code: str
+    sector: str
+    district: str
+    city: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+
+
+def _case(request: HttpRequest, case_id: int, cap: Cap = Cap.TRACE_CASES) -> Case:
+    try:
+        return access_case(request.user, case_id, cap=cap)
+    except TracingError as exc:
+        raise _refused(exc) from None
+
+
+@router.get("/cases", response=list[CaseOut], summary="Cases in your jurisdiction")
+def list_cases(request: HttpRequest, status: StatusFilter = "") -> list[dict[str, Any]]:
+    """Newest first, at most 500. Every call is audited."""
+    cases = service.list_cases(actor=request.user, status=status, ip=client_ip(request))
+    return [_case_out(c) for c in cases]
+
+
+@router.post("/cases", response={201: CaseDetailOut, ERRORS: ErrorOut}, summary="Open a case")
+def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
+    """Open a case by the person's NIK, with the default window (2 days before onset, or
+    before the specimen date, until isolation starts; isolation defaults to now)."""
+    try:
+        case = service.open_case_by_nik(
+            nik=payload.nik,
+            actor=request.user,
+            specimen_date=payload.specimen_date,
+            symptom_onset=payload.symptom_onset,
+            isolation_started_at=payload.isolation_started_at,
+        )
+    except TracingError as exc:
+        raise _refused(exc) from None
+    return Status(201, _case_detail(case))
+
+
+@router.get("/cases/{case_id}", response={200: CaseDetailOut, ERRORS: ErrorOut})
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """One case with its visits and window history (audited)."""
+    case = _case(request, case_id)
+    service.read_case(case=case, actor=request.user, ip=client_ip(request))
+    return _case_detail(case)
+
+
+@router.post("/cases/{case_id}/window", response={200: CaseDetailOut, ERRORS: ErrorOut})
+def change_window(request: HttpRequest, case_id: int, payload: WindowIn) -> dict[str, Any]:
+    """Move the infectious window; the reason is kept with the old and new bounds."""
+    case = _case(request, case_id)
+    try:
+        service.change_window(
+            case=case, actor=request.user, start=payload.start, end=payload.end,
+            reason=payload.reason,
+        )  # fmt: skip
+    except TracingError as exc:
+        raise _refused(exc) from None
+    return _case_detail(case)
+
+
+@router.post("/cases/{case_id}/search", response={200: list[ContactOut], ERRORS: ErrorOut})
+def search(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    """Run the contact search now and return the ranked contacts (audited)."""
+    case = _case(request, case_id)
+    try:
+        service.search_contacts(case=case, actor=request.user)
+    except TracingError as exc:
+        raise _refused(exc) from None
+    contacts = service.read_contacts(case=case, actor=request.user, ip=client_ip(request))
+    return [_contact_out(c) for c in contacts]
+
+
+@router.get("/cases/{case_id}/contacts", response={200: list[ContactOut], ERRORS: ErrorOut})
+def contacts(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    """The ranked contacts of the last search, each with its shared visits (audited)."""
+    case = _case(request, case_id)
+    found = service.read_contacts(case=case, actor=request.user, ip=client_ip(request))
+    return [_contact_out(c) for c in found]
+
+
+@router.post("/cases/{case_id}/designate", response={200: DesignatedOut, ERRORS: ErrorOut})
+def designate(request: HttpRequest, case_id: int, payload: DesignateIn) -> dict[str, Any]:
+    """Confirm contacts as close contacts (all close ones when `contacts` is omitted),
+    notify them, publish the exposure sites and inform the visitors below the threshold."""
+    case = _case(request, case_id, Cap.DESIGNATE_CONTACTS)
+    try:
+        done = service.designate_contacts(
+            case=case, actor=request.user, contact_ids=payload.contacts
+        )
+    except TracingError as exc:
+        raise _refused(exc) from None
+    return {
+        "designated": done.designated,
+        "informed": done.informed,
+        "sites_published": done.sites_published,
+    }
+
+
+@router.get("/cases/{case_id}/notifications", response={200: list[MessageOut], ERRORS: ErrorOut})
+def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    """The delivery status of every message sent for the case."""
+    case = _case(request, case_id)
+    return [
+        {
+            "channel": m.channel,
+            "recipient": m.recipient_masked,
+            "status": m.status,
+            "attempts": m.attempts,
+            "last_error": m.last_error,
+            "created_at": m.created_at,
+            "sent_at": m.sent_at,
+        }
+        for m in outbox.messages_for(service.case_ref(case))
+    ]
+
+
+@router.get("/cases/{case_id}/export", response={ERRORS: ErrorOut})
+def export(
+    request: HttpRequest, case_id: int, format: Literal["csv", "xlsx"] = "csv"
+) -> HttpResponse:
+    """The case's contact list as CSV or XLSX (formula-safe; audited with its row count)."""
+    case = _case(request, case_id, Cap.EXPORT_CONTACTS)
+    content, kind, name = service.export_contacts(
+        case=case, actor=request.user, fmt=format, ip=client_ip(request)
+    )
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post("/cases/{case_id}/close", response={200: CaseOut, ERRORS: ErrorOut})
+def close(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = _case(request, case_id)
+    return _case_out(service.close_case(case=case, actor=request.user))
+
+
+@router.post(
+    "/contacts/{contact_id}/case",
+    response={201: CaseDetailOut, ERRORS: ErrorOut},
+    summary="Open a second-generation case from a contact",
+)
+def case_from_contact(
+    request: HttpRequest, contact_id: int, payload: SecondGenerationIn
+) -> Status[dict[str, Any]]:
+    try:
+        contact = access_contact(request.user, contact_id)
+        case = service.open_case_from_contact(
+            contact=contact,
+            actor=request.user,
+            specimen_date=payload.specimen_date,
+            symptom_onset=payload.symptom_onset,
+        )
+    except TracingError as exc:
+        raise _refused(exc) from None
+    return Status(201, _case_detail(case))
+
+
+@router.get("/clusters", response=list[ClusterOut], summary="Cluster alerts in your region")
+def clusters(request: HttpRequest) -> list[dict[str, Any]]:
+    require(request.user, Cap.TRACE_CASES)
+    alerts = clusters_visible_to(request.user).select_related("venue").prefetch_related("cases")
+    return [_cluster_out(a) for a in alerts[:200]]
+
+
+@router.post("/clusters/{alert_id}/acknowledge", response={200: ClusterOut, ERRORS: ErrorOut})
+def acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:
+    try:
+        alert = access_cluster(request.user, alert_id)
+    except TracingError as exc:
+        raise _refused(exc) from None
+    service.acknowledge_cluster(alert=alert, actor=request.user)
+    return _cluster_out(alert)
+
+
+@public_router.get(
+    "/exposure-sites",
+    auth=None,
+    response=list[ExposureSiteOut],
+    summary="Published exposure sites (public; no personal data)",
+)
+def exposure_sites(request: HttpRequest, response: HttpResponse) -> list[dict[str, Any]]:
+    """Venues and time windows where a case was, published by a health officer, for the
+    last 14 days. Cacheable for five minutes."""
+    response["Cache-Control"] = "public, max-age=300"
+    return published_sites(now=timezone.now())

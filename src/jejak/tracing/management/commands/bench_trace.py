@@ -1,0 +1,344 @@
+"""`make bench-trace`: how long tracing one case takes among ten million check-ins.
+
+Loads people, venues and check-ins in bulk (see tracing/bench), traces random cases with
+`shared_visits` plus a sum per contact, and prints the median and p99 per case and the
+query plan of the slowest one. Run on PostgreSQL (`make bench-trace` makes the database);
+it then runs itself again on a temporary SQLite file at a tenth of the size, unless
+`--skip-sqlite`. See docs/performance.md, "Tracing".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils import timezone
+
+from jejak.checkins.models import CheckIn, CheckInRequest
+from jejak.people.models import Person
+from jejak.regions.models import Region
+from jejak.sectors.models import Sector
+from jejak.tracing.bench import data
+from jejak.tracing.bench.load import (
+    TRACING_INDEX_SQL,
+    Stopwatch,
+    analyze,
+    bulk_session,
+    explain,
+    indexes_dropped,
+    load,
+    next_id,
+    reset_sequence,
+)
+from jejak.tracing.overlap import (
+    DEFAULT_AEROSOL_CAP,
+    case_query,
+    case_visits,
+    contact_query,
+    shared_visits,
+)
+from jejak.venues.models import EntryPoint, Venue, VenueStatus
+
+WARM_UP_CASES = 5
+
+
+class Command(BaseCommand):
+    help = "Benchmark contact tracing on bulk-loaded check-ins (see docs/performance.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=1_000_000)
+        parser.add_argument("--venues", type=int, default=5_000)
+        parser.add_argument("--checkins", type=int, default=10_000_000)
+        parser.add_argument("--days", type=int, default=21)
+        parser.add_argument("--cases", type=int, default=100)
+        parser.add_argument("--window-days", type=int, default=10)
+        parser.add_argument(
+            "--index",
+            choices=["covering", "plain", "none"],
+            default="covering",
+            help="the (venue_id, checked_in_at) index the benchmark creates for tracing",
+        )
+        parser.add_argument(
+            "--sqlite-scale",
+            type=float,
+            default=0.1,
+            help="size of the SQLite run relative to this one (people, venues, check-ins)",
+        )
+        parser.add_argument("--skip-sqlite", action="store_true")
+        parser.add_argument(
+            "--keep", action="store_true", help="keep the PostgreSQL database afterwards"
+        )
+        # The SQLite half: the command runs itself with DATABASE_URL=sqlite:///...
+        parser.add_argument("--sqlite-part", action="store_true", help="internal")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        vendor = connection.vendor
+        if opts["sqlite_part"]:
+            if vendor != "sqlite":
+                raise CommandError("--sqlite-part runs on a SQLite database.")
+            call_command("migrate", verbosity=0, interactive=False, skip_checks=True)
+        elif vendor != "postgresql":
+            raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
+        if CheckIn.objects.exists() or Person.objects.exists():
+            raise CommandError(
+                "Run the benchmark on an empty database (make bench-trace makes one)."
+            )
+
+        self.run(vendor, opts)
+        if vendor == "postgresql" and not opts["skip_sqlite"]:
+            self.run_sqlite(opts)
+        if vendor == "postgresql" and not opts["keep"]:
+            self.drop_database()
+
+    def run(self, vendor: str, opts: dict[str, Any]) -> None:
+        now = timezone.now().replace(microsecond=0)
+        day0 = data.first_day(now, opts["days"])
+        clock = Stopwatch()
+        started = time.monotonic()
+        with bulk_session():
+            world = self.load(opts, day0, clock)
+            if opts["index"] != "none":
+                sql = TRACING_INDEX_SQL[opts["index"]]
+                if vendor == "sqlite":
+                    sql = TRACING_INDEX_SQL["plain"]
+                with connection.cursor() as cursor:
+                    # PROPOSED INDEX, created here by raw SQL for the benchmark only: the
+                    # checkins app owns its migrations (docs/performance.md, "Tracing").
+                    cursor.execute(sql)
+                self.say(f"{vendor} load tracing_index={opts['index']} s={clock.lap():.1f}")
+            analyze()
+            self.say(f"{vendor} load analyze s={clock.lap():.1f}")
+        self.say(f"{vendor} load total s={time.monotonic() - started:.1f}")
+        self.trace(vendor, opts, world, now)
+
+    def load(self, opts: dict[str, Any], day0: dt.datetime, clock: Stopwatch) -> data.World:
+        vendor = connection.vendor
+        fmt = data.POSTGRES if vendor == "postgresql" else data.SQLITE
+        rng = random.Random(5)  # noqa: S311 (fake data)
+        venues = make_venues(opts["venues"], rng)
+        self.say(f"{vendor} load venues n={len(venues)} s={clock.lap():.1f}")
+
+        stamp = (day0 - dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S") + fmt.tz
+        sizes = data.family_sizes(opts["people"], rng)
+        account0, person0, request0 = (
+            next_id("accounts_user"),
+            next_id("people_person"),
+            next_id("checkins_checkinrequest"),
+        )
+        account_of = [a for a, size in enumerate(sizes) for _ in range(size)]
+        steps = [
+            ("accounts_user", data.USER_COLUMNS, data.user_rows(fmt, len(sizes), account0, stamp)),
+            (
+                "people_person",
+                data.PERSON_COLUMNS,
+                data.person_rows(fmt, sizes, person0, account0, stamp),
+            ),
+            (
+                "checkins_checkinrequest",
+                data.REQUEST_COLUMNS,
+                data.request_rows(len(sizes), request0, account0, stamp),
+            ),
+        ]
+        for table, columns, rows in steps:
+            with indexes_dropped(table):
+                count = load(table, columns, rows)
+                self.say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
+            reset_sequence(table)
+            self.say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
+
+        world = data.World(
+            people=opts["people"],
+            first_person_id=person0,
+            first_request_id=request0,
+            first_account_id=account0,
+            account_of=account_of,
+            venues=venues,
+            day0=day0,
+            days=opts["days"],
+        )
+        table = CheckIn._meta.db_table
+        with indexes_dropped(table):
+            rows = data.checkin_rows(fmt, world, opts["checkins"])
+            count = load(table, data.CHECKIN_COLUMNS, rows, freeze=vendor == "postgresql")
+            self.say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
+        self.say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
+        if CheckInRequest.objects.count() != len(sizes):
+            raise CommandError("requests went missing (TRUNCATE ... CASCADE?)")
+        return world
+
+    def trace(self, vendor: str, opts: dict[str, Any], world: data.World, now: dt.datetime) -> None:
+        rng = random.Random(11)  # noqa: S311 (fake data)
+        cases = pick_cases(opts["cases"] + WARM_UP_CASES, world, opts["window_days"], rng)
+        if len(cases) < opts["cases"] + WARM_UP_CASES:
+            raise CommandError(f"only {len(cases)} people with several visits were found")
+        warm_up, measured = cases[:WARM_UP_CASES], cases[WARM_UP_CASES:]
+        for person_id, start, end in warm_up:
+            shared_visits(person_id=person_id, window_start=start, window_end=end, now=now)
+        # First pass: the cases' index pages are not cached yet (as when an officer opens
+        # a new case); second pass: the same cases again, cached. CPU is this process's
+        # own time: on a shared machine the wall time also holds the wait for a core.
+        for label in ("first_pass", "second_pass"):
+            timings, cpu, visits, rows, contacts = [], [], [], [], []
+            for person_id, start, end in measured:
+                began, began_cpu = time.perf_counter(), time.process_time()
+                found = shared_visits(
+                    person_id=person_id, window_start=start, window_end=end, now=now
+                )
+                per_person: defaultdict[int, int] = defaultdict(int)
+                for shared in found:
+                    per_person[shared.contact_person_id] += shared.seconds
+                timings.append((time.perf_counter() - began) * 1000)
+                cpu.append((time.process_time() - began_cpu) * 1000)
+                visits.append(len({s.case_checkin_id for s in found}))
+                rows.append(len(found))
+                contacts.append(len(per_person))
+            ordered = sorted(timings)
+            self.say(
+                f"{vendor} trace {label} cases={len(timings)} "
+                f"median_ms={statistics.median(timings):.1f} "
+                f"p90_ms={nearest_rank(ordered, 0.90):.1f} "
+                f"p99_ms={nearest_rank(ordered, 0.99):.1f} max_ms={ordered[-1]:.1f} "
+                f"mean_ms={statistics.fmean(timings):.1f} "
+                f"client_cpu_median_ms={statistics.median(cpu):.1f} "
+                f"client_cpu_p99_ms={nearest_rank(sorted(cpu), 0.99):.1f}"
+            )
+        self.say(
+            f"{vendor} trace per_case shared_visits_median={statistics.median(rows):.0f} "
+            f"max={max(rows)} contacts_median={statistics.median(contacts):.0f} "
+            f"max={max(contacts)} case_visits_with_contacts_median={statistics.median(visits):.0f}"
+        )
+        load_avg = os.getloadavg()[0]
+        self.say(f"{vendor} trace load_average_1min={load_avg:.1f} cores={os.cpu_count()}")
+        slowest = timings.index(ordered[-1])
+        person_id, start, end = measured[slowest]
+        found_visits = case_visits(person_id, start, end, DEFAULT_AEROSOL_CAP, now)
+        sql, params = contact_query(person_id, found_visits, now)
+        self.say(
+            f"{vendor} plan of the slowest case's contact query "
+            f"({len(found_visits)} visits, {rows[slowest]} shared visits):"
+        )
+        self.say(explain(sql, params))
+        sql, params = case_query(person_id, start, end, DEFAULT_AEROSOL_CAP)
+        self.say(f"{vendor} plan of its case query:")
+        self.say(explain(sql, params))
+
+    def run_sqlite(self, opts: dict[str, Any]) -> None:
+        scale = opts["sqlite_scale"]
+        with tempfile.TemporaryDirectory() as tmp:
+            env = os.environ | {"DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"}
+            command = [
+                str(Path(sys.executable).parent / "jejak"),
+                "bench-trace",
+                "--sqlite-part",
+                f"--people={max(1000, int(opts['people'] * scale))}",
+                f"--venues={max(10, int(opts['venues'] * scale))}",
+                f"--checkins={int(opts['checkins'] * scale)}",
+                f"--days={opts['days']}",
+                f"--cases={opts['cases']}",
+                f"--window-days={opts['window_days']}",
+                f"--index={opts['index']}",
+            ]
+            self.stdout.flush()
+            subprocess.run(command, env=env, check=True)  # noqa: S603 (ourselves)
+
+    def drop_database(self) -> None:
+        import psycopg
+
+        settings = connection.settings_dict
+        name = settings["NAME"]
+        connection.close()
+        with psycopg.connect(
+            dbname="postgres",
+            host=settings["HOST"] or None,
+            port=settings["PORT"] or None,
+            user=settings["USER"] or None,
+            password=settings["PASSWORD"] or None,
+            autocommit=True,
+        ) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.say(f"dropped database {name} (--keep keeps it)")
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
+
+def make_venues(count: int, rng: random.Random) -> list[data.VenueInfo]:
+    """Venues in Kota Tangerang's districts with one to four entrances, through the ORM
+    (a few thousand rows); popularity and stays for the generator."""
+    from jejak.demo.builder import REGIONS_CSV
+    from jejak.regions.imports import import_regions
+
+    import_regions(REGIONS_CSV)
+    districts = list(Region.objects.filter(level="district"))
+    by_slug = {s.slug: s for s in Sector.objects.all()}
+    slugs = list(data.SECTOR_SHARE)
+    chosen = rng.choices(slugs, weights=[data.SECTOR_SHARE[s] for s in slugs], k=count)
+    weights = data.venue_weights(count, chosen, rng)
+    venues = Venue.objects.bulk_create(
+        [
+            Venue(
+                short_code=f"TRACE-{i:05d}",
+                name=f"{by_slug[slug].name_id} {i}",
+                sector=by_slug[slug],
+                region=districts[i % len(districts)],
+                capacity=max(20, weights[i] * 5),
+                default_stay_minutes=data.STAY_BY_SECTOR[slug],
+                status=VenueStatus.INSTALLED,
+            )
+            for i, slug in enumerate(chosen)
+        ],
+        batch_size=1000,
+    )
+    doors = [
+        EntryPoint(venue=venue, name=f"Pintu {k + 1}", position=k)
+        for venue, weight in zip(venues, weights, strict=True)
+        for k in range(1 + min(3, weight // 500))
+    ]
+    EntryPoint.objects.bulk_create(doors, batch_size=2000)
+    entrances: defaultdict[int, list[int]] = defaultdict(list)
+    for door in doors:
+        entrances[door.venue_id].append(door.pk)
+    return [
+        data.VenueInfo(v.pk, entrances[v.pk], v.default_stay_minutes, w)
+        for v, w in zip(venues, weights, strict=True)
+    ]
+
+
+def pick_cases(
+    count: int, world: data.World, window_days: int, rng: random.Random
+) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """Random people with at least three admitted visits in a window of `window_days`
+    ending between the window's length and the end of the data."""
+    cases: list[tuple[int, dt.datetime, dt.datetime]] = []
+    length = dt.timedelta(days=window_days)
+    latest = world.days - window_days
+    for _ in range(count * 200):
+        if len(cases) == count:
+            break
+        person_id = world.first_person_id + rng.randrange(world.people)
+        end = world.day0 + length + dt.timedelta(seconds=rng.randrange(max(1, latest) * 86400))
+        start = end - length
+        visits = CheckIn.objects.filter(
+            person_id=person_id, checked_in_at__gte=start, checked_in_at__lt=end
+        ).count()
+        if visits >= 3:
+            cases.append((person_id, start, end))
+    return cases
+
+
+def nearest_rank(ordered: list[float], share: float) -> float:
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

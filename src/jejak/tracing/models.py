@@ -1,0 +1,244 @@
+"""Cases, their contacts, exposure sites and cluster alerts; the per-sector weights that
+turn shared minutes into a risk score.
+
+Written only through tracing/service.py. A case names a person; everything else hangs off
+the case, so access to contact data is always bound to a purpose (the case) and audited.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Setting(models.TextChoices):
+    INDOOR = "indoor", _("Dalam ruangan")
+    MIXED = "mixed", _("Campuran")
+    OUTDOOR = "outdoor", _("Luar ruangan")
+
+
+# What a venue of a sector with no row weighs: an indoor room, the WHO's 15 minutes.
+DEFAULT_WEIGHT = Decimal("1.0")
+DEFAULT_MIN_CONTACT_MINUTES = 15
+DEFAULT_CLUSTER_PERIOD_DAYS = 7
+
+
+class VenueTypeWeight(models.Model):
+    """How much a minute shared at a venue of this sector counts (data, editable in admin).
+
+    A sub-category without a row of its own uses its top-level sector's row.
+    """
+
+    sector = models.OneToOneField(
+        "sectors.Sector", on_delete=models.CASCADE, related_name="tracing_weight"
+    )
+    setting = models.CharField(_("ruang"), max_length=10, choices=Setting.choices)
+    weight = models.DecimalField(
+        _("bobot"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Pengali menit kontak untuk skor risiko (dalam ruangan 1,0)."),
+    )
+    min_contact_minutes = models.PositiveSmallIntegerField(
+        _("menit minimum kontak"), default=DEFAULT_MIN_CONTACT_MINUTES,
+        validators=[MinValueValidator(1)],
+    )  # fmt: skip
+    cluster_period_days = models.PositiveSmallIntegerField(
+        _("periode klaster (hari)"), default=DEFAULT_CLUSTER_PERIOD_DAYS,
+        validators=[MinValueValidator(1)],
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["sector__position"]
+        verbose_name = _("bobot jenis tempat")
+        verbose_name_plural = _("bobot jenis tempat")
+
+    def __str__(self) -> str:
+        return f"{self.sector}: {self.weight} ({self.min_contact_minutes} min)"
+
+
+class CaseSource(models.TextChoices):
+    LAB_RESULT = "lab_result", _("Hasil lab positif")
+    MANUAL = "manual", _("Dibuka petugas")
+    CONTACT = "contact", _("Kontak dari kasus lain")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Terbuka")
+    CONTACTS_IDENTIFIED = "contacts_identified", _("Kontak teridentifikasi")
+    NOTIFIED = "notified", _("Kontak diberi tahu")
+    CLOSED = "closed", _("Ditutup")
+
+
+class Case(models.Model):
+    """One confirmed (or, from a contact, suspected) case under investigation."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
+    source = models.CharField(max_length=12, choices=CaseSource.choices)
+    lab_result = models.ForeignKey(
+        "health.LabResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parent_case = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_cases"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    specimen_date = models.DateField(_("tanggal spesimen"))
+    symptom_onset = models.DateField(_("mulai gejala"), null=True, blank=True)
+    isolation_started_at = models.DateTimeField(_("mulai isolasi"))
+    # The infectious window searched for contacts. Default rule in service.default_window;
+    # every change is kept in CaseWindowChange with its reason.
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True
+    )
+    # The regency of the person's NIK (its first four digits, "36.71"): whose health
+    # officers see the case, like checkins' black-status alerts.
+    home_region_code = models.CharField(max_length=20, blank=True, db_index=True)
+    searched_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} ({self.person.nik_masked})"
+
+
+class CaseWindowChange(models.Model):
+    """An officer moved the infectious window: from what, to what, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="window_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    old_start = models.DateTimeField()
+    old_end = models.DateTimeField()
+    new_start = models.DateTimeField()
+    new_end = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["case_id", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} window @ {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class CaseVisit(models.Model):
+    """One admitted stay of the case inside its window, with the aerosol tail: what makes
+    a venue an exposure site, counts towards a cluster, and puts the case in the venue's
+    region officers' jurisdiction."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    checkin = models.ForeignKey("checkins.CheckIn", on_delete=models.CASCADE, related_name="+")
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "checkin"], name="case_visit_unique")
+        ]
+        indexes = [models.Index(fields=["venue", "start"], name="case_visit_venue")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} @ {self.venue_id} {self.start:%Y-%m-%d %H:%M}"
+
+
+class Contact(models.Model):
+    """A person who shared a venue with the case, with the minutes and the score.
+
+    `is_close` says whether the shared minutes reach the threshold (close contact);
+    below it the person only gets the informational notice.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField(default=0)
+    score = models.DecimalField(max_digits=10, decimal_places=1)
+    seconds = models.PositiveIntegerField()
+    is_close = models.BooleanField(default=False)
+    is_employee = models.BooleanField(default=False)
+    last_exposure_at = models.DateTimeField()
+    # [{venue_id, venue, short_code, sector, start, end, minutes, weight, employee}]
+    visits = models.JSONField(default=list)
+    designated_at = models.DateTimeField(null=True, blank=True)
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    designation = models.ForeignKey(
+        "health.Designation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    # Set when a below-threshold visitor was sent the informational notice.
+    informed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"], name="contact_unique_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} contact {self.person_id}"
+
+    @property
+    def minutes(self) -> int:
+        return self.seconds // 60
+
+
+class ExposureSite(models.Model):
+    """A venue and a time window in which a case was there. Public once published, without
+    anything that names the case."""
+
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="exposure_sites")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-window_start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "venue", "window_start"], name="exposure_site_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["published_at", "window_end"], name="exposure_public")]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class ClusterAlert(models.Model):
+    """Enough cases at one venue within its sector's period to suspect a cluster."""
+
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
+    cases = models.ManyToManyField(Case, related_name="cluster_alerts")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"cluster {self.venue_id} {self.raised_at:%Y-%m-%d}"

@@ -1,0 +1,235 @@
+"""Who shared a venue with a case: the low-level overlap search behind contact tracing.
+
+Two queries whatever the number of visits: the case's admitted check-ins (a handful of
+rows, by the person index), then one `UNION ALL` with a branch per case visit that reads
+the other check-ins of that venue. Each branch is a single range scan of an index on
+`(venue_id, checked_in_at)`: a stay lasts at most `MAX_STAY` (24 h, checkins.service),
+so whoever overlaps a visit starting at `lo` checked in after `lo - 24 h`. Without that
+index each branch reads every check-in of the venue (see docs/performance.md, "Tracing").
+
+The bounds are computed here, not in SQL: date arithmetic differs between SQLite (text
+timestamps) and PostgreSQL, comparisons do not, and literal bounds let the planner see
+the exact range of each branch. The overlap itself is measured in Python from the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from jejak.checkins.models import CheckIn
+from jejak.checkins.service import MAX_STAY
+from jejak.venues.models import Venue
+
+DEFAULT_AEROSOL_CAP = dt.timedelta(minutes=30)
+# SQLite refuses compound SELECTs of more than 500 terms; a case has tens of visits.
+_BRANCHES_PER_QUERY = 100
+
+
+@dataclass(frozen=True)
+class SharedVisit:
+    """One contact check-in overlapping one case check-in at the same venue."""
+
+    case_checkin_id: int
+    contact_checkin_id: int
+    contact_person_id: int
+    venue_id: int
+    sector_id: int
+    contact_visitor_type: str  # "guest" | "employee"
+    start: dt.datetime  # max of the two starts
+    end: dt.datetime  # min of the two ends (the case's end includes the aerosol tail)
+    seconds: int  # always > 0: touching intervals are not contacts
+
+
+@dataclass(frozen=True)
+class CaseVisit:
+    checkin_id: int
+    venue_id: int
+    sector_id: int
+    start: int  # microseconds since the epoch, clipped to the window
+    end: int  # the same, with the aerosol tail
+
+
+def stay_end(
+    checked_in_at: dt.datetime,
+    checked_out_at: dt.datetime | None,
+    planned_checkout_at: dt.datetime | None,
+    now: dt.datetime,
+) -> dt.datetime:
+    """When a stay ends for tracing: its check-out, else its planned (automatic)
+    check-out, else now; never more than MAX_STAY after the check-in."""
+    ceiling = checked_in_at + MAX_STAY
+    end = checked_out_at or planned_checkout_at or min(now, ceiling)
+    return min(end, ceiling)
+
+
+def shared_visits(
+    *,
+    person_id: int,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    aerosol_cap: dt.timedelta = DEFAULT_AEROSOL_CAP,
+    now: dt.datetime | None = None,
+) -> list[SharedVisit]:
+    """Every other person's admitted stay overlapping (by more than zero) one of the
+    person's admitted stays inside [window_start, window_end], at the same venue (any
+    entrance). The person's stay is extended after departure by min(stay, aerosol_cap)
+    and then clipped to the window. Ordered by start, then case and contact check-in."""
+    now = now or timezone.now()
+    visits = case_visits(person_id, window_start, window_end, aerosol_cap, now)
+    found: list[SharedVisit] = []
+    for chunk in _chunks(visits, _BRANCHES_PER_QUERY):
+        found += _contacts(person_id, chunk, now)
+    found.sort(key=attrgetter("start", "case_checkin_id", "contact_checkin_id"))
+    return found
+
+
+def case_visits(
+    person_id: int,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    aerosol_cap: dt.timedelta,
+    now: dt.datetime,
+) -> list[CaseVisit]:
+    """The person's admitted stays that reach into the window, with their aerosol tail,
+    clipped to it."""
+    sql, params = case_query(person_id, window_start, window_end, aerosol_cap)
+    now_us, cap_us = _to_micros(now), _span(aerosol_cap)
+    lo_us, hi_us = _to_micros(window_start), _to_micros(window_end)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    visits = []
+    for checkin_id, venue_id, sector_id, start, out, planned in rows:
+        end = max(_stay_end(start, out, planned, now_us), start)
+        end += min(end - start, cap_us)
+        lo, hi = max(start, lo_us), min(end, hi_us)
+        if hi > lo:
+            visits.append(CaseVisit(checkin_id, venue_id, sector_id, lo, hi))
+    return visits
+
+
+def case_query(
+    person_id: int, window_start: dt.datetime, window_end: dt.datetime, aerosol_cap: dt.timedelta
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of the case's own stays (the benchmark explains it)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"SELECT c.id, c.venue_id, v.sector_id, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the models)
+        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "
+        f"FROM {CheckIn._meta.db_table} c JOIN {Venue._meta.db_table} v ON v.id = c.venue_id "
+        "WHERE c.person_id = %s AND c.checked_in_at > %s AND c.checked_in_at < %s "
+        "ORDER BY c.checked_in_at, c.id"
+    )
+    # A stay plus its tail lasts at most MAX_STAY + aerosol_cap.
+    earliest = window_start - MAX_STAY - aerosol_cap
+    return sql, [person_id, adapt(earliest), adapt(window_end)]
+
+
+def contact_query(
+    person_id: int, visits: Sequence[CaseVisit], now: dt.datetime
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of the contact search (the benchmark explains it)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    # `checked_in_at > lo - MAX_STAY` is what makes each branch one index range scan; the
+    # COALESCE keeps a stay that ended before the visit began out of the result (a stay
+    # with neither check-out nor plan ends at now: see stay_end).
+    branch = (
+        f"SELECT %s, c.id, c.person_id, c.visitor_type, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the model)
+        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "
+        f"FROM {CheckIn._meta.db_table} c WHERE c.venue_id = %s "
+        "AND c.checked_in_at > %s AND c.checked_in_at < %s AND c.person_id <> %s "
+        "AND COALESCE(c.checked_out_at, c.planned_checkout_at, %s) > %s"
+    )
+    sql = " UNION ALL ".join([branch] * len(visits))
+    params: list[Any] = []
+    for v in visits:
+        start = _from_micros(v.start)
+        params += [
+            v.checkin_id,
+            v.venue_id,
+            adapt(start - MAX_STAY),
+            adapt(_from_micros(v.end)),
+            person_id,
+            adapt(now),
+            adapt(start),
+        ]
+    return sql, params
+
+
+def _contacts(person_id: int, visits: Sequence[CaseVisit], now: dt.datetime) -> list[SharedVisit]:
+    sql, params = contact_query(person_id, visits, now)
+    by_id = {v.checkin_id: v for v in visits}
+    now_us = _to_micros(now)
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for case_id, contact_id, contact_person, visitor_type, c_in, c_out, c_plan in rows:
+        visit = by_id[case_id]
+        start = max(visit.start, c_in)
+        end = min(visit.end, _stay_end(c_in, c_out, c_plan, now_us))
+        # Whole seconds: an overlap under one second counts as touching.
+        seconds = (end - start) // 1_000_000
+        if seconds > 0:
+            found.append(
+                SharedVisit(
+                    case_checkin_id=case_id,
+                    contact_checkin_id=contact_id,
+                    contact_person_id=contact_person,
+                    venue_id=visit.venue_id,
+                    sector_id=visit.sector_id,
+                    contact_visitor_type=visitor_type,
+                    start=_from_micros(start),
+                    end=_from_micros(end),
+                    seconds=seconds,
+                )
+            )
+    return found
+
+
+# Times travel as integer microseconds since the epoch: parsing thousands of timestamps
+# per case in the driver cost more than the query itself (about 60 us each), and integer
+# arithmetic is the same on both databases. SQLite's julianday() keeps milliseconds.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MAX_STAY_US = int(MAX_STAY.total_seconds()) * 1_000_000
+
+
+def _micros(column: str) -> str:
+    if connection.vendor == "postgresql":
+        # date_part() is double precision (exact to the microsecond for these dates);
+        # EXTRACT() is numeric, and three of them cost more than the index scan.
+        return f"CAST(date_part('epoch', {column}) * 1000000 AS BIGINT)"
+    return f"CAST(ROUND((julianday({column}) - 2440587.5) * 86400000.0) AS INTEGER) * 1000"
+
+
+def _stay_end(start: int, out: int | None, planned: int | None, now: int) -> int:
+    """stay_end in microseconds."""
+    ceiling = start + _MAX_STAY_US
+    end = out if out is not None else planned if planned is not None else min(now, ceiling)
+    return min(end, ceiling)
+
+
+def _span(delta: dt.timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _to_micros(moment: dt.datetime) -> int:
+    return _span(moment - _EPOCH)
+
+
+def _from_micros(micros: int) -> dt.datetime:
+    # Twice as fast as adding a timedelta, and exact: a double holds today's epoch
+    # microseconds to a fraction of one, and fromtimestamp rounds to the nearest.
+    return dt.datetime.fromtimestamp(micros / 1_000_000, dt.UTC)
+
+
+def _chunks(items: Sequence[CaseVisit], size: int) -> Iterable[Sequence[CaseVisit]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,162 @@
+"""From shared visits to ranked contacts: minutes, thresholds and risk scores.
+
+No database access here except `load_weights`; the rules are plain functions of the
+overlap search's rows, so the boundaries are easy to test.
+
+Threshold over several venues: each venue type has its own minimum (15 minutes by
+default). A visit counts for the fraction `minutes / that type's minimum`, and a person is
+a close contact when the fractions add up to at least 1. With the same minimum everywhere
+this is simply "at least 15 minutes in total"; 10 minutes at a restaurant whose minimum is
+15 (2/3) plus 10 at a terminal whose minimum is 30 (1/3) make a contact as well. Exact
+fractions, so 14:59 is not 15:00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from jejak.tracing.models import (
+    DEFAULT_CLUSTER_PERIOD_DAYS,
+    DEFAULT_MIN_CONTACT_MINUTES,
+    DEFAULT_WEIGHT,
+)
+from jejak.tracing.overlap import SharedVisit
+
+
+@dataclass(frozen=True)
+class VenueType:
+    weight: Decimal = DEFAULT_WEIGHT
+    min_contact_minutes: int = DEFAULT_MIN_CONTACT_MINUTES
+    cluster_period_days: int = DEFAULT_CLUSTER_PERIOD_DAYS
+
+
+DEFAULT_TYPE = VenueType()
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Venue types by sector id; a sub-category falls back to its top-level sector."""
+
+    by_sector: dict[int, VenueType]
+    parents: dict[int, int | None]
+
+    def of(self, sector_id: int) -> VenueType:
+        seen: set[int] = set()
+        current: int | None = sector_id
+        while current is not None and current not in seen:
+            if current in self.by_sector:
+                return self.by_sector[current]
+            seen.add(current)
+            current = self.parents.get(current)
+        return DEFAULT_TYPE
+
+
+def load_weights() -> Weights:
+    from jejak.sectors.models import Sector
+    from jejak.tracing.models import VenueTypeWeight
+
+    return Weights(
+        by_sector={
+            w.sector_id: VenueType(w.weight, w.min_contact_minutes, w.cluster_period_days)
+            for w in VenueTypeWeight.objects.all()
+        },
+        parents=dict(Sector.objects.values_list("id", "parent_id")),
+    )
+
+
+@dataclass(frozen=True)
+class ExposureInterval:
+    """A contact's merged time with the case at one venue."""
+
+    venue_id: int
+    sector_id: int
+    start: dt.datetime
+    end: dt.datetime
+    employee: bool
+    weight: Decimal
+    min_contact_minutes: int
+
+    @property
+    def seconds(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+
+@dataclass
+class RankedContact:
+    person_id: int
+    intervals: list[ExposureInterval] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> int:
+        return sum(i.seconds for i in self.intervals)
+
+    @property
+    def exposure(self) -> Fraction:
+        """The sum of each interval's share of its venue type's minimum; 1 or more is close."""
+        return sum(
+            (Fraction(i.seconds, i.min_contact_minutes * 60) for i in self.intervals), Fraction(0)
+        )
+
+    @property
+    def is_close(self) -> bool:
+        return self.exposure >= 1
+
+    @property
+    def score(self) -> Decimal:
+        total = sum((Decimal(i.seconds) / 60 * i.weight for i in self.intervals), Decimal(0))
+        return total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def is_employee(self) -> bool:
+        return any(i.employee for i in self.intervals)
+
+    @property
+    def last_exposure_at(self) -> dt.datetime:
+        return max(i.end for i in self.intervals)
+
+
+def rank(shared: Iterable[SharedVisit], weights: Weights) -> list[RankedContact]:
+    """Group shared visits by contact, merge overlapping time at one venue (a contact who
+    stayed through two of the case's visits there is not counted twice), score and rank:
+    close contacts first, then by score, then by minutes."""
+    by_key: dict[tuple[int, int], list[SharedVisit]] = defaultdict(list)
+    for s in shared:
+        by_key[(s.contact_person_id, s.venue_id)].append(s)
+    contacts: dict[int, RankedContact] = {}
+    for (person_id, venue_id), visits in by_key.items():
+        venue_type = weights.of(visits[0].sector_id)
+        contact = contacts.setdefault(person_id, RankedContact(person_id))
+        for start, end, employee in _merge(visits):
+            contact.intervals.append(
+                ExposureInterval(
+                    venue_id=venue_id,
+                    sector_id=visits[0].sector_id,
+                    start=start,
+                    end=end,
+                    employee=employee,
+                    weight=venue_type.weight,
+                    min_contact_minutes=venue_type.min_contact_minutes,
+                )
+            )
+    ranked = list(contacts.values())
+    for contact in ranked:
+        contact.intervals.sort(key=lambda i: (i.start, i.venue_id))
+    ranked.sort(key=lambda c: (not c.is_close, -c.score, -c.seconds, c.person_id))
+    return ranked
+
+
+def _merge(visits: Sequence[SharedVisit]) -> list[tuple[dt.datetime, dt.datetime, bool]]:
+    merged: list[tuple[dt.datetime, dt.datetime, bool]] = []
+    for s in sorted(visits, key=lambda v: v.start):
+        employee = s.contact_visitor_type == "employee"
+        if merged and s.start <= merged[-1][1]:
+            start, end, was_employee = merged[-1]
+            merged[-1] = (start, max(end, s.end), was_employee or employee)
+        else:
+            merged.append((s.start, s.end, employee))
+    return merged
