@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from jejak.core.pdftext import fold_to_cp1252
 from jejak.posters.qr import Runs, draw_qr, qr_runs_many
 from jejak.qrcodes.models import CodeStatus, QrCode
 from jejak.qrcodes.service import LIVE_STATUSES
@@ -155,30 +155,5 @@ def _fit_width(text: str, font: str, size: float) -> str:
 
 
 def _latin(text: str) -> str:
-    """Fold `text` into what the built-in Helvetica can show (Windows-1252).
-
-    Indonesian needs only Latin letters, but names arrive from spreadsheets with ā, ṣ or
-    odd symbols, and reportlab draws a black box for each. A bare letter reads better.
-    """
-    text = " ".join(text.split())
-    try:
-        text.encode("cp1252")
-        return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for char in text:
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        for candidate in (char, base):
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                continue
-            if candidate:
-                out.append(candidate)
-                break
-        else:
-            out.append("?")
-    return "".join(out)
+    """`text` on one line, in letters Helvetica can draw (core/pdftext.py)."""
+    return fold_to_cp1252(" ".join(text.split()))

@@ -4,7 +4,6 @@ the same tables for those who want the data, every text cell formula-safe."""
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -13,35 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jejak.core.exports import safe_cell
+from jejak.core.pdftext import fold_to_cp1252
 from jejak.reports.weekly import WeeklyReport
 from jejak.venues.rollout import COLUMN_LABELS, COLUMNS
 
 
 def _latin(text: Any) -> str:
-    """Text reportlab's built-in fonts can draw: cp1252, else the letter without its
-    accent, else "?" (names arrive from spreadsheets with odd characters)."""
-    text = str(text)
-    try:
-        text.encode("cp1252")
-        return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for char in text:
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        for candidate in (char, base):
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                continue
-            if candidate:
-                out.append(candidate)
-                break
-        else:
-            out.append("?")
-    return "".join(out)
+    """Text reportlab's built-in fonts can draw (core/pdftext.py)."""
+    return fold_to_cp1252(str(text))
 
 
 def _local(moment: Any) -> str:

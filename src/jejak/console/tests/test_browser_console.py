@@ -17,7 +17,6 @@ from django.utils import timezone
 from jejak.accounts.roles import Role
 from jejak.checkins.tests.conftest import code_of
 from jejak.console.tests.conftest import identity
-from jejak.core.browser import CHROMIUM_FLAGS, chromium_path
 from jejak.screening import passes
 from jejak.screening.service import invalidate_rule_sets
 
@@ -117,30 +116,11 @@ def test_guard_checks_a_fresh_status_qr_and_an_expired_one(
 def test_guard_scans_a_status_qr_with_the_camera(
     browser, live_server, log_in, staff, hall, make_registered, tmp_path
 ):
-    from jejak.visits.tests.camera import write_y4m
+    from jejak.visits.tests.camera import camera_page, write_y4m
 
     person = make_registered("kuning")
     video = write_y4m(tmp_path / "pass.y4m", passes.issue_pass(person=person).token)
-    # A separate Chromium: the camera flags are fixed when the browser starts.
-    camera_browser = browser.browser_type.launch(
-        executable_path=chromium_path(),
-        args=[
-            *CHROMIUM_FLAGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
-    try:
-        context = camera_browser.new_context(
-            viewport={"width": 360, "height": 740},
-            base_url=live_server.url,
-            permissions=["camera"],
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    with camera_page(browser, live_server.url, video) as (page, errors):
         log_in(page, staff)
         page.goto(URL)
         page.click("#scan-start")
@@ -151,8 +131,6 @@ def test_guard_scans_a_status_qr_with_the_camera(
         # The camera is released once the code is read.
         assert page.locator("#scan-video").is_hidden()
         assert errors == []
-    finally:
-        camera_browser.close()
 
 
 def test_occupancy_follows_a_check_in_without_reloading(page, log_in, staff, hall, make_registered):

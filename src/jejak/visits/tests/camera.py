@@ -7,9 +7,14 @@ luma from the QR's modules, chroma at 128 (grey).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import segno
+
+from jejak.core.browser import CHROMIUM_FLAGS, chromium_path
 
 WIDTH, HEIGHT = 640, 480
 
@@ -39,3 +44,29 @@ def write_y4m(path: Path, text: str, *, frames: int = 5) -> Path:
         for _ in range(frames):
             out.write(b"FRAME\n" + luma + chroma + chroma)
     return path
+
+
+@contextmanager
+def camera_page(browser: Any, base_url: str, video: Path) -> Iterator[tuple[Any, list[str]]]:
+    """A page in a separate Chromium whose camera plays `video` (the camera flags are
+    fixed when a browser starts), with its JavaScript errors collected; closed after."""
+    camera_browser = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        args=[
+            *CHROMIUM_FLAGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(
+            viewport={"width": 360, "height": 740}, base_url=base_url, permissions=["camera"]
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        yield page, errors
+    finally:
+        camera_browser.close()

@@ -11,10 +11,10 @@ import pytest
 
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.conftest import code_of
-from jejak.core.browser import CHROMIUM_FLAGS, chromium_path
+from jejak.core.browser import chromium_path
 from jejak.notifications.sms import read_last_code
 from jejak.qrcodes.tokens import qr_url
-from jejak.visits.tests.camera import write_y4m
+from jejak.visits.tests.camera import camera_page, write_y4m
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -120,25 +120,7 @@ def test_scanner_reads_a_poster_through_the_camera(
     # The poster's own URL (JEJAK_PUBLIC_URL/q/<token>), as printed.
     video = write_y4m(tmp_path / "poster.y4m", qr_url(mini_demo.token))
     assert chromium_path() is not None
-    # A separate Chromium: the camera flags are fixed when the browser starts.
-    camera_browser = browser.browser_type.launch(
-        executable_path=chromium_path(),
-        args=[
-            *CHROMIUM_FLAGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
-    try:
-        context = camera_browser.new_context(
-            viewport={"width": 360, "height": 740},
-            base_url=live_server.url,
-            permissions=["camera"],
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with camera_page(browser, live_server.url, video) as (page, errors):
         sign_in_as(page, mini_demo.visitors["hijau"])
         page.goto("/saya/pindai/")
         page.wait_for_url(f"**/q/{mini_demo.token}", timeout=20000)
@@ -147,8 +129,6 @@ def test_scanner_reads_a_poster_through_the_camera(
         assert CheckIn.objects.filter(person__full_name="Ahmad Hijau").count() == 1
         assert "Boleh masuk" in page.locator(".visit-person").inner_text()
         assert errors == []
-    finally:
-        camera_browser.close()
 
 
 def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_demo, sign_in_as):
