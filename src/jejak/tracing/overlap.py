@@ -1,11 +1,15 @@
 """Who shared a venue with a case: the low-level overlap search behind contact tracing.
 
-Two queries whatever the number of visits: the case's admitted check-ins (a handful of
+Two queries (up to 100 visits in the window): the case's admitted check-ins (a handful of
 rows, by the person index), then one `UNION ALL` with a branch per case visit that reads
-the other check-ins of that venue. Each branch is a single range scan of an index on
-`(venue_id, checked_in_at)`: a stay lasts at most `MAX_STAY` (24 h, checkins.service),
-so whoever overlaps a visit starting at `lo` checked in after `lo - 24 h`. Without that
-index each branch reads every check-in of the venue (see docs/performance.md, "Tracing").
+the other check-ins of that venue. Each branch is a single range scan of the index
+`checkin_venue_time` on `(venue_id, scanned_at)`: a stay lasts at most `MAX_STAY` (24 h,
+checkins.service), so whoever overlaps a visit starting at `lo` checked in after
+`lo - 24 h`. The range is on `scanned_at` because that is what the index holds; an
+admitted check-in's `checked_in_at` is its `scanned_at` (checkins.service), and the
+query repeats the range on `checked_in_at`, which also drops refusals (NULL there).
+Without that index each branch reads every check-in of the venue for the last three
+weeks (see docs/performance.md, "Tracing").
 
 The bounds are computed here, not in SQL: date arithmetic differs between SQLite (text
 timestamps) and PostgreSQL, comparisons do not, and literal bounds let the planner see
@@ -124,12 +128,12 @@ def case_query(
         f"SELECT c.id, c.venue_id, v.sector_id, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the models)
         f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "
         f"FROM {CheckIn._meta.db_table} c JOIN {Venue._meta.db_table} v ON v.id = c.venue_id "
-        "WHERE c.person_id = %s AND c.checked_in_at > %s AND c.checked_in_at < %s "
-        "ORDER BY c.checked_in_at, c.id"
+        "WHERE c.person_id = %s AND c.scanned_at > %s AND c.scanned_at < %s "
+        "AND c.checked_in_at > %s AND c.checked_in_at < %s ORDER BY c.checked_in_at, c.id"
     )
     # A stay plus its tail lasts at most MAX_STAY + aerosol_cap.
-    earliest = window_start - MAX_STAY - aerosol_cap
-    return sql, [person_id, adapt(earliest), adapt(window_end)]
+    earliest, latest = adapt(window_start - MAX_STAY - aerosol_cap), adapt(window_end)
+    return sql, [person_id, earliest, latest, earliest, latest]
 
 
 def contact_query(
@@ -137,13 +141,14 @@ def contact_query(
 ) -> tuple[str, list[Any]]:
     """The SQL and parameters of the contact search (the benchmark explains it)."""
     adapt = connection.ops.adapt_datetimefield_value
-    # `checked_in_at > lo - MAX_STAY` is what makes each branch one index range scan; the
+    # `scanned_at > lo - MAX_STAY` is what makes each branch one index range scan; the
     # COALESCE keeps a stay that ended before the visit began out of the result (a stay
     # with neither check-out nor plan ends at now: see stay_end).
     branch = (
         f"SELECT %s, c.id, c.person_id, c.visitor_type, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the model)
         f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "
         f"FROM {CheckIn._meta.db_table} c WHERE c.venue_id = %s "
+        "AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s AND c.person_id <> %s "
         "AND COALESCE(c.checked_out_at, c.planned_checkout_at, %s) > %s"
     )
@@ -151,11 +156,14 @@ def contact_query(
     params: list[Any] = []
     for v in visits:
         start = _from_micros(v.start)
+        earliest, latest = adapt(start - MAX_STAY), adapt(_from_micros(v.end))
         params += [
             v.checkin_id,
             v.venue_id,
-            adapt(start - MAX_STAY),
-            adapt(_from_micros(v.end)),
+            earliest,
+            latest,
+            earliest,
+            latest,
             person_id,
             adapt(now),
             adapt(start),

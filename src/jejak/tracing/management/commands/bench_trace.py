@@ -33,7 +33,6 @@ from jejak.regions.models import Region
 from jejak.sectors.models import Sector
 from jejak.tracing.bench import data
 from jejak.tracing.bench.load import (
-    TRACING_INDEX_SQL,
     Stopwatch,
     analyze,
     bulk_session,
@@ -42,6 +41,7 @@ from jejak.tracing.bench.load import (
     load,
     next_id,
     reset_sequence,
+    set_tracing_index,
 )
 from jejak.tracing.overlap import (
     DEFAULT_AEROSOL_CAP,
@@ -67,9 +67,9 @@ class Command(BaseCommand):
         parser.add_argument("--window-days", type=int, default=10)
         parser.add_argument(
             "--index",
-            choices=["covering", "plain", "none"],
-            default="covering",
-            help="the (venue_id, checked_in_at) index the benchmark creates for tracing",
+            choices=["model", "covering", "none"],
+            default="model",
+            help="checkin_venue_time as migrated, the proposed covering variant, or none",
         )
         parser.add_argument(
             "--sqlite-scale",
@@ -110,14 +110,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         with bulk_session():
             world = self.load(opts, day0, clock)
-            if opts["index"] != "none":
-                sql = TRACING_INDEX_SQL[opts["index"]]
-                if vendor == "sqlite":
-                    sql = TRACING_INDEX_SQL["plain"]
-                with connection.cursor() as cursor:
-                    # PROPOSED INDEX, created here by raw SQL for the benchmark only: the
-                    # checkins app owns its migrations (docs/performance.md, "Tracing").
-                    cursor.execute(sql)
+            if opts["index"] != "model":
+                # PROPOSED INDEX (or none), by raw SQL for the benchmark only: the
+                # checkins app owns its migrations (docs/performance.md, "Tracing").
+                set_tracing_index(opts["index"])
                 self.say(f"{vendor} load tracing_index={opts['index']} s={clock.lap():.1f}")
             analyze()
             self.say(f"{vendor} load analyze s={clock.lap():.1f}")
