@@ -69,7 +69,7 @@ screenshots: setup
 	JEJAK_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m browser -q
 
 messages: setup
-	cd src/jejak && ../../$(JEJAK) makemessages -l en -l id --no-obsolete && ../../$(JEJAK) compilemessages
+	cd src/jejak && ../../$(JEJAK) makemessages -l en --no-obsolete --ignore "*/tests/*" && ../../$(JEJAK) compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jejak.core.exports import safe_cell
 from jejak.core.pdftext import fold_to_cp1252
@@ -106,7 +107,7 @@ def tables(report: WeeklyReport) -> list[tuple[str, list[str], list[list[Any]]]]
         ),
         (
             _("Penutupan sementara"),
-            [_("Kode"), _("Nama"), _("Mulai"), _("Selesai"), _("Dicabut")],
+            [_("Kode"), _("Nama"), _("Mulai"), pgettext("end time", "Selesai"), _("Dicabut")],
             [
                 [r.venue, r.venue_name, _local(r.starts_at), _local(r.ends_at), _local(r.lifted_at)]
                 for r in report.closures

@@ -218,6 +218,13 @@ def templatized_msgids(code: str) -> set[str]:
     return found
 
 
+def test_scan_reads_templates_whose_indentation_is_not_python() -> None:
+    # An unindent to a level never opened is an IndentationError for tokenize.
+    template = '{% load i18n %}<div>\n    <p>\n  {% translate "Satu" %}\n</p></div>'
+    code = templatize(template, origin="indented.html")
+    assert templatized_msgids(code) == {"Satu"}
+
+
 def test_catalogue_covers_every_source_string(po_entries: list[Entry]) -> None:
     in_source = source_msgids()
     assert "Masuk petugas" in in_source  # the scan itself works
