@@ -79,6 +79,8 @@ JEJAK_NOTIFY_MAX_ATTEMPTS = env_int("JEJAK_NOTIFY_MAX_ATTEMPTS", 6)
 # Days check-ins are kept for tracing before `jejak run-periodic` deletes them (3 weeks, as
 # PeduliLindungi did).
 JEJAK_CHECKIN_RETENTION_DAYS = env_int("JEJAK_CHECKIN_RETENTION_DAYS", 21)
+# Sent (or given-up) outbox messages: exposure notices are health data too.
+JEJAK_MESSAGE_RETENTION_DAYS = env_int("JEJAK_MESSAGE_RETENTION_DAYS", 31)
 # Contact tracing (docs/tracing.md): the case's stay counts this much longer after they
 # left (at most their stay's length), and this many cases at one venue within the
 # sector's period raise a cluster alert.

@@ -33,7 +33,7 @@ def send_due_messages() -> dict[str, int]:
 
 
 def purge_expired() -> dict[str, int]:
-    return retention.purge_expired_checkins()
+    return retention.purge_expired_checkins() | outbox.purge_finished()
 
 
 @dataclass

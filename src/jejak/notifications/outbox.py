@@ -366,3 +366,20 @@ def retry(message_ids: Sequence[int]) -> int:
     if ids:
         transaction.on_commit(lambda: _enqueue_sends(ids))
     return len(ids)
+
+
+def purge_finished(*, now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
+    """Delete messages sent or given up more than JEJAK_MESSAGE_RETENTION_DAYS ago.
+
+    An exposure notice says that someone was near a case at a place and time: personal
+    health data, kept no longer than the check-ins it came from. Messages still due are
+    kept whatever their age. Oldest ids first, in short transactions."""
+    before = (now or timezone.now()) - dt.timedelta(days=settings.JEJAK_MESSAGE_RETENTION_DAYS)
+    old = Message.objects.filter(
+        created_at__lt=before, status__in=[Status.SENT, Status.GAVE_UP]
+    ).order_by("pk")
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        with transaction.atomic():
+            deleted += Message.objects.filter(pk__in=ids).delete()[0]
+    return {"messages": deleted}

@@ -32,7 +32,7 @@ def test_run_periodic_once_does_every_step(make_visitor, check_in, monkeypatch):
     assert out.getvalue().splitlines() == [
         "auto-checkout: checked_out=1",
         "send-due: sent=1 failed=0",
-        "retention: checkins=1 requests=1",
+        "retention: checkins=1 requests=1 messages=0",
     ]
     assert err.getvalue() == ""
     assert CheckIn.objects.get(public_id=first(overdue)).checkout_method == "automatic"
@@ -51,7 +51,7 @@ def test_a_failing_step_does_not_stop_the_others(db, monkeypatch):
     assert err.getvalue().strip() == "send-due: error"
     assert out.getvalue().splitlines() == [
         "auto-checkout: checked_out=0",
-        "retention: checkins=0 requests=0",
+        "retention: checkins=0 requests=0 messages=0",
     ]
 
 

@@ -191,3 +191,22 @@ def test_an_error_quoting_the_address_is_stored_masked(visitor, monkeypatch):
     assert outbox.send(message.pk) is False
     message.refresh_from_db()
     assert message.last_error == "RuntimeError: recipient b***@example.org refused"
+
+
+def test_finished_messages_are_purged_after_retention_and_due_ones_kept(visitor, settings):
+    settings.JEJAK_MESSAGE_RETENTION_DAYS = 31
+    person = make_person(visitor, relation="child", full_name="Rafi", serial=8)
+    now = timezone.now()
+
+    def message(status, days_old):
+        made = Message.objects.create(
+            to_person=person, channel="inapp", template="t", body="b", status=status
+        )
+        Message.objects.filter(pk=made.pk).update(created_at=now - dt.timedelta(days=days_old))
+        return made.pk
+
+    old_sent, old_gave_up = message(Status.SENT, 40), message(Status.GAVE_UP, 40)
+    old_due, recent = message(Status.FAILED, 40), message(Status.SENT, 5)
+    assert outbox.purge_finished(now=now) == {"messages": 2}
+    left = set(Message.objects.values_list("pk", flat=True))
+    assert left == {old_due, recent} and not {old_sent, old_gave_up} & left
