@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -187,7 +187,7 @@ def _people_sql(vendor: str, by: str) -> str:
 
 
 def _lock_people(
-    *, by: str, key: int, account_id: int | None, now: dt.datetime
+    *, by: str, key: int, now: dt.datetime
 ) -> tuple[list[_Person], dict[int, _Active], int]:
     """Lock the people (all of an account's, or one person's) and read their open stays
     and the account's requests of the last minute, in one statement."""
@@ -196,7 +196,7 @@ def _lock_people(
     # check-in per person and makes the burst count exact.
     params: list[Any] = []
     if by == "account":
-        params += [account_id, sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW)]
+        params += [key, sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW)]
     rows = sql.fetchall(_people_sql(connection.vendor, by), [*params, key])
     p_conv = sql.converters(Person, _PERSON_FIELDS)
     c_conv = sql.converters(CheckIn, _ACTIVE_FIELDS)
@@ -456,17 +456,16 @@ def record_checkins(
     # nothing on the common path. A retry whose first attempt committed fails on the
     # unique nonce and rolls back everything it did; one refused on the way (a code
     # revoked since, a burst) is looked up before the refusal is returned.
-    try:
-        scanned_at = _check_scan_time(scanned_at or now, now)
+
+    def attempt() -> CheckInResult:
+        scanned = _check_scan_time(scanned_at or now, now)
         # Dynamic codes are checked at receipt, not at the claimed scan time: a client's
         # clock cannot revive an expired screen code (offline scans need the poster's code).
         verified = qrcodes.verify(qr, now=now)
         venue, entry_point = verified.venue, verified.entry_point
         _check_location(venue, location)
         with transaction.atomic():
-            mine, active, recent = _lock_people(
-                by="account", key=account.pk, account_id=account.pk, now=now
-            )
+            mine, active, recent = _lock_people(by="account", key=account.pk, now=now)
             if recent >= _max_per_minute():
                 raise CheckInError(Refusal.TOO_MANY_REQUESTS)
             return _record(
@@ -477,14 +476,11 @@ def record_checkins(
                 visitor_type=visitor_type,
                 venue=venue,
                 entry_point=entry_point,
-                scanned_at=scanned_at,
+                scanned_at=scanned,
                 now=now,
             )
-    except (IntegrityError, QrError, CheckInError):
-        stored = _replay(account, nonce)
-        if stored is None:
-            raise
-        return stored
+
+    return _or_replay(account, nonce, attempt)
 
 
 def record_staff_checkin(
@@ -506,10 +502,11 @@ def record_staff_checkin(
     if visitor_type not in VisitorType.values:
         raise ValueError(f"visitor_type must be one of {VisitorType.values}")
     venue = entry_point.venue
-    try:
+
+    def attempt() -> CheckInResult:
         qrcodes.check_venue(venue)
         with transaction.atomic():
-            found, active, _recent = _lock_people(by="id", key=person.pk, account_id=None, now=now)
+            found, active, _recent = _lock_people(by="id", key=person.pk, now=now)
             if not found:
                 raise CheckInError(Refusal.PERSON_UNKNOWN)
             return _record(
@@ -523,8 +520,19 @@ def record_staff_checkin(
                 scanned_at=now,
                 now=now,
             )
+
+    return _or_replay(staff, nonce, attempt)
+
+
+def _or_replay(
+    account: Any, nonce: uuid.UUID, attempt: Callable[[], CheckInResult]
+) -> CheckInResult:
+    """Run `attempt`; if it fails or is refused, answer the nonce's stored result when
+    there is one (a retry), else let the failure through."""
+    try:
+        return attempt()
     except (IntegrityError, QrError, CheckInError):
-        stored = _replay(staff, nonce)
+        stored = _replay(account, nonce)
         if stored is None:
             raise
         return stored
