@@ -53,6 +53,11 @@ JEJAK_INDEX_KEY = env_str("JEJAK_INDEX_KEY")
 JEJAK_DYNAMIC_QR_SECONDS = env_int("JEJAK_DYNAMIC_QR_SECONDS", 180)
 # Check-in requests one account may send per minute (a family's scan is one request).
 JEJAK_CHECKINS_PER_MINUTE = env_int("JEJAK_CHECKINS_PER_MINUTE", 10)
+# The check-in lane (checkins/lane.py): API clients' check-ins decided in batches in front
+# of Django. Off, every check-in goes through Django's request cycle one at a time.
+JEJAK_CHECKIN_LANE = env_bool("JEJAK_CHECKIN_LANE", True)
+# Threads per server process that run Django for every other request (jejak/asgi.py).
+JEJAK_WSGI_THREADS = env_int("JEJAK_WSGI_THREADS", 8)
 # Manual check-ins (NIK, name, birth date typed by venue staff) per staff account per minute.
 JEJAK_MANUAL_CHECKINS_PER_MINUTE = env_int("JEJAK_MANUAL_CHECKINS_PER_MINUTE", 10)
 # How far (metres, after subtracting the device's accuracy) a scan may be from the venue.
@@ -178,11 +183,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+JEJAK_DB_PREPARED_STATEMENTS = env_bool("JEJAK_DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The ORM's cursors bind on the client and never prepare; the check-in path's own
     # statements (core/sql.py) ask to be prepared, which needs a threshold set.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
-JEJAK_DB_PREPARED_STATEMENTS = env_bool("JEJAK_DB_PREPARED_STATEMENTS", True)
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = 5
+    if JEJAK_DB_PREPARED_STATEMENTS:
+        # Only those prepared statements are affected: plan them once. Left to choose,
+        # PostgreSQL kept re-planning the ones that take a list (`= ANY(%s)`) on every
+        # call, which cost more than running them (0.2-0.5 ms a statement).
+        options["options"] = (
+            options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering index of check-ins (checkins.models) includes columns for PostgreSQL's
 # index-only scans; SQLite, the laptop database, builds it without them, as intended.

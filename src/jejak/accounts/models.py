@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 from functools import cache, partial
 
 from django.contrib.auth.models import AbstractUser
@@ -63,15 +64,16 @@ class User(AbstractUser):
 
 
 @cache
-def _token_user_sql() -> tuple[list[str], str]:
+def _token_user_sql(vendor: str) -> tuple[list[str], str]:
+    del vendor  # part of the cache key only (any_of differs per backend)
     t, u = sqlrows.table(ApiToken), sqlrows.table(User)
     names = [f.attname for f in User._meta.concrete_fields]
     columns = ", ".join(f"u.{sqlrows.column(User, n)}" for n in names)
     tc = partial(sqlrows.column, ApiToken)
     sql = (
-        f"SELECT t.{tc('id')}, t.{tc('last_used_at')}, {columns} FROM {t} t "
+        f"SELECT t.{tc('digest')}, t.{tc('id')}, t.{tc('last_used_at')}, {columns} FROM {t} t "
         f"JOIN {u} u ON u.{sqlrows.column(User, 'id')} = t.{tc('user')} "
-        f"WHERE t.{tc('digest')} = %s AND t.{tc('revoked_at')} IS NULL "
+        f"WHERE {sqlrows.any_of('t.' + tc('digest'))} AND t.{tc('revoked_at')} IS NULL "
         f"AND (t.{tc('expires_at')} IS NULL OR t.{tc('expires_at')} > %s) "
         f"AND u.{sqlrows.column(User, 'is_active')}"
     )
@@ -126,17 +128,30 @@ class ApiToken(models.Model):
 
         Every API call of a phone runs this, check-ins included: it is `lookup` without
         the ORM's cost of building the statement (see core/sql.py)."""
-        if not raw.startswith(cls.PREFIX):
-            return None
-        names, sql = _token_user_sql()
-        rows = sqlrows.fetchall(sql, [_hash_token(raw), sqlrows.prepare(cls, "expires_at", now)])
-        if not rows:
-            return None
-        token_id, last_used, *values = rows[0]
+        return cls.authenticate_many([raw], now=now)[0]
+
+    @classmethod
+    def authenticate_many(
+        cls, raws: Sequence[str], *, now: dt.datetime
+    ) -> list[tuple[int, dt.datetime | None, User] | None]:
+        """`authenticate` for several raw tokens at once (a batch of check-ins), in order."""
+        digests = {raw: _hash_token(raw) for raw in raws if raw.startswith(cls.PREFIX)}
+        if not digests:
+            return [None] * len(raws)
+        names, sql = _token_user_sql(sqlrows.vendor())
+        rows = sqlrows.fetchall(
+            sql,
+            [sqlrows.many(sorted(set(digests.values()))), sqlrows.prepare(cls, "expires_at", now)],
+        )
         convert = sqlrows.converters(User, names)
-        user = User.from_db("default", names, [c(v) for c, v in zip(convert, values, strict=True)])
-        last = sqlrows.converters(cls, ["last_used_at"])[0](last_used)
-        return token_id, last, user
+        last = sqlrows.converters(cls, ["last_used_at"])[0]
+        found = {}
+        for digest, token_id, last_used, *values in rows:
+            user = User.from_db(
+                "default", names, [c(v) for c, v in zip(convert, values, strict=True)]
+            )
+            found[digest] = (token_id, last(last_used), user)
+        return [found.get(digests.get(raw, "")) for raw in raws]
 
 
 class OneTimeCode(models.Model):

@@ -5,11 +5,11 @@ from django.db.models import Model
 from jejak.audit.models import AuditEvent
 
 
-def record(
+def event(
     *, actor: Any, action: str, obj: Model | None = None, ip: str | None = None, **detail: Any
 ) -> AuditEvent:
-    """Write one audit row. `actor` may be anonymous or None (a command run by the system)."""
-    return AuditEvent.objects.create(
+    """An audit row, not yet written (`record` writes one, `record_many` several)."""
+    return AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -17,3 +17,17 @@ def record(
         detail=detail,
         ip=ip,
     )
+
+
+def record(
+    *, actor: Any, action: str, obj: Model | None = None, ip: str | None = None, **detail: Any
+) -> AuditEvent:
+    """Write one audit row. `actor` may be anonymous or None (a command run by the system)."""
+    row = event(actor=actor, action=action, obj=obj, ip=ip, **detail)
+    row.save(force_insert=True)
+    return row
+
+
+def record_many(rows: list[AuditEvent]) -> None:
+    """Write several rows made by `event` in one statement (a batch of check-ins)."""
+    AuditEvent.objects.bulk_create(rows)

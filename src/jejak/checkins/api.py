@@ -161,11 +161,16 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
         )
     except (CheckInError, QrError) as exc:
         raise _refused(exc) from None
-    data = dict(result.data)
-    data["people"] = [{**p, "messages": _messages(p["reasons"])} for p in data["people"]]
     # The service built exactly the documented shape (CheckInOut, pinned by the tests);
     # validating it again through the schema cost more than the JSON encoding.
-    return JsonResponse(data, status=201)  # type: ignore[return-value]
+    return JsonResponse(response_body(result), status=201)  # type: ignore[return-value]
+
+
+def response_body(result: service.CheckInResult) -> dict[str, Any]:
+    """The 201 body of a check-in (CheckInOut), here and in the lane (checkins/lane.py)."""
+    data = dict(result.data)
+    data["people"] = [{**p, "messages": _messages(p["reasons"])} for p in data["people"]]
+    return data
 
 
 @router.get(

@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
 
@@ -157,61 +158,89 @@ class _Active:
     planned_checkout_at: dt.datetime | None
 
 
-_PERSON_FIELDS = ("id", "public_id", "relation", "nik_index", "birth_date", "nik_masked")
+_PERSON_FIELDS = (
+    "id",
+    "account",
+    "public_id",
+    "relation",
+    "nik_index",
+    "birth_date",
+    "nik_masked",
+)
 _ACTIVE_FIELDS = ("id", "public_id", "venue_id", "checked_in_at", "planned_checkout_at")
 
 
 @cache
 def _people_sql(vendor: str, by: str) -> str:
-    """The people (of an account, or one person), each with their open stay, locked."""
-    del vendor
+    """The people (of some accounts, or some people by id), each with their open stay
+    and, by account, the account's requests of the burst window; locked, in id order."""
     p, c, r = Person, CheckIn, CheckInRequest
     pc, cc, rc = partial(sql.column, p), partial(sql.column, c), partial(sql.column, r)
     admitted = ", ".join(f"'{d}'" for d in ADMITTED)
     burst = (
-        f"(SELECT COUNT(*) FROM {sql.table(r)} r WHERE r.{rc('account')} = %s "
+        f"(SELECT COUNT(*) FROM {sql.table(r)} r WHERE r.{rc('account')} = p.{pc('account')} "
         f"AND r.{rc('received_at')} > %s)"
         if by == "account"
         else "0"
     )
     lock = " FOR UPDATE OF p" if connection.features.has_select_for_update_of else ""
-    # The LEFT JOIN repeats the partial unique index's condition (ACTIVE_Q) so the
-    # planner reads the open stay through it.
+    # The open stay is read through the partial unique index (checkin_one_active_per_person),
+    # whose condition (ACTIVE_Q) the join repeats. On PostgreSQL a LATERAL join keeps it a
+    # look-up per person: as a plain join, the plan prepared once per connection merged
+    # the people with every open stay in the city.
+    active = (
+        f"c.{cc('person')} = p.{pc('id')} AND c.{cc('decision')} IN ({admitted}) "
+        f"AND c.{cc('checked_out_at')} IS NULL"
+    )
+    if vendor == "postgresql":
+        stay = (
+            f"LEFT JOIN LATERAL (SELECT {', '.join(cc(f) for f in _ACTIVE_FIELDS)} "
+            f"FROM {sql.table(c)} c WHERE {active} LIMIT 1) c ON TRUE"
+        )
+    else:
+        stay = f"LEFT JOIN {sql.table(c)} c ON {active}"
     return (
         f"SELECT {', '.join('p.' + pc(f) for f in _PERSON_FIELDS)}, "
         f"{', '.join('c.' + cc(f) for f in _ACTIVE_FIELDS)}, {burst} "
-        f"FROM {sql.table(p)} p LEFT JOIN {sql.table(c)} c ON c.{cc('person')} = p.{pc('id')} "
-        f"AND c.{cc('decision')} IN ({admitted}) AND c.{cc('checked_out_at')} IS NULL "
-        f"WHERE p.{pc(by)} = %s ORDER BY p.{pc('id')}{lock}"
+        f"FROM {sql.table(p)} p {stay} "
+        f"WHERE {sql.any_of('p.' + pc(by))} ORDER BY p.{pc('id')}{lock}"
     )
 
 
-def _lock_people(
-    *, by: str, key: int, now: dt.datetime
-) -> tuple[list[_Person], dict[int, _Active], int]:
-    """Lock the people (all of an account's, or one person's) and read their open stays
-    and the account's requests of the last minute, in one statement."""
+@dataclass
+class _Locked:
+    """What `_lock_people` read: people by account, open stays by person, burst counts."""
+
+    people: dict[int, list[_Person]]
+    active: dict[int, _Active]
+    recent: dict[int, int]
+
+
+def _lock_people(*, by: str, keys: Sequence[int], now: dt.datetime) -> _Locked:
+    """Lock the people (every person of these accounts, or these people) and read their
+    open stays and each account's requests of the last minute, in one statement."""
     # Locking every person of the account (a family: a dozen rows at most) serialises
     # one family's concurrent requests and nobody else's, which keeps one active
-    # check-in per person and makes the burst count exact.
+    # check-in per person and makes the burst count exact. One statement locks a whole
+    # batch in id order, so two batches never wait for each other in a cycle.
     params: list[Any] = []
     if by == "account":
-        params += [key, sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW)]
-    rows = sql.fetchall(_people_sql(connection.vendor, by), [*params, key])
+        params.append(sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW))
+    rows = sql.fetchall(_people_sql(connection.vendor, by), [*params, sql.many(sorted(keys))])
     p_conv = sql.converters(Person, _PERSON_FIELDS)
     c_conv = sql.converters(CheckIn, _ACTIVE_FIELDS)
     n = len(_PERSON_FIELDS)
-    people: list[_Person] = []
-    active: dict[int, _Active] = {}
-    recent = 0
+    found = _Locked(defaultdict(list), {}, {})
+    last = None
     for row in rows:
-        person = _Person(*(f(v) for f, v in zip(p_conv, row[:n], strict=True)))
-        if not people or people[-1].pk != person.pk:
-            people.append(person)
+        pk, account_id, *rest = (f(v) for f, v in zip(p_conv, row[:n], strict=True))
+        if pk != last:
+            found.people[account_id].append(_Person(pk, *rest))
+            last = pk
         if row[n] is not None:
-            active[person.pk] = _Active(*(f(v) for f, v in zip(c_conv, row[n:-1], strict=True)))
-        recent = int(row[-1])
-    return people, active, recent
+            found.active[pk] = _Active(*(f(v) for f, v in zip(c_conv, row[n:-1], strict=True)))
+        found.recent[account_id] = int(row[-1])
+    return found
 
 
 def _choose(people: list[_Person], wanted: Sequence[str]) -> list[_Person]:
@@ -247,26 +276,25 @@ class _Occupancy:
 
 
 @cache
-def _occupancy_sql(vendor: str, count: int) -> str:
+def _occupancy_sql(vendor: str) -> str:
     del vendor
     o, oc = VenueOccupancy, partial(sql.column, VenueOccupancy)
-    marks = ", ".join(["%s"] * count)
     return (
         f"SELECT {oc('venue')}, {oc('inside')}, {oc('sweep_due_at')} FROM {sql.table(o)} "
-        f"WHERE {oc('venue')} IN ({marks}) ORDER BY {oc('venue')}{sql.lock_clause()}"
+        f"WHERE {sql.any_of(oc('venue'))} ORDER BY {oc('venue')}{sql.lock_clause()}"
     )
 
 
 def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, _Occupancy]:
     """Lock the occupancy rows of these venues, in id order (creating missing ones)."""
     ids = sorted(set(venue_ids))
-    statement = _occupancy_sql(connection.vendor, len(ids))
+    statement = _occupancy_sql(connection.vendor)
     convert = sql.converters(VenueOccupancy, ["sweep_due_at"])[0]
 
     def read() -> dict[int, _Occupancy]:
         return {
             row[0]: _Occupancy(row[0], row[1], convert(row[2]))
-            for row in sql.fetchall(statement, ids)
+            for row in sql.fetchall(statement, [sql.many(ids)])
         }
 
     rows = read()
@@ -312,15 +340,15 @@ def _save_occupancy_sql(vendor: str) -> str:
     )
 
 
-def _save_occupancy(occupancy: _Occupancy, now: dt.datetime) -> None:
+def _save_occupancy(rows: Iterable[_Occupancy], now: dt.datetime) -> None:
+    """Write back locked occupancy rows (one round trip for a batch's venues)."""
     prep = partial(sql.prepare, VenueOccupancy)
-    sql.execute(
+    updated = prep("updated_at", now)
+    sql.executemany(
         _save_occupancy_sql(connection.vendor),
         [
-            occupancy.inside,
-            prep("updated_at", now),
-            prep("sweep_due_at", occupancy.sweep_due_at),
-            occupancy.venue_id,
+            [row.inside, updated, prep("sweep_due_at", row.sweep_due_at), row.venue_id]
+            for row in sorted(rows, key=lambda row: row.venue_id)
         ],
     )
 
@@ -430,6 +458,27 @@ def _checkout_json(checkin: CheckIn, person: _Person) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Ask:
+    """One check-in request as the service takes it: a visitor's scan for "self" and/or
+    dependants (`people`), or a staff member's check-in of one `person` (`record_staff_checkin`).
+    """
+
+    account: Any
+    nonce: uuid.UUID
+    visitor_type: str
+    qr: str = ""
+    people: Sequence[str] = ()
+    scanned_at: dt.datetime | None = None
+    location: Location | None = None
+    # Staff check-ins: the person (matched by NIK at the desk) and the entrance.
+    person: Person | None = None
+    entry_point: Any = None
+
+
+Outcome = CheckInResult | CheckInError | QrError
+
+
 def record_checkins(
     *,
     account: Any,
@@ -449,38 +498,16 @@ def record_checkins(
     rescan); one inside another venue is checked out there first. Raises QrError or
     CheckInError when the whole request is refused; per-person denials are in the result.
     """
-    now = now or timezone.now()
-    if visitor_type not in VisitorType.values:
-        raise ValueError(f"visitor_type must be one of {VisitorType.values}")
-    # No look-up of the nonce up front: a retry is rare, and it is caught where it costs
-    # nothing on the common path. A retry whose first attempt committed fails on the
-    # unique nonce and rolls back everything it did; one refused on the way (a code
-    # revoked since, a burst) is looked up before the refusal is returned.
-
-    def attempt() -> CheckInResult:
-        scanned = _check_scan_time(scanned_at or now, now)
-        # Dynamic codes are checked at receipt, not at the claimed scan time: a client's
-        # clock cannot revive an expired screen code (offline scans need the poster's code).
-        verified = qrcodes.verify(qr, now=now)
-        venue, entry_point = verified.venue, verified.entry_point
-        _check_location(venue, location)
-        with transaction.atomic():
-            mine, active, recent = _lock_people(by="account", key=account.pk, now=now)
-            if recent >= _max_per_minute():
-                raise CheckInError(Refusal.TOO_MANY_REQUESTS)
-            return _record(
-                account=account,
-                nonce=nonce,
-                chosen=_choose(mine, people),
-                active=active,
-                visitor_type=visitor_type,
-                venue=venue,
-                entry_point=entry_point,
-                scanned_at=scanned,
-                now=now,
-            )
-
-    return _or_replay(account, nonce, attempt)
+    ask = Ask(
+        account=account,
+        qr=qr,
+        nonce=nonce,
+        people=people,
+        visitor_type=visitor_type,
+        scanned_at=scanned_at,
+        location=location,
+    )
+    return _raised(record_many(asks=[ask], now=now)[0])
 
 
 def record_staff_checkin(
@@ -498,66 +525,375 @@ def record_staff_checkin(
     is the staff member's). The caller has checked the staff member's venue, matched the
     person's NIK, name and birth date, applied its rate limit and audits the call.
     Raises QrError when the venue does not admit visitors, CheckInError otherwise."""
+    ask = Ask(
+        account=staff,
+        nonce=nonce,
+        visitor_type=visitor_type,
+        person=person,
+        entry_point=entry_point,
+    )
+    return _raised(record_many(asks=[ask], now=now)[0])
+
+
+def _raised(outcome: Outcome) -> CheckInResult:
+    if isinstance(outcome, CheckInResult):
+        return outcome
+    raise outcome
+
+
+def record_many(*, asks: Sequence[Ask], now: dt.datetime | None = None) -> list[Outcome]:
+    """Decide and record several check-in requests together (the API's batches); each
+    comes back, in order, as its result or the error that refused it.
+
+    The same decision as one request at a time, made with a fixed number of statements
+    per batch instead of per request: one for the codes, one transaction that locks the
+    people of every account, reads the colours, locks the venues' occupancy, and writes
+    every request's rows. Requests of one account depend on each other (open stays, the
+    burst count), so they go in successive rounds. If the batch's transaction fails (a
+    retried nonce among them), each request is redone alone: a retry then answers its
+    stored result and the others are unaffected.
+    """
     now = now or timezone.now()
-    if visitor_type not in VisitorType.values:
-        raise ValueError(f"visitor_type must be one of {VisitorType.values}")
-    venue = entry_point.venue
-
-    def attempt() -> CheckInResult:
-        qrcodes.check_venue(venue)
-        with transaction.atomic():
-            found, active, _recent = _lock_people(by="id", key=person.pk, now=now)
-            if not found:
-                raise CheckInError(Refusal.PERSON_UNKNOWN)
-            return _record(
-                account=staff,
-                nonce=nonce,
-                chosen=found,
-                active=active,
-                visitor_type=visitor_type,
-                venue=venue,
-                entry_point=entry_point,
-                scanned_at=now,
-                now=now,
-            )
-
-    return _or_replay(staff, nonce, attempt)
+    for ask in asks:
+        if ask.visitor_type not in VisitorType.values:
+            raise ValueError(f"visitor_type must be one of {VisitorType.values}")
+    outcomes: dict[int, Outcome] = {}
+    pending = list(range(len(asks)))
+    while pending:
+        seen: set[int] = set()
+        this_round, later = [], []
+        for i in pending:
+            (later if asks[i].account.pk in seen else this_round).append(i)
+            seen.add(asks[i].account.pk)
+        outcomes.update(_round([(i, asks[i]) for i in this_round], now))
+        pending = later
+    # No look-up of the nonce up front: a retry is rare, and it is caught where it costs
+    # nothing on the common path. A retry whose first attempt committed fails on the
+    # unique nonce and rolls back; one refused on the way (a code revoked since, a
+    # burst) finds its stored result here.
+    for i, outcome in outcomes.items():
+        if not isinstance(outcome, CheckInResult):
+            outcomes[i] = _replay(asks[i].account, asks[i].nonce) or outcome
+    return [outcomes[i] for i in range(len(asks))]
 
 
-def _or_replay(
-    account: Any, nonce: uuid.UUID, attempt: Callable[[], CheckInResult]
-) -> CheckInResult:
-    """Run `attempt`; if it fails or is refused, answer the nonce's stored result when
-    there is one (a retry), else let the failure through."""
-    try:
-        return attempt()
-    except (IntegrityError, QrError, CheckInError):
-        stored = _replay(account, nonce)
-        if stored is None:
-            raise
-        return stored
+@dataclass
+class _Plan:
+    """One request of a batch on its way through the decision."""
+
+    index: int
+    ask: Ask
+    venue: Venue
+    entry_point: Any
+    scanned: dt.datetime
+    chosen: list[_Person] = field(default_factory=list)
+    leaving: list[_Person] = field(default_factory=list)
+    entering: list[_Person] = field(default_factory=list)
+    policy: Any = None
+    closed: bool = False
+    rule_set: str = ""
+    entries: list[_Entry] = field(default_factory=list)
+
+
+def _round(items: list[tuple[int, Ask]], now: dt.datetime) -> dict[int, Outcome]:
+    """One round of `record_many`: no two requests of the same account."""
+    out: dict[int, Outcome] = {}
+    plans = _verify(items, now, out)
+    # Staff check-ins lock people by id, visitors' by account: one statement each kind.
+    for group in (
+        [p for p in plans if p.ask.person is None],
+        [p for p in plans if p.ask.person is not None],
+    ):
+        if not group:
+            continue
+        try:
+            with transaction.atomic():
+                stored = _store(group, now)
+        except IntegrityError:
+            if len(group) > 1:
+                for plan in group:
+                    out[plan.index] = record_many(asks=[plan.ask], now=now)[0]
+                continue
+            found = _replay(group[0].ask.account, group[0].ask.nonce)
+            if found is None:
+                raise
+            stored = {group[0].index: found}
+        out.update(stored)
+    return out
+
+
+def _verify(items: list[tuple[int, Ask]], now: dt.datetime, out: dict[int, Outcome]) -> list[_Plan]:
+    """The checks that need no lock: scan time, codes (one query), radius."""
+    plans: list[_Plan] = []
+    scans: list[tuple[int, Ask, dt.datetime]] = []
+    for i, ask in items:
+        try:
+            if ask.person is not None:
+                qrcodes.check_venue(ask.entry_point.venue)
+                plans.append(_Plan(i, ask, ask.entry_point.venue, ask.entry_point, now))
+            else:
+                scans.append((i, ask, _check_scan_time(ask.scanned_at or now, now)))
+        except (CheckInError, QrError) as exc:
+            out[i] = exc
+    # Dynamic codes are checked at receipt, not at the claimed scan time: a client's
+    # clock cannot revive an expired screen code (offline scans need the poster's code).
+    codes = qrcodes.verify_many([ask.qr for _i, ask, _s in scans], now=now)
+    for (i, ask, scanned), code in zip(scans, codes, strict=True):
+        if isinstance(code, QrError):
+            out[i] = code
+            continue
+        try:
+            _check_location(code.venue, ask.location)
+        except CheckInError as exc:
+            out[i] = exc
+            continue
+        plans.append(_Plan(i, ask, code.venue, code.entry_point, scanned))
+    return plans
+
+
+def _choose_people(plans: list[_Plan], now: dt.datetime, out: dict[int, Outcome]) -> _Locked:
+    """Lock the plans' people and choose each plan's; refusals go to `out`."""
+    staff = plans[0].ask.person is not None
+    keys = [p.ask.person.pk if p.ask.person else p.ask.account.pk for p in plans]
+    locked = _lock_people(by="id" if staff else "account", keys=keys, now=now)
+    for plan in plans:
+        ask = plan.ask
+        try:
+            if ask.person is not None:
+                plan.chosen = [
+                    p for group in locked.people.values() for p in group if p.pk == ask.person.pk
+                ]
+                if not plan.chosen:
+                    raise CheckInError(Refusal.PERSON_UNKNOWN)
+            else:
+                if locked.recent.get(ask.account.pk, 0) >= _max_per_minute():
+                    raise CheckInError(Refusal.TOO_MANY_REQUESTS)
+                plan.chosen = _choose(locked.people.get(ask.account.pk, []), ask.people)
+        except CheckInError as exc:
+            out[plan.index] = exc
+            continue
+        active = locked.active
+        # A stay already over counts as over, whatever the periodic task has done yet.
+        plan.leaving = [
+            p
+            for p in plan.chosen
+            if p.pk in active
+            and active[p.pk].venue_id == plan.venue.pk
+            and (active[p.pk].planned_checkout_at or plan.scanned) > plan.scanned
+        ]
+        plan.entering = [p for p in plan.chosen if p not in plan.leaving]
+    return locked
+
+
+def _colour(plans: list[_Plan], out: dict[int, Outcome]) -> list[_Plan]:
+    """Each entering person's colour and decision before capacity: one query for the
+    health records of every plan scanned at the same moment (all of a live batch)."""
+    by_moment: dict[dt.datetime, list[_Plan]] = defaultdict(list)
+    for plan in plans:
+        plan.policy = ppkm.policy_for(venue=plan.venue, at=plan.scanned)
+        # A Satpol PP closure (in-process snapshot, no query) refuses everyone, employees
+        # included; the decision is stored so that dashboards and reports count it.
+        plan.closed = closure_at(plan.venue.pk, plan.scanned) is not None
+        by_moment[plan.scanned].append(plan)
+    decided: list[_Plan] = []
+    for moment, group in by_moment.items():
+        people = [(p.nik_index, p.birth_date) for plan in group for p in plan.entering]
+        try:
+            statuses = iter(screening.statuses(people=people, at=moment))
+        except ScreeningError as exc:
+            for plan in group:
+                out[plan.index] = CheckInError(Refusal.NO_RULE_SET, exc.message)
+            continue
+        for plan in group:
+            mine = [next(statuses) for _ in plan.entering]
+            plan.rule_set = mine[0].rule_set if mine else ""
+            plan.entries = [
+                _decide(p, s, policy=plan.policy, visitor_type=plan.ask.visitor_type, at=moment)
+                for p, s in zip(plan.entering, mine, strict=True)
+            ]
+            if plan.closed:
+                for entry in plan.entries:
+                    entry.reasons.append(DenialReason.VENUE_CLOSED)
+            decided.append(plan)
+    return sorted(decided, key=lambda plan: plan.index)
+
+
+def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
+    """Inside the batch's transaction: lock, decide, write. Returns each plan's outcome."""
+    out: dict[int, Outcome] = {}
+    locked = _choose_people(plans, now, out)
+    decided = _colour([p for p in plans if p.index not in out], out)
+    if not decided:
+        return out
+    active = locked.active
+    elsewhere = {
+        active[p.pk].venue_id
+        for plan in decided
+        for p in plan.entering
+        if p.pk in active and active[p.pk].venue_id != plan.venue.pk
+    }
+    # Taken as late as possible (the colours and policies are known) and held to commit.
+    occupancy = _lock_occupancy({plan.venue.pk for plan in decided} | elsewhere)
+    for row in occupancy.values():
+        _expire(row, now)
+
+    # The previous stay elsewhere ends when this scan happened (not before it began); a
+    # rescan of the same venue checks out.
+    closing: dict[tuple[dt.datetime, str], list[int]] = defaultdict(list)
+    for plan in decided:
+        for p in plan.entering:
+            if p.pk in active and active[p.pk].venue_id != plan.venue.pk:
+                closing[(plan.scanned, CheckoutMethod.ELSEWHERE)].append(active[p.pk].pk)
+        for p in plan.leaving:
+            closing[(plan.scanned, CheckoutMethod.RESCAN)].append(active[p.pk].pk)
+    for (at, method), ids in closing.items():
+        for venue_id in _close(ids, at, method):
+            occupancy[venue_id].inside = max(0, occupancy[venue_id].inside - 1)
+    left = [active[p.pk].pk for plan in decided for p in plan.leaving]
+    closed_rows = {c.pk: c for c in CheckIn.objects.filter(pk__in=left)} if left else {}
+
+    results: list[dict[str, Any]] = []
+    rows: list[list[Any]] = []
+    for plan in decided:
+        out_rows = [_checkout_json(closed_rows[active[p.pk].pk], p) for p in plan.leaving]
+        data, values = _admit(plan, occupancy[plan.venue.pk], out_rows, now)
+        results.append(data)
+        rows.extend(values)
+    _save_occupancy(occupancy.values(), now)
+
+    # The request rows carry the unique nonces: a racing retry fails here and rolls back.
+    request_ids = sql.insert(
+        CheckInRequest,
+        ("account", "nonce", "received_at", "result"),
+        [
+            (plan.ask.account.pk, plan.ask.nonce, now, data)
+            for plan, data in zip(decided, results, strict=True)
+        ],
+        returning="id",
+    )
+    at = 0
+    for plan, request_id in zip(decided, request_ids, strict=True):
+        for row_values in rows[at : at + len(plan.entries)]:
+            row_values[1] = request_id
+        at += len(plan.entries)
+    checkin_ids = iter(sql.insert(CheckIn, _CHECKIN_FIELDS, rows, returning="id"))
+    black: list[tuple[int, _Entry, _Plan]] = []
+    for plan, data in zip(decided, results, strict=True):
+        for entry in plan.entries:
+            checkin_id = next(checkin_ids)
+            if DenialReason.STATUS_BLACK in entry.reasons:
+                black.append((checkin_id, entry, plan))
+        out[plan.index] = CheckInResult(data=data)
+    if black:
+        _alert_black_status(black, now=now)
+    return out
+
+
+def _admit(
+    plan: _Plan, here: _Occupancy, out_rows: list[dict[str, Any]], now: dt.datetime
+) -> tuple[dict[str, Any], list[list[Any]]]:
+    """Capacity and the with-parent rule for one plan at its venue's locked occupancy;
+    returns the request's result and its CheckIn rows' values."""
+    policy, venue, entries, scanned = plan.policy, plan.venue, plan.entries, plan.scanned
+    visitor_type = plan.ask.visitor_type
+    capacity = policy.capacity_for(venue.capacity)
+    planned = scanned + _stay(policy, venue)
+    # An offline scan uploaded after its stay was over is history, not occupancy.
+    still_inside = planned > now
+    admitted = _apply_capacity_and_parents(
+        entries,
+        inside=here.inside,
+        capacity=capacity if still_inside else 1 << 62,
+        visitor_type=visitor_type,
+    )
+    if still_inside:
+        here.inside += admitted
+        if admitted and here.sweep_due_at is not None:
+            here.sweep_due_at = min(here.sweep_due_at, planned)
+
+    reference = policy.as_reference()
+    in_rows = []
+    values = []
+    for e in entries:
+        row: dict[str, Any] = {
+            "person": _person_key(e.person),
+            "action": "check_in",
+            "checkin": new_public_id(),
+            "decision": str(e.decision),
+            "reasons": [str(r) for r in e.reasons],
+            "colour": e.colour,
+            "colour_reasons": e.colour_reasons,
+            "checked_in_at": scanned if e.admitted else None,
+            "planned_checkout_at": planned if e.admitted else None,
+            "checked_out_at": None if (still_inside or not e.admitted) else planned,
+            "checkout_method": ""
+            if (still_inside or not e.admitted)
+            else CheckoutMethod.AUTOMATIC.value,
+        }
+        values.append(
+            [
+                row["checkin"],
+                None,  # the request, once inserted
+                e.person.pk,
+                plan.ask.account.pk,
+                venue.pk,
+                plan.entry_point.pk,
+                visitor_type,
+                row["decision"],
+                row["reasons"],
+                e.colour,
+                e.colour_reasons,
+                plan.rule_set,
+                reference,
+                scanned,
+                now,
+                row["checked_in_at"],
+                row["planned_checkout_at"],
+                row["checked_out_at"],
+                row["checkout_method"],
+            ]
+        )
+        for key in ("checked_in_at", "planned_checkout_at", "checked_out_at"):
+            row[key] = _iso(row[key])
+        in_rows.append(row)
+    by_person = {r["person"]: r for r in in_rows + out_rows}
+    data = {
+        "venue": {"short_code": venue.short_code, "name": venue.name},
+        "entry_point": {"name": plan.entry_point.name},
+        "crowd": {"inside": here.inside, "capacity": capacity},
+        "scanned_at": _iso(scanned),
+        "received_at": _iso(now),
+        "planned_checkout_at": _iso(planned) if any(e.admitted for e in entries) else None,
+        "rule_set": plan.rule_set,
+        "policy": reference,
+        "people": [by_person[_person_key(p)] for p in plan.chosen],
+    }
+    return data, values
 
 
 @cache
-def _close_sql(vendor: str, count: int) -> str:
-    """Close open stays by id at one venue: out when the scan happened, not before in."""
+def _close_sql(vendor: str) -> str:
+    """Close open stays by id: out when the scan happened, not before in."""
     del vendor
     cc = partial(sql.column, CheckIn)
-    admitted = ", ".join(f"'{d}'" for d in ADMITTED)
+    # Only `checked_out_at IS NULL`, not the whole ACTIVE_Q: the ids are of admitted stays
+    # already, and a condition that matched the partial indexes' let the planner (on a
+    # young table's statistics, kept for the life of a prepared statement) scan every
+    # open stay instead of fetching a handful by primary key.
     return (
         f"UPDATE {sql.table(CheckIn)} SET {cc('checked_out_at')} = CASE WHEN "
         f"{cc('checked_in_at')} > %s THEN {cc('checked_in_at')} ELSE %s END, "
-        f"{cc('checkout_method')} = %s WHERE {cc('id')} IN ({', '.join(['%s'] * count)}) "
-        f"AND {cc('venue')} = %s AND {cc('decision')} IN ({admitted}) "
-        f"AND {cc('checked_out_at')} IS NULL"
+        f"{cc('checkout_method')} = %s WHERE {sql.any_of(cc('id'))} "
+        f"AND {cc('checked_out_at')} IS NULL RETURNING {cc('venue')}"
     )
 
 
-def _close(ids: list[int], venue_id: int, at: dt.datetime, method: str) -> int:
+def _close(ids: list[int], at: dt.datetime, method: str) -> list[int]:
+    """Close these stays (their venues' occupancy rows are locked); returns the venue of
+    each stay closed."""
     moment = sql.prepare(CheckIn, "checked_out_at", at)
-    return sql.execute(
-        _close_sql(connection.vendor, len(ids)), [moment, moment, method, *ids, venue_id]
-    )
+    found = sql.fetchall(_close_sql(connection.vendor), [moment, moment, method, sql.many(ids)])
+    return [row[0] for row in found]
 
 
 _CHECKIN_FIELDS = (
@@ -583,189 +919,32 @@ _CHECKIN_FIELDS = (
 )
 
 
-def _record(
-    *,
-    account: Any,
-    nonce: uuid.UUID,
-    chosen: list[_Person],
-    active: dict[int, _Active],
-    visitor_type: str,
-    venue: Venue,
-    entry_point: Any,
-    scanned_at: dt.datetime,
-    now: dt.datetime,
-) -> CheckInResult:
-    # A stay already over counts as over, whatever the periodic task has done yet.
-    leaving = [
-        p
-        for p in chosen
-        if p.pk in active
-        and active[p.pk].venue_id == venue.pk
-        and (active[p.pk].planned_checkout_at or scanned_at) > scanned_at
-    ]
-    entering = [p for p in chosen if p not in leaving]
-
-    policy = ppkm.policy_for(venue=venue, at=scanned_at)
-    # A Satpol PP closure (in-process snapshot, no query) refuses everyone, employees
-    # included; the decision is stored so that dashboards and reports count it.
-    venue_closed = closure_at(venue.pk, scanned_at) is not None
-    try:
-        statuses = screening.statuses(
-            people=[(p.nik_index, p.birth_date) for p in entering], at=scanned_at
-        )
-    except ScreeningError as exc:
-        raise CheckInError(Refusal.NO_RULE_SET, exc.message) from None
-    rule_set = statuses[0].rule_set if statuses else ""
-    entries = [
-        _decide(p, s, policy=policy, visitor_type=visitor_type, at=scanned_at)
-        for p, s in zip(entering, statuses, strict=True)
-    ]
-    if venue_closed:
-        for entry in entries:
-            entry.reasons.append(DenialReason.VENUE_CLOSED)
-
-    elsewhere = {
-        active[p.pk].venue_id
-        for p in entering
-        if p.pk in active and active[p.pk].venue_id != venue.pk
-    }
-    locked = _lock_occupancy({venue.pk, *elsewhere})
-    here = locked[venue.pk]
-    _expire(here, now)
-
-    # The previous stay elsewhere ends when this scan happened (not before it began).
-    for other_id in sorted(elsewhere):
-        other = locked[other_id]
-        _expire(other, now)
-        ids = [active[p.pk].pk for p in entering if p.pk in active]
-        closed = _close(ids, other_id, scanned_at, CheckoutMethod.ELSEWHERE)
-        other.inside = max(0, other.inside - closed)
-        _save_occupancy(other, now)
-
-    out_rows: list[dict[str, Any]] = []
-    if leaving:
-        ids = [active[p.pk].pk for p in leaving]
-        closed = _close(ids, venue.pk, scanned_at, CheckoutMethod.RESCAN)
-        here.inside = max(0, here.inside - closed)
-        for c in CheckIn.objects.filter(pk__in=ids).order_by("id"):
-            person = next(p for p in leaving if p.pk == c.person_id)
-            out_rows.append(_checkout_json(c, person))
-
-    capacity = policy.capacity_for(venue.capacity)
-    planned = scanned_at + _stay(policy, venue)
-    # An offline scan uploaded after its stay was over is history, not occupancy.
-    still_inside = planned > now
-    admitted = _apply_capacity_and_parents(
-        entries,
-        inside=here.inside,
-        capacity=capacity if still_inside else 1 << 62,
-        visitor_type=visitor_type,
-    )
-    if still_inside:
-        here.inside += admitted
-        if admitted and here.sweep_due_at is not None:
-            here.sweep_due_at = min(here.sweep_due_at, planned)
-    _save_occupancy(here, now)
-
-    reference = policy.as_reference()
-    in_rows = []
-    values = []
-    for e in entries:
-        row: dict[str, Any] = {
-            "person": _person_key(e.person),
-            "action": "check_in",
-            "checkin": new_public_id(),
-            "decision": str(e.decision),
-            "reasons": [str(r) for r in e.reasons],
-            "colour": e.colour,
-            "colour_reasons": e.colour_reasons,
-            "checked_in_at": scanned_at if e.admitted else None,
-            "planned_checkout_at": planned if e.admitted else None,
-            "checked_out_at": None if (still_inside or not e.admitted) else planned,
-            "checkout_method": ""
-            if (still_inside or not e.admitted)
-            else CheckoutMethod.AUTOMATIC.value,
-        }
-        values.append(
-            [
-                row["checkin"],
-                None,  # the request, once inserted
-                e.person.pk,
-                account.pk,
-                venue.pk,
-                entry_point.pk,
-                visitor_type,
-                row["decision"],
-                row["reasons"],
-                e.colour,
-                e.colour_reasons,
-                rule_set,
-                reference,
-                scanned_at,
-                now,
-                row["checked_in_at"],
-                row["planned_checkout_at"],
-                row["checked_out_at"],
-                row["checkout_method"],
-            ]
-        )
-        for key in ("checked_in_at", "planned_checkout_at", "checked_out_at"):
-            row[key] = _iso(row[key])
-        in_rows.append(row)
-    by_person = {r["person"]: r for r in in_rows + out_rows}
-    data = {
-        "venue": {"short_code": venue.short_code, "name": venue.name},
-        "entry_point": {"name": entry_point.name},
-        "crowd": {"inside": here.inside, "capacity": capacity},
-        "scanned_at": _iso(scanned_at),
-        "received_at": _iso(now),
-        "planned_checkout_at": _iso(planned) if any(e.admitted for e in entries) else None,
-        "rule_set": rule_set,
-        "policy": reference,
-        "people": [by_person[_person_key(p)] for p in chosen],
-    }
-    # The request row carries the unique nonce: a racing retry fails here and rolls back.
-    (request_id,) = sql.insert(
-        CheckInRequest,
-        ("account", "nonce", "received_at", "result"),
-        [(account.pk, nonce, now, data)],
-        returning="id",
-    )
-    for row_values in values:
-        row_values[1] = request_id
-    ids = sql.insert(CheckIn, _CHECKIN_FIELDS, values, returning="id")
-    black = [
-        (checkin_id, e)
-        for checkin_id, e in zip(ids, entries, strict=True)
-        if DenialReason.STATUS_BLACK in e.reasons
-    ]
-    if black:
-        _alert_black_status(black, account=account, venue=venue, now=now)
-    return CheckInResult(data=data)
-
-
-def _alert_black_status(
-    black: list[tuple[int, _Entry]], *, account: Any, venue: Venue, now: dt.datetime
-) -> None:
+def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datetime) -> None:
+    """Record the black-status refusals of a batch (alerts and audit rows, a statement
+    each) and notify after commit, all in one task."""
     alerts = BlackStatusAlert.objects.bulk_create(
         [
             BlackStatusAlert(
-                venue=venue,
+                venue=plan.venue,
                 checkin_id=checkin_id,
                 home_region_code=_home_region_code(entry.person.nik_masked),
                 created_at=now,
             )
-            for checkin_id, entry in black
+            for checkin_id, entry, plan in black
         ]
     )
-    for alert, (checkin_id, _entry) in zip(alerts, black, strict=True):
-        audit.record(
-            actor=account,
-            action="checkins.black_status_refused",
-            obj=CheckIn(pk=checkin_id),
-            venue=venue.short_code,
-            alert=alert.pk,
-        )
+    audit.record_many(
+        [
+            audit.event(
+                actor=plan.ask.account,
+                action="checkins.black_status_refused",
+                obj=CheckIn(pk=checkin_id),
+                venue=plan.venue.short_code,
+                alert=alert.pk,
+            )
+            for alert, (checkin_id, _entry, plan) in zip(alerts, black, strict=True)
+        ]
+    )
     from jejak.checkins.tasks import notify_black_status
 
     ids = [a.pk for a in alerts]
@@ -783,17 +962,19 @@ def alert_recipients(*, alert: BlackStatusAlert) -> list[Any]:
     """Who is told about a black-status refusal: the venue's staff and managers, and the
     health officers whose region contains the person's home regency."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Q
 
     from jejak.accounts.roles import VENUE_ROLES, Role
 
     users = get_user_model().objects.filter(is_active=True)
-    q = Q(role__in=VENUE_ROLES, venues=alert.venue_id)
+    # Two indexed look-ups (through the venue's staff, through the regions), not one
+    # query with OR across both joins: that one read every account, citizens included.
+    found = {u.pk: u for u in users.filter(role__in=VENUE_ROLES, venues=alert.venue_id)}
     code = alert.home_region_code
     if code:
         parents = [code[:i] for i in range(len(code) + 1) if code[i : i + 1] in (".", "")]
-        q |= Q(role=Role.HEALTH_OFFICER, region__code__in=parents)
-    return list(users.filter(q).distinct().order_by("id"))
+        officers = users.filter(role=Role.HEALTH_OFFICER, region__code__in=parents)
+        found.update((u.pk, u) for u in officers)
+    return [found[pk] for pk in sorted(found)]
 
 
 def check_out(*, account: Any, checkin_public_id: str, now: dt.datetime | None = None) -> CheckIn:
@@ -819,7 +1000,7 @@ def check_out(*, account: Any, checkin_public_id: str, now: dt.datetime | None =
             checkout_method=CheckoutMethod.EXPLICIT,
         )
         occupancy.inside = max(0, occupancy.inside - closed)
-        _save_occupancy(occupancy, now)
+        _save_occupancy([occupancy], now)
     found.refresh_from_db()
     return found
 
@@ -838,7 +1019,7 @@ def check_out_everyone(*, venue: Venue, actor: Any, now: dt.datetime | None = No
             checkout_method=CheckoutMethod.STAFF_ALL,
         )
         occupancy.inside = 0
-        _save_occupancy(occupancy, now)
+        _save_occupancy([occupancy], now)
         audit.record(actor=actor, action="checkins.checked_out_everyone", obj=venue, count=closed)
     return closed
 
@@ -880,5 +1061,5 @@ def auto_checkout(*, now: dt.datetime | None = None, batch: int = 500) -> int:
         with transaction.atomic():
             occupancy = _lock_occupancy([venue_id])[venue_id]
             total += _expire(occupancy, now)
-            _save_occupancy(occupancy, now)
+            _save_occupancy([occupancy], now)
     return total

@@ -13,6 +13,7 @@ from jejak.audit import service as audit
 from jejak.checkins import retention, service
 from jejak.checkins.models import BlackStatusAlert
 from jejak.notifications import outbox
+from jejak.notifications.models import Message
 
 
 @task()
@@ -52,19 +53,31 @@ def notify_black_status(*, alert_ids: list[int]) -> int:
     Venue staff learn the colour and where and when, never who: the person waits in the
     staging area and the health officer takes over. Officers also get the masked NIK.
     """
-    told = 0
-    alerts = BlackStatusAlert.objects.filter(pk__in=alert_ids).select_related(
-        "venue", "checkin__entry_point", "checkin__person"
+    alerts = list(
+        BlackStatusAlert.objects.filter(pk__in=alert_ids)
+        .select_related("venue", "checkin__entry_point", "checkin__person")
+        .order_by("id")
     )
-    for alert in alerts:
-        ref = black_alert_ref(alert)
-        recipients = service.alert_recipients(alert=alert)
-        context = _alert_context(alert)
-        with transaction.atomic():
-            # A task retried by its worker must not alert everyone twice.
-            if outbox.messages_for(ref).exists():
+    refs = {alert.pk: black_alert_ref(alert) for alert in alerts}
+    # A task retried by its worker must not alert everyone twice.
+    done = set(
+        Message.objects.filter(ref__in=refs.values()).values_list("ref", flat=True).distinct()
+    )
+    # One look-up of the recipients per venue and home region (a batch of check-ins
+    # brings several alerts at once).
+    recipients: dict[tuple[int, str], list[Any]] = {}
+    told = 0
+    events = []
+    with transaction.atomic():
+        for alert in alerts:
+            ref = refs[alert.pk]
+            if ref in done:
                 continue
-            for user in recipients:
+            key = (alert.venue_id, alert.home_region_code)
+            if key not in recipients:
+                recipients[key] = service.alert_recipients(alert=alert)
+            context = _alert_context(alert)
+            for user in recipients[key]:
                 if user.role == Role.HEALTH_OFFICER:
                     template = "black_status_officer"
                     extra = {"nik_masked": alert.checkin.person.nik_masked}
@@ -78,12 +91,15 @@ def notify_black_status(*, alert_ids: list[int]) -> int:
                     to_user=user,
                     ref=ref,
                 )
-            told += len(recipients)
-            audit.record(
-                actor=None,
-                action="checkins.black_status_alert_sent",
-                obj=alert,
-                venue=alert.venue.short_code,
-                recipients=[u.pk for u in recipients],
+            told += len(recipients[key])
+            events.append(
+                audit.event(
+                    actor=None,
+                    action="checkins.black_status_alert_sent",
+                    obj=alert,
+                    venue=alert.venue.short_code,
+                    recipients=[u.pk for u in recipients[key]],
+                )
             )
+        audit.record_many(events)
     return told

@@ -17,8 +17,17 @@ class ReasonedError(Exception):
 
     def __init__(self, code: TextChoices | str, message: str | None = None) -> None:
         self.code = self.reasons(code)
-        self.message = message if message is not None else str(self.code.label)
-        super().__init__(self.message)
+        self._message = message
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        # The reason's sentence in the language active when it is read (a batch of
+        # check-ins is decided in one thread and answered in each caller's language).
+        return self._message if self._message is not None else str(self.code.label)
+
+    def __str__(self) -> str:
+        return self.message
 
     @property
     def http_status(self) -> int:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import trans_real
 
 
 class LanguageMiddleware:
@@ -21,11 +22,10 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if chosen in self.languages:
+        if request.path.startswith("/api/"):
+            language = api_language(chosen, request.headers.get("Accept-Language", ""))
+        elif chosen in self.languages:
             language = chosen
-        elif request.path.startswith("/api/"):
-            language = translation.get_language_from_request(request)
-            language = language if language in self.languages else settings.LANGUAGE_CODE
         else:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
@@ -34,3 +34,20 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+def api_language(cookie: str, accept_language: str) -> str:
+    """The API's language: the switch's cookie if set, else Accept-Language, else Indonesian."""
+    languages = {code for code, _ in settings.LANGUAGES}
+    if cookie in languages:
+        return cookie
+    for code, _quality in trans_real.parse_accept_lang_header(accept_language):
+        if code == "*":
+            break
+        try:
+            found = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        if found in languages:
+            return found
+    return settings.LANGUAGE_CODE

@@ -10,6 +10,7 @@ alike. Everything else in Jejak uses the ORM.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
@@ -25,6 +26,11 @@ def column(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     return connection.ops.quote_name(str(field.column))
+
+
+def vendor() -> str:
+    """The default connection's backend: part of the cache key of statements built once."""
+    return connection.vendor
 
 
 def table(model: type[models.Model]) -> str:
@@ -128,16 +134,44 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
         return cursor.rowcount
 
 
+def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement for each row of values (psycopg sends them in one round trip)."""
+    if rows:
+        with _cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def any_of(expression: str, vendor: str = "") -> str:
+    """`expression` is one of a list of values passed as a single parameter (`many`).
+
+    One statement text whatever the list's length, so it is prepared once: an array on
+    PostgreSQL, a JSON array read by json_each on SQLite."""
+    if (vendor or connection.vendor) == "postgresql":
+        return f"{expression} = ANY(%s)"
+    return f"{expression} IN (SELECT value FROM json_each(%s))"
+
+
+def many(values: Sequence[Any], vendor: str = "") -> Any:
+    """The parameter for an `any_of` condition."""
+    if (vendor or connection.vendor) == "postgresql":
+        return list(values)
+    return json.dumps(list(values))
+
+
 @cache
 def _insert_sql(
     vendor: str, model: type[models.Model], names: tuple[str, ...], count: int, returning: str
 ) -> str:
-    del vendor
-    one = "(" + ", ".join(["%s"] * len(names)) + ")"
-    sql = (
-        f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) "
-        f"VALUES {', '.join([one] * count)}"
-    )
+    into = f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) "
+    if vendor == "postgresql":
+        # One array per column: the same statement for any number of rows, so it is
+        # parsed and prepared once (a VALUES list of a batch's rows was a new statement of
+        # several kilobytes for each batch size, parsed again on every call).
+        types = [f.db_type(connection) for f in _fields(model, names)]
+        sql = into + f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)})"
+    else:
+        one = "(" + ", ".join(["%s"] * len(names)) + ")"
+        sql = into + f"VALUES {', '.join([one] * count)}"
     return sql + f" RETURNING {column(model, returning)}" if returning else sql
 
 
@@ -165,11 +199,18 @@ def insert(
         for row in rows
         for field, value in zip(fields, row, strict=True)
     ]
-    sql = _insert_sql(conn.vendor, model, names, len(rows), returning)
+    if conn.vendor == "postgresql":
+        width = len(fields)
+        params = [params[i::width] for i in range(width)]  # column arrays (unnest)
+        count = 0  # any number of rows: one statement
+    else:
+        count = len(rows)
+    sql = _insert_sql(conn.vendor, model, names, count, returning)
     if not returning:
         execute(sql, params)
         return []
-    # Both backends return RETURNING rows in VALUES order for a single-statement insert.
+    # Both backends return RETURNING rows in the order given for a single-statement
+    # insert (Django's bulk_create relies on it too, UNNEST included).
     return [row[0] for row in fetchall(sql, params)]
 
 
@@ -185,13 +226,14 @@ class Joined:
 
     `chain` is (model, alias, join condition or None for the first), in FROM order;
     `links` says which instance's foreign key holds which: (from alias, field, to alias).
+    `where` is the condition, or a function that writes it for the connection's backend.
     """
 
     def __init__(
         self,
         chain: Sequence[tuple[type[models.Model], str, str | None]],
         links: Sequence[tuple[str, str, str]],
-        where: str,
+        where: str | Callable[[], str],
     ) -> None:
         self.chain = chain
         self.links = links
@@ -210,7 +252,8 @@ class Joined:
             joins.append(
                 f"{table(model)} {alias}" if on is None else f"JOIN {table(model)} {alias} ON {on}"
             )
-        return f"SELECT {', '.join(columns)} FROM {' '.join(joins)} WHERE {self.where}"
+        where = self.where if isinstance(self.where, str) else self.where()
+        return f"SELECT {', '.join(columns)} FROM {' '.join(joins)} WHERE {where}"
 
     def read(self, row: Sequence[Any]) -> dict[str, models.Model]:
         objs: dict[str, models.Model] = {}
@@ -227,7 +270,3 @@ class Joined:
             # What select_related does: the related object rides in the fields cache.
             objs[source]._state.fields_cache[field] = objs[target]
         return objs
-
-    def first(self, params: Sequence[Any]) -> dict[str, models.Model] | None:
-        rows = fetchall(self.sql, params)
-        return self.read(rows[0]) if rows else None

@@ -8,7 +8,9 @@ checked, and only then is the code read, joined to its entry point, venue and se
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -146,9 +148,9 @@ def dynamic_token(
     return token, dt.datetime.fromtimestamp(exp, tz=dt.UTC)
 
 
-# The code with its entry point, venue, sector and region: one statement written once
-# (core/sql.py), as verification runs on every check-in.
-_CODE = sqlrows.Joined(
+# The codes with their entry points, venues, sectors and regions: one statement written
+# once (core/sql.py), as verification runs on every check-in.
+_CODES = sqlrows.Joined(
     [
         (QrCode, "q", None),
         (EntryPoint, "e", "e.id = q.entry_point_id"),
@@ -162,7 +164,7 @@ _CODE = sqlrows.Joined(
         ("v", "sector", "s"),
         ("v", "region", "r"),
     ],
-    where="q.public_id = %s",
+    where=lambda: sqlrows.any_of("q.public_id"),
 )
 
 
@@ -173,23 +175,54 @@ def verify(scanned_text: object, *, now: dt.datetime | None = None) -> VerifiedC
     signature, expiry, then the one query for the code, its status and its venue's.
     Any input, however odd, ends in a VerifiedCode or a QrError.
     """
-    token = tokens.parse(scanned_text)
-    public_key = keys.public_key(token.kid)
-    if public_key is None:
-        raise QrError(Reason.UNKNOWN_KEY)
-    tokens.check_signature(token, public_key)
-    tokens.check_expiry(token, now or timezone.now())
+    (found,) = verify_many([scanned_text], now=now)
+    if isinstance(found, QrError):
+        raise found
+    return found
 
-    found = _CODE.first([token.public_id])
+
+def verify_many(
+    scanned_texts: Sequence[object], *, now: dt.datetime | None = None
+) -> list[VerifiedCode | QrError]:
+    """`verify` for several scans at once (a batch of check-ins): each comes back as a
+    VerifiedCode or the QrError that refuses it, in order, after one query for them all."""
+    now = now or timezone.now()
+    out: list[VerifiedCode | QrError | tokens.Token] = []
+    for text in scanned_texts:
+        try:
+            token = tokens.parse(text)
+            public_key = keys.public_key(token.kid)
+            if public_key is None:
+                raise QrError(Reason.UNKNOWN_KEY)
+            tokens.check_signature(token, public_key)
+            tokens.check_expiry(token, now)
+        except QrError as exc:
+            out.append(exc)
+        else:
+            out.append(token)
+    wanted = sorted({t.public_id for t in out if isinstance(t, tokens.Token)})
+    codes: dict[str, dict[str, Any]] = {}
+    if wanted:
+        for row in sqlrows.fetchall(_CODES.sql, [sqlrows.many(wanted)]):
+            objs = _CODES.read(row)
+            codes[objs["q"].public_id] = objs  # type: ignore[attr-defined]
+    return [_checked(t, codes) if isinstance(t, tokens.Token) else t for t in out]
+
+
+def _checked(token: tokens.Token, codes: dict[str, dict[str, Any]]) -> VerifiedCode | QrError:
+    found = codes.get(token.public_id)
     if found is None:
-        raise QrError(Reason.UNKNOWN_CODE)
+        return QrError(Reason.UNKNOWN_CODE)
     code = found["q"]
     assert isinstance(code, QrCode)
-    if code.status == CodeStatus.REPLACED:
-        raise QrError(Reason.REPLACED)
-    if code.status != CodeStatus.ACTIVE:
-        raise QrError(Reason.REVOKED)
-    check_venue(code.entry_point.venue)
+    try:
+        if code.status == CodeStatus.REPLACED:
+            raise QrError(Reason.REPLACED)
+        if code.status != CodeStatus.ACTIVE:
+            raise QrError(Reason.REVOKED)
+        check_venue(code.entry_point.venue)
+    except QrError as exc:
+        return exc
     return VerifiedCode(
         code=code,
         kind=tokens.KIND_NAMES[token.kind],

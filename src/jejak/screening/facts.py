@@ -124,8 +124,9 @@ def _column(model: type[models.Model], name: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _union_sql(alias: str, tables: tuple[str, ...], keys: int) -> str:
-    """The SQL for this shape of read; parameters: each arm's keys, then its moments."""
+def _union_sql(alias: str, tables: tuple[str, ...]) -> str:
+    """The SQL for this shape of read; parameters: each arm's keys (one list), then its
+    moments. The same statement for any number of people, so it is prepared once."""
     conn = connections[alias]
     quote = conn.ops.quote_name
     arms: list[str] = []
@@ -138,7 +139,7 @@ def _union_sql(alias: str, tables: tuple[str, ...], keys: int) -> str:
                 columns.append(quote(_column(model, slots[slot])))
             else:
                 columns.append(f"CAST(NULL AS {slot_field.db_type(conn)})")
-        where = [f"{quote(_column(model, 'nik_index'))} IN ({', '.join(['%s'] * keys)})"]
+        where = [sqlrows.any_of(quote(_column(model, "nik_index")), conn.vendor)]
         for name, operator, _moment in conditions:
             where.append(f"{quote(_column(model, name))} {operator} %s")
         # Only quoted identifiers from the models and fixed operators; values are parameters.
@@ -180,14 +181,14 @@ def load_records(
     keys = sorted(nik_indexes)
     alias = router.db_for_read(VaccinationDose)
     conn = connections[alias]
-    sql = _union_sql(alias, chosen, len(keys))
+    sql = _union_sql(alias, chosen)
     values = {
         "at": conn.ops.adapt_datetimefield_value(at),
         "today": conn.ops.adapt_datefield_value(today),
     }
     params: list[Any] = []
     for table in chosen:
-        params.extend(keys)
+        params.append(sqlrows.many(keys, conn.vendor))
         params.extend(values[m] for _field, _op, m in _TABLES[table][3])
     converters = _converters(alias)
     # Prepared on PostgreSQL (core/sql.py): planning a five-arm UNION cost more than

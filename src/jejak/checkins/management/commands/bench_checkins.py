@@ -1,8 +1,9 @@
 """`make bench`: check-ins per second through the production stack on PostgreSQL.
 
-Creates visitors and venues, starts gunicorn, drives POST /api/v1/checkins with wrk for
-a fixed time, then GET /healthz the same way, and prints throughput, latency, non-2xx
-responses, stored rows against accepted responses, and the ratio of the two rates.
+Creates visitors and venues, starts the server (uvicorn, jejak.asgi), drives
+POST /api/v1/checkins with wrk for a fixed time, then GET /healthz the same way, and
+prints throughput, latency, non-2xx responses, stored rows against accepted responses,
+and the ratio of the two rates.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ LUA = Path(__file__).resolve().parents[2] / "bench" / "checkin.lua"
 
 
 class Command(BaseCommand):
-    help = "Benchmark check-ins through gunicorn on PostgreSQL with wrk (see docs/performance.md)."
+    help = "Benchmark check-ins through the server on PostgreSQL with wrk (docs/performance.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--visitors", type=int, default=10_000)
         parser.add_argument("--venues", type=int, default=300)
         parser.add_argument("--seconds", type=int, default=30)
         parser.add_argument("--connections", type=int, default=32)
-        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (>= 2)")
+        parser.add_argument("--workers", type=int, default=2, help="server processes (>= 2)")
         parser.add_argument("--port", type=int, default=8765)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         if wrk is None:
             raise CommandError("wrk is not installed (Debian: apt-get install wrk).")
         if opts["workers"] < 2:
-            raise CommandError("Use at least 2 gunicorn workers.")
+            raise CommandError("Use at least 2 server processes.")
         if CheckIn.objects.exists():
             raise CommandError("Run the benchmark on an empty database (make bench makes one).")
 
@@ -109,7 +110,7 @@ class Command(BaseCommand):
 
 
 class _server:
-    """gunicorn on loopback for the length of a `with` block."""
+    """The server on loopback for the length of a `with` block."""
 
     def __init__(self, port: int, workers: int) -> None:
         self.port, self.workers = port, workers
@@ -121,16 +122,21 @@ class _server:
             "JEJAK_CHECKINS_PER_MINUTE": "1000",
             "DATABASE_CONN_MAX_AGE": "600",
         }
-        self.proc = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+        # The production stack, as `make run` serves it: uvicorn processes running
+        # jejak.asgi (the check-in lane in front of Django).
+        self.proc = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
             [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "jejak.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
+                str(Path(sys.executable).parent / "uvicorn"),
+                "jejak.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
                 "--workers",
                 str(self.workers),
                 "--log-level",
                 "warning",
+                "--no-access-log",
             ],
             env=env,
         )
@@ -142,7 +148,7 @@ class _server:
             except OSError:
                 time.sleep(0.1)
         self.proc.terminate()
-        raise CommandError("gunicorn did not start")
+        raise CommandError("the server did not start")
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()

@@ -1,0 +1,20 @@
+"""The ASGI application that `make run` and production serve (uvicorn).
+
+The check-in lane (checkins/lane.py) answers API clients' check-ins in batches; every
+other request goes to Django's WSGI application on a pool of threads, as gunicorn's
+threaded workers ran it before (JEJAK_WSGI_THREADS per process).
+"""
+
+import os
+
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jejak.settings")
+django_application = get_wsgi_application()
+
+from jejak.checkins.lane import CheckInLane  # noqa: E402 (needs Django set up)
+
+django_threads = WSGIMiddleware(django_application, workers=settings.JEJAK_WSGI_THREADS)
+application = CheckInLane(django_threads) if settings.JEJAK_CHECKIN_LANE else django_threads
