@@ -25,6 +25,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,10 @@ PATH = "/api/v1/checkins"
 MAX_BODY = 16 * 1024
 # Requests decided together at most (a batch holds one request per account anyway).
 MAX_BATCH = 64
+# How often the lane checks its connection as Django does per request (a SELECT 1 once
+# it is due), and how long black-status alerts may wait to be notified together.
+HEALTH_SECONDS = 1.0
+ALERT_SECONDS = 0.5
 # Headers Django's middleware puts on an API answer (security, language, caching).
 _FIXED_HEADERS = [
     (b"content-type", b"application/json; charset=utf-8"),
@@ -130,6 +135,8 @@ class BatchRunner:
         self._queue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._alerts: list[int] = []
+        self._notified = self._checked = float("-inf")
 
     def submit(self, job: Job) -> asyncio.Future[Reply]:
         loop = asyncio.get_running_loop()
@@ -145,8 +152,16 @@ class BatchRunner:
         return future
 
     def _run(self) -> None:
+        # Notifying costs a handful of statements whatever the number of alerts: under
+        # load the lane sends them for many batches at once instead of after each commit.
+        service.collect_black_alerts(self._alerts)
         while True:
-            batch = [self._queue.get()]
+            try:
+                first = self._queue.get(timeout=ALERT_SECONDS if self._alerts else None)
+            except queue.Empty:
+                self._notify()
+                continue
+            batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -155,10 +170,15 @@ class BatchRunner:
             replies = self.run_batch([job for job, _loop, _future in batch])
             for (_job, loop, future), reply in zip(batch, replies, strict=True):
                 loop.call_soon_threadsafe(_settle, future, reply)
+            if self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
+                self._notify()
 
     def run_batch(self, jobs: list[Job]) -> list[Reply]:
-        # What Django does around each request: drop a connection that broke or aged.
-        close_old_connections()
+        now = time.monotonic()
+        if now - self._checked >= HEALTH_SECONDS:
+            # What Django does around each request: drop a connection that broke or aged.
+            close_old_connections()
+            self._checked = now
         try:
             return self._decide(jobs)
         except Exception:
@@ -166,6 +186,17 @@ class BatchRunner:
             log.exception("check-in batch of %d failed; handing it to Django", len(jobs))
             close_old_connections()
             return [DELEGATE] * len(jobs)
+
+    def _notify(self) -> None:
+        from jejak.checkins.tasks import notify_black_status
+
+        ids, self._alerts[:] = list(self._alerts), []
+        self._notified = time.monotonic()
+        try:
+            notify_black_status.enqueue(alert_ids=ids)
+        except Exception:
+            # The alerts and their audit rows are stored; the venue console shows them.
+            log.exception("notifying black-status alerts %s failed", ids)
 
 
 def _settle(future: asyncio.Future[Reply], reply: Reply) -> None:

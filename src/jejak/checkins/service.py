@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -945,10 +946,24 @@ def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datet
             for alert, (checkin_id, _entry, plan) in zip(alerts, black, strict=True)
         ]
     )
+    ids = [a.pk for a in alerts]
+    into = getattr(_alert_collector, "into", None)
+    if into is not None:
+        transaction.on_commit(lambda: into.extend(ids))
+        return
     from jejak.checkins.tasks import notify_black_status
 
-    ids = [a.pk for a in alerts]
     transaction.on_commit(lambda: notify_black_status.enqueue(alert_ids=ids))
+
+
+_alert_collector = threading.local()
+
+
+def collect_black_alerts(into: list[int] | None) -> None:
+    """From now on, this thread's committed black-status alerts are added to `into`, for
+    the caller to notify (the lane does, for many batches at once); None restores the
+    default: each transaction's alerts are notified after its commit."""
+    _alert_collector.into = into
 
 
 def _home_region_code(nik_masked: str) -> str:

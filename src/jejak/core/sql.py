@@ -168,7 +168,8 @@ def _insert_sql(
         # parsed and prepared once (a VALUES list of a batch's rows was a new statement of
         # several kilobytes for each batch size, parsed again on every call).
         types = [f.db_type(connection) for f in _fields(model, names)]
-        sql = into + f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)})"
+        # Sent in binary (%b): dumping text arrays escaped every element with a regex.
+        sql = into + f"SELECT * FROM unnest({', '.join(f'%b::{t}[]' for t in types)})"
     else:
         one = "(" + ", ".join(["%s"] * len(names)) + ")"
         sql = into + f"VALUES {', '.join([one] * count)}"

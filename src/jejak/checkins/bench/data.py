@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -136,3 +137,47 @@ def make_venues(n: int) -> list[str]:
         for code in codes.issue_codes(venue=venue):
             texts.append(qr_url(code.token))
     return texts
+
+
+def make_history(*, visits_per_visitor: int = 3, days: int = 14) -> int:
+    """Closed check-ins of the past `days` (a database in service has them): the planner's
+    statistics then describe tables in use, not empty ones. Returns how many were made."""
+    from jejak.checkins.models import CheckIn, CheckInRequest, CheckoutMethod, new_public_id
+
+    now = timezone.now()
+    people = list(Person.objects.values_list("id", "account_id"))
+    entrances = list(EntryPoint.objects.values_list("id", "venue_id"))
+    requests, visits = [], []
+    for i, (person_id, account_id) in enumerate(people):
+        for k in range(visits_per_visitor):
+            at = now - dt.timedelta(days=1 + (i * 7 + k * 3) % days, minutes=(i * 13) % 600)
+            entry_point_id, venue_id = entrances[(i + k * 97) % len(entrances)]
+            requests.append(
+                CheckInRequest(account_id=account_id, nonce=uuid.uuid4(), received_at=at, result={})
+            )
+            visits.append(
+                CheckIn(
+                    person_id=person_id,
+                    account_id=account_id,
+                    venue_id=venue_id,
+                    entry_point_id=entry_point_id,
+                    visitor_type="guest",
+                    decision="allowed",
+                    colour="hijau",
+                    rule_set="2022-07-17",
+                    policy={"level": 1, "rule_id": None, "rule_version": 0},
+                    scanned_at=at,
+                    received_at=at,
+                    checked_in_at=at,
+                    planned_checkout_at=at + dt.timedelta(hours=1),
+                    checked_out_at=at + dt.timedelta(minutes=45),
+                    checkout_method=CheckoutMethod.EXPLICIT,
+                    public_id=new_public_id(),
+                )
+            )
+    with transaction.atomic():
+        CheckInRequest.objects.bulk_create(requests, batch_size=5000)
+        for request, visit in zip(requests, visits, strict=True):
+            visit.request = request
+        CheckIn.objects.bulk_create(visits, batch_size=5000)
+    return len(visits)
