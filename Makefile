@@ -26,8 +26,8 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(JEJAK) demo --if-empty
 	$(JEJAK) collectstatic --noinput -v 0
-	$(BIN)/gunicorn jejak.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+	$(BIN)/uvicorn jejak.asgi:application --host $(HOST) --port $(PORT) --workers 2 \
+		--forwarded-allow-ips 127.0.0.1
 
 test: setup lint typecheck pytest
 

@@ -65,7 +65,6 @@ HEALTH_SECONDS = 1.0
 ALERT_SECONDS = 0.5
 # Headers Django's middleware puts on an API answer (security, language, caching).
 _FIXED_HEADERS = [
-    (b"content-type", b"application/json; charset=utf-8"),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -228,17 +227,19 @@ class CheckInLane:
             headers.get(b"accept-language", b"").decode("latin-1"),
         )
         with translation.override(language):
+            # The content types of the API's answers: ninja's for errors, JsonResponse's.
             if isinstance(reply, CheckInError | QrError):
-                status = reply.http_status
+                status, kind = reply.http_status, b"application/json; charset=utf-8"
                 data: dict[str, Any] = {"code": reply.code.value, "message": reply.message}
             else:
-                status, data = 201, response_body(reply)
+                status, kind, data = 201, b"application/json", response_body(reply)
         payload = json.dumps(data).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
                 "headers": [
+                    (b"content-type", kind),
                     *_FIXED_HEADERS,
                     (b"content-language", language.encode()),
                     (b"content-length", str(len(payload)).encode()),

@@ -976,20 +976,45 @@ def _home_region_code(nik_masked: str) -> str:
 def alert_recipients(*, alert: BlackStatusAlert) -> list[Any]:
     """Who is told about a black-status refusal: the venue's staff and managers, and the
     health officers whose region contains the person's home regency."""
+    return alerts_recipients(alerts=[alert])[alert.pk]
+
+
+def alerts_recipients(*, alerts: Sequence[BlackStatusAlert]) -> dict[int, list[Any]]:
+    """`alert_recipients` of several alerts, by alert id, in two queries for them all."""
     from django.contrib.auth import get_user_model
 
     from jejak.accounts.roles import VENUE_ROLES, Role
 
     users = get_user_model().objects.filter(is_active=True)
-    # Two indexed look-ups (through the venue's staff, through the regions), not one
+    # Two indexed look-ups (through the venues' staff, through the regions), not one
     # query with OR across both joins: that one read every account, citizens included.
-    found = {u.pk: u for u in users.filter(role__in=VENUE_ROLES, venues=alert.venue_id)}
-    code = alert.home_region_code
-    if code:
-        parents = [code[:i] for i in range(len(code) + 1) if code[i : i + 1] in (".", "")]
-        officers = users.filter(role=Role.HEALTH_OFFICER, region__code__in=parents)
-        found.update((u.pk, u) for u in officers)
-    return [found[pk] for pk in sorted(found)]
+    staff: dict[int, dict[int, Any]] = defaultdict(dict)
+    venue_ids = {a.venue_id for a in alerts}
+    for user in users.filter(role__in=VENUE_ROLES, venues__in=venue_ids).annotate(
+        alerted_venue=F("venues")
+    ):
+        staff[user.alerted_venue][user.pk] = user
+    parents = {a.pk: _region_and_parents(a.home_region_code) for a in alerts}
+    codes = set().union(*parents.values())
+    officers: dict[str, list[Any]] = defaultdict(list)
+    if codes:
+        found = users.filter(role=Role.HEALTH_OFFICER, region__code__in=codes)
+        for user in found.annotate(region_code=F("region__code")):
+            officers[user.region_code].append(user)
+    out = {}
+    for alert in alerts:
+        chosen = dict(staff[alert.venue_id])
+        for code in parents[alert.pk]:
+            chosen.update((u.pk, u) for u in officers[code])
+        out[alert.pk] = [chosen[pk] for pk in sorted(chosen)]
+    return out
+
+
+def _region_and_parents(code: str) -> set[str]:
+    # "36.71" -> {"36", "36.71"}: an officer of the province or of the city.
+    if not code:
+        return set()
+    return {code[:i] for i in range(len(code) + 1) if code[i : i + 1] in (".", "")}
 
 
 def check_out(*, account: Any, checkin_public_id: str, now: dt.datetime | None = None) -> CheckIn:

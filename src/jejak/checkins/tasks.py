@@ -63,9 +63,8 @@ def notify_black_status(*, alert_ids: list[int]) -> int:
     done = set(
         Message.objects.filter(ref__in=refs.values()).values_list("ref", flat=True).distinct()
     )
-    # One look-up of the recipients per venue and home region (a batch of check-ins
-    # brings several alerts at once).
-    recipients: dict[tuple[int, str], list[Any]] = {}
+    # One look-up of the recipients for every alert (the lane notifies many at once).
+    recipients = service.alerts_recipients(alerts=[a for a in alerts if refs[a.pk] not in done])
     told = 0
     events = []
     with transaction.atomic():
@@ -73,9 +72,7 @@ def notify_black_status(*, alert_ids: list[int]) -> int:
             ref = refs[alert.pk]
             if ref in done:
                 continue
-            key = (alert.venue_id, alert.home_region_code)
-            if key not in recipients:
-                recipients[key] = service.alert_recipients(alert=alert)
+            key = alert.pk
             context = _alert_context(alert)
             for user in recipients[key]:
                 if user.role == Role.HEALTH_OFFICER:

@@ -1,0 +1,240 @@
+"""The check-in lane (checkins/lane.py): what it answers, what it hands to Django, and
+how its thread batches the requests that arrive together."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import Client
+from django.utils import timezone, translation
+
+from jejak.accounts.models import ApiToken
+from jejak.accounts.roles import Role
+from jejak.checkins import lane, service
+from jejak.checkins.errors import Refusal
+from jejak.checkins.models import BlackStatusAlert, CheckIn
+from jejak.checkins.tests.conftest import code_of
+
+pytestmark = pytest.mark.django_db
+
+
+class Django:
+    """Stands in for Django behind the lane: records what reached it, body included."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bytes]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        self.calls.append((scope["path"], body))
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b"django"})
+
+
+class InlineRunner(lane.BatchRunner):
+    """Decides each request at once, in the test's thread and its database transaction."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Django's check between requests would close the test's open transaction.
+        self._checked = float("inf")
+
+    def submit(self, job: lane.Job) -> asyncio.Future[lane.Reply]:
+        async def one() -> lane.Reply:
+            (reply,) = await sync_to_async(self.run_batch)([job])
+            return reply
+
+        return asyncio.ensure_future(one())
+
+
+@pytest.fixture
+def django_app() -> Django:
+    return Django()
+
+
+@pytest.fixture
+def app(django_app: Django) -> lane.CheckInLane:
+    return lane.CheckInLane(django_app, runner=InlineRunner())
+
+
+def call(
+    app: Any, body: bytes | list[bytes], headers: dict[str, str], path: str = lane.PATH
+) -> tuple[int, dict[str, str], bytes]:
+    parts = body if isinstance(body, list) else [body]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+        for i, part in enumerate(parts)
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    # From the test's thread, so that the runner's sync_to_async comes back to it.
+    async_to_sync(app)(scope, receive, send)
+    start, *rest = sent
+    head = {k.decode(): v.decode() for k, v in start.get("headers", [])}
+    return start["status"], head, b"".join(m.get("body", b"") for m in rest)
+
+
+def token_for(user: Any) -> str:
+    return ApiToken.issue(user=user, name="phone")[1]
+
+
+def payload(venue: Any, **changes: Any) -> bytes:
+    fields = {"qr": code_of(venue), "nonce": str(uuid.uuid4()), "people": ["self"]}
+    return json.dumps(fields | changes).encode()
+
+
+def test_the_lane_answers_a_check_in_as_the_api_does(app, django_app, make_visitor, hotel, policy):
+    lane_visitor, api_visitor = make_visitor("merah"), make_visitor("merah")
+    status, head, body = call(
+        app,
+        payload(hotel),
+        {"Authorization": f"Bearer {token_for(lane_visitor)}", "Accept-Language": "en"},
+    )
+    assert status == 201 and not django_app.calls
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(api_visitor)
+    expected = client.post(lane.PATH, payload(hotel), content_type="application/json")
+    assert expected.status_code == 201
+    got, want = json.loads(body), expected.json()
+    assert got.keys() == want.keys()
+    assert got["people"][0].keys() == want["people"][0].keys()
+    assert got["people"][0]["messages"] == want["people"][0]["messages"]
+    assert got["people"][0]["messages"] == ["Red status may not enter this venue."]
+    assert head["content-type"] == expected["Content-Type"]
+    assert head["content-language"] == "en"
+    assert head["x-content-type-options"] == "nosniff"
+    assert CheckIn.objects.filter(account=lane_visitor).count() == 1
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_refusal_keeps_its_code_status_and_the_callers_language(
+    app, visitor, hotel, policy, language
+):
+    old = (timezone.now() - dt.timedelta(days=2)).isoformat()
+    status, head, body = call(
+        app,
+        payload(hotel, scanned_at=old),
+        {"Authorization": f"Bearer {token_for(visitor)}", "Accept-Language": language},
+    )
+    with translation.override(language):
+        message = str(Refusal.SCAN_TOO_OLD.label)
+    assert status == 400
+    assert json.loads(body) == {"code": "scan_too_old", "message": message}
+    assert head["content-type"] == "application/json; charset=utf-8"
+
+
+@pytest.fixture
+def staff_token(make_user: Any) -> str:
+    return token_for(make_user(Role.VENUE_STAFF))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no token", "not json", "invalid field", "unknown token", "staff token", "too large"],
+)
+def test_what_the_lane_does_not_answer_reaches_django_unchanged(
+    app, django_app, visitor, staff_token, hotel, policy, case
+):
+    headers = {"Authorization": f"Bearer {token_for(visitor)}"}
+    body: bytes | list[bytes] = payload(hotel)
+    if case == "no token":
+        headers = {"Cookie": "sessionid=abc"}
+    elif case == "not json":
+        body = b"{not json"
+    elif case == "invalid field":
+        body = payload(hotel, visitor_type="tourist")
+    elif case == "unknown token":
+        headers = {"Authorization": "Bearer jjk_forged"}
+    elif case == "staff token":
+        headers = {"Authorization": f"Bearer {staff_token}"}
+    else:
+        body = [b"x" * lane.MAX_BODY, b"y" * 10, b"z"]
+    status, _head, answer = call(app, body, headers)
+    assert (status, answer) == (299, b"django")
+    assert django_app.calls == [(lane.PATH, b"".join(body) if isinstance(body, list) else body)]
+    assert not CheckIn.objects.exists()
+
+
+def test_other_paths_go_to_django(app, django_app, visitor):
+    status, _head, _body = call(app, b"{}", {"Authorization": "Bearer x"}, path="/healthz")
+    assert status == 299 and django_app.calls == [("/healthz", b"{}")]
+
+
+def test_a_batch_that_fails_is_handed_to_django(django_app, visitor, hotel, policy):
+    def broken(jobs: list[lane.Job]) -> list[lane.Reply]:
+        raise RuntimeError("database went away")
+
+    class Broken(InlineRunner):
+        def __init__(self) -> None:
+            super().__init__(decide=broken)
+
+    app = lane.CheckInLane(django_app, runner=Broken())
+    body = payload(hotel)
+    status, _head, _answer = call(app, body, {"Authorization": f"Bearer {token_for(visitor)}"})
+    assert status == 299 and django_app.calls == [(lane.PATH, body)]
+
+
+def test_the_lanes_thread_decides_what_arrives_together_in_one_batch():
+    sizes: list[int] = []
+
+    def slow(jobs: list[lane.Job]) -> list[lane.Reply]:
+        sizes.append(len(jobs))
+        time.sleep(0.02)  # a batch in the database: others queue meanwhile
+        return [job.token for job in jobs]  # type: ignore[misc]
+
+    runner = lane.BatchRunner(decide=slow)
+    runner._checked = float("inf")  # no connection check: this decide has no database
+
+    async def many() -> list[Any]:
+        jobs = [lane.Job(token=str(i), body=None) for i in range(30)]  # type: ignore[arg-type]
+        return list(await asyncio.gather(*(runner.submit(job) for job in jobs)))
+
+    assert asyncio.run(many()) == [str(i) for i in range(30)]
+    assert sum(sizes) == 30 and max(sizes) > 1
+
+
+def test_collected_black_alerts_wait_for_the_collector(
+    make_visitor, hotel, policy, django_capture_on_commit_callbacks
+):
+    collected: list[int] = []
+    service.collect_black_alerts(collected)
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            service.record_many(
+                asks=[
+                    service.Ask(
+                        account=make_visitor("hitam"),
+                        qr=code_of(hotel),
+                        nonce=uuid.uuid4(),
+                        people=["self"],
+                        visitor_type="guest",
+                    )
+                ]
+            )
+    finally:
+        service.collect_black_alerts(None)
+    alert = BlackStatusAlert.objects.get()
+    assert collected == [alert.pk] and len(callbacks) == 1
