@@ -6,6 +6,7 @@ threaded workers ran it before (JEJAK_WSGI_THREADS per process).
 """
 
 import os
+from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
@@ -16,5 +17,7 @@ django_application = get_wsgi_application()
 
 from jejak.checkins.lane import CheckInLane  # noqa: E402 (needs Django set up)
 
-django_threads = WSGIMiddleware(django_application, workers=settings.JEJAK_WSGI_THREADS)
+# Django's handler is a WSGI callable; its stubs type the return as a response.
+wsgi: Any = django_application
+django_threads: Any = WSGIMiddleware(wsgi, workers=settings.JEJAK_WSGI_THREADS)
 application = CheckInLane(django_threads) if settings.JEJAK_CHECKIN_LANE else django_threads

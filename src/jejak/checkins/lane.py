@@ -259,7 +259,8 @@ def _job(auth: bytes, body: bytes) -> Job | None:
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     """The body, and whether it is whole (False past MAX_BODY or on a disconnect)."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":

@@ -562,7 +562,8 @@ def record_many(*, asks: Sequence[Ask], now: dt.datetime | None = None) -> list[
     pending = list(range(len(asks)))
     while pending:
         seen: set[int] = set()
-        this_round, later = [], []
+        this_round: list[int] = []
+        later: list[int] = []
         for i in pending:
             (later if asks[i].account.pk in seen else this_round).append(i)
             seen.add(asks[i].account.pk)
@@ -772,11 +773,11 @@ def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
         ],
         returning="id",
     )
-    at = 0
+    start = 0
     for plan, request_id in zip(decided, request_ids, strict=True):
-        for row_values in rows[at : at + len(plan.entries)]:
+        for row_values in rows[start : start + len(plan.entries)]:
             row_values[1] = request_id
-        at += len(plan.entries)
+        start += len(plan.entries)
     checkin_ids = iter(sql.insert(CheckIn, _CHECKIN_FIELDS, rows, returning="id"))
     black: list[tuple[int, _Entry, _Plan]] = []
     for plan, data in zip(decided, results, strict=True):
@@ -999,8 +1000,8 @@ def alerts_recipients(*, alerts: Sequence[BlackStatusAlert]) -> dict[int, list[A
     officers: dict[str, list[Any]] = defaultdict(list)
     if codes:
         found = users.filter(role=Role.HEALTH_OFFICER, region__code__in=codes)
-        for user in found.annotate(region_code=F("region__code")):
-            officers[user.region_code].append(user)
+        for officer in found.annotate(region_code=F("region__code")):
+            officers[officer.region_code].append(officer)
     out = {}
     for alert in alerts:
         chosen = dict(staff[alert.venue_id])
