@@ -113,7 +113,9 @@ def _prepared_cursor_class() -> type:
 
     class PreparedCursor(psycopg.Cursor[Any]):
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-            super().execute(query, params, prepare=True)
+            # Results in binary: parsing timestamps from text was a tenth of a batch's
+            # CPU. These statements read no JSON (Django loads jsonb as text).
+            super().execute(query, params, prepare=True, binary=True)
             # One statement per cursor (see _cursor), so nothing reads this afterwards.
             self._query = Described(self.connection, query, params)  # type: ignore[assignment]
             return self
