@@ -333,25 +333,31 @@ def _expire(occupancy: _Occupancy, now: dt.datetime) -> int:
 
 @cache
 def _save_occupancy_sql(vendor: str) -> str:
-    del vendor
-    oc = partial(sql.column, VenueOccupancy)
+    o, oc = sql.table(VenueOccupancy), partial(sql.column, VenueOccupancy)
+    if vendor == "postgresql":
+        # One statement for all the batch's venues, their values as arrays.
+        return (
+            f"UPDATE {o} SET {oc('inside')} = v.inside, {oc('updated_at')} = %s, "
+            f"{oc('sweep_due_at')} = v.due FROM unnest(%b::integer[], %b::timestamptz[], "
+            f"%b::bigint[]) AS v(inside, due, venue) WHERE {oc('venue')} = v.venue"
+        )
     return (
-        f"UPDATE {sql.table(VenueOccupancy)} SET {oc('inside')} = %s, {oc('updated_at')} = %s, "
+        f"UPDATE {o} SET {oc('inside')} = %s, {oc('updated_at')} = %s, "
         f"{oc('sweep_due_at')} = %s WHERE {oc('venue')} = %s"
     )
 
 
 def _save_occupancy(rows: Iterable[_Occupancy], now: dt.datetime) -> None:
-    """Write back locked occupancy rows (one round trip for a batch's venues)."""
+    """Write back locked occupancy rows (one statement for a batch's venues)."""
     prep = partial(sql.prepare, VenueOccupancy)
     updated = prep("updated_at", now)
-    sql.executemany(
-        _save_occupancy_sql(connection.vendor),
-        [
-            [row.inside, updated, prep("sweep_due_at", row.sweep_due_at), row.venue_id]
-            for row in sorted(rows, key=lambda row: row.venue_id)
-        ],
-    )
+    ordered = sorted(rows, key=lambda row: row.venue_id)
+    values = [[r.inside, prep("sweep_due_at", r.sweep_due_at), r.venue_id] for r in ordered]
+    statement = _save_occupancy_sql(connection.vendor)
+    if connection.vendor == "postgresql":
+        sql.execute(statement, [updated, *(list(column) for column in zip(*values, strict=True))])
+    else:
+        sql.executemany(statement, [[inside, updated, due, venue] for inside, due, venue in values])
 
 
 def _stay(policy: Any, venue: Venue) -> dt.timedelta:

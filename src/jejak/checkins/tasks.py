@@ -56,6 +56,17 @@ def notify_black_status(*, alert_ids: list[int]) -> int:
     alerts = list(
         BlackStatusAlert.objects.filter(pk__in=alert_ids)
         .select_related("venue", "checkin__entry_point", "checkin__person")
+        # What the messages and the audit rows say, not the whole rows (a NIK's cipher
+        # text, a check-in's JSON): the lane sends many alerts at once.
+        .only(
+            "venue__name",
+            "venue__short_code",
+            "home_region_code",
+            "checkin__scanned_at",
+            "checkin__colour",
+            "checkin__entry_point__name",
+            "checkin__person__nik_masked",
+        )
         .order_by("id")
     )
     refs = {alert.pk: black_alert_ref(alert) for alert in alerts}
