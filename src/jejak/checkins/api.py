@@ -51,6 +51,19 @@ class CheckInIn(Schema):
     scanned_at: AwareDatetime | None = None
     location: LocationIn | None = None
 
+    def ask(self, account: Any) -> service.Ask:
+        """The service's request for `account` (here and in the lane)."""
+        where = self.location
+        return service.Ask(
+            account=account,
+            qr=self.qr,
+            nonce=self.nonce,
+            people=self.people,
+            visitor_type=self.visitor_type,
+            scanned_at=self.scanned_at,
+            location=service.Location(where.lat, where.lon, where.accuracy_m) if where else None,
+        )
+
 
 class VenueOut(Schema):
     short_code: str
@@ -143,22 +156,10 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     """Scan a venue's code for "self" and/or dependants. Idempotent by `nonce`: a retry
     returns the first result. Send `scanned_at` for a scan made offline (at most 24 h
     old). `location` is compared with the venue's and never stored."""
-    account = _visitor(request)
-    location = (
-        service.Location(body.location.lat, body.location.lon, body.location.accuracy_m)
-        if body.location
-        else None
-    )
     try:
-        result = service.record_checkins(
-            account=account,
-            qr=body.qr,
-            nonce=body.nonce,
-            people=body.people,
-            visitor_type=body.visitor_type,
-            scanned_at=body.scanned_at,
-            location=location,
-        )
+        result = service.record_many(asks=[body.ask(_visitor(request))])[0]
+        if not isinstance(result, service.CheckInResult):
+            raise result
     except (CheckInError, QrError) as exc:
         raise _refused(exc) from None
     # The service built exactly the documented shape (CheckInOut, pinned by the tests);

@@ -101,23 +101,7 @@ def decide(jobs: list[Job]) -> list[Reply]:
             continue  # Django answers not_authenticated or visitor_only
         token_id, last_used_at, user = auth
         token_usage.note(token_id, last_used_at, now)
-        body = job.body
-        location = (
-            service.Location(body.location.lat, body.location.lon, body.location.accuracy_m)
-            if body.location
-            else None
-        )
-        asks.append(
-            service.Ask(
-                account=user,
-                qr=body.qr,
-                nonce=body.nonce,
-                people=body.people,
-                visitor_type=body.visitor_type,
-                scanned_at=body.scanned_at,
-                location=location,
-            )
-        )
+        asks.append(job.body.ask(user))
         where.append(k)
     for k, outcome in zip(where, service.record_many(asks=asks, now=now), strict=True):
         replies[k] = outcome
