@@ -26,8 +26,7 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(JEJAK) demo --if-empty
 	$(JEJAK) collectstatic --noinput -v 0
-	$(BIN)/uvicorn jejak.asgi:application --host $(HOST) --port $(PORT) --workers 2 \
-		--forwarded-allow-ips 127.0.0.1
+	$(JEJAK) serve --host $(HOST) --port $(PORT) --workers 2 --forwarded-allow-ips 127.0.0.1
 
 test: setup lint typecheck pytest
 

@@ -1,5 +1,5 @@
 """`make run`'s path end to end: migrate, load the demo, collect static files, and serve
-jejak.asgi with uvicorn on a loopback port; then fetch pages as a browser would, and
+jejak.asgi with `jejak serve` (uvicorn) on a loopback port; then fetch pages as a browser would, and
 check in as a phone does, through the check-in lane and its thread."""
 
 import json
@@ -47,16 +47,7 @@ def server(tmp_path_factory):
         subprocess.run([jejak, *args], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     proc = subprocess.Popen(
-        [
-            str(BIN / "uvicorn"),
-            "jejak.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
+        [jejak, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

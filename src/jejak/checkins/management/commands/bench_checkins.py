@@ -124,14 +124,12 @@ class _server:
             "JEJAK_CHECKINS_PER_MINUTE": "1000",
             "DATABASE_CONN_MAX_AGE": "600",
         }
-        # The production stack, as `make run` serves it: uvicorn processes running
-        # jejak.asgi (the check-in lane in front of Django).
+        # The production stack, as `make run` serves it: `jejak serve`, uvicorn processes
+        # running jejak.asgi (the check-in lane in front of Django), a socket each.
         self.proc = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
             [
-                str(Path(sys.executable).parent / "uvicorn"),
-                "jejak.asgi:application",
-                "--host",
-                "127.0.0.1",
+                str(Path(sys.executable).parent / "jejak"),
+                "serve",
                 "--port",
                 str(self.port),
                 "--workers",
