@@ -154,10 +154,24 @@ def any_of(expression: str, vendor: str = "") -> str:
 
 
 def many(values: Sequence[Any], vendor: str = "") -> Any:
-    """The parameter for an `any_of` condition."""
+    """The parameter for an `any_of` condition: on PostgreSQL an array literal in text,
+    which the server reads as an array of the column's type.
+
+    A Python list would be dumped by psycopg's array dumper, element by element in Python
+    (about a tenth of a check-in batch's CPU); building the literal is one join."""
     if (vendor or connection.vendor) == "postgresql":
-        return list(values)
+        return "{" + ",".join(map(_array_element, values)) + "}"
     return json.dumps(list(values))
+
+
+def _array_element(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if value is None or isinstance(value, bool | float | bytes):
+        raise TypeError(f"not an array element for any_of: {value!r}")
+    # Quoted, so that commas, braces, spaces and the word NULL stay text.
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 @cache

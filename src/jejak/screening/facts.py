@@ -54,15 +54,55 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+# The records as the facts read them: the columns they use, not model instances (building
+# a model instance per record was a fifth of the colour's cost in a check-in batch).
+@dataclass(frozen=True, slots=True)
+class Dose:
+    nik_index: str
+    given_on: dt.date
+    dose_number: int
+    single_dose_product: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Lab:
+    nik_index: str
+    method: str
+    result: str
+    specimen_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Designated:
+    nik_index: str
+    kind: str
+    starts_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine:
+    nik_index: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    nik_index: str
+    starts_on: dt.date
+    ends_on: dt.date | None  # open-ended
+
+
 @dataclass
 class Records:
     """One person's health records known at a moment (nothing dated after it)."""
 
-    doses: list[VaccinationDose] = field(default_factory=list)
-    labs: list[LabResult] = field(default_factory=list)
-    designations: list[Designation] = field(default_factory=list)
-    quarantines: list[TravelQuarantine] = field(default_factory=list)
-    exemptions: list[VaccinationExemption] = field(default_factory=list)
+    doses: list[Dose] = field(default_factory=list)
+    labs: list[Lab] = field(default_factory=list)
+    designations: list[Designated] = field(default_factory=list)
+    quarantines: list[Quarantine] = field(default_factory=list)
+    exemptions: list[Exemption] = field(default_factory=list)
 
 
 # The record tables are read in one UNION ALL round trip of the columns the facts use.
@@ -202,24 +242,15 @@ def load_records(
         tag, index, t1, t2, m1, m2, d1, d2, n, b = row
         records = found[index]
         if tag == 0:
-            records.doses.append(
-                VaccinationDose(
-                    nik_index=index, given_on=d1, dose_number=n, single_dose_product=bool(b)
-                )
-            )
+            records.doses.append(Dose(index, d1, n, bool(b)))
         elif tag == 1:
-            records.labs.append(LabResult(nik_index=index, method=t1, result=t2, specimen_at=m1))
+            records.labs.append(Lab(index, t1, t2, m1))
         elif tag == 2:
-            records.designations.append(
-                Designation(nik_index=index, kind=t1, starts_at=m1, ended_at=m2)
-            )
+            records.designations.append(Designated(index, t1, m1, m2))
         elif tag == 3:
-            records.quarantines.append(TravelQuarantine(nik_index=index, starts_on=d1, ends_on=d2))
+            records.quarantines.append(Quarantine(index, d1, d2))
         else:
-            records.exemptions.append(
-                VaccinationExemption(nik_index=index, starts_on=d1, ends_on=d2)
-            )
-    # The order each table's own query gave (the models' Meta.ordering).
+            records.exemptions.append(Exemption(index, d1, d2))
     for records in found.values():
         records.doses.sort(key=lambda r: (r.given_on, r.dose_number))
         records.labs.sort(key=lambda r: r.specimen_at)
@@ -271,7 +302,7 @@ class Facts:
         return (self.today - local_date(start)).days
 
 
-def _count_doses(doses: list[VaccinationDose]) -> int:
+def _count_doses(doses: list[Dose]) -> int:
     # Distinct dose numbers, so the same dose imported from two sources counts once. A
     # single-dose product as the first dose completes the primary series on its own, so
     # it counts as two: a later booster then makes three, like anyone else's.
