@@ -930,16 +930,14 @@ _CHECKIN_FIELDS = (
 def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datetime) -> None:
     """Record the black-status refusals of a batch (alerts and audit rows, a statement
     each) and notify after commit, all in one task."""
-    alerts = BlackStatusAlert.objects.bulk_create(
+    ids = sql.insert(
+        BlackStatusAlert,
+        ("venue", "checkin", "home_region_code", "created_at"),
         [
-            BlackStatusAlert(
-                venue=plan.venue,
-                checkin_id=checkin_id,
-                home_region_code=_home_region_code(entry.person.nik_masked),
-                created_at=now,
-            )
+            (plan.venue.pk, checkin_id, _home_region_code(entry.person.nik_masked), now)
             for checkin_id, entry, plan in black
-        ]
+        ],
+        returning="id",
     )
     audit.record_many(
         [
@@ -948,12 +946,11 @@ def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datet
                 action="checkins.black_status_refused",
                 obj=CheckIn(pk=checkin_id),
                 venue=plan.venue.short_code,
-                alert=alert.pk,
+                alert=alert_id,
             )
-            for alert, (checkin_id, _entry, plan) in zip(alerts, black, strict=True)
+            for alert_id, (checkin_id, _entry, plan) in zip(ids, black, strict=True)
         ]
     )
-    ids = [a.pk for a in alerts]
     into = getattr(_alert_collector, "into", None)
     if into is not None:
         transaction.on_commit(lambda: into.extend(ids))

@@ -242,6 +242,8 @@ def _to_json(field: models.Field[Any, Any]) -> Converter:
         return _iso
     if kind is models.UUIDField:
         return _text
+    if kind is models.GenericIPAddressField:
+        return field.get_prep_value  # the address as text, blank as NULL
     if kind is models.JSONField and getattr(field, "encoder", None) is None:
         return _as_is  # nested in the row's JSON, read back as jsonb
     raise TypeError(f"insert() cannot send {field!r} as JSON; add a case to sql._to_json")
