@@ -308,6 +308,9 @@ class Joined:
     `where` is the condition, or a function that writes it for the connection's backend.
     """
 
+    # Rows whose objects `read_shared` keeps (then it starts again from none).
+    SHARED_ROWS = 4096
+
     def __init__(
         self,
         chain: Sequence[tuple[type[models.Model], str, str | None]],
@@ -317,6 +320,7 @@ class Joined:
         self.chain = chain
         self.links = links
         self.where = where
+        self._shared: dict[tuple[Any, ...], dict[str, models.Model]] = {}
 
     @property
     def sql(self) -> str:
@@ -346,6 +350,25 @@ class Joined:
             plan.append((model, alias, names, slice(at, at + len(names)), convert))
             at += len(names)
         return plan
+
+    def read_shared(self, row: tuple[Any, ...]) -> dict[str, models.Model]:
+        """`read`, except that a row read before, column for column, gives the objects
+        it gave then: for callers that only look at them and never change them.
+
+        Still one query per use, so a change of any column (a code revoked, a venue
+        suspended) is seen at once; only building the instances is saved (five models
+        a row for the codes of a check-in batch, a tenth of its CPU)."""
+        try:
+            return self._shared[row]
+        except KeyError:
+            pass
+        except TypeError:  # a column that does not hash (JSON)
+            return self.read(row)
+        objs = self.read(row)
+        if len(self._shared) >= self.SHARED_ROWS:
+            self._shared.clear()
+        self._shared[row] = objs
+        return objs
 
     def read(self, row: Sequence[Any]) -> dict[str, models.Model]:
         objs: dict[str, models.Model] = {}

@@ -182,10 +182,13 @@ def verify(scanned_text: object, *, now: dt.datetime | None = None) -> VerifiedC
 
 
 def verify_many(
-    scanned_texts: Sequence[object], *, now: dt.datetime | None = None
+    scanned_texts: Sequence[object], *, now: dt.datetime | None = None, shared: bool = False
 ) -> list[VerifiedCode | QrError]:
     """`verify` for several scans at once (a batch of check-ins): each comes back as a
-    VerifiedCode or the QrError that refuses it, in order, after one query for them all."""
+    VerifiedCode or the QrError that refuses it, in order, after one query for them all.
+
+    With `shared`, codes whose rows have not changed come with the same instances as
+    before (sqlrows.Joined.read_shared), which the caller must not change."""
     now = now or timezone.now()
     out: list[VerifiedCode | QrError | tokens.Token] = []
     for text in scanned_texts:
@@ -204,7 +207,7 @@ def verify_many(
     codes: dict[str, dict[str, Any]] = {}
     if wanted:
         for row in sqlrows.fetchall(_CODES.sql, [sqlrows.many(wanted)]):
-            objs = _CODES.read(row)
+            objs = _CODES.read_shared(row) if shared else _CODES.read(row)
             codes[objs["q"].public_id] = objs  # type: ignore[attr-defined]
     return [_checked(t, codes) if isinstance(t, tokens.Token) else t for t in out]
 

@@ -238,3 +238,18 @@ def test_any_single_character_change_is_refused(issued_venue, position, char):
     if changed == token or changed.strip() == token:
         return
     assert refused(changed) in {Reason.MALFORMED, Reason.BAD_SIGNATURE, Reason.UNKNOWN_KEY}
+
+
+def test_shared_verification_reuses_instances_until_the_row_changes(issued_venue):
+    url = qr_url(active_code(issued_venue).token)
+    (first,) = service.verify_many([url], shared=True)
+    (again,) = service.verify_many([url], shared=True)
+    assert again.code is first.code
+    assert again.code.entry_point.venue is first.code.entry_point.venue
+    (own,) = service.verify_many([url])
+    assert own.code is not first.code
+
+    do_transition(venue=issued_venue, action="suspend", actor=None, reason="Satpol PP")
+    (suspended,) = service.verify_many([url], shared=True)
+    assert isinstance(suspended, QrError)
+    assert suspended.code == Reason.SUSPENDED
