@@ -193,11 +193,7 @@ def verify_many(
     out: list[VerifiedCode | QrError | tokens.Token] = []
     for text in scanned_texts:
         try:
-            token = tokens.parse(text)
-            public_key = keys.public_key(token.kid)
-            if public_key is None:
-                raise QrError(Reason.UNKNOWN_KEY)
-            tokens.check_signature(token, public_key)
+            token = _signed(text)
             tokens.check_expiry(token, now)
         except QrError as exc:
             out.append(exc)
@@ -210,6 +206,31 @@ def verify_many(
             objs = _CODES.read_shared(row) if shared else _CODES.read(row)
             codes[objs["q"].public_id] = objs  # type: ignore[attr-defined]
     return [_checked(t, codes) if isinstance(t, tokens.Token) else t for t in out]
+
+
+# Poster codes whose signature held, by the text scanned, with the key that checked it:
+# one poster is scanned all day, and parsing and Ed25519 cost about 0.1 ms a scan. The
+# key is still looked up every time, so a retired key (or one reloaded) checks again.
+# Dynamic codes are not kept: each is a new text, valid for a minute.
+_SIGNED: dict[str, tuple[tokens.Token, Any]] = {}
+SIGNED_TEXTS = 8192
+
+
+def _signed(text: object) -> tokens.Token:
+    """The token of `text` if its signature holds under a current key, else QrError."""
+    known = _SIGNED.get(text) if isinstance(text, str) else None
+    if known is not None and keys.public_key(known[0].kid) is known[1]:
+        return known[0]
+    token = tokens.parse(text)
+    public_key = keys.public_key(token.kid)
+    if public_key is None:
+        raise QrError(Reason.UNKNOWN_KEY)
+    tokens.check_signature(token, public_key)
+    if isinstance(text, str) and not token.exp:
+        if len(_SIGNED) >= SIGNED_TEXTS:
+            _SIGNED.clear()
+        _SIGNED[text] = (token, public_key)
+    return token
 
 
 def _checked(token: tokens.Token, codes: dict[str, dict[str, Any]]) -> VerifiedCode | QrError:

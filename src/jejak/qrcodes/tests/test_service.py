@@ -253,3 +253,25 @@ def test_shared_verification_reuses_instances_until_the_row_changes(issued_venue
     (suspended,) = service.verify_many([url], shared=True)
     assert isinstance(suspended, QrError)
     assert suspended.code == Reason.SUSPENDED
+
+
+def test_a_poster_code_signature_is_checked_once_per_key(issued_venue, monkeypatch):
+    url = qr_url(active_code(issued_venue).token)
+    service._SIGNED.clear()
+    checked = []
+    real = service.tokens.check_signature
+    monkeypatch.setattr(service.tokens, "check_signature", lambda *a: checked.append(1) or real(*a))
+    for _ in range(3):
+        service.verify(url)
+    assert len(checked) == 1
+    keys.invalidate_cache()  # reloaded keys are new objects: the signature is checked again
+    service.verify(url)
+    assert len(checked) == 2
+
+
+def test_a_refused_signature_is_not_remembered(issued_venue):
+    token = active_code(issued_venue).token
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for _ in range(2):
+        assert refused(forged) in (Reason.BAD_SIGNATURE, Reason.MALFORMED)
+    assert forged not in service._SIGNED
