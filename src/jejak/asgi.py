@@ -5,6 +5,7 @@ other request goes to Django's WSGI application on a pool of threads, as gunicor
 threaded workers ran it before (JEJAK_WSGI_THREADS per process).
 """
 
+import gc
 import os
 from typing import Any
 
@@ -21,3 +22,7 @@ from jejak.checkins.lane import CheckInLane  # noqa: E402 (needs Django set up)
 wsgi: Any = django_application
 django_threads: Any = WSGIMiddleware(wsgi, workers=settings.JEJAK_WSGI_THREADS)
 application = CheckInLane(django_threads) if settings.JEJAK_CHECKIN_LANE else django_threads
+
+# What start-up made (Django, the URLconf, the models) stays for the life of the process:
+# out of the cyclic collector's reach, its full collections walk only what requests made.
+gc.freeze()

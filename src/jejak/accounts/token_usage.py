@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from functools import cache, partial
 
 from django.db import transaction
@@ -28,8 +29,18 @@ _pending: set[int] = set()
 _last_flush: dt.datetime | None = None
 
 
-def note(token_id: int, last_used_at: dt.datetime | None, now: dt.datetime) -> None:
-    """Remember that the token was used now; flush the batch if it is due."""
+Writer = Callable[[list[int], dt.datetime], None]
+
+
+def note(
+    token_id: int,
+    last_used_at: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    writer: Writer | None = None,
+) -> None:
+    """Remember that the token was used now; flush the batch if it is due, through
+    `writer` if given (the check-in lane hands it to another thread)."""
     global _last_flush
     if last_used_at is not None and now - last_used_at < PRECISION:
         return
@@ -40,11 +51,13 @@ def note(token_id: int, last_used_at: dt.datetime | None, now: dt.datetime) -> N
         ids = sorted(_pending)
         _pending.clear()
         _last_flush = now
-    if transaction.get_connection().in_atomic_block:
+    if writer is not None:
+        writer(ids, now)
+    elif transaction.get_connection().in_atomic_block:
         # Never inside the caller's transaction: its rollback would drop the batch.
-        transaction.on_commit(lambda: _write(ids, now))
+        transaction.on_commit(lambda: write(ids, now))
     else:
-        _write(ids, now)
+        write(ids, now)
 
 
 def flush(now: dt.datetime) -> None:
@@ -54,10 +67,11 @@ def flush(now: dt.datetime) -> None:
         ids = sorted(_pending)
         _pending.clear()
         _last_flush = now
-    _write(ids, now)
+    write(ids, now)
 
 
-def _write(ids: list[int], now: dt.datetime) -> None:
+def write(ids: list[int], now: dt.datetime) -> None:
+    """Store these tokens' last use."""
     # By hand (core/sql.py): the ORM's compiler took a while over ten thousand ids.
     if ids:
         sql.execute(

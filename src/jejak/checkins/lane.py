@@ -21,13 +21,16 @@ a refusal of the service, in the same shape and language as `checkins.api.check_
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -89,6 +92,30 @@ DELEGATE = _Delegate()
 Reply = service.Outcome | _Delegate
 
 
+# The lane's work that must not hold up a batch runs on one more thread, with a database
+# connection of its own: notifying black-status alerts, and writing tokens' last use (an
+# UPDATE of thousands of tokens every ten seconds held a batch, and the requests queued
+# behind it, for tens of milliseconds).
+_side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkin-lane-side")
+
+
+def later(work: Callable[[], object]) -> Future[None]:
+    """Run `work` on the lane's side thread; a failure is logged, never raised."""
+
+    def run() -> None:
+        close_old_connections()  # as Django does before each request
+        try:
+            work()
+        except Exception:
+            log.exception("check-in lane: %r failed", work)
+
+    return _side.submit(run)
+
+
+def _write_token_uses(ids: list[int], now: dt.datetime) -> None:
+    later(partial(token_usage.write, ids, now))
+
+
 def decide(jobs: list[Job]) -> list[Reply]:
     """Authenticate and decide a batch of check-ins: one query for the tokens, then
     `service.record_many` for the visitors among them."""
@@ -100,7 +127,7 @@ def decide(jobs: list[Job]) -> list[Reply]:
         if auth is None or not is_visitor(auth[2]):
             continue  # Django answers not_authenticated or visitor_only
         token_id, last_used_at, user = auth
-        token_usage.note(token_id, last_used_at, now)
+        token_usage.note(token_id, last_used_at, now, writer=_write_token_uses)
         asks.append(job.body.ask(user))
         where.append(k)
     for k, outcome in zip(where, service.record_many(asks=asks, now=now), strict=True):
@@ -175,11 +202,9 @@ class BatchRunner:
 
         ids, self._alerts[:] = list(self._alerts), []
         self._notified = time.monotonic()
-        try:
-            notify_black_status.enqueue(alert_ids=ids)
-        except Exception:
-            # The alerts and their audit rows are stored; the venue console shows them.
-            log.exception("notifying black-status alerts %s failed", ids)
+        # If it fails, the alerts and their audit rows are stored all the same, and the
+        # venue console shows them.
+        later(partial(notify_black_status.enqueue, alert_ids=ids))
 
 
 def _settle(future: asyncio.Future[Reply], reply: Reply) -> None:

@@ -238,3 +238,17 @@ def test_collected_black_alerts_wait_for_the_collector(
         service.collect_black_alerts(None)
     alert = BlackStatusAlert.objects.get()
     assert collected == [alert.pk] and len(callbacks) == 1
+
+
+def test_side_work_runs_on_another_thread_and_a_failure_is_only_logged(caplog):
+    import threading
+
+    seen: list[str] = []
+    lane.later(lambda: seen.append(threading.current_thread().name)).result(timeout=10)
+    assert seen and seen[0].startswith("checkin-lane-side")
+
+    def fails() -> None:
+        raise RuntimeError("no database")
+
+    lane.later(fails).result(timeout=10)  # no exception reaches the caller
+    assert "failed" in caplog.text
