@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,28 +235,51 @@ def tables_used(document: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(tables)
 
 
-def holds(condition: Mapping[str, Any], facts: Facts) -> bool:
-    if "fact" in condition:
-        spec = FACTS[condition["fact"]]
-        return spec.test(facts, spec.with_defaults(condition))
-    if "not" in condition:
-        return not holds(condition["not"], facts)
-    if "all" in condition:
-        return all(holds(inner, facts) for inner in condition["all"])
-    return any(holds(inner, facts) for inner in condition["any"])
+Test = Callable[[Facts], bool]
+Evaluator = Callable[[Facts], Decision]
 
 
 def evaluate(document: Mapping[str, Any], facts: Facts) -> Decision:
     """The colour and reasons the document gives a person with these facts."""
-    colour: str | None = None
-    reasons: list[str] = []
-    for rule in document["rules"]:
-        if colour is not None and rule["colour"] != colour:
-            continue
-        if all(holds(condition, facts) for condition in rule["when"]):
-            colour = rule["colour"]
-            if rule["reason"] not in reasons:
-                reasons.append(rule["reason"])
-    if colour is None:
-        return Decision(document["default"]["colour"], (document["default"]["reason"],))
-    return Decision(colour, tuple(reasons))
+    return compile_document(document)(facts)
+
+
+def compile_document(document: Mapping[str, Any]) -> Evaluator:
+    """`evaluate` for one document as a function of the facts, with each condition's
+    parameters merged with their defaults once (the check-in path keeps one per rule
+    set, screening/service.py), not for every person screened."""
+    rules = [
+        (rule["colour"], rule["reason"], [_test(condition) for condition in rule["when"]])
+        for rule in document["rules"]
+    ]
+    default = Decision(document["default"]["colour"], (document["default"]["reason"],))
+
+    def run(facts: Facts) -> Decision:
+        colour: str | None = None
+        reasons: list[str] = []
+        # Rules in order; once a rule gives a colour, only rules of that colour add reasons.
+        for rule_colour, reason, tests in rules:
+            if colour is not None and rule_colour != colour:
+                continue
+            if all(test(facts) for test in tests):
+                colour = rule_colour
+                if reason not in reasons:
+                    reasons.append(reason)
+        return default if colour is None else Decision(colour, tuple(reasons))
+
+    return run
+
+
+def _test(condition: Mapping[str, Any]) -> Test:
+    if "fact" in condition:
+        spec = FACTS[condition["fact"]]
+        fact, params = spec.test, spec.with_defaults(condition)
+        return lambda facts: fact(facts, params)
+    if "not" in condition:
+        inner = _test(condition["not"])
+        return lambda facts: not inner(facts)
+    if "all" in condition:
+        every = [_test(c) for c in condition["all"]]
+        return lambda facts: all(test(facts) for test in every)
+    some = [_test(c) for c in condition["any"]]
+    return lambda facts: any(test(facts) for test in some)

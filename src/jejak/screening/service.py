@@ -56,11 +56,16 @@ class _Known:
 
     rule_sets: list[RuleSet]
     tables: dict[int, frozenset[str]]
+    evaluators: dict[int, ruleset.Evaluator]
 
 
 def _load_rule_sets() -> _Known:
     found = list(RuleSet.objects.order_by("-effective_from", "-pk"))
-    return _Known(found, {r.pk: ruleset.tables_used(r.document) for r in found})
+    return _Known(
+        found,
+        {r.pk: ruleset.tables_used(r.document) for r in found},
+        {r.pk: ruleset.compile_document(r.document) for r in found},
+    )
 
 
 # A few rows that change a few times a year; the check-in path reads them on every call.
@@ -109,7 +114,7 @@ def statuses(
     result = []
     for index, born in people:
         facts = Facts(records=records[index], birth_date=born, at=at)
-        decision = ruleset.evaluate(rules.document, facts)
+        decision = known.evaluators[rules.pk](facts)
         result.append(Status(decision.colour, list(decision.reasons), rules.slug, at))
     return result
 
