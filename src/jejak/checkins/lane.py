@@ -103,11 +103,13 @@ def later(work: Callable[[], object]) -> Future[None]:
     """Run `work` on the lane's side thread; a failure is logged, never raised."""
 
     def run() -> None:
-        close_old_connections()  # as Django does before each request
+        close_old_connections()  # as Django does before and after each request
         try:
             work()
         except Exception:
             log.exception("check-in lane: %r failed", work)
+        finally:
+            close_old_connections()
 
     return _side.submit(run)
 

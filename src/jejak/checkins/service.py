@@ -227,7 +227,7 @@ def _lock_people(*, by: str, keys: Sequence[int], now: dt.datetime) -> _Locked:
     params: list[Any] = []
     if by == "account":
         params.append(sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW))
-    rows = sql.fetchall(_people_sql(connection.vendor, by), [*params, sql.many(sorted(keys))])
+    rows = sql.fetchall(_people_sql(sql.vendor(), by), [*params, sql.many(sorted(keys))])
     p_conv = sql.converters(Person, _PERSON_FIELDS)
     c_conv = sql.converters(CheckIn, _ACTIVE_FIELDS)
     n = len(_PERSON_FIELDS)
@@ -289,7 +289,7 @@ def _occupancy_sql(vendor: str) -> str:
 def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, _Occupancy]:
     """Lock the occupancy rows of these venues, in id order (creating missing ones)."""
     ids = sorted(set(venue_ids))
-    statement = _occupancy_sql(connection.vendor)
+    statement = _occupancy_sql(sql.vendor())
     convert = sql.converters(VenueOccupancy, ["sweep_due_at"])[0]
 
     def read() -> dict[int, _Occupancy]:
@@ -353,8 +353,8 @@ def _save_occupancy(rows: Iterable[_Occupancy], now: dt.datetime) -> None:
     updated = prep("updated_at", now)
     ordered = sorted(rows, key=lambda row: row.venue_id)
     values = [[r.inside, prep("sweep_due_at", r.sweep_due_at), r.venue_id] for r in ordered]
-    statement = _save_occupancy_sql(connection.vendor)
-    if connection.vendor == "postgresql":
+    statement = _save_occupancy_sql(sql.vendor())
+    if sql.vendor() == "postgresql":
         sql.execute(statement, [updated, *(list(column) for column in zip(*values, strict=True))])
     else:
         sql.executemany(statement, [[inside, updated, due, venue] for inside, due, venue in values])
@@ -901,7 +901,7 @@ def _close(ids: list[int], at: dt.datetime, method: str) -> list[int]:
     """Close these stays (their venues' occupancy rows are locked); returns the venue of
     each stay closed."""
     moment = sql.prepare(CheckIn, "checked_out_at", at)
-    found = sql.fetchall(_close_sql(connection.vendor), [moment, moment, method, sql.many(ids)])
+    found = sql.fetchall(_close_sql(sql.vendor()), [moment, moment, method, sql.many(ids)])
     return [row[0] for row in found]
 
 

@@ -28,9 +28,13 @@ def column(model: type[models.Model], name: str) -> str:
     return connection.ops.quote_name(str(field.column))
 
 
+@cache
 def vendor() -> str:
-    """The default connection's backend: part of the cache key of statements built once."""
-    return connection.vendor
+    """The default database's backend: part of the cache key of statements built once.
+
+    Looked up once: Django cannot change a database's engine while running, and going
+    through the thread-local connection proxy each time was a few per cent of a batch."""
+    return connections[DEFAULT_DB_ALIAS].vendor
 
 
 def table(model: type[models.Model]) -> str:
@@ -65,7 +69,7 @@ def _same(value: Any) -> Any:
 def converters(model: type[models.Model], names: Sequence[str]) -> list[Converter]:
     """How to turn raw column values of these fields into what the ORM would return
     (SQLite hands back datetimes and JSON as text, for instance)."""
-    return _converters(connection.vendor, model, tuple(names))
+    return _converters(vendor(), model, tuple(names))
 
 
 def prepare(model: type[models.Model], name: str, value: Any) -> Any:
@@ -143,23 +147,23 @@ def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
             cursor.executemany(sql, rows)
 
 
-def any_of(expression: str, vendor: str = "") -> str:
+def any_of(expression: str, backend: str = "") -> str:
     """`expression` is one of a list of values passed as a single parameter (`many`).
 
     One statement text whatever the list's length, so it is prepared once: an array on
     PostgreSQL, a JSON array read by json_each on SQLite."""
-    if (vendor or connection.vendor) == "postgresql":
+    if (backend or vendor()) == "postgresql":
         return f"{expression} = ANY(%s)"
     return f"{expression} IN (SELECT value FROM json_each(%s))"
 
 
-def many(values: Sequence[Any], vendor: str = "") -> Any:
+def many(values: Sequence[Any], backend: str = "") -> Any:
     """The parameter for an `any_of` condition: on PostgreSQL an array literal in text,
     which the server reads as an array of the column's type.
 
     A Python list would be dumped by psycopg's array dumper, element by element in Python
     (about a tenth of a check-in batch's CPU); building the literal is one join."""
-    if (vendor or connection.vendor) == "postgresql":
+    if (backend or vendor()) == "postgresql":
         return "{" + ",".join(map(_array_element, values)) + "}"
     return json.dumps(list(values))
 
@@ -324,7 +328,7 @@ class Joined:
 
     @property
     def sql(self) -> str:
-        return self._sql(connection.vendor)
+        return self._sql(vendor())
 
     @cache  # noqa: B019 (one instance per statement, module-level and long-lived)
     def _sql(self, vendor: str) -> str:
@@ -372,7 +376,7 @@ class Joined:
 
     def read(self, row: Sequence[Any]) -> dict[str, models.Model]:
         objs: dict[str, models.Model] = {}
-        for model, alias, names, columns, convert in self._plan(connection.vendor):
+        for model, alias, names, columns, convert in self._plan(vendor()):
             values = [c(v) for c, v in zip(convert, row[columns], strict=True)]
             objs[alias] = model.from_db(DEFAULT_DB_ALIAS, names, values)
         for source, field, target in self.links:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.db import connections
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -56,6 +57,14 @@ class InlineRunner(lane.BatchRunner):
             return reply
 
         return asyncio.ensure_future(one())
+
+
+@pytest.fixture(autouse=True)
+def _side_connection_closed() -> Any:
+    """The lane's side thread (token uses, alerts) has a connection of its own: it must
+    not outlive the test database."""
+    yield
+    lane.later(connections.close_all).result(timeout=10)
 
 
 @pytest.fixture
