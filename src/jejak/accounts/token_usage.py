@@ -83,5 +83,5 @@ def write(ids: list[int], now: dt.datetime) -> None:
 def _update_sql(vendor: str) -> str:
     column = partial(sql.column, ApiToken)
     # Names from the model only; the values are parameters.
-    update = f"UPDATE {sql.table(ApiToken)} SET {column('last_used_at')} = %s "  # noqa: S608
+    update = f"UPDATE {sql.table(ApiToken)} SET {column('last_used_at')} = %s "
     return update + f"WHERE {sql.any_of(column('id'), vendor)}"

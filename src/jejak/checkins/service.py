@@ -35,6 +35,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from jejak.audit import service as audit
+from jejak.checkins import batch_write
 from jejak.checkins.errors import CheckInError, Decision, DenialReason, Refusal
 from jejak.checkins.models import (
     ACTIVE_Q,
@@ -331,33 +332,9 @@ def _expire(occupancy: _Occupancy, now: dt.datetime) -> int:
     return closed
 
 
-@cache
-def _save_occupancy_sql(vendor: str) -> str:
-    o, oc = sql.table(VenueOccupancy), partial(sql.column, VenueOccupancy)
-    if vendor == "postgresql":
-        # One statement for all the batch's venues, their values as arrays.
-        return (
-            f"UPDATE {o} SET {oc('inside')} = v.inside, {oc('updated_at')} = %s, "
-            f"{oc('sweep_due_at')} = v.due FROM unnest(%b::integer[], %b::timestamptz[], "
-            f"%b::bigint[]) AS v(inside, due, venue) WHERE {oc('venue')} = v.venue"
-        )
-    return (
-        f"UPDATE {o} SET {oc('inside')} = %s, {oc('updated_at')} = %s, "
-        f"{oc('sweep_due_at')} = %s WHERE {oc('venue')} = %s"
-    )
-
-
 def _save_occupancy(rows: Iterable[_Occupancy], now: dt.datetime) -> None:
-    """Write back locked occupancy rows (one statement for a batch's venues)."""
-    prep = partial(sql.prepare, VenueOccupancy)
-    updated = prep("updated_at", now)
-    ordered = sorted(rows, key=lambda row: row.venue_id)
-    values = [[r.inside, prep("sweep_due_at", r.sweep_due_at), r.venue_id] for r in ordered]
-    statement = _save_occupancy_sql(sql.vendor())
-    if sql.vendor() == "postgresql":
-        sql.execute(statement, [updated, *(list(column) for column in zip(*values, strict=True))])
-    else:
-        sql.executemany(statement, [[inside, updated, due, venue] for inside, due, venue in values])
+    """Write back locked occupancy rows (one statement for several venues)."""
+    batch_write.save_occupancy([(r.venue_id, r.inside, r.sweep_due_at) for r in rows], now)
 
 
 def _stay(policy: Any, venue: Venue) -> dt.timedelta:
@@ -768,24 +745,19 @@ def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
         data, values = _admit(plan, occupancy[plan.venue.pk], out_rows, now)
         results.append(data)
         rows.extend(values)
-    _save_occupancy(occupancy.values(), now)
-
     # The request rows carry the unique nonces: a racing retry fails here and rolls back.
-    request_ids = sql.insert(
-        CheckInRequest,
-        ("account", "nonce", "received_at", "result"),
-        [
-            (plan.ask.account.pk, plan.ask.nonce, now, data)
-            for plan, data in zip(decided, results, strict=True)
-        ],
-        returning="id",
+    checkin_ids = iter(
+        batch_write.write(
+            occupancy=[(o.venue_id, o.inside, o.sweep_due_at) for o in occupancy.values()],
+            requests=[
+                (plan.ask.account.pk, plan.ask.nonce, data)
+                for plan, data in zip(decided, results, strict=True)
+            ],
+            checkins=rows,
+            of_request=[k for k, plan in enumerate(decided) for _entry in plan.entries],
+            now=now,
+        )
     )
-    start = 0
-    for plan, request_id in zip(decided, request_ids, strict=True):
-        for row_values in rows[start : start + len(plan.entries)]:
-            row_values[1] = request_id
-        start += len(plan.entries)
-    checkin_ids = iter(sql.insert(CheckIn, _CHECKIN_FIELDS, rows, returning="id"))
     black: list[tuple[int, _Entry, _Plan]] = []
     for plan, data in zip(decided, results, strict=True):
         for entry in plan.entries:
@@ -903,29 +875,6 @@ def _close(ids: list[int], at: dt.datetime, method: str) -> list[int]:
     moment = sql.prepare(CheckIn, "checked_out_at", at)
     found = sql.fetchall(_close_sql(sql.vendor()), [moment, moment, method, sql.many(ids)])
     return [row[0] for row in found]
-
-
-_CHECKIN_FIELDS = (
-    "public_id",
-    "request",
-    "person",
-    "account",
-    "venue",
-    "entry_point",
-    "visitor_type",
-    "decision",
-    "reasons",
-    "colour",
-    "colour_reasons",
-    "rule_set",
-    "policy",
-    "scanned_at",
-    "received_at",
-    "checked_in_at",
-    "planned_checkout_at",
-    "checked_out_at",
-    "checkout_method",
-)
 
 
 def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datetime) -> None:

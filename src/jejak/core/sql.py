@@ -192,19 +192,52 @@ def _array_element(value: Any) -> str:
 
 
 @cache
+def json_source(
+    model: type[models.Model], names: tuple[str, ...], alias: str, extra: str = ""
+) -> str:
+    """PostgreSQL: a FROM item reading `json_document` rows of these fields as columns
+    `alias.c0`, `alias.c1`... (in `names` order), plus `extra` column definitions."""
+    types = [f.db_type(connection) for f in _fields(model, names)]
+    record = ", ".join(f"c{k} {type_}" for k, type_ in enumerate(types))
+    return f"json_to_recordset(%s::json) AS {alias}({record}{', ' + extra if extra else ''})"
+
+
+def json_document(
+    model: type[models.Model],
+    names: tuple[str, ...],
+    rows: Sequence[Sequence[Any]],
+    extra: Sequence[dict[str, Any]] = (),
+) -> str:
+    """PostgreSQL: rows of field values (in `names` order) as the JSON that
+    `json_source` reads, each row with its `extra` keys if given.
+
+    One json.dumps for a batch's rows instead of psycopg's per-element array dumpers (an
+    array per column through unnest was a sixth of a check-in batch's CPU); and the
+    statement is the same text for any number of rows, so it is prepared once."""
+    convert = _json_converters(model, names)
+    keys = _keys(len(names))
+    document = [
+        {key: c(value) for key, c, value in zip(keys, convert, row, strict=True)} for row in rows
+    ]
+    for row, more in zip(document, extra, strict=False):
+        row.update(more)
+    return json.dumps(document)
+
+
+@cache
+def _keys(count: int) -> list[str]:
+    return [f"c{k}" for k in range(count)]
+
+
+@cache
 def _insert_sql(
     vendor: str, model: type[models.Model], names: tuple[str, ...], count: int, returning: str
 ) -> str:
     into = f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) "
     if vendor == "postgresql":
-        # The rows as one JSON document: the same statement for any number of rows, so
-        # it is parsed and prepared once, and one json.dumps of the batch instead of
-        # psycopg's per-element array dumpers (a VALUES list was a new statement for each
-        # batch size; arrays per column through unnest cost a sixth of a batch's CPU).
-        types = [f.db_type(connection) for f in _fields(model, names)]
-        keys = [f"c{k}" for k in range(len(names))]
-        record = ", ".join(f"{key} {type_}" for key, type_ in zip(keys, types, strict=True))
-        sql = into + f"SELECT {', '.join(keys)} FROM json_to_recordset(%s::json) AS r({record})"
+        # The rows as one JSON document (json_document).
+        keys = ", ".join(f"r.{key}" for key in _keys(len(names)))
+        sql = into + f"SELECT {keys} FROM {json_source(model, names, 'r')}"
     else:
         one = "(" + ", ".join(["%s"] * len(names)) + ")"
         sql = into + f"VALUES {', '.join([one] * count)}"
@@ -285,13 +318,7 @@ def insert(
     conn = connections[DEFAULT_DB_ALIAS]
     params: list[Any]
     if conn.vendor == "postgresql":
-        convert = _json_converters(model, names)
-        keys = [f"c{k}" for k in range(len(names))]
-        document = [
-            {key: c(value) for key, c, value in zip(keys, convert, row, strict=True)}
-            for row in rows
-        ]
-        params = [json.dumps(document)]
+        params = [json_document(model, names, rows)]
         count = 0  # any number of rows: one statement
     else:
         fields = _fields(model, names)
