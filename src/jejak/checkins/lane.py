@@ -7,8 +7,13 @@ small ASGI layer in front of Django (`jejak.asgi`) that takes the one request sh
 matters, a bearer-token check-in with a valid body, and hands it to a thread that owns a
 database connection. That thread decides every request waiting at that moment in one
 `service.record_many` call, a fixed handful of statements and one commit for the lot,
-so the busier the lane, the bigger its batches and the cheaper each check-in; nothing
-waits for a batch to fill.
+so the busier the lane, the bigger its batches and the cheaper each check-in. An idle
+lane answers at once. A busy one (its last batch held more than one request) lets a
+batch's first request wait for others, until as many are waiting as recent batches held
+or JEJAK_CHECKIN_LANE_GATHER_US have passed, as PostgreSQL's commit_delay groups
+commits: a batch's fixed statements cost about as much as ten requests do each, and
+without the wait a steady stream of clients splits into two half-size batches that
+alternate (docs/performance.md).
 
 Anything the lane does not answer well goes to Django unchanged, body included: no
 bearer token (browsers, with their session and CSRF), a body that does not validate, an
@@ -27,6 +32,7 @@ import logging
 import queue
 import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -141,8 +147,12 @@ class BatchRunner:
     """The thread that owns this process's lane connection and decides what is queued,
     as many requests at a time as have arrived (up to MAX_BATCH)."""
 
-    def __init__(self, decide: Callable[[list[Job]], list[Reply]] = decide) -> None:
+    def __init__(
+        self, decide: Callable[[list[Job]], list[Reply]] = decide, gather: float | None = None
+    ) -> None:
         self._decide = decide
+        self._gather = settings.JEJAK_CHECKIN_LANE_GATHER_US / 1e6 if gather is None else gather
+        self._recent: deque[int] = deque(maxlen=8)  # the sizes of the last batches
         self._queue: queue.SimpleQueue[tuple[Job, asyncio.AbstractEventLoop, asyncio.Future[Reply]]]
         self._queue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -173,17 +183,35 @@ class BatchRunner:
             except queue.Empty:
                 self._notify()
                 continue
+            if self._gather and self._recent and self._recent[-1] > 1:
+                self._wait_for(max(self._recent), time.monotonic() + self._gather)
             batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            self._recent.append(len(batch))
             replies = self.run_batch([job for job, _loop, _future in batch])
+            # One wake-up of each event loop for the whole batch (one loop per process).
+            answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Reply], Reply]]]
+            answers = defaultdict(list)
             for (_job, loop, future), reply in zip(batch, replies, strict=True):
-                loop.call_soon_threadsafe(_settle, future, reply)
+                answers[loop].append((future, reply))
+            for loop, settled in answers.items():
+                loop.call_soon_threadsafe(_settle, settled)
             if self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
                 self._notify()
+
+    def _wait_for(self, size: int, deadline: float) -> None:
+        # Busy: let the requests on their way join this batch, until as many are waiting
+        # as recent batches held. Polled: waiting on the queue would wake this thread
+        # once per request.
+        while self._queue.qsize() + 1 < size:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.0002))
 
     def run_batch(self, jobs: list[Job]) -> list[Reply]:
         now = time.monotonic()
@@ -209,9 +237,10 @@ class BatchRunner:
         later(partial(notify_black_status.enqueue, alert_ids=ids))
 
 
-def _settle(future: asyncio.Future[Reply], reply: Reply) -> None:
-    if not future.done():  # the client may have gone
-        future.set_result(reply)
+def _settle(settled: list[tuple[asyncio.Future[Reply], Reply]]) -> None:
+    for future, reply in settled:
+        if not future.done():  # the client may have gone
+            future.set_result(reply)
 
 
 class CheckInLane:

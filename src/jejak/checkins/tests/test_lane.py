@@ -225,6 +225,48 @@ def test_the_lanes_thread_decides_what_arrives_together_in_one_batch():
     assert sum(sizes) == 30 and max(sizes) > 1
 
 
+def _timed_batches(runner_gather: float, busy: int, gaps: list[float]) -> tuple[list[int], float]:
+    """Batch sizes and the seconds to the last answer, for jobs submitted `gaps` apart to
+    a lane whose recent batches held `busy` requests (0: an idle lane)."""
+    sizes: list[int] = []
+
+    def record(jobs: list[lane.Job]) -> list[lane.Reply]:
+        sizes.append(len(jobs))
+        return [job.token for job in jobs]  # type: ignore[misc]
+
+    runner = lane.BatchRunner(decide=record, gather=runner_gather)
+    runner._checked = float("inf")  # no connection check: this decide has no database
+    if busy:
+        runner._recent.append(busy)
+
+    async def submit() -> float:
+        started = time.monotonic()
+        futures = [runner.submit(lane.Job(token="0", body=None))]  # type: ignore[arg-type]
+        for k, gap in enumerate(gaps, start=1):
+            await asyncio.sleep(gap)
+            futures.append(runner.submit(lane.Job(token=str(k), body=None)))  # type: ignore[arg-type]
+        assert await asyncio.gather(*futures) == [str(k) for k in range(len(gaps) + 1)]
+        return time.monotonic() - started
+
+    return sizes, asyncio.run(submit())
+
+
+def test_a_busy_lane_waits_for_as_many_requests_as_its_recent_batches_held():
+    sizes, seconds = _timed_batches(2.0, busy=3, gaps=[0.05, 0.05])
+    assert sizes == [3]
+    assert seconds < 1.0  # it went as soon as the third arrived, not at the window's end
+
+
+def test_a_busy_lane_waits_no_longer_than_its_window():
+    sizes, seconds = _timed_batches(0.1, busy=10, gaps=[])
+    assert sizes == [1] and 0.1 <= seconds < 1.0
+
+
+def test_an_idle_lane_answers_at_once():
+    sizes, seconds = _timed_batches(2.0, busy=0, gaps=[0.3])
+    assert sizes == [1, 1] and seconds < 1.0
+
+
 def test_collected_black_alerts_wait_for_the_collector(
     make_visitor, hotel, policy, django_capture_on_commit_callbacks
 ):
