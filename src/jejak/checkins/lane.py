@@ -9,11 +9,12 @@ database connection. That thread decides every request waiting at that moment in
 `service.record_many` call, a fixed handful of statements and one commit for the lot,
 so the busier the lane, the bigger its batches and the cheaper each check-in. An idle
 lane answers at once. A busy one (its last batch held more than one request) lets a
-batch's first request wait for others, until as many are waiting as recent batches held
-or JEJAK_CHECKIN_LANE_GATHER_US have passed, as PostgreSQL's commit_delay groups
-commits: a batch's fixed statements cost about as much as ten requests do each, and
-without the wait a steady stream of clients splits into two half-size batches that
-alternate (docs/performance.md).
+batch's first request wait for the others it expects (those that were waiting when it
+answered the last batch, and the clients it answered), at most
+JEJAK_CHECKIN_LANE_GATHER_US, as PostgreSQL's commit_delay groups commits: a batch's
+fixed statements cost about as much as ten requests do each, and without the wait a
+steady stream of clients splits into two half-size batches that take turns
+(docs/performance.md).
 
 Anything the lane does not answer well goes to Django unchanged, body included: no
 bearer token (browsers, with their session and CSRF), a body that does not validate, an
@@ -32,7 +33,7 @@ import logging
 import queue
 import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -152,7 +153,9 @@ class BatchRunner:
     ) -> None:
         self._decide = decide
         self._gather = settings.JEJAK_CHECKIN_LANE_GATHER_US / 1e6 if gather is None else gather
-        self._recent: deque[int] = deque(maxlen=8)  # the sizes of the last batches
+        # How many requests a busy lane expects for its next batch: those already waiting
+        # when it answered the last one, and the clients it has just answered.
+        self._expected = 0
         self._queue: queue.SimpleQueue[tuple[Job, asyncio.AbstractEventLoop, asyncio.Future[Reply]]]
         self._queue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -183,15 +186,14 @@ class BatchRunner:
             except queue.Empty:
                 self._notify()
                 continue
-            if self._gather and self._recent and self._recent[-1] > 1:
-                self._wait_for(max(self._recent), time.monotonic() + self._gather)
+            if self._gather and self._expected > 1:
+                self._wait_for(self._expected, time.monotonic() + self._gather)
             batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._recent.append(len(batch))
             replies = self.run_batch([job for job, _loop, _future in batch])
             # One wake-up of each event loop for the whole batch (one loop per process).
             answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Reply], Reply]]]
@@ -200,13 +202,16 @@ class BatchRunner:
                 answers[loop].append((future, reply))
             for loop, settled in answers.items():
                 loop.call_soon_threadsafe(_settle, settled)
+            busy = len(batch) > 1
+            self._expected = min(MAX_BATCH, self._queue.qsize() + len(batch)) if busy else 0
             if self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
                 self._notify()
 
     def _wait_for(self, size: int, deadline: float) -> None:
-        # Busy: let the requests on their way join this batch, until as many are waiting
-        # as recent batches held. Polled: waiting on the queue would wake this thread
-        # once per request.
+        # Busy: let the requests on their way join this batch. Waiting only for what was
+        # queued would keep two half-size batches taking turns for ever; the clients just
+        # answered are the ones on their way. Polled: waiting on the queue would wake
+        # this thread once per request.
         while self._queue.qsize() + 1 < size:
             left = deadline - time.monotonic()
             if left <= 0:

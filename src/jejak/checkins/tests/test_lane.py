@@ -227,7 +227,7 @@ def test_the_lanes_thread_decides_what_arrives_together_in_one_batch():
 
 def _timed_batches(runner_gather: float, busy: int, gaps: list[float]) -> tuple[list[int], float]:
     """Batch sizes and the seconds to the last answer, for jobs submitted `gaps` apart to
-    a lane whose recent batches held `busy` requests (0: an idle lane)."""
+    a lane that expects `busy` requests (0: an idle lane)."""
     sizes: list[int] = []
 
     def record(jobs: list[lane.Job]) -> list[lane.Reply]:
@@ -236,8 +236,7 @@ def _timed_batches(runner_gather: float, busy: int, gaps: list[float]) -> tuple[
 
     runner = lane.BatchRunner(decide=record, gather=runner_gather)
     runner._checked = float("inf")  # no connection check: this decide has no database
-    if busy:
-        runner._recent.append(busy)
+    runner._expected = busy
 
     async def submit() -> float:
         started = time.monotonic()
@@ -251,10 +250,35 @@ def _timed_batches(runner_gather: float, busy: int, gaps: list[float]) -> tuple[
     return sizes, asyncio.run(submit())
 
 
-def test_a_busy_lane_waits_for_as_many_requests_as_its_recent_batches_held():
+def test_a_busy_lane_waits_for_the_requests_it_expects():
     sizes, seconds = _timed_batches(2.0, busy=3, gaps=[0.05, 0.05])
     assert sizes == [3]
     assert seconds < 1.0  # it went as soon as the third arrived, not at the window's end
+
+
+def test_clients_that_queued_apart_are_decided_together_after_a_round():
+    sizes: list[int] = []
+
+    def slow(jobs: list[lane.Job]) -> list[lane.Reply]:
+        sizes.append(len(jobs))
+        time.sleep(0.05)  # a batch in the database: others queue meanwhile
+        return [job.token for job in jobs]  # type: ignore[misc]
+
+    runner = lane.BatchRunner(decide=slow, gather=0.3)
+    runner._checked = float("inf")
+
+    async def client(name: str, start: float) -> None:
+        await asyncio.sleep(start)
+        for _round in range(3):  # each sends its next request as soon as it is answered
+            assert await runner.submit(lane.Job(token=name, body=None)) == name  # type: ignore[arg-type]
+
+    async def clients() -> None:
+        await asyncio.gather(client("a", 0), *(client(name, 0.01) for name in "bcd"))
+
+    asyncio.run(clients())
+    # "a" alone, then "b", "c" and "d" that queued meanwhile; then all four together,
+    # not two cohorts taking turns.
+    assert sizes == [1, 3, 4, 4]
 
 
 def test_a_busy_lane_waits_no_longer_than_its_window():
