@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, StringConstraints
@@ -143,10 +145,18 @@ def _refused(exc: CheckInError | QrError) -> ApiError:
     return ApiError(exc.http_status, exc.code.value, exc.message)
 
 
-def _messages(reasons: list[str]) -> list[str]:
+@cache
+def _sentence(reason: str, language: str) -> str:
+    # Once per reason and language per process: activating a language for each response
+    # was a tenth of the check-in lane's event loop.
+    with translation.override(language):
+        return str(DenialReason(reason).label)
+
+
+def _messages(reasons: list[str], language: str) -> list[str]:
     # Sentences are chosen at response time, in the caller's language; stored results
     # keep only the codes.
-    return [str(DenialReason(r).label) for r in reasons if r in DenialReason.values]
+    return [_sentence(r, language) for r in reasons if r in DenialReason.values]
 
 
 @router.post(
@@ -166,13 +176,16 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
         raise _refused(exc) from None
     # The service built exactly the documented shape (CheckInOut, pinned by the tests);
     # validating it again through the schema cost more than the JSON encoding.
-    return JsonResponse(response_body(result), status=201)  # type: ignore[return-value]
+    answer = response_body(result, translation.get_language())
+    return JsonResponse(answer, status=201)  # type: ignore[return-value]
 
 
-def response_body(result: service.CheckInResult) -> dict[str, Any]:
-    """The 201 body of a check-in (CheckInOut), here and in the lane (checkins/lane.py)."""
+def response_body(result: service.CheckInResult, language: str) -> dict[str, Any]:
+    """The 201 body of a check-in (CheckInOut) in `language`, here and in the lane
+    (checkins/lane.py)."""
     data = dict(result.data)
-    data["people"] = [{**p, "messages": _messages(p["reasons"])} for p in data["people"]]
+    people = data["people"]
+    data["people"] = [{**p, "messages": _messages(p["reasons"], language)} for p in people]
     return data
 
 

@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -267,17 +267,14 @@ class CheckInLane:
         reply = DELEGATE if job is None else await self.runner.submit(job)
         if isinstance(reply, _Delegate):
             return await self.app(scope, _replaying(body, complete, receive), send)
-        language = api_language(
-            _cookie(headers.get(b"cookie", b"")),
-            headers.get(b"accept-language", b"").decode("latin-1"),
-        )
-        with translation.override(language):
-            # The content types of the API's answers: ninja's for errors, JsonResponse's.
-            if isinstance(reply, CheckInError | QrError):
-                status, kind = reply.http_status, b"application/json; charset=utf-8"
+        language = _language(headers.get(b"cookie", b""), headers.get(b"accept-language", b""))
+        # The content types of the API's answers: ninja's for errors, JsonResponse's.
+        if isinstance(reply, CheckInError | QrError):
+            status, kind = reply.http_status, b"application/json; charset=utf-8"
+            with translation.override(language):
                 data: dict[str, Any] = {"code": reply.code.value, "message": reply.message}
-            else:
-                status, kind, data = 201, b"application/json", response_body(reply)
+        else:
+            status, kind, data = 201, b"application/json", response_body(reply, language)
         payload = json.dumps(data).encode()
         await send(
             {
@@ -333,6 +330,8 @@ def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
     return replay
 
 
-def _cookie(header: bytes) -> str:
-    """The language switch's cookie, if the client sent one."""
-    return parse_cookie(header.decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME, "")
+@lru_cache(maxsize=1024)
+def _language(cookie: bytes, accept_language: bytes) -> str:
+    """The answer's language for these headers (a phone sends the same ones each time)."""
+    chosen = parse_cookie(cookie.decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME, "")
+    return api_language(chosen, accept_language.decode("latin-1"))

@@ -130,9 +130,12 @@ class _Supervisor:
 def _worker(opts: dict[str, Any]) -> None:
     import uvicorn
 
+    from jejak.core.http_protocol import HttpProtocol
+
     sock = socket.socket(fileno=opts["fd"])
     config = uvicorn.Config(
         APP,
+        http=HttpProtocol,
         log_level=opts["log_level"],
         access_log=not opts["no_access_log"],
         forwarded_allow_ips=opts["forwarded_allow_ips"],
