@@ -1,35 +1,45 @@
-"""Serve jejak.asgi with uvicorn: one process per core, each on its own socket.
+"""Serve jejak.asgi with uvicorn: one process per core, connections dealt out in turn.
 
-uvicorn's own `--workers` has its processes accept from one shared socket, and under
-load whichever process is idle at that moment takes the next connection: a benchmark's
-32 keep-alive connections were seen split 4 to 28, one process saturating a core while
-the other idled. Here every process listens on a socket of its own bound to the same
-address with SO_REUSEPORT, so the kernel spreads new connections evenly between them.
-The parent binds the sockets (an address in use fails once, before anything starts),
-starts the processes, restarts one that dies, and stops them all on SIGTERM or Ctrl-C.
+Keep-alive connections are few and long-lived: a reverse proxy's pool, or a benchmark's
+32. The usual ways of sharing a port split them by chance. With one socket shared by the
+processes, whichever is idle takes the next ones (32 were seen split 4 to 28); with a
+socket per process and SO_REUSEPORT, the kernel hashes each connection's addresses
+(splits of 10 to 22 were common). A process runs Python on one core at a time, so the
+busier one saturated while the other idled: a sixth of the throughput lost on a bad split.
+
+Here the parent listens and accepts, and hands each connection to the next process in
+turn over a Unix socket (SCM_RIGHTS); a process serves the connections it is handed, and
+the parent never touches their traffic. The parent binds the socket (an address in use
+fails once, before anything starts), starts the processes, restarts one that dies, and
+stops them all on SIGTERM or Ctrl-C; a process whose parent is gone stops as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from uvicorn import server as uvicorn_server
 
 APP = "jejak.asgi:application"
 # A process that dies sooner than this after its start is not restarted: it would only
 # die again (a broken setting, a missing module) and hide the error in a loop.
 MIN_UPTIME = 5.0
+# How often the parent looks at its processes when no connection arrives.
+POLL_SECONDS = 0.5
 
 
 class Command(BaseCommand):
-    help = "Serve the application with uvicorn, one process (and socket) per worker."
+    help = "Serve the application with uvicorn, one process per worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -42,7 +52,8 @@ class Command(BaseCommand):
         )
         parser.add_argument("--log-level", default="info")
         parser.add_argument("--no-access-log", action="store_true")
-        parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker's socket
+        # A worker's end of the Unix socket its connections come over.
+        parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["fd"] is not None:
@@ -50,66 +61,107 @@ class Command(BaseCommand):
         if opts["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         try:
-            sockets = [_listen(opts["host"], opts["port"]) for _ in range(opts["workers"])]
+            listener = _listen(opts["host"], opts["port"])
         except OSError as exc:
             raise CommandError(f"cannot listen on {opts['host']}:{opts['port']}: {exc}") from exc
-        _Supervisor(sockets, opts, self.stderr.write).run()
+        _Supervisor(listener, opts, self.stderr.write).run()
 
 
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
+@dataclass
+class _Worker:
+    proc: subprocess.Popen[bytes]
+    channel: socket.socket  # the parent's end of the Unix socket that carries connections
+    started: float
+
+
 class _Supervisor:
-    def __init__(self, sockets: list[socket.socket], opts: dict[str, Any], say: Any) -> None:
-        self.sockets, self.opts, self.say = sockets, opts, say
-        self.procs: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
+    def __init__(self, listener: socket.socket, opts: dict[str, Any], say: Any) -> None:
+        self.listener, self.opts, self.say = listener, opts, say
+        self.workers: list[_Worker] = []
+        self.turn = 0
         self.stopping = False
 
     def run(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._stop)
-        for k in range(len(self.sockets)):
-            self._start(k)
+        self.workers = [self._start() for _ in range(self.opts["workers"])]
         self.say(
             f"serving {APP} on http://{self.opts['host']}:{self.opts['port']} "
-            f"({len(self.sockets)} processes)"
+            f"({len(self.workers)} processes)"
         )
+        # A timeout, so that a stop or a dead process is noticed while nobody connects.
+        self.listener.settimeout(POLL_SECONDS)
+        checked = time.monotonic()
         try:
             while not self.stopping:
-                time.sleep(0.5)
-                for k, (proc, started) in list(self.procs.items()):
-                    if proc.poll() is None or self.stopping:
-                        continue
-                    if time.monotonic() - started < MIN_UPTIME:
-                        self._stop()
-                        raise CommandError(f"worker {k} exited at start (status {proc.returncode})")
-                    self.say(f"worker {k} exited (status {proc.returncode}); restarting it")
-                    self._start(k)
+                try:
+                    conn, _address = self.listener.accept()
+                except TimeoutError:
+                    pass
+                except OSError as exc:  # out of file descriptors, say: wait, don't spin
+                    if not self.stopping:
+                        self.say(f"accept failed: {exc}")
+                        time.sleep(0.1)
+                else:
+                    self._deal(conn)
+                if time.monotonic() - checked >= POLL_SECONDS:
+                    self._check()
+                    checked = time.monotonic()
         finally:
             self._stop()
-            for proc, _started in self.procs.values():
+            for worker in self.workers:
                 try:
-                    proc.wait(timeout=30)
+                    worker.proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    worker.proc.kill()
+            self.listener.close()
 
-    def _start(self, k: int) -> None:
-        sock = self.sockets[k]
+    def _deal(self, conn: socket.socket) -> None:
+        """Hand the connection to the next live process; the parent's copy is closed."""
+        with conn:
+            if conn.family in (socket.AF_INET, socket.AF_INET6):
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for _ in range(len(self.workers)):
+                worker = self.workers[self.turn]
+                self.turn = (self.turn + 1) % len(self.workers)
+                if worker.proc.poll() is not None:
+                    continue
+                try:
+                    socket.send_fds(worker.channel, [b"c"], [conn.fileno()])
+                    return
+                except OSError:  # gone, or not taking any more: the next one
+                    continue
+            # No process could take it: closing it tells the client at once.
+
+    def _check(self) -> None:
+        for k, worker in enumerate(self.workers):
+            if worker.proc.poll() is None or self.stopping:
+                continue
+            if time.monotonic() - worker.started < MIN_UPTIME:
+                self._stop()
+                raise CommandError(f"worker {k} exited at start (status {worker.proc.returncode})")
+            self.say(f"worker {k} exited (status {worker.proc.returncode}); restarting it")
+            worker.channel.close()
+            self.workers[k] = self._start()
+
+    def _start(self) -> _Worker:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [
             sys.executable,
             "-m",
             "jejak",
             "serve",
             "--fd",
-            str(sock.fileno()),
+            str(theirs.fileno()),
             "--forwarded-allow-ips",
             self.opts["forwarded_allow_ips"],
             "--log-level",
@@ -117,14 +169,17 @@ class _Supervisor:
         ]
         if self.opts["no_access_log"]:
             argv.append("--no-access-log")
-        proc = subprocess.Popen(argv, pass_fds=[sock.fileno()])  # noqa: S603 (our own command)
-        self.procs[k] = (proc, time.monotonic())
+        proc = subprocess.Popen(argv, pass_fds=[theirs.fileno()])  # noqa: S603 (our own command)
+        theirs.close()
+        # Never block the parent on a process that has stopped taking connections.
+        ours.setblocking(False)
+        return _Worker(proc, ours, time.monotonic())
 
     def _stop(self, *_signal: object) -> None:
         self.stopping = True
-        for proc, _started in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+        for worker in self.workers:
+            if worker.proc.poll() is None:
+                worker.proc.send_signal(signal.SIGTERM)
 
 
 def _worker(opts: dict[str, Any]) -> None:
@@ -132,7 +187,6 @@ def _worker(opts: dict[str, Any]) -> None:
 
     from jejak.core.http_protocol import HttpProtocol
 
-    sock = socket.socket(fileno=opts["fd"])
     config = uvicorn.Config(
         APP,
         http=HttpProtocol,
@@ -141,4 +195,54 @@ def _worker(opts: dict[str, Any]) -> None:
         forwarded_allow_ips=opts["forwarded_allow_ips"],
         proxy_headers=True,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    _HandedServer(config, socket.socket(fileno=opts["fd"])).run(sockets=[])
+
+
+class _HandedServer(uvicorn_server.Server):
+    """uvicorn's server, serving the connections the parent hands over `channel`."""
+
+    def __init__(self, config: Any, channel: socket.socket) -> None:
+        super().__init__(config)
+        self.channel = channel
+        self._adopting: set[asyncio.Task[None]] = set()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # the application, and no socket of its own
+        self.channel.setblocking(False)
+        asyncio.get_running_loop().add_reader(self.channel.fileno(), self._take)
+
+    def _take(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                data, fds, _flags, _address = socket.recv_fds(self.channel, 1, 8)
+            except BlockingIOError:
+                return
+            except OSError:
+                data, fds = b"", []
+            for fd in fds:
+                task = loop.create_task(self._adopt(socket.socket(fileno=fd)))
+                self._adopting.add(task)  # held until done: the loop keeps weak references
+                task.add_done_callback(self._adopting.discard)
+            if not data:  # the parent is gone: nobody will restart or stop this process
+                loop.remove_reader(self.channel.fileno())
+                self.should_exit = True
+                return
+
+    async def _adopt(self, sock: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        lifespan_state = self.lifespan.state
+
+        def protocol() -> asyncio.Protocol:
+            return self.config.http_protocol_class(  # type: ignore[call-arg]
+                config=self.config, server_state=self.server_state, app_state=lifespan_state
+            )
+
+        try:
+            await loop.connect_accepted_socket(protocol, sock)
+        except OSError:  # the client left before it was served
+            sock.close()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().remove_reader(self.channel.fileno())  # take no more
+        await super().shutdown(sockets=sockets)
