@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -108,6 +110,18 @@ def issuer(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def city_admin(make_user: Callable[..., Any], city: Region) -> Any:
     return make_user(Role.CITY_ADMIN, region=city)
+
+
+@pytest.fixture
+def run_async() -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    """`asyncio.run` on a thread of its own: once a browser test has run, Playwright keeps
+    an event loop running in the main thread for the rest of the session."""
+
+    def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    return run
 
 
 # Browser tests (marked `browser`) use these: Debian's Chromium through Playwright, a

@@ -206,7 +206,7 @@ def test_a_batch_that_fails_is_handed_to_django(django_app, visitor, hotel, poli
     assert status == 299 and django_app.calls == [(lane.PATH, body)]
 
 
-def test_the_lanes_thread_decides_what_arrives_together_in_one_batch():
+def test_the_lanes_thread_decides_what_arrives_together_in_one_batch(run_async):
     sizes: list[int] = []
 
     def slow(jobs: list[lane.Job]) -> list[lane.Reply]:
@@ -221,11 +221,13 @@ def test_the_lanes_thread_decides_what_arrives_together_in_one_batch():
         jobs = [lane.Job(token=str(i), body=None) for i in range(30)]  # type: ignore[arg-type]
         return list(await asyncio.gather(*(runner.submit(job) for job in jobs)))
 
-    assert asyncio.run(many()) == [str(i) for i in range(30)]
+    assert run_async(many()) == [str(i) for i in range(30)]
     assert sum(sizes) == 30 and max(sizes) > 1
 
 
-def _timed_batches(runner_gather: float, busy: int, gaps: list[float]) -> tuple[list[int], float]:
+def _timed_batches(
+    run_async: Any, runner_gather: float, busy: int, gaps: list[float]
+) -> tuple[list[int], float]:
     """Batch sizes and the seconds to the last answer, for jobs submitted `gaps` apart to
     a lane that expects `busy` requests (0: an idle lane)."""
     sizes: list[int] = []
@@ -247,16 +249,16 @@ def _timed_batches(runner_gather: float, busy: int, gaps: list[float]) -> tuple[
         assert await asyncio.gather(*futures) == [str(k) for k in range(len(gaps) + 1)]
         return time.monotonic() - started
 
-    return sizes, asyncio.run(submit())
+    return sizes, run_async(submit())
 
 
-def test_a_busy_lane_waits_for_the_requests_it_expects():
-    sizes, seconds = _timed_batches(2.0, busy=3, gaps=[0.05, 0.05])
+def test_a_busy_lane_waits_for_the_requests_it_expects(run_async):
+    sizes, seconds = _timed_batches(run_async, 2.0, busy=3, gaps=[0.05, 0.05])
     assert sizes == [3]
     assert seconds < 1.0  # it went as soon as the third arrived, not at the window's end
 
 
-def test_clients_that_queued_apart_are_decided_together_after_a_round():
+def test_clients_that_queued_apart_are_decided_together_after_a_round(run_async):
     sizes: list[int] = []
 
     def slow(jobs: list[lane.Job]) -> list[lane.Reply]:
@@ -275,19 +277,19 @@ def test_clients_that_queued_apart_are_decided_together_after_a_round():
     async def clients() -> None:
         await asyncio.gather(client("a", 0), *(client(name, 0.01) for name in "bcd"))
 
-    asyncio.run(clients())
+    run_async(clients())
     # "a" alone, then "b", "c" and "d" that queued meanwhile; then all four together,
     # not two cohorts taking turns.
     assert sizes == [1, 3, 4, 4]
 
 
-def test_a_busy_lane_waits_no_longer_than_its_window():
-    sizes, seconds = _timed_batches(0.1, busy=10, gaps=[])
+def test_a_busy_lane_waits_no_longer_than_its_window(run_async):
+    sizes, seconds = _timed_batches(run_async, 0.1, busy=10, gaps=[])
     assert sizes == [1] and 0.1 <= seconds < 1.0
 
 
-def test_an_idle_lane_answers_at_once():
-    sizes, seconds = _timed_batches(2.0, busy=0, gaps=[0.3])
+def test_an_idle_lane_answers_at_once(run_async):
+    sizes, seconds = _timed_batches(run_async, 2.0, busy=0, gaps=[0.3])
     assert sizes == [1, 1] and seconds < 1.0
 
 

@@ -43,17 +43,16 @@ class Recorder:
         pass
 
 
-def _turns(run: Any) -> Any:
-    async def main() -> Any:
-        result = run(asyncio.get_running_loop())
+def _turns(run_async: Any, run: Any) -> None:
+    async def main() -> None:
+        run(asyncio.get_running_loop())
         for _ in range(3):
             await asyncio.sleep(0)  # let the loop turn
-        return result
 
-    return asyncio.run(main())
+    run_async(main())
 
 
-def test_the_writes_of_one_turn_leave_together_in_order():
+def test_the_writes_of_one_turn_leave_together_in_order(run_async):
     recorder = Recorder()
 
     def run(loop: asyncio.AbstractEventLoop) -> None:
@@ -62,11 +61,11 @@ def test_the_writes_of_one_turn_leave_together_in_order():
         transport.write(memoryview(b"body"))
         assert recorder.writes == []  # nothing before the turn ends
 
-    _turns(run)
+    _turns(run_async, run)
     assert recorder.writes == [b"head body"]
 
 
-def test_close_sends_what_is_pending_first_and_abort_drops_it():
+def test_close_sends_what_is_pending_first_and_abort_drops_it(run_async):
     closing, aborting = Recorder(), Recorder()
 
     def run(loop: asyncio.AbstractEventLoop) -> None:
@@ -77,12 +76,12 @@ def test_close_sends_what_is_pending_first_and_abort_drops_it():
         second.write(b"never")
         second.abort()
 
-    _turns(run)
+    _turns(run_async, run)
     assert closing.writes == [b"last answer"] and closing.closed
     assert aborting.writes == [] and aborting.aborted
 
 
-def test_a_response_leaves_in_one_write():
+def test_a_response_leaves_in_one_write(run_async):
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await receive()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
@@ -102,6 +101,6 @@ def test_a_response_leaves_in_one_write():
             await asyncio.sleep(0)
         protocol.connection_lost(None)
 
-    asyncio.run(main())
+    run_async(main())
     (answer,) = recorder.writes
     assert answer.startswith(b"HTTP/1.1 201 Created\r\n") and answer.endswith(b"\r\n\r\n{}")
