@@ -231,6 +231,9 @@ class _HandedServer(uvicorn_server.Server):
 
     async def _adopt(self, sock: socket.socket) -> None:
         loop = asyncio.get_running_loop()
+        # The parent's accept left the connection blocking, and the flag belongs to the
+        # connection, not to this process's descriptor of it.
+        sock.setblocking(False)
         lifespan_state = self.lifespan.state
 
         def protocol() -> asyncio.Protocol:
