@@ -206,16 +206,25 @@ def test_a_batch_that_fails_is_handed_to_django(django_app, visitor, hotel, poli
     assert status == 299 and django_app.calls == [(lane.PATH, body)]
 
 
-def test_the_lanes_thread_decides_what_arrives_together_in_one_batch(run_async):
-    sizes: list[int] = []
+def _recording_runner(
+    sizes: list[int], pause: float, gather: float | None = None
+) -> lane.BatchRunner:
+    """A lane whose batches, recorded in `sizes`, each take `pause` (a batch in the
+    database: others queue meanwhile) and answer every job with its token."""
 
-    def slow(jobs: list[lane.Job]) -> list[lane.Reply]:
+    def decide(jobs: list[lane.Job]) -> list[lane.Reply]:
         sizes.append(len(jobs))
-        time.sleep(0.02)  # a batch in the database: others queue meanwhile
+        time.sleep(pause)
         return [job.token for job in jobs]  # type: ignore[misc]
 
-    runner = lane.BatchRunner(decide=slow)
+    runner = lane.BatchRunner(decide=decide, gather=gather)
     runner._checked = float("inf")  # no connection check: this decide has no database
+    return runner
+
+
+def test_the_lanes_thread_decides_what_arrives_together_in_one_batch(run_async):
+    sizes: list[int] = []
+    runner = _recording_runner(sizes, 0.02)
 
     async def many() -> list[Any]:
         jobs = [lane.Job(token=str(i), body=None) for i in range(30)]  # type: ignore[arg-type]
@@ -231,13 +240,7 @@ def _timed_batches(
     """Batch sizes and the seconds to the last answer, for jobs submitted `gaps` apart to
     a lane that expects `busy` requests (0: an idle lane)."""
     sizes: list[int] = []
-
-    def record(jobs: list[lane.Job]) -> list[lane.Reply]:
-        sizes.append(len(jobs))
-        return [job.token for job in jobs]  # type: ignore[misc]
-
-    runner = lane.BatchRunner(decide=record, gather=runner_gather)
-    runner._checked = float("inf")  # no connection check: this decide has no database
+    runner = _recording_runner(sizes, 0.0, gather=runner_gather)
     runner._expected = busy
 
     async def submit() -> float:
@@ -260,14 +263,7 @@ def test_a_busy_lane_waits_for_the_requests_it_expects(run_async):
 
 def test_clients_that_queued_apart_are_decided_together_after_a_round(run_async):
     sizes: list[int] = []
-
-    def slow(jobs: list[lane.Job]) -> list[lane.Reply]:
-        sizes.append(len(jobs))
-        time.sleep(0.05)  # a batch in the database: others queue meanwhile
-        return [job.token for job in jobs]  # type: ignore[misc]
-
-    runner = lane.BatchRunner(decide=slow, gather=0.3)
-    runner._checked = float("inf")
+    runner = _recording_runner(sizes, 0.05, gather=0.3)
 
     async def client(name: str, start: float) -> None:
         await asyncio.sleep(start)
