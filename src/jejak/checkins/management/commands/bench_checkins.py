@@ -189,7 +189,7 @@ def _checkpoint() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("CHECKPOINT")
     except DatabaseError as exc:
-        print(f"no CHECKPOINT before measuring ({exc})".strip(), file=sys.stderr)
+        print(f"no CHECKPOINT before measuring: {exc}", file=sys.stderr)
 
 
 def _ms(value: str, unit: str) -> float:

@@ -128,8 +128,8 @@ class _Supervisor:
     def _deal(self, conn: socket.socket) -> None:
         """Hand the connection to the next live process; the parent's copy is closed."""
         with conn:
-            if conn.family in (socket.AF_INET, socket.AF_INET6):
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # Small answers leave at once (the option is the connection's, not this copy's).
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             for _ in range(len(self.workers)):
                 worker = self.workers[self.turn]
                 self.turn = (self.turn + 1) % len(self.workers)
