@@ -65,6 +65,16 @@ JEJAK_WSGI_THREADS = env_int("JEJAK_WSGI_THREADS", 8)
 JEJAK_MANUAL_CHECKINS_PER_MINUTE = env_int("JEJAK_MANUAL_CHECKINS_PER_MINUTE", 10)
 # How far (metres, after subtracting the device's accuracy) a scan may be from the venue.
 JEJAK_CHECKIN_MAX_DISTANCE_M = env_int("JEJAK_CHECKIN_MAX_DISTANCE_M", 1000)
+# Where NIKs are verified (docs/identity.md): registry_file (the resident table that
+# `jejak import-registry` fills; the default and the demo's) or http (a Dukcapil-style
+# service over mutual TLS: URL, timeout in seconds, client certificate and key, and the CA
+# bundle that signs the service's certificate; empty: the system's CAs).
+JEJAK_IDENTITY_BACKEND = env_str("JEJAK_IDENTITY_BACKEND", "registry_file")
+JEJAK_IDENTITY_HTTP_URL = env_str("JEJAK_IDENTITY_HTTP_URL")
+JEJAK_IDENTITY_HTTP_TIMEOUT = env_int("JEJAK_IDENTITY_HTTP_TIMEOUT", 5)
+JEJAK_IDENTITY_HTTP_CLIENT_CERT = env_str("JEJAK_IDENTITY_HTTP_CLIENT_CERT")
+JEJAK_IDENTITY_HTTP_CLIENT_KEY = env_str("JEJAK_IDENTITY_HTTP_CLIENT_KEY")
+JEJAK_IDENTITY_HTTP_CA = env_str("JEJAK_IDENTITY_HTTP_CA")
 # How visitors' sign-in codes reach their phones: console (printed, for development), file
 # (one file per message under JEJAK_SMS_DIR, read back by tests and the demo) or http (a
 # gateway; see docs/configuration.md).
@@ -122,6 +132,7 @@ INSTALLED_APPS = [
     "jejak.venues",
     "jejak.qrcodes",
     "jejak.posters",
+    "jejak.identity",
     "jejak.people",
     "jejak.health",
     "jejak.screening",
