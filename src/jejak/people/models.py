@@ -58,6 +58,14 @@ class Person(models.Model):
     # When this account took the current NIK: its owner sees claim attempts from then on,
     # not those made against a previous holder of the same NIK.
     nik_claimed_at = models.DateTimeField(default=timezone.now)
+    # When and by which civil-registry backend the NIK, name and birth date were matched
+    # (identity/port.py). Unverified people screen as `identity_unverified`, never a
+    # colour: a NIK typed in is not an identity until the registry says so.
+    identity_verified_at = models.DateTimeField(null=True, blank=True)
+    identity_backend = models.CharField(max_length=20, blank=True)
+    # The family card (KK) the registry puts this person on, as a keyed hash: dependants
+    # on the account holder's card are accepted without an officer.
+    family_card_index = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["account_id", "id"]

@@ -5,29 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nik_index', models.CharField(max_length=64, unique=True)),
-                ('nik_encrypted', models.BinaryField()),
-                ('full_name', models.CharField(max_length=150)),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(max_length=1)),
-                ('family_card_index', models.CharField(db_index=True, max_length=64)),
-                ('region_code', models.CharField(max_length=13)),
-                ('died_on', models.DateField(blank=True, null=True)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nik_index", models.CharField(max_length=64, unique=True)),
+                ("nik_encrypted", models.BinaryField()),
+                ("full_name", models.CharField(max_length=150)),
+                ("birth_date", models.DateField()),
+                ("sex", models.CharField(max_length=1)),
+                ("family_card_index", models.CharField(db_index=True, max_length=64)),
+                ("region_code", models.CharField(max_length=13)),
+                ("died_on", models.DateField(blank=True, null=True)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
     ]

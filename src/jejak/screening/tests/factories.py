@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from jejak.health.models import (
     Designation,
     LabResult,
@@ -124,7 +126,9 @@ def make_person(
     full_name: str = "Budi Santoso",
     serial: int = 1,
     sex: str = "M",
+    unverified: bool = False,
 ) -> Person:
+    """A person whose identity the registry has verified (unless `unverified`)."""
     nik = make_nik(born=born, sex=sex, serial=serial)
     return Person.objects.create(
         account=account,
@@ -135,6 +139,8 @@ def make_person(
         full_name=full_name,
         birth_date=born,
         sex=sex,
+        identity_verified_at=None if unverified else timezone.now(),
+        identity_backend="" if unverified else "registry_file",
     )
 
 
