@@ -65,8 +65,10 @@ def _register_routers() -> None:
     from jejak.health.api import router as health_router
     from jejak.inspections.api import router as inspections_router
     from jejak.notifications.api import router as notifications_router
+    from jejak.people.api import officer_router as people_officer_router
     from jejak.people.api import router as people_router
     from jejak.qrcodes.api import router as qr_router
+    from jejak.rosters.api import router as rosters_router
     from jejak.screening.api import router as screening_router
     from jejak.tracing.api import public_router as exposure_router
     from jejak.tracing.api import router as tracing_router
@@ -74,6 +76,7 @@ def _register_routers() -> None:
 
     api.add_router("/auth", auth_router)
     api.add_router("/me", people_router)
+    api.add_router("/people", people_officer_router)
     api.add_router("/health", health_router)
     api.add_router("", screening_router)
     api.add_router("/qr", qr_router)
@@ -85,6 +88,7 @@ def _register_routers() -> None:
     api.add_router("/followups", followups_router)
     api.add_router("/inspections", inspections_router)
     api.add_router("/console", console_router)
+    api.add_router("/rosters", rosters_router)
     api.add_router("", notifications_router)
 
 

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "jejak.people",
     "jejak.health",
     "jejak.screening",
+    "jejak.rosters",
     "jejak.checkins",
     "jejak.visits",
     "jejak.ppkm",

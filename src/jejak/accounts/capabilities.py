@@ -65,6 +65,10 @@ class Cap(StrEnum):
     VIEW_VENUE_FINDINGS = "view_venue_findings"
     # The weekly city report (PDF/XLSX).
     DOWNLOAD_REPORTS = "download_reports"
+    # Correct a verified NIK on a visitor's profile (a reason, audited, the owner told).
+    CORRECT_IDENTITY = "correct_identity"
+    # Decide requests for dependants not on the holder's family card (KK).
+    APPROVE_DEPENDANTS = "approve_dependants"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
@@ -116,6 +120,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.TRACE_CASES,
             Cap.DESIGNATE_CONTACTS,
             Cap.EXPORT_CONTACTS,
+            Cap.CORRECT_IDENTITY,
+            Cap.APPROVE_DEPENDANTS,
         }
     ),
     Role.VENUE_MANAGER: frozenset(

@@ -55,3 +55,16 @@ def region_checker(user: Any) -> Callable[[Region], bool]:
     if home is None:
         return lambda region: False
     return home.contains
+
+
+def region_code_visible_to(user: Any, code: str) -> bool:
+    """Whether a regional officer's region holds the region with this Kemendagri code
+    (e.g. a NIK's district, "36.71.01"); national users hold every region."""
+    if is_national(user):
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    home = user.region if user.role in REGIONAL_ROLES else None
+    if home is None or not code:
+        return False
+    return bool(code == home.code or code.startswith(home.code + "."))

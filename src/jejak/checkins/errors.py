@@ -38,6 +38,13 @@ class DenialReason(TextChoices):
         "colour_not_admitted",
         _("Warna status Anda tidak diizinkan masuk ke tempat ini saat ini."),
     )
+    IDENTITY_UNVERIFIED = (
+        "identity_unverified",
+        _(
+            "Identitas (NIK, nama, tanggal lahir) belum terverifikasi dengan data kependudukan. "
+            "Perbarui profil Anda atau hubungi petugas."
+        ),
+    )
     CAPACITY_FULL = "capacity_full", _("Tempat ini sudah penuh. Coba lagi nanti.")
     OUTSIDE_HOURS = "outside_hours", _("Tempat ini sedang tutup menurut aturan PPKM.")
     VENUE_CLOSED = (
@@ -47,6 +54,18 @@ class DenialReason(TextChoices):
     AGE_RESTRICTED = (
         "age_restricted",
         _("Anak di bawah batas usia tidak boleh masuk tanpa syarat yang berlaku di sini."),
+    )
+
+
+class Note(TextChoices):
+    """How a person's request was read before deciding, shown beside the decision (it is
+    not a refusal: the person may still be admitted)."""
+
+    # "employee" from someone not on the venue's staff roster at the scan time: decided as
+    # a guest (opening hours, capacity and the guests' colours apply).
+    NOT_ON_STAFF_ROSTER = (
+        "not_on_staff_roster",
+        _("Anda tidak terdaftar sebagai karyawan tempat ini, jadi diperiksa sebagai pengunjung."),
     )
 
 

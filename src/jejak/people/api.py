@@ -13,13 +13,21 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from jejak.accounts.capabilities import Cap, require
 from jejak.api import ApiError
-from jejak.people import services
+from jejak.people import approvals, corrections, services
 from jejak.people.access import is_visitor
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.models import Person
 
 router = Router(tags=["people"])
+# Officers' side: dependants off the family card, identity corrections (/api/v1/people).
+officer_router = Router(tags=["people"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
 
 
 class PersonOut(Schema):
@@ -30,6 +38,9 @@ class PersonOut(Schema):
     birth_date: dt.date
     sex: str
     relation: str
+    # When the civil registry confirmed the NIK, name and birth date; null: not yet (the
+    # person screens as `unverified` until then).
+    identity_verified_at: dt.datetime | None
 
 
 class ProfileIn(Schema):
@@ -81,6 +92,7 @@ def _out(person: Person) -> dict[str, Any]:
         "birth_date": person.birth_date,
         "sex": person.sex,
         "relation": person.relation,
+        "identity_verified_at": person.identity_verified_at,
     }
 
 
@@ -93,9 +105,14 @@ def get_profile(request: HttpRequest) -> dict[str, Any]:
     return _out(person)
 
 
-@router.put("/profile", response=PersonOut)
+_REFUSALS = frozenset({400, 403, 404, 409, 429, 503})
+
+
+@router.put("/profile", response={200: PersonOut, _REFUSALS: ErrorOut})
 def put_profile(request: HttpRequest, body: ProfileIn) -> dict[str, Any]:
-    """Create or replace the caller's own profile."""
+    """Create or replace the caller's own profile. The NIK, name and birth date must match
+    the civil registry (`identity_not_verified` otherwise, whatever differed); a verified
+    NIK cannot be changed here (`identity_locked`: an officer corrects it)."""
     account = _visitor(request)
     try:
         person = services.set_own_profile(account=account, **body.model_dump())
@@ -110,9 +127,11 @@ def list_dependants(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(p) for p in services.dependants_of(account=_visitor(request))]
 
 
-@router.post("/dependants", response={201: PersonOut})
+@router.post("/dependants", response={201: PersonOut, _REFUSALS: ErrorOut})
 def add_dependant(request: HttpRequest, body: DependantIn) -> Status[dict[str, Any]]:
-    """Add a family member the caller checks in for."""
+    """Add a family member the caller checks in for: the registry must match them and put
+    them on the caller's family card (`not_on_family_card` otherwise: ask an officer
+    through /me/dependant-requests)."""
     account = _visitor(request)
     try:
         person = services.add_dependant(account=account, **body.model_dump())
@@ -121,7 +140,7 @@ def add_dependant(request: HttpRequest, body: DependantIn) -> Status[dict[str, A
     return Status(201, _out(person))
 
 
-@router.patch("/dependants/{public_id}", response=PersonOut)
+@router.patch("/dependants/{public_id}", response={200: PersonOut, _REFUSALS: ErrorOut})
 def update_dependant(request: HttpRequest, public_id: str, body: DependantPatch) -> dict[str, Any]:
     """Change some of a dependant's details."""
     account = _visitor(request)
@@ -155,3 +174,184 @@ def claim_attempts(request: HttpRequest) -> dict[str, Any]:
             for a in attempts
         ],
     }
+
+
+class DependantRequestIn(DependantIn):
+    reason: str
+
+
+class DependantRequestOut(Schema):
+    public_id: str
+    nik_masked: str
+    full_name: str
+    relation: str
+    status: str
+    reason: str
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_reason: str
+    person: str | None
+
+
+def request_out(request: Any) -> dict[str, Any]:
+    return {
+        "public_id": request.public_id,
+        "nik_masked": request.nik_masked,
+        "full_name": request.full_name,
+        "relation": request.relation,
+        "status": request.status,
+        "reason": request.reason,
+        "requested_at": request.requested_at,
+        "decided_at": request.decided_at,
+        "decision_reason": request.decision_reason,
+        "person": request.person.public_id if request.person_id else None,
+    }
+
+
+@router.post("/dependant-requests", response={202: DependantRequestOut, _REFUSALS: ErrorOut})
+def request_dependant(request: HttpRequest, body: DependantRequestIn) -> Status[dict[str, Any]]:
+    """Ask a health officer to add a family member who is not on the caller's family card
+    (an elderly parent on another KK, a ward), with a reason. The registry must match the
+    person first; the officer's decision arrives in the app and by SMS."""
+    account = _visitor(request)
+    try:
+        found = approvals.request_dependant(account=account, **body.model_dump())
+    except PeopleError as exc:
+        raise _refused(exc) from None
+    return Status(202, request_out(found))
+
+
+@router.get("/dependant-requests", response=list[DependantRequestOut])
+def my_dependant_requests(request: HttpRequest) -> list[dict[str, Any]]:
+    """The caller's requests and their decisions, newest first."""
+    return [request_out(r) for r in approvals.requests_of(account=_visitor(request))]
+
+
+class DecisionIn(Schema):
+    reason: str
+
+
+class PendingRequestOut(DependantRequestOut):
+    region_code: str
+
+
+class CorrectionIn(Schema):
+    current_nik: str
+    nik: str
+    full_name: str
+    birth_date: dt.date
+    sex: str
+    reason: str
+
+
+class CorrectedOut(Schema):
+    public_id: str
+    nik_masked: str
+    full_name: str
+    identity_verified_at: dt.datetime | None
+
+
+class RefusalOut(Schema):
+    at: dt.datetime
+    nik_masked: str
+    outcome: str
+    backend: str
+    purpose: str
+
+
+def _officer(request: HttpRequest, cap: Cap) -> Any:
+    require(request.user, cap)  # 403 forbidden for every other role
+    return request.user
+
+
+def _officer_refused(exc: PeopleError) -> ApiError:
+    return ApiError(exc.http_status, exc.code.value, exc.message)
+
+
+@officer_router.get("/dependant-requests", response=list[PendingRequestOut])
+def pending_requests(request: HttpRequest) -> list[dict[str, Any]]:
+    """Pending requests of the officer's region (APPROVE_DEPENDANTS; audited read)."""
+    return [
+        {**request_out(r), "region_code": r.region_code}
+        for r in approvals.pending_for(_officer(request, Cap.APPROVE_DEPENDANTS))
+    ]
+
+
+@officer_router.post(
+    "/dependant-requests/{public_id}/approve",
+    response={200: DependantRequestOut, frozenset({400, 404, 409}): ErrorOut},
+)
+def approve_request(request: HttpRequest, public_id: str, body: DecisionIn) -> dict[str, Any]:
+    """Add the requested dependant, with the officer's reason (audited; the visitor is
+    told). Refusals: request_not_found (also outside the officer's region),
+    request_decided, reason_required, nik_claimed, too_many_dependants."""
+    try:
+        approvals.approve(
+            officer=_officer(request, Cap.APPROVE_DEPENDANTS),
+            public_id=public_id,
+            reason=body.reason,
+        )
+    except PeopleError as exc:
+        raise _officer_refused(exc) from None
+    return request_out(approvals.DependantRequest.objects.get(public_id=public_id))
+
+
+@officer_router.post(
+    "/dependant-requests/{public_id}/reject",
+    response={200: DependantRequestOut, frozenset({400, 404, 409}): ErrorOut},
+)
+def reject_request(request: HttpRequest, public_id: str, body: DecisionIn) -> dict[str, Any]:
+    """Refuse the request with a reason the visitor is told (audited)."""
+    try:
+        found = approvals.reject(
+            officer=_officer(request, Cap.APPROVE_DEPENDANTS),
+            public_id=public_id,
+            reason=body.reason,
+        )
+    except PeopleError as exc:
+        raise _officer_refused(exc) from None
+    return request_out(found)
+
+
+@officer_router.post(
+    "/identity-corrections",
+    response={200: CorrectedOut, frozenset({400, 404, 409, 503}): ErrorOut},
+)
+def correct_identity(request: HttpRequest, body: CorrectionIn) -> dict[str, Any]:
+    """Correct the verified identity of the person holding `current_nik` (CORRECT_IDENTITY,
+    the person's region). The new NIK, name and birth date must match the registry; the
+    old and new masked NIK and the reason are audited and the owner is told."""
+    try:
+        person = corrections.correct_identity(
+            officer=_officer(request, Cap.CORRECT_IDENTITY), **body.model_dump()
+        )
+    except PeopleError as exc:
+        raise _officer_refused(exc) from None
+    return {
+        "public_id": person.public_id,
+        "nik_masked": person.nik_masked,
+        "full_name": person.full_name,
+        "identity_verified_at": person.identity_verified_at,
+    }
+
+
+@officer_router.get(
+    "/identity-refusals", response={200: list[RefusalOut], frozenset({400, 404}): ErrorOut}
+)
+def identity_refusals(request: HttpRequest, nik: str) -> list[dict[str, Any]]:
+    """The registry's exact refusals of a NIK (not found, name or birth date mismatch,
+    deceased), for an officer of its region; audited."""
+    try:
+        found = corrections.refusals_for(officer=_officer(request, Cap.CORRECT_IDENTITY), nik=nik)
+    except PeopleError as exc:
+        raise _officer_refused(exc) from None
+    return [
+        {
+            "at": r.at,
+            "nik_masked": r.nik_masked,
+            "outcome": r.outcome,
+            "backend": r.backend,
+            "purpose": r.purpose,
+        }
+        for r in found
+    ]

@@ -53,6 +53,50 @@ class Reason(TextChoices):
         "too_many_claim_attempts",
         _("Terlalu banyak percobaan menambahkan NIK milik akun lain. Coba lagi besok."),
     )
+    IDENTITY_NOT_VERIFIED = (
+        "identity_not_verified",
+        _(
+            "NIK, nama lengkap, dan tanggal lahir tidak dapat diverifikasi dengan data "
+            "kependudukan. Periksa kembali sesuai KTP atau Kartu Keluarga."
+        ),
+    )
+    IDENTITY_SERVICE_UNAVAILABLE = (
+        "identity_service_unavailable",
+        _("Layanan verifikasi data kependudukan sedang tidak dapat dihubungi. Coba lagi nanti."),
+    )
+    TOO_MANY_IDENTITY_ATTEMPTS = (
+        "too_many_identity_attempts",
+        _("Terlalu banyak data identitas yang tidak cocok hari ini. Coba lagi besok."),
+    )
+    IDENTITY_LOCKED = (
+        "identity_locked",
+        _(
+            "NIK yang sudah terverifikasi tidak dapat diubah atau dihapus dari profil. Untuk "
+            "koreksi, datangi petugas dengan KTP dan Kartu Keluarga."
+        ),
+    )
+    HOLDER_NOT_VERIFIED = (
+        "holder_not_verified",
+        _("Lengkapi profil Anda sendiri dan pastikan terverifikasi sebelum menambah keluarga."),
+    )
+    NOT_ON_FAMILY_CARD = (
+        "not_on_family_card",
+        _(
+            "Orang ini tidak tercatat di Kartu Keluarga yang sama dengan Anda. Anda dapat "
+            "mengajukan persetujuan petugas dengan alasannya."
+        ),
+    )
+    REASON_REQUIRED = "reason_required", _("Tuliskan alasannya (paling banyak 500 karakter).")
+    REQUEST_NOT_FOUND = "request_not_found", _("Pengajuan tidak ditemukan.")
+    REQUEST_DECIDED = "request_decided", _("Pengajuan ini sudah diputuskan.")
+    REQUEST_PENDING = (
+        "request_pending",
+        _("Pengajuan untuk NIK ini masih menunggu persetujuan petugas."),
+    )
+    PERSON_NOT_FOUND = (
+        "person_not_found",
+        _("Tidak ada profil terdaftar dengan NIK ini di wilayah Anda."),
+    )
     PROFILE_MISSING = "profile_missing", _("Anda belum mengisi profil.")
     DEPENDANT_NOT_FOUND = "dependant_not_found", _("Anggota keluarga tidak ditemukan.")
     VISITOR_ONLY = "visitor_only", _("Halaman ini hanya untuk akun pengunjung.")
@@ -72,6 +116,17 @@ HTTP_STATUS: dict[str, int] = {
     Reason.NIK_ALREADY_ADDED: 409,
     Reason.TOO_MANY_DEPENDANTS: 409,
     Reason.TOO_MANY_CLAIM_ATTEMPTS: 429,
+    Reason.IDENTITY_NOT_VERIFIED: 400,
+    Reason.IDENTITY_SERVICE_UNAVAILABLE: 503,
+    Reason.TOO_MANY_IDENTITY_ATTEMPTS: 429,
+    Reason.IDENTITY_LOCKED: 409,
+    Reason.HOLDER_NOT_VERIFIED: 409,
+    Reason.NOT_ON_FAMILY_CARD: 409,
+    Reason.REASON_REQUIRED: 400,
+    Reason.REQUEST_NOT_FOUND: 404,
+    Reason.REQUEST_DECIDED: 409,
+    Reason.REQUEST_PENDING: 409,
+    Reason.PERSON_NOT_FOUND: 404,
     Reason.PROFILE_MISSING: 404,
     Reason.DEPENDANT_NOT_FOUND: 404,
     Reason.VISITOR_ONLY: 403,

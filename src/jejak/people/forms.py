@@ -19,6 +19,8 @@ FIELD_OF_REASON = {
     Reason.SEX_INVALID: "sex",
     Reason.NAME_INVALID: "full_name",
     Reason.RELATION_INVALID: "relation",
+    Reason.IDENTITY_LOCKED: "nik",
+    Reason.REASON_REQUIRED: "approval_reason",
 }
 
 
@@ -50,4 +52,15 @@ class DependantForm(PersonForm):
     relation = forms.ChoiceField(
         label=_("Hubungan"),
         choices=[(value, label) for value, label in Relation.choices if value != Relation.SELF],
+    )
+
+    approval_reason = forms.CharField(
+        label=_("Alasan, jika tidak satu Kartu Keluarga dengan Anda"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Misalnya orang tua lanjut usia atau anak perwalian. Diisi hanya jika diminta: "
+            "petugas kesehatan akan memeriksa pengajuan Anda."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

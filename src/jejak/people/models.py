@@ -93,3 +93,79 @@ class NikClaimAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempted_by_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdentityRefusal(models.Model):
+    """A NIK, name and birth date the civil registry did not confirm for this account.
+
+    The visitor is told only `identity_not_verified`; the exact outcome (not found, name
+    or birth-date mismatch, deceased) stays here and in the audit log, for officers. The
+    rows also cap how many guesses an account may make per day.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    nik_index = models.CharField(max_length=64, db_index=True)
+    nik_masked = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=24)
+    backend = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=24)  # profile, dependant, dependant_request
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["account", "at"], name="identity_refusal_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.nik_masked} {self.outcome}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu persetujuan petugas")
+    APPROVED = "approved", _("Disetujui")
+    REJECTED = "rejected", _("Ditolak")
+
+
+class DependantRequest(models.Model):
+    """A dependant the registry does not put on the holder's family card (an elderly
+    parent on another KK, a ward): added only when an officer approves, with a reason.
+
+    The registry has matched the NIK, name and birth date before a request is stored.
+    """
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dependant_requests"
+    )
+    nik_index = models.CharField(max_length=64, db_index=True)
+    nik_encrypted = models.BinaryField()
+    nik_masked = models.CharField(max_length=16)
+    full_name = models.CharField(max_length=150)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    relation = models.CharField(max_length=10, choices=Relation.choices)
+    family_card_index = models.CharField(max_length=64, blank=True)
+    identity_backend = models.CharField(max_length=20)
+    # The district of the account holder's NIK: whose officers decide.
+    region_code = models.CharField(max_length=13)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "region_code"], name="dependant_req_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.nik_masked} ({self.status})"

@@ -12,7 +12,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -22,10 +22,20 @@ from django.utils.translation import gettext as _
 
 from jejak.audit import service as audit
 from jejak.core.crypto import decrypt, encrypt, needs_reencryption
+from jejak.people import verification
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.masking import mask_nik
-from jejak.people.models import NikClaimAttempt, Person, Relation, Sex
+from jejak.people.models import (
+    DependantRequest,
+    NikClaimAttempt,
+    Person,
+    Relation,
+    RequestStatus,
+    Sex,
+)
 from jejak.people.nik import nik_index, parse_nik
+
+T = TypeVar("T")
 
 MAX_DEPENDANTS = 10
 # Each refusal tells the caller that a NIK is registered; capping refusals per account
@@ -117,7 +127,7 @@ def _refuse_claim(*, account: Any, holder: Person) -> NoReturn:
     raise PeopleError(Reason.NIK_CLAIMED)
 
 
-def _write(*, account: Any, index: str | None, write: Callable[[], Person]) -> Person:
+def _write(*, account: Any, index: str | None, write: Callable[[], T]) -> T:
     """Run `write` in a transaction; turn a NIK held elsewhere into a recorded refusal."""
     if index is not None:
         _check_claim_budget(account, index)
@@ -147,43 +157,75 @@ def _changed(person: Person, **values: Any) -> list[str]:
 def set_own_profile(
     *, account: Any, nik: str, full_name: str, birth_date: dt.date, sex: str
 ) -> Person:
-    """Create or update the account holder's own person (relation `self`)."""
+    """Create or update the account holder's own person (relation `self`).
+
+    The NIK, name and birth date must match the civil registry (verification.py). Once
+    verified, the NIK is bound: only an officer's correction changes it, so a person
+    under isolation cannot become someone else by typing another NIK.
+    """
     name = _clean_name(full_name)
     _check_sex(sex)
     parse_nik(nik, birth_date=birth_date, sex=sex)
     index = nik_index(nik)
+    current = own_profile(account=account)
+    if verification.is_verified(current):
+        assert current is not None
+        if current.nik_index != index:
+            _refuse_locked(account=account, person=current)
+        if (current.full_name, current.birth_date, current.sex) == (name, birth_date, sex):
+            return current
+    found = verification.check_identity(
+        account=account, nik=nik, full_name=name, birth_date=birth_date, purpose="profile"
+    )
 
     def write() -> Person:
         person = Person.objects.filter(account=account, relation=Relation.SELF).first()
+        if verification.is_verified(person) and person is not None and person.nik_index != index:
+            raise PeopleError(Reason.IDENTITY_LOCKED)
         _check_nik_free(account=account, index=index, person=person)
         if person is None:
             person = Person(account=account, relation=Relation.SELF)
             _changed(person, full_name=name, birth_date=birth_date, sex=sex)
             _set_nik(person, nik)
+            verification.mark_verified(person, found)
             person.save()
             audit.record(
                 actor=account,
                 action="people.profile_create",
                 obj=person,
                 nik_masked=person.nik_masked,
+                identity_backend=found.backend,
             )
             return person
+        previous = person.nik_masked
         fields = _changed(person, full_name=name, birth_date=birth_date, sex=sex)
         if person.nik_index != index:
             _set_nik(person, nik)
             fields.append("nik")
-        if fields:
-            person.save()
-            audit.record(
-                actor=account,
-                action="people.profile_update",
-                obj=person,
-                fields=fields,
-                nik_masked=person.nik_masked,
-            )
+        verification.mark_verified(person, found)
+        person.save()
+        audit.record(
+            actor=account,
+            action="people.profile_update",
+            obj=person,
+            fields=fields,
+            nik_masked=person.nik_masked,
+            previous_nik_masked=previous,
+            identity_backend=found.backend,
+        )
         return person
 
     return _write(account=account, index=index, write=write)
+
+
+def _refuse_locked(*, account: Any, person: Person) -> NoReturn:
+    audit.record(
+        actor=account,
+        action="people.identity_change_refused",
+        obj=person,
+        nik_masked=person.nik_masked,
+    )
+    raise PeopleError(Reason.IDENTITY_LOCKED)
 
 
 def own_profile(*, account: Any) -> Person | None:
@@ -212,6 +254,27 @@ def access_dependant(*, account: Any, public_id: str) -> Person:
     return person
 
 
+def verified_holder(*, account: Any) -> Person:
+    """The account holder's own verified person, or PeopleError holder_not_verified:
+    a family card can only be compared with a holder the registry knows."""
+    holder = own_profile(account=account)
+    if not verification.is_verified(holder) or holder is None or not holder.family_card_index:
+        raise PeopleError(Reason.HOLDER_NOT_VERIFIED)
+    return holder
+
+
+def _check_family_card(*, account: Any, holder: Person, found: Any, nik: str) -> None:
+    if found.family_card_index and found.family_card_index == holder.family_card_index:
+        return
+    audit.record(
+        actor=account,
+        action="people.dependant_not_on_family_card",
+        obj=holder,
+        nik_masked=mask_nik(nik),
+    )
+    raise PeopleError(Reason.NOT_ON_FAMILY_CARD)
+
+
 def add_dependant(
     *,
     account: Any,
@@ -221,25 +284,31 @@ def add_dependant(
     sex: str,
     relation: str,
 ) -> Person:
-    """Add a family member with their own NIK under this account."""
+    """Add a family member with their own NIK under this account.
+
+    Accepted when the registry matches the NIK, name and birth date and puts the person
+    on the account holder's family card (KK); anyone else needs an officer's approval
+    (approvals.py). A NIK held by another account is refused only after the registry
+    has matched, so `nik_claimed` tells nothing to someone who does not know the person.
+    """
     name = _clean_name(full_name)
     _check_sex(sex)
     _check_dependant_relation(relation)
     parse_nik(nik, birth_date=birth_date, sex=sex)
     index = nik_index(nik)
+    holder = verified_holder(account=account)
+    found = verification.check_identity(
+        account=account, nik=nik, full_name=name, birth_date=birth_date, purpose="dependant"
+    )
+    _check_family_card(account=account, holder=holder, found=found, nik=nik)
 
     def write() -> Person:
         _check_nik_free(account=account, index=index, person=None)
-        count = Person.objects.filter(account=account).exclude(relation=Relation.SELF).count()
-        if count >= MAX_DEPENDANTS:
-            raise PeopleError(
-                Reason.TOO_MANY_DEPENDANTS,
-                _("Satu akun dapat memiliki paling banyak %(limit)d anggota keluarga.")
-                % {"limit": MAX_DEPENDANTS},
-            )
+        _check_dependant_count(account)
         person = Person(account=account, relation=relation)
         _changed(person, full_name=name, birth_date=birth_date, sex=sex)
         _set_nik(person, nik)
+        verification.mark_verified(person, found)
         person.save()
         audit.record(
             actor=account,
@@ -247,10 +316,21 @@ def add_dependant(
             obj=person,
             relation=relation,
             nik_masked=person.nik_masked,
+            identity_backend=found.backend,
         )
         return person
 
     return _write(account=account, index=index, write=write)
+
+
+def _check_dependant_count(account: Any) -> None:
+    count = Person.objects.filter(account=account).exclude(relation=Relation.SELF).count()
+    if count >= MAX_DEPENDANTS:
+        raise PeopleError(
+            Reason.TOO_MANY_DEPENDANTS,
+            _("Satu akun dapat memiliki paling banyak %(limit)d anggota keluarga.")
+            % {"limit": MAX_DEPENDANTS},
+        )
 
 
 def update_dependant(
@@ -263,7 +343,8 @@ def update_dependant(
     sex: str | None = None,
     relation: str | None = None,
 ) -> Person:
-    """Change some of a dependant's details; the NIK is re-checked against the result."""
+    """Change some of a dependant's details. A verified NIK cannot change; a changed
+    name, birth date or sex is checked with the registry again."""
     current = access_dependant(account=account, public_id=public_id)
     name = _clean_name(full_name) if full_name is not None else current.full_name
     born = birth_date if birth_date is not None else current.birth_date
@@ -274,14 +355,38 @@ def update_dependant(
     new_nik = nik if nik is not None else decrypt_nik(current)
     parse_nik(new_nik, birth_date=born, sex=sex)
     index = nik_index(new_nik)
+    verified = verification.is_verified(current)
+    if verified and index != current.nik_index:
+        _refuse_locked(account=account, person=current)
+    identity_changed = (index, name, born, sex) != (
+        current.nik_index,
+        current.full_name,
+        current.birth_date,
+        current.sex,
+    )
+    found = None
+    if identity_changed or not verified:
+        holder = verified_holder(account=account)
+        found = verification.check_identity(
+            account=account, nik=new_nik, full_name=name, birth_date=born, purpose="dependant"
+        )
+        # A dependant an officer approved stays approved while the NIK is the same.
+        if not (verified and _approved(current)):
+            _check_family_card(account=account, holder=holder, found=found, nik=new_nik)
 
     def write() -> Person:
         person = access_dependant(account=account, public_id=public_id)
         fields = _changed(person, full_name=name, birth_date=born, sex=sex, relation=relation)
+        previous = person.nik_masked
         if person.nik_index != index:
+            if verification.is_verified(person):
+                raise PeopleError(Reason.IDENTITY_LOCKED)
             _check_nik_free(account=account, index=index, person=person)
             _set_nik(person, new_nik)
             fields.append("nik")
+        if found is not None:
+            verification.mark_verified(person, found)
+            fields.append("identity_verified_at")
         if fields:
             person.save()
             audit.record(
@@ -290,11 +395,16 @@ def update_dependant(
                 obj=person,
                 fields=fields,
                 nik_masked=person.nik_masked,
+                previous_nik_masked=previous,
             )
         return person
 
     changes_nik = index != current.nik_index
     return _write(account=account, index=index if changes_nik else None, write=write)
+
+
+def _approved(person: Person) -> bool:
+    return DependantRequest.objects.filter(person=person, status=RequestStatus.APPROVED).exists()
 
 
 def remove_dependant(*, account: Any, public_id: str) -> None:

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jejak.people import services
+from jejak.people import approvals, services
 from jejak.people.access import visitor_required
-from jejak.people.errors import PeopleError
+from jejak.people.errors import PeopleError, Reason
 from jejak.people.forms import DependantForm, PersonForm
 from jejak.people.models import Person
 
@@ -58,9 +58,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 def dependants(request: HttpRequest) -> HttpResponse:
     form = DependantForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("approval_reason", "")
         try:
-            person = services.add_dependant(account=request.user, **form.cleaned_data)
+            person = services.add_dependant(account=request.user, **data)
         except PeopleError as exc:
+            if exc.code == Reason.NOT_ON_FAMILY_CARD and reason:
+                return _request_approval(request, form, data, reason)
             form.add_refusal(exc)
         else:
             messages.success(
@@ -75,8 +79,37 @@ def dependants(request: HttpRequest) -> HttpResponse:
             "people": [(p, services.decrypt_nik(p)) for p in people],
             "form": form,
             "limit": services.MAX_DEPENDANTS,
+            "requests": approvals.requests_of(account=request.user),
         },
     )
+
+
+def _request_approval(
+    request: HttpRequest, form: DependantForm, data: dict[str, Any], reason: str
+) -> HttpResponse:
+    try:
+        approvals.request_dependant(account=request.user, reason=reason, **data)
+    except PeopleError as exc:
+        form.add_refusal(exc)
+        return render(
+            request,
+            "people/dependants.html",
+            {
+                "people": [
+                    (p, services.decrypt_nik(p))
+                    for p in services.dependants_of(account=request.user)
+                ],
+                "form": form,
+                "limit": services.MAX_DEPENDANTS,
+                "requests": approvals.requests_of(account=request.user),
+            },
+        )
+    messages.success(
+        request,
+        _("Pengajuan %(name)s dikirim ke petugas kesehatan. Keputusannya dikirim ke aplikasi.")
+        % {"name": data["full_name"]},
+    )
+    return redirect("visitor_dependants")
 
 
 @visitor_required
@@ -90,9 +123,9 @@ def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         try:
-            services.update_dependant(
-                account=request.user, public_id=public_id, **form.cleaned_data
-            )
+            data = dict(form.cleaned_data)
+            data.pop("approval_reason", None)
+            services.update_dependant(account=request.user, public_id=public_id, **data)
         except PeopleError as exc:
             form.add_refusal(exc)
         else:

@@ -93,7 +93,7 @@ def my_status(request: HttpRequest) -> list[dict[str, Any]]:
         raise ApiError(403, PeopleReason.VISITOR_ONLY.value, str(PeopleReason.VISITOR_ONLY.label))
     people = service.people_of(account=request.user)
     try:
-        found = service.statuses(people=[(p.nik_index, p.birth_date) for p in people])
+        found = service.statuses_for_people(people)
     except ScreeningError as exc:
         raise _refused(exc) from None
     return [

@@ -43,6 +43,31 @@ class Reason(models.TextChoices):
     NOT_VACCINATED = "not_vaccinated", _("Belum ada catatan vaksinasi")
 
 
+# Not a colour a rule set can give, and so not in Colour: a person whose NIK, name and
+# birth date the civil registry has not confirmed (identity/port.py) is not screened at
+# all, since their records may be someone else's. No rule set can make this hijau.
+UNVERIFIED = "unverified"
+IDENTITY_UNVERIFIED = "identity_unverified"
+UNVERIFIED_LABEL = _("Identitas belum terverifikasi")
+IDENTITY_UNVERIFIED_LABEL = _(
+    "NIK, nama, dan tanggal lahir belum dicocokkan dengan data kependudukan (Dukcapil)."
+)
+
+
+def colour_label(code: str) -> str:
+    """The colour's name for people (the unverified outcome included)."""
+    if code == UNVERIFIED:
+        return str(UNVERIFIED_LABEL)
+    return str(Colour(code).label) if code in Colour.values else code
+
+
+def reason_label(code: str) -> str:
+    """A screening reason's sentence for people (the unverified outcome included)."""
+    if code == IDENTITY_UNVERIFIED:
+        return str(IDENTITY_UNVERIFIED_LABEL)
+    return str(Reason(code).label) if code in Reason.values else code
+
+
 class RuleSet(models.Model):
     slug = models.SlugField(max_length=50, unique=True)  # e.g. "2021-09", "2022-07-17"
     name = models.CharField(max_length=150)

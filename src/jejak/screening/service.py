@@ -9,7 +9,7 @@ query reads every record table the set's facts need (facts.load_records).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from jejak.people.nik import NikError, nik_index, parse_nik
 from jejak.screening import ruleset
 from jejak.screening.errors import ErrorCode, ScreeningError
 from jejak.screening.facts import Facts, load_records
-from jejak.screening.models import RuleSet
+from jejak.screening.models import IDENTITY_UNVERIFIED, UNVERIFIED, RuleSet
 
 
 @dataclass(frozen=True)
@@ -100,19 +100,30 @@ def rule_set_in_force(*, at: dt.datetime | None = None) -> RuleSet:
 
 
 def statuses(
-    *, people: Sequence[tuple[str, dt.date]], at: dt.datetime | None = None
+    *,
+    people: Sequence[tuple[str, dt.date]],
+    at: dt.datetime | None = None,
+    unverified: Collection[str] = (),
 ) -> list[Status]:
-    """The status of each (nik_index, birth_date), in order, in one query once warm."""
+    """The status of each (nik_index, birth_date), in order, in one query once warm.
+
+    NIK indexes in `unverified` (people whose identity the registry has not confirmed)
+    get the `unverified` outcome whatever their records say."""
     at = _moment(at)
     if not people:
         return []
     known = _rule_sets.get()
     rules = _in_force(known, at)
     records = load_records(
-        nik_indexes={index for index, _born in people}, at=at, tables=known.tables[rules.pk]
+        nik_indexes={index for index, _born in people if index not in unverified},
+        at=at,
+        tables=known.tables[rules.pk],
     )
     result = []
     for index, born in people:
+        if index in unverified:
+            result.append(Status(UNVERIFIED, [IDENTITY_UNVERIFIED], rules.slug, at))
+            continue
         facts = Facts(records=records[index], birth_date=born, at=at)
         decision = known.evaluators[rules.pk](facts)
         result.append(Status(decision.colour, list(decision.reasons), rules.slug, at))
@@ -131,8 +142,18 @@ def people_of(*, account: Any) -> list[Person]:
 
 
 def status_for_person(person: Person, *, at: dt.datetime | None = None) -> Status:
-    """The status of a registered person (their own or a dependant's profile)."""
-    return status(nik_index=person.nik_index, birth_date=person.birth_date, at=at)
+    """The status of a registered person (their own or a dependant's profile); `unverified`
+    until the registry has confirmed their identity."""
+    return statuses_for_people([person], at=at)[0]
+
+
+def statuses_for_people(people: Sequence[Person], *, at: dt.datetime | None = None) -> list[Status]:
+    """The status of each registered person, in order (one records query once warm)."""
+    return statuses(
+        people=[(p.nik_index, p.birth_date) for p in people],
+        at=at,
+        unverified={p.nik_index for p in people if p.identity_verified_at is None},
+    )
 
 
 def status_for_nik(nik: str, *, at: dt.datetime | None = None) -> Status:

@@ -18,7 +18,7 @@ from jejak.people.access import visitor_required
 from jejak.people.models import Person, Relation
 from jejak.screening import passes, service
 from jejak.screening.errors import PassError, ScreeningError
-from jejak.screening.models import Colour, Reason
+from jejak.screening.models import colour_label, reason_label
 
 # The page asks for a new pass this often; each pass is valid passes.LIFETIME (5 min),
 # so a scan taken just before a renewal still has minutes to spare.
@@ -26,11 +26,7 @@ RENEW_SECONDS = 60
 
 
 def reason_labels(codes: list[str]) -> list[str]:
-    return [str(Reason(code).label) if code in Reason.values else code for code in codes]
-
-
-def colour_label(code: str) -> str:
-    return str(Colour(code).label) if code in Colour.values else code
+    return [reason_label(code) for code in codes]
 
 
 def _svg(text: str) -> SafeString:

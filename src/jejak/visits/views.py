@@ -29,14 +29,14 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from jejak.checkins import service
-from jejak.checkins.errors import CheckInError, Decision, DenialReason
+from jejak.checkins.errors import CheckInError, Decision, DenialReason, Note
 from jejak.checkins.models import CheckIn, CheckInRequest, VisitorType
 from jejak.people.access import is_visitor, visitor_required
 from jejak.people.models import Person, Relation
 from jejak.qrcodes.errors import QrError
 from jejak.qrcodes.service import VerifiedCode
 from jejak.qrcodes.tokens import extract_token
-from jejak.screening.models import Colour, Reason
+from jejak.screening.models import Colour, Reason, colour_label
 from jejak.screening.service import people_of
 
 # The history shows what retention keeps: JEJAK_CHECKIN_RETENTION_DAYS (three weeks, as
@@ -135,8 +135,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
     return redirect("visit_result", nonce=nonce)
 
 
-def _colour_label(code: str) -> str:
-    return str(Colour(code).label) if code in Colour.values else code
+_colour_label = colour_label
 
 
 def _decision_label(code: str) -> str:
@@ -187,7 +186,8 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
                 "colour_reasons": _reason_labels(entry["colour_reasons"], Reason),
                 "decision": entry["decision"],
                 "decision_label": _decision_label(entry["decision"]),
-                "messages": _reason_labels(entry["reasons"], DenialReason),
+                "messages": _reason_labels(entry["reasons"], DenialReason)
+                + _reason_labels(entry.get("notes", []), Note),
                 "black": entry["colour"] == Colour.HITAM,
             }
         )

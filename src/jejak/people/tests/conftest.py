@@ -7,6 +7,9 @@ import pytest
 from django.test import Client
 
 from jejak.accounts.roles import Role
+from jejak.identity.tests.factories import register_resident
+from jejak.people.services import MAX_DEPENDANTS
+from jejak.people.tests.factories import BUDI, RAFI, SITI, child
 from jejak.regions.models import Region
 
 
@@ -26,3 +29,11 @@ def visitor_client(visitor: Any) -> Client:
     client = Client()
     client.force_login(visitor)
     return client
+
+
+@pytest.fixture(autouse=True)
+def registry(db: None) -> None:
+    """Budi's family on one family card, as the civil registry holds it, and the many
+    children the dependant-limit tests add."""
+    for person in (BUDI, SITI, RAFI, *(child(n) for n in range(MAX_DEPENDANTS + 2))):
+        register_resident(**person)

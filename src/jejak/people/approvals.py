@@ -1,0 +1,231 @@
+"""Dependants off the holder's family card: requested by the visitor, decided by an officer.
+
+An elderly parent on another KK, or a ward, is a real family member the registry cannot
+vouch for as one. The visitor asks with a reason; a health officer of the holder's
+region approves or rejects it with a reason of their own; both are audited and the
+visitor is told. The registry has matched the NIK, name and birth date before anything
+is stored, so an approval never binds an identity the registry does not know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jejak.accounts.capabilities import Cap, has_capability
+from jejak.accounts.jurisdiction import is_national
+from jejak.audit import service as audit
+from jejak.core.crypto import decrypt, encrypt
+from jejak.notifications import outbox
+from jejak.people import services, verification
+from jejak.people.errors import PeopleError, Reason
+from jejak.people.masking import mask_nik
+from jejak.people.models import DependantRequest, Person, Relation, RequestStatus
+from jejak.people.nik import nik_index, parse_nik
+
+MAX_REASON_LENGTH = 500
+
+
+def _aad(request: DependantRequest) -> bytes:
+    return b"people.dependant_request.nik:" + request.public_id.encode("ascii")
+
+
+def clean_reason(reason: str) -> str:
+    text = " ".join(str(reason or "").split())
+    if (
+        not text
+        or len(text) > MAX_REASON_LENGTH
+        or any(unicodedata.category(ch).startswith("C") for ch in text)
+    ):
+        raise PeopleError(Reason.REASON_REQUIRED)
+    return text
+
+
+def request_dependant(
+    *,
+    account: Any,
+    nik: str,
+    full_name: str,
+    birth_date: dt.date,
+    sex: str,
+    relation: str,
+    reason: str,
+) -> DependantRequest:
+    """Ask an officer to add a dependant the registry does not put on the holder's card."""
+    name = services._clean_name(full_name)
+    services._check_sex(sex)
+    services._check_dependant_relation(relation)
+    parse_nik(nik, birth_date=birth_date, sex=sex)
+    text = clean_reason(reason)
+    index = nik_index(nik)
+    holder = services.verified_holder(account=account)
+    found = verification.check_identity(
+        account=account,
+        nik=nik,
+        full_name=name,
+        birth_date=birth_date,
+        purpose="dependant_request",
+    )
+    region = verification.district_of(services.decrypt_nik(holder))
+
+    def write() -> DependantRequest:
+        services._check_nik_free(account=account, index=index, person=None)
+        if DependantRequest.objects.filter(
+            account=account, nik_index=index, status=RequestStatus.PENDING
+        ).exists():
+            raise PeopleError(Reason.REQUEST_PENDING)
+        request = DependantRequest(
+            account=account,
+            nik_index=index,
+            nik_masked=mask_nik(nik),
+            full_name=name,
+            birth_date=birth_date,
+            sex=sex,
+            relation=relation,
+            family_card_index=found.family_card_index,
+            identity_backend=found.backend,
+            region_code=region,
+            reason=text,
+        )
+        request.nik_encrypted = encrypt(nik.encode("ascii"), aad=_aad(request))
+        request.save()
+        audit.record(
+            actor=account,
+            action="people.dependant_requested",
+            obj=request,
+            nik_masked=request.nik_masked,
+            relation=relation,
+        )
+        return request
+
+    return services._write(account=account, index=index, write=write)
+
+
+def requests_of(*, account: Any) -> list[DependantRequest]:
+    """The visitor's own requests, newest first."""
+    return list(DependantRequest.objects.filter(account=account))
+
+
+def requests_visible_to(officer: Any) -> QuerySet[DependantRequest]:
+    """Requests an officer may decide: capability, then the holder's region."""
+    if not has_capability(officer, Cap.APPROVE_DEPENDANTS):
+        return DependantRequest.objects.none()
+    qs = DependantRequest.objects.all()
+    if is_national(officer):
+        return qs
+    region = getattr(officer, "region", None)
+    if region is None:
+        return qs.none()
+    return qs.filter(Q(region_code=region.code) | Q(region_code__startswith=region.code + "."))
+
+
+def pending_for(officer: Any) -> list[DependantRequest]:
+    """The officer's queue of pending requests (audited: names and masked NIKs)."""
+    found = list(requests_visible_to(officer).filter(status=RequestStatus.PENDING))
+    audit.record(
+        actor=officer,
+        action="people.dependant_requests_read",
+        count=len(found),
+        requests=[r.public_id for r in found],
+    )
+    return found
+
+
+def _access(officer: Any, public_id: str) -> DependantRequest:
+    found = requests_visible_to(officer).select_for_update().filter(public_id=public_id).first()
+    if found is None:
+        audit.record(
+            actor=officer, action="people.dependant_request_refused", request=public_id[:12]
+        )
+        raise PeopleError(Reason.REQUEST_NOT_FOUND)
+    if found.status != RequestStatus.PENDING:
+        raise PeopleError(Reason.REQUEST_DECIDED)
+    return found
+
+
+def _tell(request: DependantRequest) -> None:
+    outbox.enqueue(
+        template="dependant_request_decided",
+        context={
+            "name": request.full_name,
+            "approved": request.status == RequestStatus.APPROVED,
+            "reason": request.decision_reason,
+        },
+        channels=["inapp", "sms"],
+        to_user=request.account,
+        ref=f"people.dependant_request:{request.pk}",
+    )
+
+
+def approve(*, officer: Any, public_id: str, reason: str) -> Person:
+    """Add the requested dependant to the visitor's account, verified by the registry's
+    earlier match; the officer's reason is recorded."""
+    text = clean_reason(reason)
+    with transaction.atomic():
+        request = _access(officer, public_id)
+        account = request.account
+        services._lock_account(account)
+        holder = Person.objects.filter(nik_index=request.nik_index).first()
+        if holder is not None:
+            raise PeopleError(
+                Reason.NIK_ALREADY_ADDED if holder.account_id == account.pk else Reason.NIK_CLAIMED
+            )
+        services._check_dependant_count(account)
+        nik = _nik(request)
+        person = Person(
+            account=account,
+            relation=request.relation or Relation.OTHER,
+            full_name=request.full_name,
+            birth_date=request.birth_date,
+            sex=request.sex,
+            identity_verified_at=timezone.now(),
+            identity_backend=request.identity_backend,
+            family_card_index=request.family_card_index,
+        )
+        services._set_nik(person, nik)
+        person.save()
+        request.status = RequestStatus.APPROVED
+        request.person = person
+        request.decided_by = officer
+        request.decided_at = timezone.now()
+        request.decision_reason = text
+        request.save()
+        audit.record(
+            actor=officer,
+            action="people.dependant_request_approved",
+            obj=request,
+            nik_masked=request.nik_masked,
+            reason=text,
+        )
+        _tell(request)
+    return person
+
+
+def reject(*, officer: Any, public_id: str, reason: str) -> DependantRequest:
+    """Refuse the request with a reason the visitor is told."""
+    text = clean_reason(reason)
+    with transaction.atomic():
+        request = _access(officer, public_id)
+        request.status = RequestStatus.REJECTED
+        request.decided_by = officer
+        request.decided_at = timezone.now()
+        request.decision_reason = text
+        request.save()
+        audit.record(
+            actor=officer,
+            action="people.dependant_request_rejected",
+            obj=request,
+            nik_masked=request.nik_masked,
+            reason=text,
+        )
+        _tell(request)
+    return request
+
+
+def _nik(request: DependantRequest) -> str:
+    return decrypt(request.nik_encrypted, aad=_aad(request)).decode("ascii")
