@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from jejak.health.models import (
     VaccinationDose,
     VaccinationExemption,
 )
+from jejak.identity.models import Resident
 from jejak.people.models import NikClaimAttempt, Person
 from jejak.ppkm.demo import reset_demo_levels, seed_demo_levels
 from jejak.qrcodes.models import QrCode, SigningKey
@@ -27,10 +29,14 @@ from jejak.venues.models import EntryPoint, Venue, VenueTransition
 from jejak.venues.workflow import Action, do_transition
 
 from . import catalogue as cat
-from .visitors import build_citizens
+from .visitors import build_citizens, registry_rows
 
 REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
 CITY = "36.71"
+# Made-up residents besides the demo citizens: enough to look like a registry; each costs
+# the demo build about half a millisecond (parse_nik's region query, most of it).
+REGISTRY_RESIDENTS = 2000
+REGISTRY_SEED = 2021
 # The path a venue takes through the workflow to reach each demo status.
 PATHS: dict[str, list[str]] = {
     "registered": [],
@@ -80,6 +86,8 @@ def reset() -> None:
         Agency.objects.all().delete()
         SigningKey.objects.all().delete()
         reset_demo_levels()
+        # The demo's registry is made up: it must not outlive the demo.
+        Resident.objects.all().delete()
         AuditEvent.objects.all().delete()
 
 
@@ -115,6 +123,8 @@ def build() -> dict[str, Any]:
                 reason = cat.REJECTION_REASON if action == Action.REJECT else ""
                 do_transition(venue=venue, action=action, actor=actor, reason=reason)
         seed_demo_levels()
+        # Before the citizens: their profiles and dependants are verified against it.
+        _registry()
         citizens = build_citizens()
     return {
         "accounts": cat.ACCOUNTS,
@@ -122,6 +132,22 @@ def build() -> dict[str, Any]:
         "venues": len(created),
         "citizens": citizens,
     }
+
+
+def _registry() -> None:
+    """Load the synthetic civil registry through `jejak import-registry`'s service."""
+    from jejak.identity.imports import import_registry
+    from jejak.identity.synthetic import residents, write_csv
+
+    citizens = registry_rows()
+    extract = io.StringIO()
+    write_csv(
+        [*citizens, *residents(REGISTRY_RESIDENTS, seed=REGISTRY_SEED, reserved=citizens)], extract
+    )
+    extract.seek(0)
+    report = import_registry(extract, actor=None, filename="demo-registry.csv")
+    if not report.ok:
+        raise RuntimeError(f"demo registry refused: {report.errors[:5]}")
 
 
 def _agencies(city: Region, sectors: dict[str, Sector]) -> dict[str, Agency]:

@@ -16,6 +16,7 @@ from jejak.accounts.models import User
 from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
 from jejak.health.services import import_health_file
+from jejak.identity.synthetic import ResidentRow, make_family_card, make_nik
 from jejak.people import services as people
 
 # phone, name, birth date, sex, colour the records give under the rule set in force
@@ -26,11 +27,32 @@ CITIZENS: list[tuple[str, str, dt.date, str, str]] = [
     ("+6281100000004", "Sari Hitam", dt.date(1995, 1, 9), "F", "hitam"),
 ]
 CHILD = ("Nabila Hijau", dt.date(2012, 6, 5), "F")
+CHILD_SERIAL = 90
+DISTRICT = "36.71.01"  # every demo NIK and family card is of Kecamatan Tangerang
+FAMILY_CARDS_ISSUED = dt.date(2013, 2, 1)
 
 
 def nik_for(born: dt.date, sex: str, serial: int) -> str:
-    day = born.day + (40 if sex == "F" else 0)
-    return f"367101{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+    return make_nik(DISTRICT, born, sex, serial)
+
+
+def registry_rows() -> list[ResidentRow]:
+    """The civil-registry rows of the demo citizens, each family on one KK (the hijau
+    citizen's child on its parent's card), so their profiles and dependants verify."""
+    rows = []
+    for serial, (_phone, name, born, sex, colour) in enumerate(CITIZENS, start=1):
+        card = make_family_card(DISTRICT, FAMILY_CARDS_ISSUED, serial)
+        # The registry writes names in capitals; the name check ignores case.
+        rows.append(
+            ResidentRow(nik_for(born, sex, serial), name.upper(), born, sex, card, DISTRICT)
+        )
+        if colour == "hijau":
+            child_name, child_born, child_sex = CHILD
+            child_nik = nik_for(child_born, child_sex, CHILD_SERIAL)
+            rows.append(
+                ResidentRow(child_nik, child_name.upper(), child_born, child_sex, card, DISTRICT)
+            )
+    return rows
 
 
 def _records(colour: str, nik: str, today: dt.date) -> list[str]:
@@ -71,7 +93,7 @@ def build_citizens() -> list[dict[str, Any]]:
         made.append({"phone": phone, "name": name, "colour": colour})
         if colour == "hijau":
             child_name, child_born, child_sex = CHILD
-            child_nik = nik_for(child_born, child_sex, 90)
+            child_nik = nik_for(child_born, child_sex, CHILD_SERIAL)
             people.add_dependant(
                 account=account,
                 nik=child_nik,

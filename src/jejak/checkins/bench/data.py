@@ -69,6 +69,8 @@ def make_visitors(n: int) -> list[str]:
                 full_name=f"Pengunjung {i}",
                 birth_date=born,
                 sex="M",
+                identity_verified_at=now,
+                identity_backend="registry_file",
             )
         )
         colour = _colour(i)

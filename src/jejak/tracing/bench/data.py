@@ -248,6 +248,9 @@ def person_rows(
                 sex,
                 created,
                 created,
+                created,  # verified by the registry when the profile was made
+                "registry_file",
+                "",
             )
             n += 1
 
@@ -265,6 +268,9 @@ PERSON_COLUMNS = [
     "sex",
     "created_at",
     "nik_claimed_at",
+    "identity_verified_at",
+    "identity_backend",
+    "family_card_index",
 ]
 
 
