@@ -184,7 +184,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jejak.sqlite3'}"),
+        # An empty DATABASE_URL (a blanked variable) means the default, not an error.
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'jejak.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

@@ -28,7 +28,7 @@ from jejak.core.crypto import encrypt
 from jejak.identity.models import Resident
 from jejak.identity.port import family_card_index
 from jejak.people.models import Sex
-from jejak.people.nik import NikError, nik_index, parse_nik
+from jejak.people.nik import NikError, known_region_codes, nik_index, parse_nik
 from jejak.regions.imports import normalize_code
 from jejak.regions.models import Region
 
@@ -125,13 +125,14 @@ def import_registry(
     if reader is None or not _check_header(reader, report):
         return report
     seen_niks: dict[str, int] = {}
+    regions = known_region_codes()
     parsed: list[_Row | None] = []
     try:
         for line, record in enumerate(reader, start=2):
             if not any(str(value or "").strip() for value in record.values()):
                 continue  # a blank row
             report.rows += 1
-            parsed.append(_parse_row(line, record, report, seen_niks))
+            parsed.append(_parse_row(line, record, report, seen_niks, regions))
     except csv.Error:
         report.add(0, "", RegistryProblem.BAD_FILE)
         return report
@@ -218,7 +219,11 @@ def _date(value: str) -> dt.date | None:
 
 
 def _parse_row(
-    line: int, record: dict[str, Any], report: RegistryImportReport, seen_niks: dict[str, int]
+    line: int,
+    record: dict[str, Any],
+    report: RegistryImportReport,
+    seen_niks: dict[str, int],
+    regions: frozenset[str],
 ) -> _Row | None:
     """The row if nothing in it is wrong; its problems go to the report."""
     before = len(report.errors)
@@ -252,7 +257,7 @@ def _parse_row(
     nik = values["nik"]
     if nik:
         try:
-            parse_nik(nik, birth_date=birth_date, sex=sex or None)
+            parse_nik(nik, birth_date=birth_date, sex=sex or None, regions=regions)
         except NikError as exc:
             report.errors.append(RowError(line, "nik", exc.code.value, exc.message))
         else:
