@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from jejak.venues.models import EntryPoint, Venue, VenueTransition
 from jejak.venues.workflow import Action, do_transition
 
 from . import catalogue as cat
-from .visitors import build_citizens, registry_rows
+from .visitors import build_citizens, load_registry
 
 REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
 CITY = "36.71"
@@ -135,19 +134,7 @@ def build() -> dict[str, Any]:
 
 
 def _registry() -> None:
-    """Load the synthetic civil registry through `jejak import-registry`'s service."""
-    from jejak.identity.imports import import_registry
-    from jejak.identity.synthetic import residents, write_csv
-
-    citizens = registry_rows()
-    extract = io.StringIO()
-    write_csv(
-        [*citizens, *residents(REGISTRY_RESIDENTS, seed=REGISTRY_SEED, reserved=citizens)], extract
-    )
-    extract.seek(0)
-    report = import_registry(extract, actor=None, filename="demo-registry.csv")
-    if not report.ok:
-        raise RuntimeError(f"demo registry refused: {report.errors[:5]}")
+    load_registry(extra_residents=REGISTRY_RESIDENTS, seed=REGISTRY_SEED)
 
 
 def _agencies(city: Region, sectors: dict[str, Sector]) -> dict[str, Agency]:

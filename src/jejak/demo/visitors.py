@@ -16,7 +16,14 @@ from jejak.accounts.models import User
 from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
 from jejak.health.services import import_health_file
-from jejak.identity.synthetic import ResidentRow, make_family_card, make_nik
+from jejak.identity.imports import import_registry
+from jejak.identity.synthetic import (
+    ResidentRow,
+    make_family_card,
+    make_nik,
+    residents,
+    write_csv,
+)
 from jejak.people import services as people
 
 # phone, name, birth date, sex, colour the records give under the rule set in force
@@ -53,6 +60,18 @@ def registry_rows() -> list[ResidentRow]:
                 ResidentRow(child_nik, child_name.upper(), child_born, child_sex, card, DISTRICT)
             )
     return rows
+
+
+def load_registry(*, extra_residents: int = 0, seed: int = 2021) -> None:
+    """Load the demo citizens' registry rows, and as many made-up residents, through
+    `jejak import-registry`'s service; before the citizens, whose NIKs it verifies."""
+    citizens = registry_rows()
+    extract = io.StringIO()
+    write_csv([*citizens, *residents(extra_residents, seed=seed, reserved=citizens)], extract)
+    extract.seek(0)
+    report = import_registry(extract, actor=None, filename="demo-registry.csv")
+    if not report.ok:
+        raise RuntimeError(f"demo registry refused: {report.errors[:5]}")
 
 
 def _records(colour: str, nik: str, today: dt.date) -> list[str]:

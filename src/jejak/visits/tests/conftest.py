@@ -16,7 +16,7 @@ from django.test import Client
 from jejak.accounts.models import User
 from jejak.checkins.tests.conftest import code_of, take_to_issued
 from jejak.demo.catalogue import DEFAULT_STAY, NAMED
-from jejak.demo.visitors import CITIZENS, build_citizens
+from jejak.demo.visitors import CITIZENS, build_citizens, load_registry
 from jejak.ppkm.demo import seed_demo_levels
 from jejak.ppkm.models import SectorRule
 from jejak.ppkm.seed import ensure_rules
@@ -54,6 +54,7 @@ def build_mini_demo() -> MiniDemo:
         )
     )
     seed_demo_levels()
+    load_registry()
     build_citizens()
     phones = {colour: phone for phone, _name, _born, _sex, colour in CITIZENS}
     visitors = {
