@@ -1,13 +1,22 @@
-"""Which cases a user may see: the jurisdiction half of every tracing permission check.
+"""Which cases, and which parts of a case, a user may see: the jurisdiction half of every
+tracing permission check, decided here and nowhere else.
 
-A health officer sees a case when their region contains the person's home regency (the
-NIK's first four digits) or any venue the case visited inside its window. Everything else
-is invisible: fetched by id it is a 404, never a 403 that would confirm it exists.
+A health officer sees the **whole case** when their region contains the person's home
+regency (the NIK's first four digits). They see **part of a case** when it only visited a
+venue of their region inside its window: the visits to their region's venues, the
+contacts made there (`ContactVenue`), the messages sent to those contacts and the
+exposure sites there; not the other visits, contacts, sites or the window's history, and
+they cannot move the window or close the case. Everything else is invisible: fetched by
+id it is a 404, never a 403 that would confirm it exists.
+
+Each `*_visible_to` narrows a queryset with the same rule, so a forgotten check returns
+nothing rather than everything; the national issuer (and superusers) see all.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
@@ -15,30 +24,189 @@ from django.http import HttpRequest
 from jejak.accounts.capabilities import Cap, require
 from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import REGIONAL_ROLES
+from jejak.audit import service as audit
 from jejak.tracing.errors import Reason, TracingError
-from jejak.tracing.models import Case, CaseVisit, ClusterAlert, Contact
+from jejak.tracing.models import (
+    Case,
+    CaseVisit,
+    ClusterAlert,
+    Contact,
+    ContactVenue,
+    ExposureSite,
+)
+
+if TYPE_CHECKING:
+    from jejak.regions.models import Region
+
+# Action of the audit row written for every refused attempt (detail: attempt, code).
+REFUSED = "tracing.refused"
 
 
-def cases_visible_to(user: Any, queryset: Any = None) -> Any:
-    qs = Case.objects.all() if queryset is None else queryset
+def _region(user: Any) -> Region | None:
+    """The region a regional user works in; None for everyone else (who sees nothing)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
+        return None
+    if user.role not in REGIONAL_ROLES:
+        return None
+    region: Region | None = getattr(user, "region", None)
+    return region
+
+
+def _home_q(region: Region, field: str) -> Q:
+    # `field` holds a regency code ("36.71"); a kecamatan officer ("36.71.01") never
+    # matches it, so they see cases through their venues only.
+    return Q(**{field: region.code}) | Q(**{f"{field}__startswith": region.code + "."})
+
+
+def _home_contains(region: Region, code: str) -> bool:
+    return bool(code) and (code == region.code or code.startswith(region.code + "."))
+
+
+def _narrow(user: Any, qs: Any, *, home: str, through: Callable[[Region], Any] | None) -> Any:
+    """`qs` narrowed to rows whose case's home regency is in the user's region, or (when
+    `through` is given) that the user reaches through a venue of their region."""
     if is_national(user):
         return qs
-    region = getattr(user, "region", None)
-    if user.role not in REGIONAL_ROLES or region is None:
+    region = _region(user)
+    if region is None:
         return qs.none()
-    visited_here = CaseVisit.objects.filter(region.subtree_q("venue__region"), case=OuterRef("pk"))
-    return qs.filter(
-        Q(home_region_code=region.code)
-        | Q(home_region_code__startswith=region.code + ".")
-        | Exists(visited_here)
+    rule = _home_q(region, home)
+    if through is not None:
+        rule |= through(region)
+    return qs.filter(rule)
+
+
+def _case_visited_in(region: Region) -> Exists:
+    return Exists(CaseVisit.objects.filter(region.subtree_q("venue__region"), case=OuterRef("pk")))
+
+
+def _contact_met_in(region: Region) -> Exists:
+    return Exists(
+        ContactVenue.objects.filter(region.subtree_q("venue__region"), contact=OuterRef("pk"))
     )
 
 
-def access_case(user: Any, case_id: int | str, *, cap: Cap = Cap.TRACE_CASES) -> Case:
-    """The case, if `user` has `cap` and the case is in their jurisdiction; else
-    PermissionDenied (no capability) or TracingError(case_not_found)."""
+def cases_visible_to(user: Any, queryset: Any = None) -> Any:
+    """Cases the user sees, wholly or in part."""
+    qs = Case.objects.all() if queryset is None else queryset
+    return _narrow(user, qs, home="home_region_code", through=_case_visited_in)
+
+
+def whole_cases_visible_to(user: Any, queryset: Any = None) -> Any:
+    """Cases the user sees whole: their region holds the person's home regency."""
+    qs = Case.objects.all() if queryset is None else queryset
+    return _narrow(user, qs, home="home_region_code", through=None)
+
+
+def sees_whole_case(user: Any, case: Case) -> bool:
+    return bool(whole_cases_visible_to(user).filter(pk=case.pk).exists())
+
+
+def case_visits_visible_to(user: Any, queryset: Any = None) -> Any:
+    """A case's stays: all of a whole case, those at the region's venues of a partial one."""
+    qs = CaseVisit.objects.all() if queryset is None else queryset
+    return _narrow(
+        user,
+        qs,
+        home="case__home_region_code",
+        through=lambda region: region.subtree_q("venue__region"),
+    )
+
+
+def exposure_sites_visible_to(user: Any, queryset: Any = None) -> Any:
+    qs = ExposureSite.objects.all() if queryset is None else queryset
+    return _narrow(
+        user,
+        qs,
+        home="case__home_region_code",
+        through=lambda region: region.subtree_q("venue__region"),
+    )
+
+
+def contacts_visible_to(user: Any, queryset: Any = None) -> Any:
+    """Contacts of whole cases, and of partial cases those who shared a venue of the
+    user's region with the case. Contacts are seen through a case, whatever their own
+    region."""
+    qs = Contact.objects.all() if queryset is None else queryset
+    qs = _narrow(user, qs, home="case__home_region_code", through=_contact_met_in)
+    if is_national(user):
+        return qs
+    # A contact found before the window moved may name a venue the case no longer
+    # visits: it goes with the case's visibility.
+    return qs.filter(case__in=cases_visible_to(user).values("pk"))
+
+
+def window_changes_visible_to(user: Any, queryset: Any) -> Any:
+    """The window's history (its reasons may name other places): whole cases only."""
+    return _narrow(user, queryset, home="case__home_region_code", through=None)
+
+
+def case_messages_visible_to(user: Any, case: Case, queryset: Any) -> Any:
+    """A case's outbox messages: all of a whole case; of a partial one, those to the
+    contacts the user sees."""
+    if sees_whole_case(user, case):
+        return queryset
+    persons = contacts_visible_to(user, Contact.objects.filter(case=case)).values("person_id")
+    return queryset.filter(to_person_id__in=persons)
+
+
+def venue_ids_visible_to(user: Any, case: Case, venue_ids: Iterable[int]) -> set[int]:
+    """Of these venues, those whose visits of `case` the user may see (for the per-venue
+    explanation stored with each contact)."""
+    from jejak.venues.models import Venue
+
+    ids = set(venue_ids)
+    if is_national(user):
+        return ids
+    region = _region(user)
+    if region is None or not ids:
+        return set()
+    if sees_whole_case(user, case):
+        return ids
+    return set(
+        Venue.objects.filter(region.subtree_q("region"), pk__in=ids).values_list("pk", flat=True)
+    )
+
+
+def may_open_case_for(user: Any, *, home_region_code: str, venue_ids: Iterable[int]) -> bool:
+    """Whether the user may open a case for a person of this home regency who visited
+    these venues inside the would-be window: the rule of `cases_visible_to`, before the
+    case exists (asked before anything that tells whether the person is a case)."""
+    if is_national(user):
+        return True
+    region = _region(user)
+    if region is None:
+        return False
+    if _home_contains(region, home_region_code):
+        return True
+    from jejak.venues.models import Venue
+
+    ids = set(venue_ids)
+    return bool(ids) and Venue.objects.filter(region.subtree_q("region"), pk__in=ids).exists()
+
+
+def refuse(
+    user: Any,
+    reason: Reason,
+    *,
+    attempt: str,
+    obj: Any = None,
+    ip: str | None = None,
+    **detail: Any,
+) -> NoReturn:
+    """Audit a refused attempt, then raise it. Call it outside any transaction the
+    refusal rolls back, or the row goes with it. Never pass a clear NIK in `detail`."""
+    audit.record(
+        actor=user, action=REFUSED, obj=obj, ip=ip, attempt=attempt, code=reason.value, **detail
+    )
+    raise TracingError(reason)
+
+
+def access_case(
+    user: Any, case_id: int | str, *, cap: Cap = Cap.TRACE_CASES, ip: str | None = None
+) -> Case:
+    """The case, if `user` has `cap` and sees the case (wholly or in part); else
+    PermissionDenied (no capability) or TracingError(case_not_found), audited."""
     require(user, cap)
     try:
         pk = int(case_id)
@@ -50,37 +218,34 @@ def access_case(user: Any, case_id: int | str, *, cap: Cap = Cap.TRACE_CASES) ->
         .first()
     )
     if case is None:
-        raise TracingError(Reason.CASE_NOT_FOUND)
+        refuse(user, Reason.CASE_NOT_FOUND, attempt="tracing.case.access", ip=ip, case=pk)
     return case
 
 
 def clusters_visible_to(user: Any, queryset: Any = None) -> Any:
     """Cluster alerts at venues in the user's region (all for the national issuer)."""
     qs = ClusterAlert.objects.all() if queryset is None else queryset
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
     if is_national(user):
         return qs
-    region = getattr(user, "region", None)
-    if user.role not in REGIONAL_ROLES or region is None:
+    region = _region(user)
+    if region is None:
         return qs.none()
     return qs.filter(region.subtree_q("venue__region"))
 
 
-def access_contact(user: Any, contact_id: int | str, *, cap: Cap = Cap.TRACE_CASES) -> Contact:
-    """A contact of a case in the user's jurisdiction; TracingError(contact_not_found) else."""
+def access_contact(
+    user: Any, contact_id: int | str, *, cap: Cap = Cap.TRACE_CASES, ip: str | None = None
+) -> Contact:
+    """A contact the user sees (see `contacts_visible_to`); TracingError(contact_not_found)
+    else, audited."""
     require(user, cap)
     try:
         pk = int(contact_id)
     except (TypeError, ValueError):
         raise TracingError(Reason.CONTACT_NOT_FOUND) from None
-    contact = (
-        Contact.objects.filter(pk=pk, case__in=cases_visible_to(user))
-        .select_related("case", "person")
-        .first()
-    )
+    contact = contacts_visible_to(user).filter(pk=pk).select_related("case", "person").first()
     if contact is None:
-        raise TracingError(Reason.CONTACT_NOT_FOUND)
+        refuse(user, Reason.CONTACT_NOT_FOUND, attempt="tracing.contact.access", ip=ip, contact=pk)
     return contact
 
 

@@ -2,9 +2,10 @@
 /api/v1/exposure-sites. Parse, authorise, call one service, respond.
 
 Refusals carry a stable `code`: case_not_found, contact_not_found, cluster_not_found,
-person_unknown 404; not_in_jurisdiction 403; case_closed, not_searched, already_a_case
-409; window_invalid, window_too_long, reason_required, date_in_future,
-no_contacts_chosen 400. A case outside the caller's jurisdiction is a 404.
+person_unknown 404; not_in_jurisdiction, home_region_only 403; case_closed, not_searched,
+already_a_case 409; window_invalid, window_too_long, reason_required, date_in_future,
+no_contacts_chosen 400. A case outside the caller's jurisdiction is a 404; one seen
+through the caller's venues only is shown in part (tracing/access.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import AwareDatetime
 from jejak.accounts.capabilities import Cap, require
 from jejak.api import ApiError
 from jejak.notifications import outbox
-from jejak.tracing import service
+from jejak.tracing import access, service
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -90,6 +91,10 @@ class WindowChangeOut(Schema):
 
 
 class CaseDetailOut(CaseOut):
+    # True when you see the case only through venues of your region: the visits,
+    # contacts and counts are those of your region's venues, and the window history is
+    # not shown.
+    partial: bool
     visits: list[VisitOut]
     window_changes: list[WindowChangeOut]
     contacts: int
@@ -120,10 +125,15 @@ def _case_out(case: Case) -> dict[str, Any]:
     }
 
 
-def _case_detail(case: Case) -> dict[str, Any]:
-    contacts = case.contacts.all()
+def _case_detail(case: Case, user: Any) -> dict[str, Any]:
+    contacts = access.contacts_visible_to(user, case.contacts.all())
+    visits = access.case_visits_visible_to(user, case.visits.select_related("venue"))
+    changes = access.window_changes_visible_to(
+        user, case.window_changes.select_related("changed_by")
+    )
     return {
         **_case_out(case),
+        "partial": not access.sees_whole_case(user, case),
         "visits": [
             {
                 "venue": v.venue.name,
@@ -131,7 +141,7 @@ def _case_detail(case: Case) -> dict[str, Any]:
                 "start": v.start,
                 "end": v.end,
             }
-            for v in case.visits.select_related("venue")
+            for v in visits
         ],
         "window_changes": [
             {
@@ -143,7 +153,7 @@ def _case_detail(case: Case) -> dict[str, Any]:
                 "new_end": w.new_end,
                 "reason": w.reason,
             }
-            for w in case.window_changes.select_related("changed_by")
+            for w in changes
         ],
         "contacts": contacts.count(),
         "close_contacts": contacts.filter(is_close=True).count(),
@@ -274,7 +284,7 @@ class ExposureSiteOut(Schema):
 
 def _case(request: HttpRequest, case_id: int, cap: Cap = Cap.TRACE_CASES) -> Case:
     try:
-        return access_case(request.user, case_id, cap=cap)
+        return access_case(request.user, case_id, cap=cap, ip=client_ip(request))
     except TracingError as exc:
         raise _refused(exc) from None
 
@@ -297,10 +307,11 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
             specimen_date=payload.specimen_date,
             symptom_onset=payload.symptom_onset,
             isolation_started_at=payload.isolation_started_at,
+            ip=client_ip(request),
         )
     except TracingError as exc:
         raise _refused(exc) from None
-    return Status(201, _case_detail(case))
+    return Status(201, _case_detail(case, request.user))
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, ERRORS: ErrorOut})
@@ -308,7 +319,7 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its visits and window history (audited)."""
     case = _case(request, case_id)
     service.read_case(case=case, actor=request.user, ip=client_ip(request))
-    return _case_detail(case)
+    return _case_detail(case, request.user)
 
 
 @router.post("/cases/{case_id}/window", response={200: CaseDetailOut, ERRORS: ErrorOut})
@@ -322,7 +333,7 @@ def change_window(request: HttpRequest, case_id: int, payload: WindowIn) -> dict
         )  # fmt: skip
     except TracingError as exc:
         raise _refused(exc) from None
-    return _case_detail(case)
+    return _case_detail(case, request.user)
 
 
 @router.post("/cases/{case_id}/search", response={200: list[ContactOut], ERRORS: ErrorOut})
@@ -352,7 +363,7 @@ def designate(request: HttpRequest, case_id: int, payload: DesignateIn) -> dict[
     case = _case(request, case_id, Cap.DESIGNATE_CONTACTS)
     try:
         done = service.designate_contacts(
-            case=case, actor=request.user, contact_ids=payload.contacts
+            case=case, actor=request.user, contact_ids=payload.contacts, ip=client_ip(request)
         )
     except TracingError as exc:
         raise _refused(exc) from None
@@ -365,8 +376,10 @@ def designate(request: HttpRequest, case_id: int, payload: DesignateIn) -> dict[
 
 @router.get("/cases/{case_id}/notifications", response={200: list[MessageOut], ERRORS: ErrorOut})
 def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
-    """The delivery status of every message sent for the case."""
+    """The delivery status of every message sent for the case (for a case you see
+    through your region's venues, the messages to the contacts you see)."""
     case = _case(request, case_id)
+    messages = outbox.messages_for(service.case_ref(case))
     return [
         {
             "channel": m.channel,
@@ -377,7 +390,7 @@ def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
             "created_at": m.created_at,
             "sent_at": m.sent_at,
         }
-        for m in outbox.messages_for(service.case_ref(case))
+        for m in access.case_messages_visible_to(request.user, case, messages)
     ]
 
 
@@ -385,7 +398,8 @@ def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
 def export(
     request: HttpRequest, case_id: int, format: Literal["csv", "xlsx"] = "csv"
 ) -> HttpResponse:
-    """The case's contact list as CSV or XLSX (formula-safe; audited with its row count)."""
+    """The case's contact list as CSV or XLSX (formula-safe; audited with its row count):
+    for a case you see through your region's venues, the contacts made there."""
     case = _case(request, case_id, Cap.EXPORT_CONTACTS)
     content, kind, name = service.export_contacts(
         case=case, actor=request.user, fmt=format, ip=client_ip(request)
@@ -398,7 +412,10 @@ def export(
 @router.post("/cases/{case_id}/close", response={200: CaseOut, ERRORS: ErrorOut})
 def close(request: HttpRequest, case_id: int) -> dict[str, Any]:
     case = _case(request, case_id)
-    return _case_out(service.close_case(case=case, actor=request.user))
+    try:
+        return _case_out(service.close_case(case=case, actor=request.user))
+    except TracingError as exc:
+        raise _refused(exc) from None
 
 
 @router.post(
@@ -410,7 +427,7 @@ def case_from_contact(
     request: HttpRequest, contact_id: int, payload: SecondGenerationIn
 ) -> Status[dict[str, Any]]:
     try:
-        contact = access_contact(request.user, contact_id)
+        contact = access_contact(request.user, contact_id, ip=client_ip(request))
         case = service.open_case_from_contact(
             contact=contact,
             actor=request.user,
@@ -419,7 +436,7 @@ def case_from_contact(
         )
     except TracingError as exc:
         raise _refused(exc) from None
-    return Status(201, _case_detail(case))
+    return Status(201, _case_detail(case, request.user))
 
 
 @router.get("/clusters", response=list[ClusterOut], summary="Cluster alerts in your region")

@@ -30,6 +30,13 @@ class Reason(TextChoices):
     NOT_SEARCHED = "not_searched", _("Cari kontak dulu sebelum menetapkan kontak erat.")
     NO_CONTACTS_CHOSEN = "no_contacts_chosen", _("Pilih setidaknya satu kontak.")
     ALREADY_A_CASE = "already_a_case", _("Orang ini sudah menjadi kasus yang masih terbuka.")
+    HOME_REGION_ONLY = (
+        "home_region_only",
+        _(
+            "Hanya petugas kesehatan wilayah domisili kasus yang dapat mengubah jendela "
+            "atau menutup kasus ini."
+        ),
+    )
 
 
 class TracingError(ReasonedError):
@@ -40,6 +47,7 @@ class TracingError(ReasonedError):
         Reason.CLUSTER_NOT_FOUND: 404,
         Reason.PERSON_UNKNOWN: 404,
         Reason.NOT_IN_JURISDICTION: 403,
+        Reason.HOME_REGION_ONLY: 403,
         Reason.CASE_CLOSED: 409,
         Reason.NOT_SEARCHED: 409,
         Reason.ALREADY_A_CASE: 409,

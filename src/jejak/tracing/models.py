@@ -138,8 +138,8 @@ class CaseWindowChange(models.Model):
 
 class CaseVisit(models.Model):
     """One admitted stay of the case inside its window, with the aerosol tail: what makes
-    a venue an exposure site, counts towards a cluster, and puts the case in the venue's
-    region officers' jurisdiction."""
+    a venue an exposure site, counts towards a cluster, and shows the case, in part, to
+    the health officers of the venue's region (tracing/access.py)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
     checkin = models.ForeignKey("checkins.CheckIn", on_delete=models.CASCADE, related_name="+")
@@ -198,6 +198,26 @@ class Contact(models.Model):
     @property
     def minutes(self) -> int:
         return self.seconds // 60
+
+
+class ContactVenue(models.Model):
+    """A venue where the contact shared time with the case: what lets the health officers
+    of that venue's region see the contact of a case from elsewhere (tracing/access.py).
+
+    Kept beside `Contact.visits` because jurisdiction is applied in querysets, and a
+    JSON list cannot be filtered the same way on SQLite and PostgreSQL.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="venues")
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "venue"], name="contact_venue_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id} @ {self.venue_id}"
 
 
 class ExposureSite(models.Model):

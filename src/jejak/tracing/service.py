@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.checkins.models import ADMITTED, CheckIn
@@ -28,8 +27,8 @@ from jejak.core.exports import to_csv, to_xlsx
 from jejak.health.models import DesignationKind, LabOutcome, LabResult
 from jejak.health.services import record_designation
 from jejak.people.models import Person
-from jejak.tracing import overlap, scoring
-from jejak.tracing.access import cases_visible_to
+from jejak.tracing import access, overlap, scoring
+from jejak.tracing.access import cases_visible_to, contacts_visible_to, refuse
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.models import (
     Case,
@@ -39,6 +38,7 @@ from jejak.tracing.models import (
     CaseWindowChange,
     ClusterAlert,
     Contact,
+    ContactVenue,
     ExposureSite,
 )
 
@@ -72,8 +72,12 @@ def cluster_ref(alert: ClusterAlert) -> str:
 def home_region_code(person: Person) -> str:
     # The NIK's first four digits are the regency that issued it; the masked NIK keeps
     # them, so nothing is decrypted (as checkins' black-status alerts do).
-    digits = person.nik_masked[:4]
-    return f"{digits[:2]}.{digits[2:]}" if digits.isdigit() else ""
+    return _regency_code(person.nik_masked)
+
+
+def _regency_code(nik: str) -> str:
+    digits = nik[:4]
+    return f"{digits[:2]}.{digits[2:]}" if len(digits) == 4 and digits.isdigit() else ""
 
 
 def default_window(
@@ -91,12 +95,17 @@ def _check_actor(actor: Any, cap: Cap) -> None:
         require(actor, cap)
 
 
-def _check_case(actor: Any, case: Case, cap: Cap) -> None:
+def _check_case(actor: Any, case: Case, cap: Cap, *, whole: str = "") -> None:
     """The capability, then the jurisdiction again (views check it too): a case outside
-    it does not exist for this actor."""
+    it does not exist for this actor. With `whole` (the attempt's name), an actor who
+    sees only part of the case is refused, audited."""
     _check_actor(actor, cap)
-    if actor is not None and not cases_visible_to(actor).filter(pk=case.pk).exists():
+    if actor is None:
+        return
+    if not cases_visible_to(actor).filter(pk=case.pk).exists():
         raise TracingError(Reason.CASE_NOT_FOUND)
+    if whole and not access.sees_whole_case(actor, case):
+        refuse(actor, Reason.HOME_REGION_ONLY, attempt=whole, obj=case)
 
 
 def _check_open(case: Case) -> None:
@@ -118,10 +127,12 @@ def open_case(
     lab_result: LabResult | None = None,
     parent_case: Case | None = None,
     now: dt.datetime | None = None,
+    ip: str | None = None,
 ) -> Case:
     """Open a case for `person` with the default infectious window, record who it visited
-    inside it, and check the venues for clusters. Refuses a second open case for the same
-    person, dates in the future, and (for an officer) a person outside their jurisdiction.
+    inside it, and check the venues for clusters. Refuses dates in the future, (for an
+    officer) a person outside their jurisdiction, audited, and then a second open case
+    for the same person: only someone who may see the case learns it exists.
 
     A case opened by hand or from a contact also designates the person a positive case
     (from the specimen date); one opened from a lab result already has that result.
@@ -139,6 +150,17 @@ def open_case(
         raise TracingError(Reason.WINDOW_INVALID)
     if end - start > MAX_WINDOW:
         raise TracingError(Reason.WINDOW_TOO_LONG)
+    stays = _window_stays(person.pk, start, end, now)
+    if actor is not None and not access.may_open_case_for(
+        actor, home_region_code=home_region_code(person), venue_ids={s[1] for s in stays}
+    ):
+        refuse(
+            actor,
+            Reason.NOT_IN_JURISDICTION,
+            attempt="tracing.case.open",
+            ip=ip,
+            nik_masked=person.nik_masked,
+        )
     with transaction.atomic():
         # Locked so two officers (or an import and an officer) open one case, not two.
         Person.objects.select_for_update().filter(pk=person.pk).first()
@@ -158,10 +180,7 @@ def open_case(
             window_end=end,
             home_region_code=home_region_code(person),
         )
-        _refresh_visits(case, now)
-        visible = actor is None or is_national(actor)
-        if not visible and not cases_visible_to(actor).filter(pk=case.pk).exists():
-            raise TracingError(Reason.NOT_IN_JURISDICTION)
+        _store_visits(case, stays)
         if source != CaseSource.LAB_RESULT:
             record_designation(
                 nik_index=person.nik_index,
@@ -174,6 +193,7 @@ def open_case(
             actor=actor,
             action="tracing.case.open",
             obj=case,
+            ip=ip,
             source=str(source),
             parent_case=parent_case.pk if parent_case else None,
             lab_result=lab_result.pk if lab_result else None,
@@ -184,15 +204,31 @@ def open_case(
     return case
 
 
-def open_case_by_nik(*, nik: str, actor: Any, **kwargs: Any) -> Case:
-    """open_case for the registered person holding this NIK (person_unknown otherwise)."""
+def open_case_by_nik(*, nik: str, actor: Any, ip: str | None = None, **kwargs: Any) -> Case:
+    """open_case for the registered person holding this NIK (person_unknown otherwise,
+    but only for a NIK of the officer's own region: anyone else is refused as outside
+    their jurisdiction, audited, whether or not the NIK is registered)."""
+    from jejak.people.masking import mask_nik
     from jejak.people.nik import nik_index
 
     _check_actor(actor, Cap.TRACE_CASES)
-    person = Person.objects.filter(nik_index=nik_index(nik.strip())).first()
+    nik = nik.strip()
+    person = Person.objects.filter(nik_index=nik_index(nik)).first()
     if person is None:
+        # An unregistered person has no check-ins, so no venue puts them in anyone's
+        # jurisdiction: only their home region may hear that the NIK is unknown.
+        if actor is not None and not access.may_open_case_for(
+            actor, home_region_code=_regency_code(nik), venue_ids=()
+        ):
+            refuse(
+                actor,
+                Reason.NOT_IN_JURISDICTION,
+                attempt="tracing.case.open",
+                ip=ip,
+                nik_masked=mask_nik(nik),
+            )
         raise TracingError(Reason.PERSON_UNKNOWN)
-    return open_case(person=person, actor=actor, **kwargs)
+    return open_case(person=person, actor=actor, ip=ip, **kwargs)
 
 
 def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = None) -> Case | None:
@@ -245,6 +281,8 @@ def open_case_from_contact(
 ) -> Case:
     """A contact tested positive: open the second-generation case (parent: the contact's)."""
     _check_case(actor, contact.case, Cap.TRACE_CASES)
+    if actor is not None and not contacts_visible_to(actor).filter(pk=contact.pk).exists():
+        raise TracingError(Reason.CONTACT_NOT_FOUND)
     return open_case(
         person=contact.person,
         actor=actor,
@@ -265,8 +303,9 @@ def change_window(
     reason: str,
     now: dt.datetime | None = None,
 ) -> Case:
-    """Move the infectious window (with a reason, kept with the old and new bounds)."""
-    _check_case(actor, case, Cap.TRACE_CASES)
+    """Move the infectious window (with a reason, kept with the old and new bounds).
+    Only for those who see the whole case."""
+    _check_case(actor, case, Cap.TRACE_CASES, whole="tracing.case.window")
     _check_open(case)
     now = now or timezone.now()
     reason = reason.strip()
@@ -307,7 +346,8 @@ def change_window(
 
 
 def close_case(*, case: Case, actor: Any, now: dt.datetime | None = None) -> Case:
-    _check_case(actor, case, Cap.TRACE_CASES)
+    """Close the case; only for those who see the whole case."""
+    _check_case(actor, case, Cap.TRACE_CASES, whole="tracing.case.close")
     now = now or timezone.now()
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk).exclude(status=CaseStatus.CLOSED)
@@ -317,29 +357,43 @@ def close_case(*, case: Case, actor: Any, now: dt.datetime | None = None) -> Cas
     return case
 
 
-def _refresh_visits(case: Case, now: dt.datetime) -> None:
-    """Store the case's admitted stays inside its window (with the aerosol tail, clipped
-    to the window, as the overlap search measures them)."""
+Stay = tuple[int, int, dt.datetime, dt.datetime]  # check-in id, venue id, start, end
+
+
+def _window_stays(
+    person_id: int, window_start: dt.datetime, window_end: dt.datetime, now: dt.datetime
+) -> list[Stay]:
+    """The person's admitted stays inside the window (with the aerosol tail, clipped to
+    the window, as the overlap search measures them)."""
     cap = aerosol_cap()
     rows = CheckIn.objects.filter(
-        person_id=case.person_id,
+        person_id=person_id,
         decision__in=ADMITTED,
         checked_in_at__isnull=False,
-        checked_in_at__gt=case.window_start - MAX_STAY - cap,
-        checked_in_at__lt=case.window_end,
+        checked_in_at__gt=window_start - MAX_STAY - cap,
+        checked_in_at__lt=window_end,
     ).values_list("id", "venue_id", "checked_in_at", "checked_out_at", "planned_checkout_at")
-    visits = []
+    stays = []
     for checkin_id, venue_id, start, out, planned in rows:
         assert start is not None
         end = max(overlap.stay_end(start, out, planned, now), start)
         end += min(end - start, cap)
-        lo, hi = max(start, case.window_start), min(end, case.window_end)
+        lo, hi = max(start, window_start), min(end, window_end)
         if hi > lo:
-            visits.append(
-                CaseVisit(case=case, checkin_id=checkin_id, venue_id=venue_id, start=lo, end=hi)
-            )
+            stays.append((checkin_id, venue_id, lo, hi))
+    return stays
+
+
+def _store_visits(case: Case, stays: list[Stay]) -> None:
     CaseVisit.objects.filter(case=case).delete()
-    CaseVisit.objects.bulk_create(visits)
+    CaseVisit.objects.bulk_create(
+        CaseVisit(case=case, checkin_id=checkin_id, venue_id=venue_id, start=lo, end=hi)
+        for checkin_id, venue_id, lo, hi in stays
+    )
+
+
+def _refresh_visits(case: Case, now: dt.datetime) -> None:
+    _store_visits(case, _window_stays(case.person_id, case.window_start, case.window_end, now))
 
 
 # --- Contact search --------------------------------------------------------------------
@@ -396,6 +450,8 @@ def search_contacts(*, case: Case, actor: Any, now: dt.datetime | None = None) -
         Contact.objects.bulk_update(changed, SEARCH_FIELDS, batch_size=500)
         stale = [c.pk for p, c in existing.items() if p not in kept and c.designated_at is None]
         Contact.objects.filter(pk__in=stale).delete()
+        untouched = [c.pk for p, c in existing.items() if p not in kept and c.pk not in stale]
+        _store_contact_venues(case, ranked, untouched)
         _prepare_exposure_sites(case, now)
         fields = ["searched_at"]
         case.searched_at = now
@@ -412,6 +468,24 @@ def search_contacts(*, case: Case, actor: Any, now: dt.datetime | None = None) -
         )
         check_clusters(case=case, now=now)
     return list(case.contacts.select_related("person").order_by("rank", "id"))
+
+
+def _store_contact_venues(
+    case: Case, ranked: Sequence[scoring.RankedContact], untouched: list[int]
+) -> None:
+    """Where each found contact met the case: what puts them in a venue's region's
+    officers' view (access.contacts_visible_to). `untouched`: contacts kept from an
+    earlier search (designated, not found again), whose venues stay."""
+    ids = dict(Contact.objects.filter(case=case).values_list("person_id", "id"))
+    ContactVenue.objects.filter(contact__case=case).exclude(contact_id__in=untouched).delete()
+    ContactVenue.objects.bulk_create(
+        [
+            ContactVenue(contact_id=ids[found.person_id], venue_id=venue_id)
+            for found in ranked
+            for venue_id in sorted({i.venue_id for i in found.intervals})
+        ],
+        batch_size=500,
+    )
 
 
 def _venue_labels(venue_ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -477,27 +551,48 @@ def designate_contacts(
     actor: Any,
     contact_ids: Sequence[int] | None = None,
     now: dt.datetime | None = None,
+    ip: str | None = None,
 ) -> Designated:
     """Confirm contacts as close contacts (all close ones when `contact_ids` is None):
     each gets a close-contact designation from their last exposure, which screening turns
     black until day 11 or a negative test, and an SMS and in-app message. The case's
     exposure sites are published, and the visitors below the threshold are sent the
-    informational notice (once)."""
+    informational notice (once).
+
+    An officer who sees only part of the case designates, informs and publishes only
+    within it (a contact outside it is refused, audited), and leaves the case's status to
+    the officers who see all of it."""
     _check_case(actor, case, Cap.DESIGNATE_CONTACTS)
     _check_open(case)
     if case.searched_at is None:
         raise TracingError(Reason.NOT_SEARCHED)
     now = now or timezone.now()
+    whole = actor is None or access.sees_whole_case(actor, case)
+    ids: set[int] = set()
+    if contact_ids is not None:
+        ids = {int(i) for i in contact_ids}
+        if not ids:
+            raise TracingError(Reason.NO_CONTACTS_CHOSEN)
+        # Before the transaction, so the refusal's audit row is not rolled back with it.
+        seen = _contacts_of(case, actor).filter(pk__in=ids).values_list("pk", flat=True)
+        if missing := ids - set(seen):
+            refuse(
+                actor,
+                Reason.CONTACT_NOT_FOUND,
+                attempt="tracing.contacts.designate",
+                obj=case,
+                ip=ip,
+                contacts=sorted(missing),
+            )
     with transaction.atomic():
-        contacts = Contact.objects.select_for_update().filter(case=case)
+        # of=self: the jurisdiction filter joins the case, whose row is not ours to lock.
+        contacts = _contacts_of(case, actor).select_for_update(of=("self",))
         if contact_ids is None:
             chosen = list(contacts.filter(is_close=True).select_related("person__account"))
         else:
-            ids = {int(i) for i in contact_ids}
-            if not ids:
-                raise TracingError(Reason.NO_CONTACTS_CHOSEN)
             chosen = list(contacts.filter(pk__in=ids).select_related("person__account"))
             if len(chosen) != len(ids):
+                # A new search removed one between the check and the lock.
                 raise TracingError(Reason.CONTACT_NOT_FOUND)
         ref = case_ref(case)
         designated = 0
@@ -528,22 +623,27 @@ def designate_contacts(
             contact.informed_at = now
             contact.save(update_fields=["informed_at"])
             informed += 1
-        published = ExposureSite.objects.filter(case=case, published_at__isnull=True).update(
-            published_at=now
-        )
-        case.status = CaseStatus.NOTIFIED
-        case.notified_at = now
-        case.save(update_fields=["status", "notified_at"])
+        sites = ExposureSite.objects.filter(case=case, published_at__isnull=True)
+        if actor is not None:
+            sites = access.exposure_sites_visible_to(actor, sites)
+        published = ExposureSite.objects.filter(pk__in=list(sites.values_list("pk", flat=True)))
+        published_count = published.update(published_at=now)
+        if whole:
+            case.status = CaseStatus.NOTIFIED
+            case.notified_at = now
+            case.save(update_fields=["status", "notified_at"])
         audit.record(
             actor=actor,
             action="tracing.contacts.designate",
             obj=case,
+            ip=ip,
             contacts=[c.pk for c in chosen],
             designated=designated,
             informed=informed,
-            sites_published=published,
+            sites_published=published_count,
+            partial=not whole,
         )
-    return Designated(designated=designated, informed=informed, sites_published=published)
+    return Designated(designated=designated, informed=informed, sites_published=published_count)
 
 
 def _notify(contact: Contact, *, template: str, ref: str) -> None:
@@ -710,15 +810,39 @@ def list_cases(*, actor: Any, status: str = "", ip: str | None = None) -> list[C
 
 def read_case(*, case: Case, actor: Any, ip: str | None = None) -> Case:
     """Record that `actor` read the case (call after access_case, before showing it)."""
-    audit.record(actor=actor, action="tracing.case.read", obj=case, ip=ip)
+    partial = actor is not None and not access.sees_whole_case(actor, case)
+    audit.record(actor=actor, action="tracing.case.read", obj=case, ip=ip, partial=partial)
     return case
 
 
-def read_contacts(*, case: Case, actor: Any, ip: str | None = None) -> list[Contact]:
-    """The case's contacts, ranked; the read is audited with the number of rows."""
+def _contacts_of(case: Case, actor: Any) -> Any:
+    """The case's contacts the actor sees (all of them for the system)."""
+    qs = Contact.objects.filter(case=case)
+    return qs if actor is None else contacts_visible_to(actor, qs)
+
+
+def _visible_contacts(case: Case, actor: Any) -> list[Contact]:
+    """The contacts the actor sees, ranked, each explained only by the visits to venues
+    whose visits of the case the actor sees. The score, minutes and close-contact flag
+    stay the case's: they decide the person's quarantine wherever the minutes were."""
     contacts = list(
-        case.contacts.select_related("person__account", "designated_by").order_by("rank", "id")
+        _contacts_of(case, actor)
+        .select_related("person__account", "designated_by")
+        .order_by("rank", "id")
     )
+    if actor is not None:
+        venue_ids = {v.get("venue_id") for c in contacts for v in c.visits}
+        shown = access.venue_ids_visible_to(actor, case, venue_ids)
+        for contact in contacts:
+            # Read-only instances: never saved after this.
+            contact.visits = [v for v in contact.visits if v.get("venue_id") in shown]
+    return contacts
+
+
+def read_contacts(*, case: Case, actor: Any, ip: str | None = None) -> list[Contact]:
+    """The case's contacts the actor sees, ranked; the read is audited with the number
+    of rows."""
+    contacts = _visible_contacts(case, actor)
     audit.record(actor=actor, action="tracing.contacts.read", obj=case, ip=ip, rows=len(contacts))
     return contacts
 
@@ -773,10 +897,10 @@ def export_contacts(
     *, case: Case, actor: Any, fmt: str, ip: str | None = None
 ) -> tuple[bytes, str, str]:
     """The case's contact list as CSV or XLSX (formula-safe): (content, content type,
-    file name). Audited: who, when, which case, how many rows."""
+    file name), of the contacts the actor sees. Audited: who, when, which case, how many
+    rows."""
     _check_case(actor, case, Cap.EXPORT_CONTACTS)
-    contacts = case.contacts.select_related("person__account").order_by("rank", "id")
-    rows = export_rows(contacts)
+    rows = export_rows(_visible_contacts(case, actor))
     name = f"kontak-kasus-{case.pk}-{timezone.localdate():%Y%m%d}"
     if fmt == "xlsx":
         content = to_xlsx(EXPORT_HEADERS, rows, title=f"Kasus {case.pk}")
@@ -786,6 +910,12 @@ def export_contacts(
         content = to_csv(EXPORT_HEADERS, rows).encode("utf-8")
         kind = "text/csv; charset=utf-8"
     audit.record(
-        actor=actor, action="tracing.contacts.export", obj=case, ip=ip, format=fmt, rows=len(rows)
+        actor=actor,
+        action="tracing.contacts.export",
+        obj=case,
+        ip=ip,
+        format=fmt,
+        rows=len(rows),
+        partial=actor is not None and not access.sees_whole_case(actor, case),
     )
     return content, kind, f"{name}.{fmt}"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from jejak.accounts.capabilities import Cap, capability_required, has_capability
 from jejak.audit import service as audit
 from jejak.notifications import outbox
-from jejak.tracing import service
+from jejak.tracing import access, service
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -40,7 +40,7 @@ NOT_FOUND = {
 
 def _case(request: HttpRequest, pk: int, cap: Cap = Cap.TRACE_CASES) -> Case:
     try:
-        return access_case(request.user, pk, cap=cap)
+        return access_case(request.user, pk, cap=cap, ip=client_ip(request))
     except TracingError as exc:
         raise Http404(exc.message) from None
 
@@ -57,6 +57,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 specimen_date=data["specimen_date"],
                 symptom_onset=data["symptom_onset"],
                 isolation_started_at=data["isolation_started_at"],
+                ip=client_ip(request),
             )
         except TracingError as exc:
             form.add_error(None, exc.message)
@@ -76,7 +77,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     ip = client_ip(request)
-    service.read_case(case=case, actor=request.user, ip=ip)
+    user = request.user
+    service.read_case(case=case, actor=user, ip=ip)
+    whole = access.sees_whole_case(user, case)
     contacts = service.read_contacts(case=case, actor=request.user, ip=ip)
     for contact in contacts:
         contact.shown_visits = [  # type: ignore[attr-defined]
@@ -89,11 +92,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "contacts": contacts,
             "close_count": sum(1 for c in contacts if c.is_close),
-            "visits": case.visits.select_related("venue"),
-            "window_changes": case.window_changes.select_related("changed_by"),
-            "sites": case.exposure_sites.select_related("venue"),
-            "notifications": outbox.messages_for(service.case_ref(case)),
-            "child_cases": case.child_cases.all(),
+            "whole": whole,
+            "visits": access.case_visits_visible_to(user, case.visits.select_related("venue")),
+            "window_changes": access.window_changes_visible_to(
+                user, case.window_changes.select_related("changed_by")
+            ),
+            "sites": access.exposure_sites_visible_to(
+                user, case.exposure_sites.select_related("venue")
+            ),
+            "notifications": access.case_messages_visible_to(
+                user, case, outbox.messages_for(service.case_ref(case))
+            ),
+            "child_cases": cases_visible_to(user, case.child_cases.all()),
             "window_form": WindowForm(
                 initial={
                     "start": timezone.localtime(case.window_start),
@@ -172,7 +182,9 @@ def case_designate(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError:
             ids = []
     try:
-        done = service.designate_contacts(case=case, actor=request.user, contact_ids=ids)
+        done = service.designate_contacts(
+            case=case, actor=request.user, contact_ids=ids, ip=client_ip(request)
+        )
     except TracingError as exc:
         return _done(request, case, exc, "")
     return _done(
@@ -191,7 +203,10 @@ def case_designate(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Cap.TRACE_CASES)
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    service.close_case(case=case, actor=request.user)
+    try:
+        service.close_case(case=case, actor=request.user)
+    except TracingError as exc:
+        return _done(request, case, exc, "")
     return _done(request, case, None, _("Kasus ditutup."))
 
 
@@ -213,7 +228,9 @@ def case_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def second_generation(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     try:
-        contact = access_contact(request.user, request.POST.get("contact", ""))
+        contact = access_contact(
+            request.user, request.POST.get("contact", ""), ip=client_ip(request)
+        )
     except TracingError as exc:
         raise Http404(exc.message) from None
     if contact.case_id != case.pk:
