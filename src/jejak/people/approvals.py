@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -20,7 +20,7 @@ from django.utils import timezone
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import is_national
 from jejak.audit import service as audit
-from jejak.core.crypto import decrypt, encrypt
+from jejak.core.crypto import decrypt, encrypt, needs_reencryption
 from jejak.notifications import outbox
 from jejak.people import services, verification
 from jejak.people.errors import PeopleError, Reason
@@ -136,16 +136,23 @@ def pending_for(officer: Any) -> list[DependantRequest]:
     return found
 
 
+class _NotVisible(Exception):
+    pass
+
+
 def _access(officer: Any, public_id: str) -> DependantRequest:
     found = requests_visible_to(officer).select_for_update().filter(public_id=public_id).first()
     if found is None:
-        audit.record(
-            actor=officer, action="people.dependant_request_refused", request=public_id[:12]
-        )
-        raise PeopleError(Reason.REQUEST_NOT_FOUND)
+        raise _NotVisible
     if found.status != RequestStatus.PENDING:
         raise PeopleError(Reason.REQUEST_DECIDED)
     return found
+
+
+def _refuse_unseen(officer: Any, public_id: str) -> NoReturn:
+    # Written after the decision's transaction has rolled back, so it survives.
+    audit.record(actor=officer, action="people.dependant_request_refused", request=public_id[:12])
+    raise PeopleError(Reason.REQUEST_NOT_FOUND)
 
 
 def _tell(request: DependantRequest) -> None:
@@ -166,66 +173,90 @@ def approve(*, officer: Any, public_id: str, reason: str) -> Person:
     """Add the requested dependant to the visitor's account, verified by the registry's
     earlier match; the officer's reason is recorded."""
     text = clean_reason(reason)
-    with transaction.atomic():
-        request = _access(officer, public_id)
-        account = request.account
-        services._lock_account(account)
-        holder = Person.objects.filter(nik_index=request.nik_index).first()
-        if holder is not None:
-            raise PeopleError(
-                Reason.NIK_ALREADY_ADDED if holder.account_id == account.pk else Reason.NIK_CLAIMED
+    try:
+        with transaction.atomic():
+            request = _access(officer, public_id)
+            account = request.account
+            services._lock_account(account)
+            holder = Person.objects.filter(nik_index=request.nik_index).first()
+            if holder is not None:
+                raise PeopleError(
+                    Reason.NIK_ALREADY_ADDED
+                    if holder.account_id == account.pk
+                    else Reason.NIK_CLAIMED
+                )
+            services._check_dependant_count(account)
+            nik = _nik(request)
+            person = Person(
+                account=account,
+                relation=request.relation or Relation.OTHER,
+                full_name=request.full_name,
+                birth_date=request.birth_date,
+                sex=request.sex,
+                identity_verified_at=timezone.now(),
+                identity_backend=request.identity_backend,
+                family_card_index=request.family_card_index,
             )
-        services._check_dependant_count(account)
-        nik = _nik(request)
-        person = Person(
-            account=account,
-            relation=request.relation or Relation.OTHER,
-            full_name=request.full_name,
-            birth_date=request.birth_date,
-            sex=request.sex,
-            identity_verified_at=timezone.now(),
-            identity_backend=request.identity_backend,
-            family_card_index=request.family_card_index,
-        )
-        services._set_nik(person, nik)
-        person.save()
-        request.status = RequestStatus.APPROVED
-        request.person = person
-        request.decided_by = officer
-        request.decided_at = timezone.now()
-        request.decision_reason = text
-        request.save()
-        audit.record(
-            actor=officer,
-            action="people.dependant_request_approved",
-            obj=request,
-            nik_masked=request.nik_masked,
-            reason=text,
-        )
-        _tell(request)
+            services._set_nik(person, nik)
+            person.save()
+            request.status = RequestStatus.APPROVED
+            request.person = person
+            request.decided_by = officer
+            request.decided_at = timezone.now()
+            request.decision_reason = text
+            request.save()
+            audit.record(
+                actor=officer,
+                action="people.dependant_request_approved",
+                obj=request,
+                nik_masked=request.nik_masked,
+                reason=text,
+            )
+            _tell(request)
+    except _NotVisible:
+        _refuse_unseen(officer, public_id)
     return person
 
 
 def reject(*, officer: Any, public_id: str, reason: str) -> DependantRequest:
     """Refuse the request with a reason the visitor is told."""
     text = clean_reason(reason)
-    with transaction.atomic():
-        request = _access(officer, public_id)
-        request.status = RequestStatus.REJECTED
-        request.decided_by = officer
-        request.decided_at = timezone.now()
-        request.decision_reason = text
-        request.save()
-        audit.record(
-            actor=officer,
-            action="people.dependant_request_rejected",
-            obj=request,
-            nik_masked=request.nik_masked,
-            reason=text,
-        )
-        _tell(request)
+    try:
+        with transaction.atomic():
+            request = _access(officer, public_id)
+            request.status = RequestStatus.REJECTED
+            request.decided_by = officer
+            request.decided_at = timezone.now()
+            request.decision_reason = text
+            request.save()
+            audit.record(
+                actor=officer,
+                action="people.dependant_request_rejected",
+                obj=request,
+                nik_masked=request.nik_masked,
+                reason=text,
+            )
+            _tell(request)
+    except _NotVisible:
+        _refuse_unseen(officer, public_id)
     return request
 
 
 def _nik(request: DependantRequest) -> str:
     return decrypt(request.nik_encrypted, aad=_aad(request)).decode("ascii")
+
+
+def reencrypt_requests() -> int:
+    """Re-encrypt requests' NIKs not under the first JEJAK_DATA_KEYS entry."""
+    count = 0
+    with transaction.atomic():
+        for request in DependantRequest.objects.select_for_update().only(
+            "public_id", "nik_encrypted"
+        ):
+            if needs_reencryption(request.nik_encrypted):
+                nik = decrypt(request.nik_encrypted, aad=_aad(request))
+                DependantRequest.objects.filter(pk=request.pk).update(
+                    nik_encrypted=encrypt(nik, aad=_aad(request))
+                )
+                count += 1
+    return count

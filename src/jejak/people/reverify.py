@@ -62,5 +62,5 @@ def verify_unverified(*, limit: int | None = None) -> Counter[str]:
                 update_fields=["identity_verified_at", "identity_backend", "family_card_index"]
             )
             counts["verified"] += 1
-    audit.record(actor=None, action="people.identities_reverified", **dict(counts))
+    audit.record(actor=None, action="people.identities_reverified", counts=dict(counts))
     return counts

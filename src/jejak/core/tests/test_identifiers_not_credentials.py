@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
+from jejak.identity.tests.factories import register_resident
 from jejak.people import services as people
 from jejak.people.tests.factories import BUDI
 from jejak.screening.tests.factories import positive
@@ -32,6 +33,7 @@ VICTIM = {k: v for k, v in BUDI.items() if k != "relation"}
 def victim(make_user, city):
     """Budi, registered, who tested positive this morning: his status is hitam."""
     account = make_user(Role.VISITOR)
+    register_resident(**VICTIM)  # the registry verifies the NIK it is given
     person = people.set_own_profile(account=account, **VICTIM)
     positive(hours_ago=3)(person.nik_index, timezone.now())
     return person

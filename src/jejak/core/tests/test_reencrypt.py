@@ -6,6 +6,10 @@ from django.core.management import CommandError, call_command
 from jejak.accounts.models import User
 from jejak.accounts.phone import open_phone
 from jejak.core import crypto
+from jejak.core.crypto import decrypt
+from jejak.identity.imports import _aad
+from jejak.identity.models import Resident
+from jejak.identity.tests.factories import register_resident
 from jejak.people import services as people
 from jejak.people.tests.factories import BUDI
 from jejak.qrcodes import keys
@@ -25,6 +29,7 @@ def stored_secrets(settings, make_user, city):
         phone_encrypted=seal_phone("+6281234567890", index=index),
         phone_masked=mask_phone("+6281234567890"),
     )
+    register_resident(**BUDI)  # the registry verifies the NIK it is given
     person = people.set_own_profile(
         account=visitor, **{k: v for k, v in BUDI.items() if k != "relation"}
     )
@@ -44,6 +49,8 @@ def test_rotation_moves_every_secret_to_the_new_key(settings, stored_secrets):
     keys.invalidate_cache()
     assert keys.signer()[1] is not None
     assert not crypto.needs_reencryption(person.nik_encrypted)
+    resident = Resident.objects.get(nik_index=person.nik_index)
+    assert decrypt(resident.nik_encrypted, aad=_aad(resident.nik_index)) == BUDI["nik"].encode()
 
 
 def test_dropping_the_old_key_too_early_is_refused(settings, stored_secrets):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jejak.core.crypto import blind_index, encrypt
+from jejak.identity.imports import _aad
 from jejak.identity.models import Resident
 from jejak.identity.port import family_card_index
 
@@ -27,7 +28,7 @@ def register_resident(
     resident, _created = Resident.objects.update_or_create(
         nik_index=index,
         defaults={
-            "nik_encrypted": encrypt(nik.encode("ascii"), aad=b"identity.nik:" + index.encode()),
+            "nik_encrypted": encrypt(nik.encode("ascii"), aad=_aad(index)),
             "full_name": full_name,
             "birth_date": birth_date,
             "sex": sex,

@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from jejak.accounts.phone import reencrypt_phones
 from jejak.audit import service as audit
 from jejak.core.crypto import DecryptionError
+from jejak.identity.imports import reencrypt_residents
+from jejak.people.approvals import reencrypt_requests
 from jejak.people.services import reencrypt_niks
 from jejak.qrcodes.keys import reencrypt_private_keys
 
@@ -12,7 +14,8 @@ from jejak.qrcodes.keys import reencrypt_private_keys
 class Command(BaseCommand):
     help = (
         "Step two of a JEJAK_DATA_KEYS rotation: re-encrypt every stored secret (QR signing "
-        "keys, NIKs, visitors' phone numbers) under the first key. Then drop the old key."
+        "keys, NIKs of people, the registry and requests, visitors' phone numbers) under "
+        "the first key. Then drop the old key."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -20,6 +23,8 @@ class Command(BaseCommand):
             counts = {
                 "signing_keys": reencrypt_private_keys(),
                 "niks": reencrypt_niks(),
+                "registry_niks": reencrypt_residents(),
+                "dependant_request_niks": reencrypt_requests(),
                 "phones": reencrypt_phones(),
             }
         except DecryptionError as exc:
