@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from jejak.people import services
+from jejak.people.models import Person
 
 BUDI = {  # the account holder
     "nik": "3671011205900001",
@@ -24,6 +28,31 @@ RAFI = {  # their son
     "sex": "M",
     "relation": "child",
 }
+DEWI = {  # Budi's sister, on the same family card, with an account of her own
+    "nik": "3671014703950004",
+    "full_name": "Dewi Santoso",
+    "birth_date": dt.date(1995, 3, 7),
+    "sex": "F",
+}
+AGUS = {  # Budi's brother, on the same family card, with an account of his own
+    "nik": "3671011811970006",
+    "full_name": "Agus Santoso",
+    "birth_date": dt.date(1997, 11, 18),
+    "sex": "M",
+}
+SRI = {  # Budi's mother, on another family card (she lives with her own household)
+    "nik": "3671016510620005",
+    "full_name": "Sri Wahyuni",
+    "birth_date": dt.date(1962, 10, 25),
+    "sex": "F",
+    "relation": "parent",
+}
+SRI_FAMILY_CARD = "3671010101200002"
+
+
+def own(data: dict) -> dict:
+    """A person's details as their own profile takes them (no relation)."""
+    return {k: v for k, v in data.items() if k != "relation"}
 
 
 def make_nik(
@@ -51,3 +80,18 @@ def child(n: int) -> dict:
         "sex": "M",
         "relation": "child",
     }
+
+
+def unverified_person(account: Any, **data: Any) -> Person:
+    """A person saved before NIKs were checked with the civil registry: such rows stay in
+    the database, unverified, until their owner saves them again."""
+    person = Person(
+        account=account,
+        relation=data.get("relation", "self"),
+        full_name=data["full_name"],
+        birth_date=data["birth_date"],
+        sex=data["sex"],
+    )
+    services._set_nik(person, data["nik"])
+    person.save()
+    return person

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -68,8 +69,12 @@ def test_profile_round_trip_shows_the_owner_the_full_nik(visitor_client):
     assert put.status_code == 200
     got = visitor_client.get("/api/v1/me/profile").json()
     assert got == put.json()
+    person = Person.objects.get()
+    # JSON carries milliseconds.
+    verified_at = dt.datetime.fromisoformat(got.pop("identity_verified_at"))
+    assert abs(verified_at - person.identity_verified_at) < dt.timedelta(milliseconds=1)
     assert got == {
-        "public_id": Person.objects.get().public_id,
+        "public_id": person.public_id,
         "nik": BUDI["nik"],
         "nik_masked": "3671********0001",
         "full_name": "Budi Santoso",
@@ -122,7 +127,7 @@ def test_english_messages_follow_accept_language(visitor_client):
     assert response.json() == {"code": "nik_format", "message": "A NIK is exactly 16 digits."}
 
 
-def test_dependants_crud(visitor_client, visitor):
+def test_dependants_crud(visitor_client, visitor, holder):
     created = send(visitor_client, "post", "/api/v1/me/dependants", SITI)
     assert created.status_code == 201
     siti = created.json()
@@ -136,9 +141,9 @@ def test_dependants_crud(visitor_client, visitor):
     ]
 
     url = f"/api/v1/me/dependants/{siti['public_id']}"
-    patched = send(visitor_client, "patch", url, {"full_name": "Siti R.", "relation": "other"})
+    patched = send(visitor_client, "patch", url, {"full_name": "SITI RAHAYU", "relation": "other"})
     assert patched.status_code == 200
-    assert (patched.json()["full_name"], patched.json()["relation"]) == ("Siti R.", "other")
+    assert (patched.json()["full_name"], patched.json()["relation"]) == ("SITI RAHAYU", "other")
     assert patched.json()["nik"] == SITI["nik"]
 
     assert visitor_client.delete(url).status_code == 204
@@ -148,6 +153,7 @@ def test_dependants_crud(visitor_client, visitor):
         "Rafi Santoso"
     ]
     assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
+        "people.profile_create",
         "people.dependant_add",
         "people.dependant_add",
         "people.dependant_update",
@@ -155,14 +161,14 @@ def test_dependants_crud(visitor_client, visitor):
     ]
 
 
-def test_dependant_list_query_count(visitor_client, visitor, django_assert_max_num_queries):
+def test_dependant_list_query_count(visitor_client, visitor, holder, django_assert_max_num_queries):
     for data in (SITI, RAFI):
         services.add_dependant(account=visitor, **data)
     with django_assert_max_num_queries(4):
         assert len(visitor_client.get("/api/v1/me/dependants").json()) == 2
 
 
-def test_patch_rechecks_the_nik(visitor_client, visitor):
+def test_patch_rechecks_the_nik(visitor_client, visitor, holder):
     rafi = services.add_dependant(account=visitor, **RAFI)
     response = send(
         visitor_client, "patch", f"/api/v1/me/dependants/{rafi.public_id}", {"sex": "F"}
@@ -170,7 +176,7 @@ def test_patch_rechecks_the_nik(visitor_client, visitor):
     assert (response.status_code, response.json()["code"]) == (400, "nik_sex_mismatch")
 
 
-def test_another_account_s_dependant_is_404(visitor, other_visitor):
+def test_another_account_s_dependant_is_404(visitor, holder, other_visitor):
     siti = services.add_dependant(account=visitor, **SITI)
     client = Client()
     client.force_login(other_visitor)
@@ -180,7 +186,7 @@ def test_another_account_s_dependant_is_404(visitor, other_visitor):
     assert Person.objects.get(pk=siti.pk).full_name == "Siti Rahayu"
 
 
-def test_conflicts_are_409(visitor_client, visitor, other_visitor):
+def test_conflicts_are_409(visitor_client, visitor, holder, other_visitor, other_holder):
     send(visitor_client, "post", "/api/v1/me/dependants", SITI)
     again = send(visitor_client, "post", "/api/v1/me/dependants", SITI)
     assert (again.status_code, again.json()["code"]) == (409, "nik_already_added")
@@ -194,11 +200,11 @@ def test_conflicts_are_409(visitor_client, visitor, other_visitor):
     assert NikClaimAttempt.objects.filter(attempted_by=other_visitor).count() == 1
 
 
-def test_owner_sees_when_not_who(visitor_client, visitor, other_visitor):
+def test_owner_sees_when_not_who(visitor_client, visitor, holder, other_visitor, other_holder):
     siti = services.add_dependant(account=visitor, **SITI)
     other = Client()
     other.force_login(other_visitor)
-    send(other, "post", "/api/v1/me/dependants", SITI)
+    assert send(other, "post", "/api/v1/me/dependants", SITI).json()["code"] == "nik_claimed"
 
     seen = visitor_client.get("/api/v1/me/claim-attempts").json()
     assert seen["count"] == 1
@@ -208,7 +214,7 @@ def test_owner_sees_when_not_who(visitor_client, visitor, other_visitor):
     assert other.get("/api/v1/me/claim-attempts").json() == {"count": 0, "attempts": []}
 
 
-def test_too_many_dependants_is_409(visitor_client, visitor, monkeypatch):
+def test_too_many_dependants_is_409(visitor_client, visitor, holder, monkeypatch):
     monkeypatch.setattr(services, "MAX_DEPENDANTS", 1)
     send(visitor_client, "post", "/api/v1/me/dependants", SITI)
     response = send(visitor_client, "post", "/api/v1/me/dependants", RAFI)

@@ -14,7 +14,7 @@ from jejak.core.crypto import DecryptionError, blind_index
 from jejak.people import services
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.models import NikClaimAttempt, Person
-from jejak.people.tests.factories import BUDI, RAFI, SITI, child
+from jejak.people.tests.factories import AGUS, BUDI, DEWI, RAFI, SITI, child, own, unverified_person
 
 
 def actions() -> list[str]:
@@ -51,13 +51,19 @@ def test_ciphertext_does_not_decrypt_on_another_row(visitor):
 
 def test_own_profile_is_created_then_updated(visitor):
     first = services.set_own_profile(account=visitor, **BUDI)
-    again = services.set_own_profile(account=visitor, **{**BUDI, "full_name": "Budi  S. "})
+    # Still the registry's name (case and spacing aside), so it is verified again.
+    again = services.set_own_profile(account=visitor, **{**BUDI, "full_name": " budi  SANTOSO "})
     assert again.pk == first.pk
-    assert Person.objects.get().full_name == "Budi S."
+    assert Person.objects.get().full_name == "budi SANTOSO"
     assert actions() == ["people.profile_create", "people.profile_update"]
     update = AuditEvent.objects.get(action="people.profile_update")
     assert update.actor == visitor
-    assert update.detail == {"fields": ["full_name"], "nik_masked": "3671********0001"}
+    assert update.detail == {
+        "fields": ["full_name"],
+        "nik_masked": "3671********0001",
+        "previous_nik_masked": "3671********0001",
+        "identity_backend": "registry_file",
+    }
 
 
 def test_saving_the_same_profile_writes_nothing(visitor):
@@ -66,14 +72,35 @@ def test_saving_the_same_profile_writes_nothing(visitor):
     assert actions() == ["people.profile_create"]
 
 
-def test_own_nik_can_change_to_a_free_one(visitor):
-    person = services.set_own_profile(account=visitor, **BUDI)
-    new = {**BUDI, "nik": "3671011205900009"}
-    services.set_own_profile(account=visitor, **new)
+def test_an_unverified_own_nik_can_change_to_a_free_registered_one(visitor):
+    # A profile saved before the registry check, with a typo in the NIK.
+    person = unverified_person(visitor, **{**BUDI, "nik": "3671011205900009"})
+    services.set_own_profile(account=visitor, **BUDI)
     person.refresh_from_db()
-    assert services.decrypt_nik(person) == "3671011205900009"
-    assert person.nik_masked == "3671********0009"
-    assert AuditEvent.objects.get(action="people.profile_update").detail["fields"] == ["nik"]
+    assert services.decrypt_nik(person) == BUDI["nik"]
+    assert person.nik_masked == "3671********0001"
+    assert person.identity_verified_at is not None
+    update = AuditEvent.objects.get(action="people.profile_update")
+    assert update.detail == {
+        "fields": ["nik"],
+        "nik_masked": "3671********0001",
+        "previous_nik_masked": "3671********0009",
+        "identity_backend": "registry_file",
+    }
+
+
+def test_a_verified_own_nik_cannot_change(visitor, holder):
+    AuditEvent.objects.all().delete()
+    assert refusal(services.set_own_profile, account=visitor, **own(DEWI)) == Reason.IDENTITY_LOCKED
+    holder.refresh_from_db()
+    assert services.decrypt_nik(holder) == BUDI["nik"]
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.object_id) == (
+        "people.identity_change_refused",
+        visitor,
+        str(holder.pk),
+    )
+    assert event.detail == {"nik_masked": "3671********0001"}
 
 
 def test_nik_is_validated_against_birth_date_and_sex(visitor):
@@ -113,20 +140,21 @@ def test_sex_and_relation_are_checked(visitor):
         )
 
 
-def test_dependants_are_added_updated_and_removed(visitor):
+def test_dependants_are_added_updated_and_removed(visitor, holder):
     siti = services.add_dependant(account=visitor, **SITI)
     rafi = services.add_dependant(account=visitor, **RAFI)
     assert services.dependants_of(account=visitor) == [siti, rafi]
     assert len(siti.public_id) == 12 and siti.public_id != rafi.public_id
 
-    services.update_dependant(account=visitor, public_id=rafi.public_id, full_name="Rafi S.")
+    services.update_dependant(account=visitor, public_id=rafi.public_id, full_name="RAFI SANTOSO")
     rafi.refresh_from_db()
-    assert rafi.full_name == "Rafi S."
+    assert rafi.full_name == "RAFI SANTOSO"
     assert services.decrypt_nik(rafi) == RAFI["nik"]
 
     services.remove_dependant(account=visitor, public_id=siti.public_id)
     assert services.dependants_of(account=visitor) == [rafi]
     assert actions() == [
+        "people.profile_create",
         "people.dependant_add",
         "people.dependant_add",
         "people.dependant_update",
@@ -136,7 +164,7 @@ def test_dependants_are_added_updated_and_removed(visitor):
     assert removed.detail == {"relation": "spouse", "nik_masked": "3671********0002"}
 
 
-def test_update_rechecks_the_nik_against_the_new_details(visitor):
+def test_update_rechecks_the_nik_against_the_new_details(visitor, holder):
     rafi = services.add_dependant(account=visitor, **RAFI)
     assert (
         refusal(
@@ -147,14 +175,53 @@ def test_update_rechecks_the_nik_against_the_new_details(visitor):
         )
         == Reason.NIK_BIRTH_DATE_MISMATCH
     )
-    new_nik = "3671022001150007"
+
+
+def test_an_unverified_dependant_s_nik_can_change_to_a_registered_one(visitor, holder):
+    # Added before the registry check, with a typo in the NIK.
+    rafi = unverified_person(visitor, **{**RAFI, "nik": "3671022001150007"})
+    new_nik = RAFI["nik"]
     services.update_dependant(account=visitor, public_id=rafi.public_id, nik=new_nik)
     rafi.refresh_from_db()
-    assert (services.decrypt_nik(rafi), rafi.nik_masked) == (new_nik, "3671********0007")
+    assert (services.decrypt_nik(rafi), rafi.nik_masked) == (new_nik, "3671********0003")
     assert rafi.nik_index == blind_index(new_nik, purpose="nik")
+    assert rafi.identity_verified_at is not None
+    assert rafi.family_card_index == holder.family_card_index
+    update = AuditEvent.objects.get(action="people.dependant_update")
+    assert update.detail == {
+        "fields": ["nik", "identity_verified_at"],
+        "nik_masked": "3671********0003",
+        "previous_nik_masked": "3671********0007",
+    }
 
 
-def test_another_account_s_dependant_is_not_found(visitor, other_visitor):
+def test_a_verified_dependant_s_nik_cannot_change(visitor, holder):
+    rafi = services.add_dependant(account=visitor, **RAFI)
+    AuditEvent.objects.all().delete()
+    assert (
+        refusal(
+            services.update_dependant,
+            account=visitor,
+            public_id=rafi.public_id,
+            nik="3671022001150007",
+        )
+        == Reason.IDENTITY_LOCKED
+    )
+    rafi.refresh_from_db()
+    assert services.decrypt_nik(rafi) == RAFI["nik"]
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.object_id) == (
+        "people.identity_change_refused",
+        visitor,
+        str(rafi.pk),
+    )
+    assert event.detail == {"nik_masked": "3671********0003"}
+    # A verified dependant can still be removed.
+    services.remove_dependant(account=visitor, public_id=rafi.public_id)
+    assert actions() == ["people.identity_change_refused", "people.dependant_remove"]
+
+
+def test_another_account_s_dependant_is_not_found(visitor, holder, other_visitor):
     siti = services.add_dependant(account=visitor, **SITI)
     for call in (services.update_dependant, services.remove_dependant):
         assert (
@@ -184,12 +251,17 @@ def test_the_same_nik_twice_on_one_account(visitor):
 
 
 def test_own_profile_cannot_take_a_dependant_s_nik(visitor):
-    services.add_dependant(account=visitor, **SITI)
-    own = {k: v for k, v in SITI.items() if k != "relation"}
-    assert refusal(services.set_own_profile, account=visitor, **own) == Reason.NIK_ALREADY_ADDED
+    # Only an unverified profile's NIK can change at all (a verified one is locked).
+    unverified_person(visitor, **{**BUDI, "nik": "3671011205900009"})
+    unverified_person(visitor, **SITI)
+    assert (
+        refusal(services.set_own_profile, account=visitor, **own(SITI)) == Reason.NIK_ALREADY_ADDED
+    )
 
 
-def test_a_nik_held_by_another_account_is_refused_and_recorded(visitor, other_visitor):
+def test_a_nik_held_by_another_account_is_refused_and_recorded(
+    visitor, holder, other_visitor, other_holder
+):
     siti = services.add_dependant(account=visitor, **SITI)
     AuditEvent.objects.all().delete()
 
@@ -197,7 +269,7 @@ def test_a_nik_held_by_another_account_is_refused_and_recorded(visitor, other_vi
 
     attempt = NikClaimAttempt.objects.get()
     assert (attempt.nik_index, attempt.attempted_by) == (siti.nik_index, other_visitor)
-    assert Person.objects.filter(account=other_visitor).count() == 0
+    assert list(Person.objects.filter(account=other_visitor)) == [other_holder]
     event = AuditEvent.objects.get()
     assert (event.action, event.actor, event.object_id) == (
         "people.nik_claim_refused",
@@ -211,16 +283,18 @@ def test_a_nik_held_by_another_account_is_refused_and_recorded(visitor, other_vi
     assert services.claim_attempts_for(other_visitor) == []
 
 
-def test_own_profile_claim_on_a_held_nik_is_refused_too(visitor, other_visitor):
-    services.set_own_profile(account=visitor, **BUDI)
+def test_own_profile_claim_on_a_held_nik_is_refused_too(visitor, holder, other_visitor):
     assert refusal(services.set_own_profile, account=other_visitor, **BUDI) == Reason.NIK_CLAIMED
-    rafi = services.add_dependant(account=other_visitor, **RAFI)
+    services.set_own_profile(account=other_visitor, **own(DEWI))
+    # Only an unverified dependant's NIK can change at all (a verified one is locked).
+    rafi = unverified_person(other_visitor, **RAFI)
     assert (
         refusal(
             services.update_dependant,
             account=other_visitor,
             public_id=rafi.public_id,
             nik=BUDI["nik"],
+            full_name=BUDI["full_name"],
             birth_date=BUDI["birth_date"],
         )
         == Reason.NIK_CLAIMED
@@ -228,19 +302,20 @@ def test_own_profile_claim_on_a_held_nik_is_refused_too(visitor, other_visitor):
     assert len(services.claim_attempts_for(visitor)) == 2
 
 
-def test_attempts_against_a_previous_holder_are_not_shown(visitor, other_visitor, make_user):
+def test_attempts_against_a_previous_holder_are_not_shown(
+    visitor, holder, other_visitor, other_holder, make_holder
+):
     siti = services.add_dependant(account=visitor, **SITI)
-    refusal(services.add_dependant, account=other_visitor, **SITI)
+    assert refusal(services.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
     services.remove_dependant(account=visitor, public_id=siti.public_id)
 
-    third = make_user("visitor")
+    third = make_holder(AGUS)
     services.add_dependant(account=third, **SITI)
     assert services.claim_attempts_for(third) == []
 
 
-def test_refused_claims_are_capped_per_day(visitor, other_visitor):
+def test_refused_claims_are_capped_per_day(visitor, holder, other_visitor, other_holder):
     services.add_dependant(account=visitor, **SITI)
-    services.set_own_profile(account=other_visitor, **BUDI)
     for _ in range(services.MAX_REFUSED_CLAIMS_PER_DAY):
         assert refusal(services.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
     # Now even a free NIK is refused, so the form cannot probe which NIKs are registered.
@@ -249,29 +324,43 @@ def test_refused_claims_are_capped_per_day(visitor, other_visitor):
         == Reason.TOO_MANY_CLAIM_ATTEMPTS
     )
     # Editing details under a NIK the account already holds probes nothing.
-    services.set_own_profile(account=other_visitor, **{**BUDI, "full_name": "Budi S."})
+    services.set_own_profile(account=other_visitor, **{**own(DEWI), "full_name": "DEWI SANTOSO"})
     NikClaimAttempt.objects.update(at=timezone.now() - dt.timedelta(days=1, minutes=1))
     services.add_dependant(account=other_visitor, **RAFI)
 
 
-def test_dependants_are_limited_per_account(visitor):
+def test_dependants_are_limited_per_account(visitor, holder):
+    # The holder's own profile does not count against the limit.
     for n in range(services.MAX_DEPENDANTS):
         services.add_dependant(account=visitor, **child(n))
     with pytest.raises(PeopleError) as caught:
-        services.add_dependant(account=visitor, **child(99))
+        # A child the registry knows, so the limit is what refuses it.
+        services.add_dependant(account=visitor, **child(services.MAX_DEPENDANTS))
     assert caught.value.code == Reason.TOO_MANY_DEPENDANTS
     assert "10" in caught.value.message
-    # The holder's own profile does not count against the limit.
-    services.set_own_profile(account=visitor, **BUDI)
+    assert Person.objects.filter(account=visitor).count() == services.MAX_DEPENDANTS + 1
 
 
-def test_no_audit_row_holds_a_nik_in_clear(visitor, other_visitor):
-    services.set_own_profile(account=visitor, **BUDI)
-    siti = services.add_dependant(account=visitor, **SITI)
-    services.update_dependant(account=visitor, public_id=siti.public_id, nik="3671014308920005")
+def test_no_audit_row_holds_a_nik_in_clear(visitor, holder, other_visitor, other_holder):
+    siti = unverified_person(visitor, **{**SITI, "nik": "3671014308920005"})
+    services.update_dependant(account=visitor, public_id=siti.public_id, nik=SITI["nik"])
     claim = {**BUDI, "relation": "other"}
     assert refusal(services.add_dependant, account=other_visitor, **claim) == Reason.NIK_CLAIMED
+    unknown = {**RAFI, "full_name": "Orang Lain"}
+    assert refusal(services.add_dependant, account=other_visitor, **unknown) == (
+        Reason.IDENTITY_NOT_VERIFIED
+    )
+    assert refusal(services.set_own_profile, account=visitor, **own(AGUS)) == (
+        Reason.IDENTITY_LOCKED
+    )
     services.remove_dependant(account=visitor, public_id=siti.public_id)
+    assert set(actions()) >= {
+        "people.dependant_update",
+        "people.nik_claim_refused",
+        "people.identity_refused",
+        "people.identity_change_refused",
+        "people.dependant_remove",
+    }
     dumped = json.dumps(list(AuditEvent.objects.values("detail", "object_id")))
-    for nik in (BUDI["nik"], SITI["nik"], "3671014308920005"):
+    for nik in (BUDI["nik"], SITI["nik"], "3671014308920005", RAFI["nik"], AGUS["nik"]):
         assert nik not in dumped
