@@ -2,63 +2,143 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jejak.people.models
 from django.conf import settings
 from django.db import migrations, models
 
+import jejak.people.models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_person_identity_verified'),
+        ("people", "0003_person_identity_verified"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DependantRequest',
+            name="DependantRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=jejak.people.models.new_public_id, editable=False, max_length=12, unique=True)),
-                ('nik_index', models.CharField(db_index=True, max_length=64)),
-                ('nik_encrypted', models.BinaryField()),
-                ('nik_masked', models.CharField(max_length=16)),
-                ('full_name', models.CharField(max_length=150)),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(choices=[('M', 'Laki-laki'), ('F', 'Perempuan')], max_length=1)),
-                ('relation', models.CharField(choices=[('self', 'Diri sendiri'), ('child', 'Anak'), ('parent', 'Orang tua'), ('spouse', 'Pasangan'), ('other', 'Lainnya')], max_length=10)),
-                ('family_card_index', models.CharField(blank=True, max_length=64)),
-                ('identity_backend', models.CharField(max_length=20)),
-                ('region_code', models.CharField(max_length=13)),
-                ('reason', models.CharField(max_length=500)),
-                ('status', models.CharField(choices=[('pending', 'Menunggu persetujuan petugas'), ('approved', 'Disetujui'), ('rejected', 'Ditolak')], default='pending', max_length=10)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=500)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dependant_requests', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=jejak.people.models.new_public_id,
+                        editable=False,
+                        max_length=12,
+                        unique=True,
+                    ),
+                ),
+                ("nik_index", models.CharField(db_index=True, max_length=64)),
+                ("nik_encrypted", models.BinaryField()),
+                ("nik_masked", models.CharField(max_length=16)),
+                ("full_name", models.CharField(max_length=150)),
+                ("birth_date", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Laki-laki"), ("F", "Perempuan")], max_length=1
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("self", "Diri sendiri"),
+                            ("child", "Anak"),
+                            ("parent", "Orang tua"),
+                            ("spouse", "Pasangan"),
+                            ("other", "Lainnya"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("family_card_index", models.CharField(blank=True, max_length=64)),
+                ("identity_backend", models.CharField(max_length=20)),
+                ("region_code", models.CharField(max_length=13)),
+                ("reason", models.CharField(max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Menunggu persetujuan petugas"),
+                            ("approved", "Disetujui"),
+                            ("rejected", "Ditolak"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dependant_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'region_code'], name='dependant_req_queue')],
+                "ordering": ["-requested_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "region_code"], name="dependant_req_queue")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IdentityRefusal',
+            name="IdentityRefusal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nik_index', models.CharField(db_index=True, max_length=64)),
-                ('nik_masked', models.CharField(max_length=16)),
-                ('outcome', models.CharField(max_length=24)),
-                ('backend', models.CharField(max_length=20)),
-                ('purpose', models.CharField(max_length=24)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nik_index", models.CharField(db_index=True, max_length=64)),
+                ("nik_masked", models.CharField(max_length=16)),
+                ("outcome", models.CharField(max_length=24)),
+                ("backend", models.CharField(max_length=20)),
+                ("purpose", models.CharField(max_length=24)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['account', 'at'], name='identity_refusal_recent')],
+                "ordering": ["-at"],
+                "indexes": [models.Index(fields=["account", "at"], name="identity_refusal_recent")],
             },
         ),
     ]
