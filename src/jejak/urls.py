@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("jejak.inspections.urls")),
     path("", include("jejak.reports.urls")),
     path("", include("jejak.console.urls")),
+    path("", include("jejak.rosters.urls")),
     path("", include("jejak.notifications.urls")),
 ]

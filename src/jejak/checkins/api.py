@@ -22,7 +22,7 @@ from pydantic import AwareDatetime, BaseModel, StringConstraints
 from jejak.accounts.capabilities import Cap, has_capability, require
 from jejak.api import ApiError
 from jejak.checkins import service
-from jejak.checkins.errors import CheckInError, DenialReason, Refusal
+from jejak.checkins.errors import CheckInError, DenialReason, Note, Refusal
 from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.qrcodes.errors import QrError
@@ -83,7 +83,9 @@ class CrowdOut(Schema):
     capacity: int
 
 
-class PersonOut(Schema):
+# Not "PersonOut": the OpenAPI components are named by class, and the people and tracing
+# apps have theirs, which this one's was published as.
+class CheckInPersonOut(Schema):
     person: str  # "self" or a dependant's public id
     action: Literal["check_in", "check_out"]
     checkin: str
@@ -96,6 +98,13 @@ class PersonOut(Schema):
     planned_checkout_at: dt.datetime | None
     checked_out_at: dt.datetime | None
     checkout_method: str
+    notes: list[str] = Field(
+        ...,
+        description="How the request was read before deciding (codes, not refusals): "
+        "`not_on_staff_roster` when `visitor_type` was `employee` but the person is not on "
+        "the venue's staff roster at the scan time, so they were decided as a guest. "
+        "`messages` ends with their sentences.",
+    )
 
 
 class PolicyOut(Schema):
@@ -113,7 +122,7 @@ class CheckInOut(Schema):
     planned_checkout_at: dt.datetime | None
     rule_set: str
     policy: PolicyOut
-    people: list[PersonOut]
+    people: list[CheckInPersonOut]
 
 
 class CheckOutOut(Schema):
@@ -150,13 +159,17 @@ def _sentence(reason: str, language: str) -> str:
     # Once per reason and language per process: activating a language for each response
     # was a tenth of the check-in lane's event loop.
     with translation.override(language):
-        return str(DenialReason(reason).label)
+        label = DenialReason(reason).label if reason in DenialReason.values else Note(reason).label
+        return str(label)
 
 
-def _messages(reasons: list[str], language: str) -> list[str]:
+_SENTENCED = frozenset(DenialReason.values) | frozenset(Note.values)
+
+
+def _messages(codes: list[str], language: str) -> list[str]:
     # Sentences are chosen at response time, in the caller's language; stored results
     # keep only the codes.
-    return [_sentence(r, language) for r in reasons if r in DenialReason.values]
+    return [_sentence(r, language) for r in codes if r in _SENTENCED]
 
 
 @router.post(
@@ -185,7 +198,13 @@ def response_body(result: service.CheckInResult, language: str) -> dict[str, Any
     (checkins/lane.py)."""
     data = dict(result.data)
     people = data["people"]
-    data["people"] = [{**p, "messages": _messages(p["reasons"], language)} for p in people]
+    answered = []
+    for p in people:
+        notes = p.get("notes", [])  # results stored before notes existed have none
+        answered.append(
+            {**p, "notes": notes, "messages": _messages(p["reasons"] + notes, language)}
+        )
+    data["people"] = answered
     return data
 
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from jejak.audit import service as audit
 from jejak.checkins import batch_write
-from jejak.checkins.errors import CheckInError, Decision, DenialReason, Refusal
+from jejak.checkins.errors import CheckInError, Decision, DenialReason, Note, Refusal
 from jejak.checkins.models import (
     ACTIVE_Q,
     ADMITTED,
@@ -54,6 +54,7 @@ from jejak.people.models import Person, Relation
 from jejak.ppkm import service as ppkm
 from jejak.qrcodes import service as qrcodes
 from jejak.qrcodes.errors import QrError
+from jejak.rosters import service as rosters
 from jejak.screening import service as screening
 from jejak.screening.errors import ScreeningError
 from jejak.venues.models import Venue
@@ -353,6 +354,9 @@ class _Entry:
     staff_check: bool = False
     child: bool = False
     adult: bool = False
+    # The type the person was decided as: "employee" only when on the venue's roster.
+    visitor_type: str = VisitorType.GUEST
+    notes: list[str] = field(default_factory=list)
 
     @property
     def admitted(self) -> bool:
@@ -369,7 +373,7 @@ def _decide(
     person: _Person, status: Any, *, policy: Any, visitor_type: str, at: dt.datetime
 ) -> _Entry:
     """One person's decision before capacity and the with-parent rule are applied."""
-    entry = _Entry(person, status.colour, list(status.reasons), [])
+    entry = _Entry(person, status.colour, list(status.reasons), [], visitor_type=visitor_type)
     age = _age(person.birth_date, at)
     entry.adult = age >= ADULT_AGE
     if status.colour == "hitam":
@@ -394,9 +398,7 @@ def _decide(
     return entry
 
 
-def _apply_capacity_and_parents(
-    entries: list[_Entry], *, inside: int, capacity: int, visitor_type: str
-) -> int:
+def _apply_capacity_and_parents(entries: list[_Entry], *, inside: int, capacity: int) -> int:
     """Give places to adults first, then to children with an admitted adult; returns
     how many are admitted. Employees enter even when the venue is full."""
     admitted = 0
@@ -405,7 +407,7 @@ def _apply_capacity_and_parents(
         nonlocal admitted
         if not entry.admitted:
             return
-        if visitor_type == VisitorType.GUEST and inside + admitted >= capacity:
+        if entry.visitor_type == VisitorType.GUEST and inside + admitted >= capacity:
             entry.reasons.append(DenialReason.CAPACITY_FULL)
             return
         admitted += 1
@@ -439,6 +441,7 @@ def _checkout_json(checkin: CheckIn, person: _Person) -> dict[str, Any]:
         "planned_checkout_at": _iso(checkin.planned_checkout_at),
         "checked_out_at": _iso(checkin.checked_out_at),
         "checkout_method": checkin.checkout_method,
+        "notes": [],
     }
 
 
@@ -681,6 +684,7 @@ def _colour(plans: list[_Plan], out: dict[int, Outcome]) -> list[_Plan]:
         # included; the decision is stored so that dashboards and reports count it.
         plan.closed = closure_at(plan.venue.pk, plan.scanned) is not None
         by_moment[plan.scanned].append(plan)
+    staff = _on_roster(plans)
     decided: list[_Plan] = []
     for moment, group in by_moment.items():
         people = [(p.nik_index, p.birth_date) for plan in group for p in plan.entering]
@@ -693,15 +697,42 @@ def _colour(plans: list[_Plan], out: dict[int, Outcome]) -> list[_Plan]:
         for plan in group:
             mine = [next(statuses) for _ in plan.entering]
             plan.rule_set = mine[0].rule_set if mine else ""
-            plan.entries = [
-                _decide(p, s, policy=plan.policy, visitor_type=plan.ask.visitor_type, at=moment)
-                for p, s in zip(plan.entering, mine, strict=True)
-            ]
+            plan.entries = []
+            for p, s in zip(plan.entering, mine, strict=True):
+                kind, notes = _visitor_type(plan, p, staff)
+                entry = _decide(p, s, policy=plan.policy, visitor_type=kind, at=moment)
+                entry.notes = notes
+                plan.entries.append(entry)
             if plan.closed:
                 for entry in plan.entries:
                     entry.reasons.append(DenialReason.VENUE_CLOSED)
             decided.append(plan)
     return sorted(decided, key=lambda plan: plan.index)
+
+
+def _on_roster(plans: list[_Plan]) -> set[rosters.Claim]:
+    """The employee claims of these plans that the venues' staff rosters confirm: one
+    query for the batch, and none when nobody claims to be an employee."""
+    claims = {
+        (p.pk, plan.venue.pk, plan.scanned)
+        for plan in plans
+        if plan.ask.visitor_type == VisitorType.EMPLOYEE
+        for p in plan.entering
+    }
+    return rosters.rostered(claims=claims)
+
+
+def _visitor_type(plan: _Plan, person: _Person, staff: set[rosters.Claim]) -> tuple[str, list[str]]:
+    """What `person` is decided as, and the notes that explain it.
+
+    Employees are held to looser rules (colours, hours, capacity), so the claim is only
+    believed for someone on the venue's roster at the scan time; anyone else is a guest,
+    told why (the same rule for a staff member's manual check-in)."""
+    if plan.ask.visitor_type != VisitorType.EMPLOYEE:
+        return plan.ask.visitor_type, []
+    if (person.pk, plan.venue.pk, plan.scanned) in staff:
+        return VisitorType.EMPLOYEE, []
+    return VisitorType.GUEST, [Note.NOT_ON_STAFF_ROSTER]
 
 
 def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
@@ -776,7 +807,6 @@ def _admit(
     """Capacity and the with-parent rule for one plan at its venue's locked occupancy;
     returns the request's result and its CheckIn rows' values."""
     policy, venue, entries, scanned = plan.policy, plan.venue, plan.entries, plan.scanned
-    visitor_type = plan.ask.visitor_type
     capacity = policy.capacity_for(venue.capacity)
     planned = scanned + _stay(policy, venue)
     # An offline scan uploaded after its stay was over is history, not occupancy.
@@ -785,7 +815,6 @@ def _admit(
         entries,
         inside=here.inside,
         capacity=capacity if still_inside else 1 << 62,
-        visitor_type=visitor_type,
     )
     if still_inside:
         here.inside += admitted
@@ -810,6 +839,7 @@ def _admit(
             "checkout_method": ""
             if (still_inside or not e.admitted)
             else CheckoutMethod.AUTOMATIC.value,
+            "notes": [str(n) for n in e.notes],
         }
         values.append(
             [
@@ -819,7 +849,8 @@ def _admit(
                 plan.ask.account.pk,
                 venue.pk,
                 plan.entry_point.pk,
-                visitor_type,
+                # As decided: tracing scores an employee's contacts differently.
+                e.visitor_type,
                 row["decision"],
                 row["reasons"],
                 e.colour,

@@ -61,6 +61,9 @@ class ManualOutcome:
     decision: str
     colour: str
     replayed: bool = False
+    # Codes such as not_on_staff_roster: "employee" was chosen for someone not on the
+    # venue's roster, so they were decided as a guest.
+    notes: tuple[str, ...] = ()
 
 
 def _lock_staff(staff: Any) -> None:
@@ -149,6 +152,7 @@ def do_manual_checkin(
                         decision=str(entry["decision"]),
                         colour=str(entry["colour"]),
                         replayed=result.replayed,
+                        notes=tuple(entry.get("notes", ())),
                     )
                     audit.record(
                         actor=staff,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from jejak.accounts.roles import Role
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.conftest import add_child, add_person, code_of
+from jejak.rosters.tests.factories import put_on_roster
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +161,20 @@ def test_check_in_query_count_is_bounded(
     with django_assert_max_num_queries(11):
         response = post(visitor_client, "/api/v1/checkins", payload)
     assert response.status_code == 201
+
+
+def test_an_employee_check_in_adds_one_roster_query(
+    visitor, visitor_client, hotel, policy, django_assert_max_num_queries
+):
+    put_on_roster(hotel, account=visitor)
+    post(visitor_client, "/api/v1/checkins", body(hotel))  # warm caches (keys, session)
+    post(visitor_client, "/api/v1/checkins", body(hotel))  # and out again
+    payload = body(hotel, visitor_type="employee")
+    # The guest's 11 above plus the staff roster look-up: one statement for the request (a
+    # batch's employees share it), none when nobody claims to be an employee.
+    with django_assert_max_num_queries(12):
+        response = post(visitor_client, "/api/v1/checkins", payload)
+    assert response.json()["people"][0]["notes"] == []
 
 
 def test_check_in_response_has_the_documented_shape(visitor_client, hotel, policy):

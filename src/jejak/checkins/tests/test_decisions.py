@@ -13,6 +13,7 @@ from jejak.audit.models import AuditEvent
 from jejak.checkins.models import BlackStatusAlert, CheckIn, VenueOccupancy
 from jejak.checkins.service import alert_recipients
 from jejak.checkins.tests.conftest import add_child, add_person
+from jejak.rosters.tests.factories import put_on_roster
 from jejak.screening.tests.factories import antigen_negative
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +64,9 @@ def test_black_status_is_refused_alerted_and_audited(
     assert VenueOccupancy.objects.get(venue=hotel).inside == 0
 
 
-def test_red_guest_is_refused_but_red_employee_enters(make_visitor, check_in):
+def test_red_guest_is_refused_but_red_employee_enters(make_visitor, check_in, hotel):
     red = make_visitor("merah")
+    put_on_roster(hotel, account=red)
     assert only(check_in(red))["reasons"] == ["status_red"]
     assert only(check_in(red, visitor_type="employee"))["decision"] == "allowed"
 
@@ -84,7 +86,8 @@ def test_a_colour_the_policy_does_not_admit_is_refused(visitor, check_in, policy
     assert only(check_in(visitor))["reasons"] == ["colour_not_admitted"]
 
 
-def test_outside_hours_refuses_guests_not_employees(visitor, check_in, policy):
+def test_outside_hours_refuses_guests_not_employees(visitor, check_in, policy, hotel):
+    put_on_roster(hotel, account=visitor)
     now = timezone.localtime()
     policy(
         opens_at=(now + dt.timedelta(hours=2)).time(),
@@ -101,7 +104,9 @@ def test_capacity_full_refuses_guests_but_not_employees(make_visitor, check_in, 
     late = check_in(make_visitor(), venue=small)
     assert only(late)["reasons"] == ["capacity_full"]
     assert late["crowd"] == {"inside": 2, "capacity": 2}
-    worker = check_in(make_visitor(), venue=small, visitor_type="employee")
+    employee = make_visitor()
+    put_on_roster(small, account=employee)
+    worker = check_in(employee, venue=small, visitor_type="employee")
     assert only(worker)["decision"] == "allowed"
     assert worker["crowd"] == {"inside": 3, "capacity": 2}
 

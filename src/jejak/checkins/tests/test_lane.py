@@ -325,3 +325,27 @@ def test_side_work_runs_on_another_thread_and_a_failure_is_only_logged(caplog):
 
     lane.later(fails).result(timeout=10)  # no exception reaches the caller
     assert "failed" in caplog.text
+
+
+def test_the_lane_decides_an_unrostered_employee_as_a_guest(
+    app, django_app, make_visitor, hotel, policy
+):
+    # The lane's fast path calls the same record_many: "employee" needs the roster there too.
+    from jejak.rosters.tests.factories import put_on_roster
+
+    stranger, worker = make_visitor("merah"), make_visitor("merah")
+    put_on_roster(hotel, account=worker)
+    answers = {}
+    for name, account in (("stranger", stranger), ("worker", worker)):
+        status, _head, body = call(
+            app,
+            payload(hotel, visitor_type="employee"),
+            {"Authorization": f"Bearer {token_for(account)}"},
+        )
+        assert status == 201 and not django_app.calls
+        answers[name] = json.loads(body)["people"][0]
+    assert (answers["stranger"]["decision"], answers["stranger"]["notes"]) == (
+        "denied",
+        ["not_on_staff_roster"],
+    )
+    assert (answers["worker"]["decision"], answers["worker"]["notes"]) == ("allowed", [])

@@ -1,0 +1,434 @@
+"""Staff rosters: adding and ending entries, CSV import, and the check-in path's look-up.
+
+Every write is audited with the masked identifier only. The phone number or NIK is kept
+encrypted (core.crypto) next to the keyed hash that finds it, exactly as accounts and
+people keep theirs, so the roster matches a visitor account (`User.phone_index`) or a
+person (`Person.nik_index`) without decrypting anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from functools import cache, partial
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jejak.accounts.phone import PhoneInvalid, mask_phone, normalize_phone, phone_index
+from jejak.audit import service as audit
+from jejak.core import crypto, sql
+from jejak.people.masking import mask_nik
+from jejak.people.models import Person, Relation
+from jejak.people.nik import NikError, nik_index, parse_nik
+from jejak.rosters.errors import Reason, RosterError
+from jejak.rosters.models import RosterEntry, covers
+from jejak.venues.models import Venue
+
+ROLE_MAX = 100
+# An import is a venue's staff list, not a city's: these bound a mistaken upload.
+MAX_IMPORT_BYTES = 512 * 1024
+MAX_IMPORT_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A validated roster entry, not yet written."""
+
+    kind: str  # "phone" or "nik"
+    value: str  # the normalised number or the NIK
+    index: str
+    role: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.index)
+
+
+def _aad(kind: str, index: str) -> bytes:
+    # Bound to its own index, as accounts.phone does: a blob copied onto another entry
+    # does not decrypt there.
+    return f"rosters.entry.{kind}:".encode() + index.encode()
+
+
+def _candidate(
+    *,
+    phone: str,
+    nik: str,
+    role: str,
+    valid_from: dt.date | None,
+    valid_until: dt.date | None,
+    today: dt.date,
+) -> _Candidate:
+    """Validate one entry's fields; raises RosterError with the first problem found."""
+    phone, nik, role = (phone or "").strip(), "".join((nik or "").split()), (role or "").strip()
+    if bool(phone) == bool(nik):
+        raise RosterError(Reason.IDENTIFIER_MISSING)
+    if phone:
+        try:
+            number = normalize_phone(phone)
+        except PhoneInvalid:
+            raise RosterError(Reason.PHONE_INVALID) from None
+        kind, value, index = "phone", number, phone_index(number)
+    else:
+        try:
+            parse_nik(nik)
+        except NikError:
+            raise RosterError(Reason.NIK_INVALID) from None
+        kind, value, index = "nik", nik, nik_index(nik)
+    # Control characters: a NUL cannot even be stored in PostgreSQL's text.
+    if not role or len(role) > ROLE_MAX or not role.isprintable():
+        raise RosterError(Reason.ROLE_INVALID)
+    start = valid_from or today
+    if valid_until is not None and valid_until < start:
+        raise RosterError(Reason.PERIOD_INVALID)
+    return _Candidate(kind, value, index, role, start, valid_until)
+
+
+def _lock_venue(venue: Venue) -> None:
+    # Serialises one venue's roster writes, so two managers cannot both add one person.
+    list(Venue.objects.select_for_update().filter(pk=venue.pk).values("pk"))
+
+
+def _overlaps(entry: RosterEntry, candidate: _Candidate) -> bool:
+    ends = entry.valid_until or dt.date.max
+    return entry.valid_from <= (candidate.valid_until or dt.date.max) and ends >= (
+        candidate.valid_from
+    )
+
+
+def _conflicts(venue: Venue, candidates: Iterable[_Candidate]) -> set[tuple[str, str]]:
+    """The candidates' keys that an entry not yet ended already covers in part."""
+    wanted = list(candidates)
+    phones = [c.index for c in wanted if c.kind == "phone"]
+    niks = [c.index for c in wanted if c.kind == "nik"]
+    if not wanted:
+        return set()
+    open_entries = RosterEntry.objects.filter(venue=venue, ended_at__isnull=True).filter(
+        Q(phone_index__in=phones) | Q(nik_index__in=niks)
+    )
+    by_key: dict[tuple[str, str], list[RosterEntry]] = defaultdict(list)
+    for entry in open_entries:
+        by_key[(entry.kind, entry.phone_index or entry.nik_index)].append(entry)
+    return {c.key for c in wanted if any(_overlaps(e, c) for e in by_key[c.key])}
+
+
+def _write(*, actor: Any, venue: Venue, candidate: _Candidate, now: dt.datetime) -> RosterEntry:
+    entry = RosterEntry(
+        venue=venue,
+        role=candidate.role,
+        valid_from=candidate.valid_from,
+        valid_until=candidate.valid_until,
+        created_at=now,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    sealed = crypto.encrypt(candidate.value.encode(), aad=_aad(candidate.kind, candidate.index))
+    if candidate.kind == "phone":
+        entry.phone_index, entry.phone_encrypted = candidate.index, sealed
+        entry.phone_masked = mask_phone(candidate.value)
+    else:
+        entry.nik_index, entry.nik_encrypted = candidate.index, sealed
+        entry.nik_masked = mask_nik(candidate.value)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _audit_added(*, actor: Any, entry: RosterEntry, venue: Venue, source: str) -> None:
+    audit.record(
+        actor=actor,
+        action="rosters.entry_added",
+        obj=entry,
+        venue=venue.short_code,
+        identifier=entry.kind,
+        masked=entry.masked,
+        role=entry.role,
+        valid_from=entry.valid_from.isoformat(),
+        valid_until=entry.valid_until.isoformat() if entry.valid_until else None,
+        source=source,
+    )
+
+
+def add_entry(
+    *,
+    actor: Any,
+    venue: Venue,
+    role: str,
+    phone: str = "",
+    nik: str = "",
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    source: str = "form",
+    now: dt.datetime | None = None,
+) -> RosterEntry:
+    """Put a person (by visitor phone number or NIK) on `venue`'s staff roster; audited.
+
+    The caller has checked that `actor` manages the venue. `valid_from` defaults to
+    today; `source` names the channel in the audit row (form, api). Raises RosterError
+    (already_on_roster when an entry not yet ended covers part of the period)."""
+    now = now or timezone.now()
+    candidate = _candidate(
+        phone=phone,
+        nik=nik,
+        role=role,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        today=timezone.localtime(now).date(),
+    )
+    with transaction.atomic():
+        _lock_venue(venue)
+        if _conflicts(venue, [candidate]):
+            raise RosterError(Reason.ALREADY_ON_ROSTER)
+        entry = _write(actor=actor, venue=venue, candidate=candidate, now=now)
+        _audit_added(actor=actor, entry=entry, venue=venue, source=source)
+    return entry
+
+
+def end_entry(
+    *, actor: Any, venue: Venue, entry_id: int, now: dt.datetime | None = None
+) -> RosterEntry:
+    """End a roster entry of `venue` now (the person no longer works there); audited.
+
+    Ending an ended entry changes nothing. Raises RosterError(entry_not_found) for an
+    entry of another venue."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = RosterEntry.objects.select_for_update().filter(pk=entry_id, venue=venue).first()
+        if entry is None:
+            raise RosterError(Reason.ENTRY_NOT_FOUND)
+        if entry.ended_at is not None:
+            return entry
+        entry.ended_at = now
+        entry.ended_by = actor if getattr(actor, "is_authenticated", False) else None
+        entry.save(update_fields=["ended_at", "ended_by"])
+        audit.record(
+            actor=actor,
+            action="rosters.entry_ended",
+            obj=entry,
+            venue=venue.short_code,
+            identifier=entry.kind,
+            masked=entry.masked,
+        )
+    return entry
+
+
+def entries_of(*, venue: Venue) -> QuerySet[RosterEntry]:
+    """`venue`'s roster, entries not yet ended first (the caller checked access)."""
+    return RosterEntry.objects.filter(venue=venue).order_by("ended_at", "-valid_from", "-id")
+
+
+# --- CSV import ---------------------------------------------------------------------
+
+# Spreadsheets exported in Indonesian name the columns in Indonesian.
+_COLUMNS = {
+    "phone": "phone",
+    "nomor_hp": "phone",
+    "hp": "phone",
+    "nik": "nik",
+    "role": "role",
+    "jabatan": "role",
+    "valid_from": "valid_from",
+    "berlaku_mulai": "valid_from",
+    "valid_until": "valid_until",
+    "berlaku_sampai": "valid_until",
+}
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One refused line of an import: its line number in the file (the header is 1)."""
+
+    row: int
+    code: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did: every entry written, or (any error) nothing and the errors."""
+
+    created: list[RosterEntry] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _date(text: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    # 31/12/2022: how Indonesian spreadsheets write dates.
+    found = _DAY_FIRST.fullmatch(text)
+    if found:
+        day, month, year = (int(g) for g in found.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            pass
+    raise RosterError(Reason.DATE_INVALID)
+
+
+def _rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The known columns and each data line (with its line number); raises RosterError."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise RosterError(Reason.CSV_INVALID)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RosterError(Reason.CSV_INVALID) from None
+    first = text.split("\n", 1)[0]
+    # Excel set to Indonesian saves with semicolons.
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise RosterError(Reason.CSV_INVALID) from None
+    columns = [_COLUMNS.get(h.strip().lower().replace(" ", "_"), "") for h in header]
+    if "role" not in columns or not {"phone", "nik"} & set(columns):
+        raise RosterError(Reason.CSV_INVALID)
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise RosterError(Reason.CSV_INVALID)
+            values = dict.fromkeys(_COLUMNS.values(), "")
+            for name, cell in zip(columns, cells, strict=False):
+                if name:
+                    values[name] = cell
+            rows.append((reader.line_num, values))
+    except csv.Error:
+        raise RosterError(Reason.CSV_INVALID) from None
+    return columns, rows
+
+
+def import_csv(
+    *, actor: Any, venue: Venue, data: bytes, now: dt.datetime | None = None
+) -> ImportResult:
+    """Add every line of a CSV (columns phone or nik, role, valid_from, valid_until) to
+    `venue`'s roster, or none: any invalid line, duplicate or person already on the
+    roster writes nothing and is reported by line. Each entry written is audited."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    result = ImportResult()
+    try:
+        _columns, rows = _rows(data)
+    except RosterError as exc:
+        result.errors.append(RowError(1, exc.code.value, exc.message))
+        return result
+    if not rows:
+        error = RosterError(Reason.CSV_INVALID)
+        result.errors.append(RowError(1, error.code.value, error.message))
+        return result
+    found: list[tuple[int, _Candidate]] = []
+    seen: set[tuple[str, str]] = set()
+    for line, values in rows:
+        try:
+            candidate = _candidate(
+                phone=values["phone"],
+                nik=values["nik"],
+                role=values["role"],
+                valid_from=_date(values["valid_from"]),
+                valid_until=_date(values["valid_until"]),
+                today=today,
+            )
+            if candidate.key in seen:
+                raise RosterError(Reason.DUPLICATE_IN_FILE)
+        except RosterError as exc:
+            result.errors.append(RowError(line, exc.code.value, exc.message))
+            continue
+        seen.add(candidate.key)
+        found.append((line, candidate))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        _lock_venue(venue)
+        taken = _conflicts(venue, [c for _line, c in found])
+        if taken:
+            error = RosterError(Reason.ALREADY_ON_ROSTER)
+            result.errors = [
+                RowError(line, error.code.value, error.message)
+                for line, c in found
+                if c.key in taken
+            ]
+            return result
+        for _line, candidate in found:
+            entry = _write(actor=actor, venue=venue, candidate=candidate, now=now)
+            _audit_added(actor=actor, entry=entry, venue=venue, source="csv")
+            result.created.append(entry)
+    return result
+
+
+# --- the check-in path --------------------------------------------------------------
+
+# (person id, venue id, scan time): "this person works at this venue at this moment".
+Claim = tuple[int, int, dt.datetime]
+
+
+@cache
+def _rostered_sql(vendor: str) -> str:
+    """Roster entries of some venues that name some people: by a verified person's NIK,
+    or by the phone number of the account whose own profile ("self") the person is."""
+    r, p, u = RosterEntry, Person, get_user_model()
+    rc, pc, uc = partial(sql.column, r), partial(sql.column, p), partial(sql.column, u)
+    columns = (
+        f"p.{pc('id')}, r.{rc('venue')}, r.{rc('valid_from')}, r.{rc('valid_until')}, "
+        f"r.{rc('ended_at')}"
+    )
+    where = f"{sql.any_of('p.' + pc('id'), vendor)} AND {sql.any_of('r.' + rc('venue'), vendor)}"
+    # An unverified NIK is only typed in: anyone could type a colleague's.
+    by_nik = (
+        f"SELECT {columns} FROM {sql.table(r)} r "  # noqa: S608 (names from the model)
+        f"JOIN {sql.table(p)} p ON p.{pc('nik_index')} = r.{rc('nik_index')} "
+        f"WHERE {where} AND p.{pc('identity_verified_at')} IS NOT NULL"
+    )
+    # A phone number proves the account (a one-time code), so it names the holder only,
+    # never the dependants on the account.
+    by_phone = (
+        f"SELECT {columns} FROM {sql.table(r)} r "  # noqa: S608 (names from the model)
+        f"JOIN {sql.table(u)} u ON u.{uc('phone_index')} = r.{rc('phone_index')} "
+        f"JOIN {sql.table(p)} p ON p.{pc('account')} = u.{uc('id')} "
+        f"AND p.{pc('relation')} = %s WHERE {where}"
+    )
+    return f"{by_nik} UNION ALL {by_phone}"
+
+
+def rostered(*, claims: Collection[Claim]) -> set[Claim]:
+    """The claims that hold: the person is on the venue's roster at that moment.
+
+    One statement for any number of claims (a check-in batch's), none for no claims."""
+    if not claims:
+        return set()
+    people = sql.many(sorted({c[0] for c in claims}))
+    venues = sql.many(sorted({c[1] for c in claims}))
+    rows = sql.fetchall(
+        _rostered_sql(sql.vendor()), [people, venues, Relation.SELF.value, people, venues]
+    )
+    convert = sql.converters(RosterEntry, ("valid_from", "valid_until", "ended_at"))
+    Span = tuple[dt.date, dt.date | None, dt.datetime | None]
+    spans: dict[tuple[int, int], list[Span]] = defaultdict(list)
+    for person_id, venue_id, *period in rows:
+        starts, ends, ended = (f(v) for f, v in zip(convert, period, strict=True))
+        spans[(person_id, venue_id)].append((starts, ends, ended))
+    return {
+        claim
+        for claim in claims
+        if any(
+            covers(starts, ends, ended, claim[2])
+            for starts, ends, ended in spans.get((claim[0], claim[1]), ())
+        )
+    }
