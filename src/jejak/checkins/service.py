@@ -57,6 +57,7 @@ from jejak.qrcodes.errors import QrError
 from jejak.rosters import service as rosters
 from jejak.screening import service as screening
 from jejak.screening.errors import ScreeningError
+from jejak.screening.models import UNVERIFIED
 from jejak.venues.models import Venue
 
 MAX_SCAN_AGE = dt.timedelta(hours=24)
@@ -148,6 +149,7 @@ class _Person:
     nik_index: str
     birth_date: dt.date
     nik_masked: str
+    identity_verified_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ _PERSON_FIELDS = (
     "nik_index",
     "birth_date",
     "nik_masked",
+    "identity_verified_at",
 )
 _ACTIVE_FIELDS = ("id", "public_id", "venue_id", "checked_in_at", "planned_checkout_at")
 
@@ -376,7 +379,11 @@ def _decide(
     entry = _Entry(person, status.colour, list(status.reasons), [], visitor_type=visitor_type)
     age = _age(person.birth_date, at)
     entry.adult = age >= ADULT_AGE
-    if status.colour == "hitam":
+    if status.colour == UNVERIFIED:
+        # Whoever typed this NIK may not be its owner: no colour, no entry (whatever the
+        # visitor type), until the registry confirms the identity.
+        entry.reasons.append(DenialReason.IDENTITY_UNVERIFIED)
+    elif status.colour == "hitam":
         entry.reasons.append(DenialReason.STATUS_BLACK)
     elif policy.admits(status.colour, visitor_type):
         entry.staff_check = policy.needs_staff_check(status.colour, visitor_type)
@@ -688,8 +695,11 @@ def _colour(plans: list[_Plan], out: dict[int, Outcome]) -> list[_Plan]:
     decided: list[_Plan] = []
     for moment, group in by_moment.items():
         people = [(p.nik_index, p.birth_date) for plan in group for p in plan.entering]
+        unverified = {
+            p.nik_index for plan in group for p in plan.entering if p.identity_verified_at is None
+        }
         try:
-            statuses = iter(screening.statuses(people=people, at=moment))
+            statuses = iter(screening.statuses(people=people, at=moment, unverified=unverified))
         except ScreeningError as exc:
             for plan in group:
                 out[plan.index] = CheckInError(Refusal.NO_RULE_SET, exc.message)

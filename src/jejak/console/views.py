@@ -25,7 +25,7 @@ from jejak.console import live, services
 from jejak.console.access import access_console_venue, console_venues
 from jejak.console.errors import ConsoleError
 from jejak.console.forms import ManualCheckInForm, StaffAccountForm
-from jejak.screening.models import Colour
+from jejak.screening.models import Colour, colour_label
 from jejak.venues.workflow import Action, allowed_actions
 
 # How often the page asks for fresh numbers; the endpoint is cheap (see live.py).
@@ -99,9 +99,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
             live.forget_today_counts(venue)
             context["outcome"] = outcome
             context["decision_label"] = Decision(outcome.decision).label
-            context["colour_label"] = (
-                Colour(outcome.colour).label if outcome.colour in Colour.values else outcome.colour
-            )
+            context["colour_label"] = colour_label(outcome.colour)
         # The next visitor gets an empty form with a new nonce.
         context["form"] = ManualCheckInForm(
             entry_points=entry_points,
