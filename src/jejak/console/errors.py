@@ -20,6 +20,10 @@ class Refusal(TextChoices):
         _("Terlalu banyak check-in manual dalam satu menit. Tunggu sebentar lalu coba lagi."),
     )
     CHECKIN_REFUSED = "checkin_refused", _("Check-in tidak dapat dicatat.")
+    IDENTITY_SERVICE_UNAVAILABLE = (
+        "identity_service_unavailable",
+        _("Layanan verifikasi data kependudukan sedang tidak dapat dihubungi. Coba lagi nanti."),
+    )
     ENTRY_POINT_UNKNOWN = "entry_point_unknown", _("Pintu masuk tidak ditemukan.")
     STAFF_NOT_MANAGEABLE = (
         "staff_not_manageable",
@@ -31,6 +35,7 @@ HTTP_STATUS: dict[str, int] = {
     Refusal.IDENTITY_MISMATCH: 400,
     Refusal.TOO_MANY_MANUAL_CHECKINS: 429,
     Refusal.CHECKIN_REFUSED: 409,
+    Refusal.IDENTITY_SERVICE_UNAVAILABLE: 503,
     Refusal.ENTRY_POINT_UNKNOWN: 404,
     Refusal.STAFF_NOT_MANAGEABLE: 404,
 }

@@ -12,7 +12,6 @@ row, so it is exact across processes with nothing but the database.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,9 @@ from jejak.checkins import service as checkins
 from jejak.checkins.errors import CheckInError
 from jejak.checkins.models import BlackStatusAlert
 from jejak.console.errors import ConsoleError, Refusal
+from jejak.identity import port as identity
+from jejak.identity.names import names_match
+from jejak.identity.port import IdentityServiceUnavailable
 from jejak.people.masking import mask_nik
 from jejak.people.models import Person
 from jejak.people.nik import nik_index
@@ -42,16 +44,6 @@ RATE_WINDOW = dt.timedelta(minutes=1)
 
 def _max_per_minute() -> int:
     return settings.JEJAK_MANUAL_CHECKINS_PER_MINUTE
-
-
-def normalise_name(name: str) -> str:
-    """A name as compared with the records: case, accents, spacing and punctuation aside.
-
-    "SITI NUR'AINI", "Siti  Nuraini" and "Siti Nur-Aini" are one name; the NIK and the
-    birth date must match as well, so leniency here does not let a stranger through.
-    """
-    decomposed = unicodedata.normalize("NFKD", str(name)).casefold()
-    return "".join(ch for ch in decomposed if ch.isalnum())
 
 
 @dataclass(frozen=True)
@@ -77,13 +69,22 @@ def _attempts_in_window(staff: Any, now: dt.datetime) -> int:
     ).count()
 
 
-def _matching_person(*, nik: str, full_name: str, birth_date: dt.date) -> Person | None:
+def _matching_person(*, nik: str, full_name: str, birth_date: dt.date) -> tuple[Person | None, str]:
+    """The registered person whose identity the civil registry confirms from what staff
+    typed off the KTP, and the registry's outcome (for the audit row only)."""
+    found = identity.verify(nik=nik, full_name=full_name, birth_date=birth_date)
+    if not found.matched:
+        return None, found.outcome.value
     person = Person.objects.filter(nik_index=nik_index(nik)).first()
-    if person is None or person.birth_date != birth_date:
-        return None
-    if normalise_name(person.full_name) != normalise_name(full_name):
-        return None
-    return person
+    # The registry vouches for the card; the person must also be the one registered
+    # under this NIK, with that birth date and name.
+    if (
+        person is None
+        or person.birth_date != birth_date
+        or not names_match(full_name, person.full_name)
+    ):
+        return None, "not_registered"
+    return person, found.outcome.value
 
 
 def do_manual_checkin(
@@ -119,12 +120,26 @@ def do_manual_checkin(
             audit.record(actor=staff, action=MANUAL_CHECKIN_LIMITED, ip=ip, **detail)
             refusal = ConsoleError(Refusal.TOO_MANY_MANUAL_CHECKINS)
         else:
-            person = _matching_person(nik=nik, full_name=full_name, birth_date=birth_date)
+            try:
+                person, registry = _matching_person(
+                    nik=nik, full_name=full_name, birth_date=birth_date
+                )
+            except IdentityServiceUnavailable:
+                person, registry = None, "unavailable"
             if person is None:
                 audit.record(
-                    actor=staff, action=MANUAL_CHECKIN, ip=ip, outcome="mismatch", **detail
+                    actor=staff,
+                    action=MANUAL_CHECKIN,
+                    ip=ip,
+                    outcome="mismatch" if registry != "unavailable" else "unavailable",
+                    registry=registry,
+                    **detail,
                 )
-                refusal = ConsoleError(Refusal.IDENTITY_MISMATCH)
+                refusal = ConsoleError(
+                    Refusal.IDENTITY_SERVICE_UNAVAILABLE
+                    if registry == "unavailable"
+                    else Refusal.IDENTITY_MISMATCH
+                )
             else:
                 try:
                     result = checkins.record_staff_checkin(

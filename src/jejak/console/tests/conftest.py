@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jejak.accounts.roles import Role
 from jejak.checkins.tests.conftest import COLOUR_RECORDS, PLAIN, take_to_issued
+from jejak.identity.tests.factories import register_resident
 from jejak.people.tests.factories import make_nik
 from jejak.ppkm import service as ppkm
 from jejak.screening.tests.factories import make_person
@@ -127,6 +128,8 @@ def make_registered(make_user: Callable[..., Any], city: Any) -> Callable[[str],
             full_name=data["full_name"],
             serial=list(BORN).index(colour) + 1,
         )
+        # The civil registry knows them: manual check-ins are verified against it.
+        register_resident(**data, sex="M")
         now = timezone.now()
         for build in COLOUR_RECORDS[colour]:
             build(person.nik_index, now)
