@@ -346,13 +346,27 @@ class _Lookups:
         for chunk in _chunks(sorted(c for c in region_codes if c)):
             regions.update((r.code, r) for r in Region.objects.filter(code__in=chunk))
 
-        short_codes = sorted({row.get("short_code", "").upper() for _, row in rows} - {""})
+        # Only codes that can be valid are looked up: a NUL byte in a cell would fail the
+        # query on PostgreSQL; the row itself is refused as bad_short_code later.
+        short_codes = sorted(
+            code
+            for code in {row.get("short_code", "").upper() for _, row in rows} - {""}
+            if _valid_short_code(code)
+        )
         taken: set[str] = set()
         for chunk in _chunks(short_codes):
             taken.update(
                 Venue.objects.filter(short_code__in=chunk).values_list("short_code", flat=True)
             )
         return cls(sectors, stay_by_sector, regions, taken, region_checker(actor))
+
+
+def _valid_short_code(code: str) -> bool:
+    try:
+        SHORT_CODE_VALIDATOR(code)
+    except ValidationError:
+        return False
+    return True
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
