@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -100,7 +101,12 @@ def roster_import(request: HttpRequest, short_code: str) -> HttpResponse:
         return _page(request, venue, import_form=form, import_errors=result.errors)
     messages.success(
         request,
-        _("%(n)d entri ditambahkan ke daftar karyawan.") % {"n": len(result.created)},
+        ngettext(
+            "%(n)d entri ditambahkan ke daftar karyawan.",
+            "%(n)d entri ditambahkan ke daftar karyawan.",
+            len(result.created),
+        )
+        % {"n": len(result.created)},
     )
     return redirect("roster", short_code=venue.short_code)
 
