@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jejak.people import views
+from jejak.people import officer_views, views
 
 urlpatterns = [
     path("saya/profil/", views.profile, name="visitor_profile"),
@@ -11,4 +11,18 @@ urlpatterns = [
         views.dependant_remove,
         name="visitor_dependant_remove",
     ),
+    path("petugas/identitas/", officer_views.desk, name="identity_desk"),
+    path(
+        "petugas/identitas/<str:public_id>/setujui/",
+        officer_views.decide,
+        {"verdict": "approve"},
+        name="identity_approve",
+    ),
+    path(
+        "petugas/identitas/<str:public_id>/tolak/",
+        officer_views.decide,
+        {"verdict": "reject"},
+        name="identity_reject",
+    ),
+    path("petugas/identitas/koreksi/", officer_views.correction, name="identity_correction"),
 ]
