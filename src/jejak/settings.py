@@ -97,6 +97,9 @@ JEJAK_NOTIFY_MAX_ATTEMPTS = env_int("JEJAK_NOTIFY_MAX_ATTEMPTS", 6)
 # Days check-ins are kept for tracing before `jejak run-periodic` deletes them (3 weeks, as
 # PeduliLindungi did).
 JEJAK_CHECKIN_RETENTION_DAYS = env_int("JEJAK_CHECKIN_RETENTION_DAYS", 21)
+# A black-status alert not notified this many seconds after its check-in (its task was
+# lost: a crash, a deploy) is notified by `jejak run-periodic` (docs/notifications.md).
+JEJAK_BLACK_ALERT_SWEEP_SECONDS = env_int("JEJAK_BLACK_ALERT_SWEEP_SECONDS", 30)
 # Sent (or given-up) outbox messages: exposure notices are health data too.
 JEJAK_MESSAGE_RETENTION_DAYS = env_int("JEJAK_MESSAGE_RETENTION_DAYS", 31)
 # Contact tracing (docs/tracing.md): the case's stay counts this much longer after they
@@ -124,6 +127,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
+    # The database task backend's tables and its worker (`jejak db_worker`), used when
+    # JEJAK_TASK_BACKEND is django_tasks_db.DatabaseBackend (docs/notifications.md).
+    "django_tasks_db",
     "jejak.core",
     "jejak.accounts",
     "jejak.audit",

@@ -97,10 +97,15 @@ class _Delegate:
 
 DELEGATE = _Delegate()
 Reply = service.Outcome | _Delegate
+# What the lane's thread takes from its queue: a request, or a flush (BatchRunner.flush),
+# answered with the side thread's future of the alerts' hand-over (None: no alert held).
+Queued = tuple[Job, asyncio.AbstractEventLoop, asyncio.Future[Reply]]
+Flush = Future["Future[None] | None"]
 
 
 # The lane's work that must not hold up a batch runs on one more thread, with a database
-# connection of its own: notifying black-status alerts, and writing tokens' last use (an
+# connection of its own: enqueueing black-status alerts' notification (a row for the task
+# worker; without one, the periodic sweep notifies them), and writing tokens' last use (an
 # UPDATE of thousands of tokens every ten seconds held a batch, and the requests queued
 # behind it, for tens of milliseconds).
 _side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkin-lane-side")
@@ -156,8 +161,7 @@ class BatchRunner:
         # How many requests a busy lane expects for its next batch: those already waiting
         # when it answered the last one, and the clients it has just answered.
         self._expected = 0
-        self._queue: queue.SimpleQueue[tuple[Job, asyncio.AbstractEventLoop, asyncio.Future[Reply]]]
-        self._queue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Queued | Flush] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._alerts: list[int] = []
@@ -186,14 +190,21 @@ class BatchRunner:
             except queue.Empty:
                 self._notify()
                 continue
+            if isinstance(first, Future):
+                self._flush([first])
+                continue
             if self._gather and self._expected > 1:
                 self._wait_for(self._expected, time.monotonic() + self._gather)
-            batch = [first]
+            batch, flushes = [first], []
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if isinstance(item, Future):
+                    flushes.append(item)  # after this batch, whose alerts it includes
+                else:
+                    batch.append(item)
             replies = self.run_batch([job for job, _loop, _future in batch])
             # One wake-up of each event loop for the whole batch (one loop per process).
             answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Reply], Reply]]]
@@ -204,7 +215,9 @@ class BatchRunner:
                 loop.call_soon_threadsafe(_settle, settled)
             busy = len(batch) > 1
             self._expected = min(MAX_BATCH, self._queue.qsize() + len(batch)) if busy else 0
-            if self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
+            if flushes:
+                self._flush(flushes)
+            elif self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
                 self._notify()
 
     def _wait_for(self, size: int, deadline: float) -> None:
@@ -232,14 +245,31 @@ class BatchRunner:
             close_old_connections()
             return [DELEGATE] * len(jobs)
 
-    def _notify(self) -> None:
+    def _notify(self) -> Future[None]:
         from jejak.checkins.tasks import notify_black_status
 
         ids, self._alerts[:] = list(self._alerts), []
         self._notified = time.monotonic()
-        # If it fails, the alerts and their audit rows are stored all the same, and the
-        # venue console shows them.
-        later(partial(notify_black_status.enqueue, alert_ids=ids))
+        # If it fails, the alerts and their audit rows are stored all the same, the venue
+        # console shows them, and the periodic sweep notifies them.
+        return later(partial(notify_black_status.enqueue, alert_ids=ids))
+
+    def _flush(self, flushes: list[Flush]) -> None:
+        handed = self._notify() if self._alerts else None
+        for flush in flushes:
+            flush.set_result(handed)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Hand the black-status alerts this lane holds to the task backend now, and wait
+        until that is done: the process is stopping, and they would die with it (a crash
+        leaves them to the periodic sweep). Requests that come later are still served."""
+        if self._thread is None or not self._thread.is_alive():
+            return
+        flush: Flush = Future()
+        self._queue.put(flush)
+        handed = flush.result(timeout=timeout)
+        if handed is not None:
+            handed.result(timeout=timeout)
 
 
 def _settle(settled: list[tuple[asyncio.Future[Reply], Reply]]) -> None:
@@ -256,6 +286,8 @@ class CheckInLane:
         self.runner = runner or BatchRunner()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await self.app(scope, self._flushing_at_shutdown(receive), send)
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
@@ -289,6 +321,22 @@ class CheckInLane:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    def _flushing_at_shutdown(self, receive: Receive) -> Receive:
+        """`receive` of the lifespan protocol that flushes the lane's alerts when the server
+        stops: uvicorn sends the shutdown once the requests in flight are answered."""
+
+        async def flushing() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                try:
+                    await asyncio.get_running_loop().run_in_executor(None, self.runner.flush)
+                except Exception:
+                    # The server must stop all the same; the sweep notifies what is left.
+                    log.exception("check-in lane: alerts not flushed at shutdown")
+            return message
+
+        return flushing
 
 
 def _job(auth: bytes, body: bytes) -> Job | None:

@@ -222,10 +222,21 @@ class BlackStatusAlert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When its recipients' messages were written (tasks.notify_black_status). Null: not
+    # yet, and the periodic sweep notifies it if its task was lost.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["venue", "created_at"], name="black_alert_venue")]
+        indexes = [
+            models.Index(fields=["venue", "created_at"], name="black_alert_venue"),
+            # The sweep's look-up: only the few alerts still waiting are in it.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(notified_at__isnull=True),
+                name="black_alert_unnotified",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.venue_id} {self.created_at:%Y-%m-%d %H:%M}"

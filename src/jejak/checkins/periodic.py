@@ -1,5 +1,6 @@
-"""The periodic work `jejak run-periodic` repeats: close stays that are over, send the
-outbox's due messages (retries), and delete check-ins past retention.
+"""The periodic work `jejak run-periodic` repeats: close stays that are over, notify
+black-status alerts whose task was lost, send the outbox's due messages (retries), and
+delete check-ins past retention.
 
 Each step is independent: one that fails is logged and the others still run, because a
 broken SMS gateway must not keep people "inside" or keep data past its retention.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from jejak.checkins import retention, service
+from jejak.checkins import retention, service, tasks
 from jejak.notifications import outbox
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ def auto_checkout_all() -> dict[str, int]:
     while closed := service.auto_checkout():
         total += closed
     return {"checked_out": total}
+
+
+def notify_black_alerts() -> dict[str, int]:
+    # Without a worker, check-ins leave their alerts to this step: nothing else will
+    # notify them, so there is no task to give time to.
+    return tasks.notify_unnotified_alerts(older_than=0 if tasks.tasks_run_inline() else None)
 
 
 def send_due_messages() -> dict[str, int]:
@@ -52,6 +59,7 @@ def steps(*, retention_every: float = 3600) -> list[Step]:
     """The steps of one round, in order. Retention scans old rows, so it runs less often."""
     return [
         Step("auto-checkout", auto_checkout_all),
+        Step("black-alerts", notify_black_alerts),
         Step("send-due", send_due_messages),
         Step("retention", purge_expired, every=retention_every),
     ]

@@ -920,7 +920,9 @@ def _close(ids: list[int], at: dt.datetime, method: str) -> list[int]:
 
 def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datetime) -> None:
     """Record the black-status refusals of a batch (alerts and audit rows, a statement
-    each) and notify after commit, all in one task."""
+    each) and, with a task worker, enqueue their notification after commit, all in one
+    task. An alert whose task is lost (a crash, a deploy) stays un-notified
+    (`notified_at` null) until the periodic sweep notifies it."""
     ids = sql.insert(
         BlackStatusAlert,
         ("venue", "checkin", "home_region_code", "created_at"),
@@ -942,13 +944,18 @@ def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datet
             for alert_id, (checkin_id, _entry, plan) in zip(ids, black, strict=True)
         ]
     )
+    from jejak.checkins import tasks
+
+    if tasks.tasks_run_inline():
+        # Enqueueing would notify right here, SMS included (a gateway's timeout, retried),
+        # while the visitor waits at the door: without a worker, `jejak run-periodic`
+        # notifies these alerts on its next round.
+        return
     into = getattr(_alert_collector, "into", None)
     if into is not None:
         transaction.on_commit(lambda: into.extend(ids))
         return
-    from jejak.checkins.tasks import notify_black_status
-
-    transaction.on_commit(lambda: notify_black_status.enqueue(alert_ids=ids))
+    transaction.on_commit(lambda: tasks.notify_black_status.enqueue(alert_ids=ids))
 
 
 _alert_collector = threading.local()

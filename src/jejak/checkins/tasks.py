@@ -1,19 +1,29 @@
 """Background work of check-ins. With no worker configured these run inline
-(django-tasks' ImmediateBackend), so nothing here is required for correctness."""
+(django-tasks' ImmediateBackend), except black-status notifications: a check-in never
+runs them in its own thread (they send SMS), so without a worker the periodic sweep
+(`notify_unnotified_alerts`, in `jejak run-periodic`) sends them. docs/notifications.md."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django_tasks import task
+from django_tasks.backends.immediate import ImmediateBackend
 
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.checkins import retention, service
 from jejak.checkins.models import BlackStatusAlert
 from jejak.notifications import outbox
-from jejak.notifications.models import Message
+
+# Alerts the sweep notifies per call. They are rare; a backlog means the worker was down,
+# and the next rounds take the rest.
+SWEEP_BATCH = 100
 
 
 @task()
@@ -44,20 +54,36 @@ def _alert_context(alert: BlackStatusAlert) -> dict[str, Any]:
     }
 
 
-@task()
-def notify_black_status(*, alert_ids: list[int]) -> int:
-    """Tell the venue's staff and the home region's health officers about black-status
-    refusals, in the app and by SMS where they have a number; returns how many
-    recipients were told.
+def tasks_run_inline() -> bool:
+    """Whether enqueueing a task runs it at once, in the caller's thread (django-tasks'
+    ImmediateBackend, the laptop default), rather than in a worker."""
+    return isinstance(notify_black_status.get_backend(), ImmediateBackend)
 
-    Venue staff learn the colour and where and when, never who: the person waits in the
-    staging area and the health officer takes over. Officers also get the masked NIK.
-    """
+
+def _claim(alerts: QuerySet[BlackStatusAlert], now: dt.datetime, limit: int) -> list[int]:
+    """Take the alerts of `alerts` that nobody has notified: mark them notified in the
+    caller's transaction, which writes their messages. A second sender (a retried task,
+    the sweep, another worker) skips them; if writing the messages fails, the mark rolls
+    back with them and the sweep tries again."""
+    rows = alerts.filter(notified_at__isnull=True)
+    if connection.features.has_select_for_update:
+        # PostgreSQL: the rows stay locked until commit; a concurrent sweep takes others.
+        # SQLite's writers are serialised (transaction_mode IMMEDIATE).
+        rows = rows.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked
+        )
+    ids = list(rows.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
+    BlackStatusAlert.objects.filter(pk__in=ids, notified_at__isnull=True).update(notified_at=now)
+    return ids
+
+
+def _notify(alert_ids: list[int]) -> int:
+    """Write the messages and audit rows of claimed alerts; returns how many recipients."""
     alerts = list(
         BlackStatusAlert.objects.filter(pk__in=alert_ids)
         .select_related("venue", "checkin__entry_point", "checkin__person")
         # What the messages and the audit rows say, not the whole rows (a NIK's cipher
-        # text, a check-in's JSON): the lane sends many alerts at once.
+        # text, a check-in's JSON): the lane and the sweep notify many alerts at once.
         .only(
             "venue__name",
             "venue__short_code",
@@ -69,45 +95,77 @@ def notify_black_status(*, alert_ids: list[int]) -> int:
         )
         .order_by("id")
     )
-    refs = {alert.pk: black_alert_ref(alert) for alert in alerts}
-    # A task retried by its worker must not alert everyone twice.
-    done = set(
-        Message.objects.filter(ref__in=refs.values()).values_list("ref", flat=True).distinct()
-    )
-    # One look-up of the recipients for every alert (the lane notifies many at once).
-    recipients = service.alerts_recipients(alerts=[a for a in alerts if refs[a.pk] not in done])
+    # One look-up of the recipients for every alert.
+    recipients = service.alerts_recipients(alerts=alerts)
     told = 0
     events = []
-    with transaction.atomic():
-        for alert in alerts:
-            ref = refs[alert.pk]
-            if ref in done:
-                continue
-            key = alert.pk
-            context = _alert_context(alert)
-            for user in recipients[key]:
-                if user.role == Role.HEALTH_OFFICER:
-                    template = "black_status_officer"
-                    extra = {"nik_masked": alert.checkin.person.nik_masked}
-                else:
-                    template = "black_status_staff"
-                    extra = {}
-                outbox.enqueue(
-                    template=template,
-                    context={**context, **extra},
-                    channels=["inapp", "sms"],
-                    to_user=user,
-                    ref=ref,
-                )
-            told += len(recipients[key])
-            events.append(
-                audit.event(
-                    actor=None,
-                    action="checkins.black_status_alert_sent",
-                    obj=alert,
-                    venue=alert.venue.short_code,
-                    recipients=[u.pk for u in recipients[key]],
-                )
+    for alert in alerts:
+        context = _alert_context(alert)
+        for user in recipients[alert.pk]:
+            if user.role == Role.HEALTH_OFFICER:
+                template = "black_status_officer"
+                extra = {"nik_masked": alert.checkin.person.nik_masked}
+            else:
+                template = "black_status_staff"
+                extra = {}
+            # Rows only, in this transaction: the sends are tasks enqueued after commit,
+            # so every alert's in-app messages are stored before the first SMS is tried.
+            outbox.enqueue(
+                template=template,
+                context={**context, **extra},
+                channels=["inapp", "sms"],
+                to_user=user,
+                ref=black_alert_ref(alert),
             )
-        audit.record_many(events)
+        told += len(recipients[alert.pk])
+        events.append(
+            audit.event(
+                actor=None,
+                action="checkins.black_status_alert_sent",
+                obj=alert,
+                venue=alert.venue.short_code,
+                recipients=[u.pk for u in recipients[alert.pk]],
+            )
+        )
+    audit.record_many(events)
     return told
+
+
+@task()
+def notify_black_status(*, alert_ids: list[int]) -> int:
+    """Tell the venue's staff and the home region's health officers about black-status
+    refusals, in the app and by SMS where they have a number; returns how many
+    recipients were told. An alert already notified is skipped, so a retried task or a
+    race with the sweep tells no one twice.
+
+    Venue staff learn the colour and where and when, never who: the person waits in the
+    staging area and the health officer takes over. Officers also get the masked NIK.
+    """
+    with transaction.atomic():
+        claimed = _claim(
+            BlackStatusAlert.objects.filter(pk__in=alert_ids), timezone.now(), len(alert_ids)
+        )
+        return _notify(claimed)
+
+
+def notify_unnotified_alerts(*, older_than: float | None = None) -> dict[str, int]:
+    """Notify the alerts whose task was lost (a crash or a deploy between the check-in's
+    commit and the task): those still un-notified `older_than` seconds after they were
+    written (JEJAK_BLACK_ALERT_SWEEP_SECONDS), at most SWEEP_BATCH per call. Returns
+    {"alerts": n, "recipients": m}."""
+    wait = settings.JEJAK_BLACK_ALERT_SWEEP_SECONDS if older_than is None else older_than
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = _claim(
+            BlackStatusAlert.objects.filter(created_at__lte=now - dt.timedelta(seconds=wait)),
+            now,
+            SWEEP_BATCH,
+        )
+        told = _notify(claimed)
+    return {"alerts": len(claimed), "recipients": told}
+
+
+@task()
+def sweep_black_alerts() -> dict[str, int]:
+    """`notify_unnotified_alerts` (`jejak run-periodic` runs it every round)."""
+    return notify_unnotified_alerts()

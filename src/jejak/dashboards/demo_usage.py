@@ -112,7 +112,10 @@ def build_usage(*, days: int = 21, seed: int = 2021) -> dict[str, int]:
         created = CheckIn.objects.bulk_create(rows, batch_size=1000)
         BlackStatusAlert.objects.bulk_create(
             [
-                BlackStatusAlert(venue=c.venue, checkin=c, created_at=c.scanned_at)
+                # History: marked notified, or the periodic sweep would tell everyone now.
+                BlackStatusAlert(
+                    venue=c.venue, checkin=c, created_at=c.scanned_at, notified_at=c.scanned_at
+                )
                 for c in created
                 if DenialReason.STATUS_BLACK in c.reasons
             ]

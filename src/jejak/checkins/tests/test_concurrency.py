@@ -91,3 +91,38 @@ def test_racing_retries_with_one_nonce_store_one_row_set(hotel, visitor, policy)
     assert CheckInRequest.objects.count() == 1
     assert CheckIn.objects.count() == 1
     assert VenueOccupancy.objects.get(venue=hotel).inside == 1
+
+
+def test_racing_sweeps_and_tasks_notify_each_black_alert_once(
+    make_visitor, make_user, hotel, policy
+):
+    from jejak.accounts.roles import Role
+    from jejak.audit.models import AuditEvent
+    from jejak.checkins import tasks
+    from jejak.checkins.models import BlackStatusAlert
+    from jejak.notifications.models import Message
+
+    make_user(Role.VENUE_STAFF, venues=[hotel])
+    for _ in range(12):
+        service.record_checkins(
+            account=make_visitor("hitam"),
+            qr=code_of(hotel),
+            nonce=uuid.uuid4(),
+            people=["self"],
+            visitor_type="guest",
+        )
+    ids = list(BlackStatusAlert.objects.values_list("pk", flat=True))
+
+    def sweep() -> int:
+        return tasks.notify_unnotified_alerts(older_than=0)["alerts"]
+
+    def task() -> int:
+        return tasks.notify_black_status.call(alert_ids=ids)
+
+    results = race([sweep, sweep, sweep, task, task, task])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    # The sweeps count alerts, the tasks recipients: one staff member per alert.
+    assert sum(results) == 12, results
+    assert not BlackStatusAlert.objects.filter(notified_at__isnull=True).exists()
+    assert Message.objects.count() == 12
+    assert AuditEvent.objects.filter(action="checkins.black_status_alert_sent").count() == 12

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
+from a2wsgi import WSGIMiddleware
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connections
 from django.test import Client
@@ -18,7 +19,7 @@ from django.utils import timezone, translation
 
 from jejak.accounts.models import ApiToken
 from jejak.accounts.roles import Role
-from jejak.checkins import lane, service
+from jejak.checkins import lane, service, tasks
 from jejak.checkins.errors import Refusal
 from jejak.checkins.models import BlackStatusAlert, CheckIn
 from jejak.checkins.tests.conftest import code_of
@@ -290,8 +291,10 @@ def test_an_idle_lane_answers_at_once(run_async):
 
 
 def test_collected_black_alerts_wait_for_the_collector(
-    make_visitor, hotel, policy, django_capture_on_commit_callbacks
+    make_visitor, hotel, policy, settings, django_capture_on_commit_callbacks
 ):
+    # With a task worker; without one, alerts are left to the periodic sweep.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     collected: list[int] = []
     service.collect_black_alerts(collected)
     try:
@@ -311,6 +314,55 @@ def test_collected_black_alerts_wait_for_the_collector(
         service.collect_black_alerts(None)
     alert = BlackStatusAlert.objects.get()
     assert collected == [alert.pk] and len(callbacks) == 1
+
+
+def test_the_lane_hands_over_its_alerts_when_the_server_stops(run_async, monkeypatch):
+    # An hour between notifications: only the shutdown can hand these over in time.
+    monkeypatch.setattr(lane, "ALERT_SECONDS", 3600.0)
+    enqueued: list[list[int]] = []
+
+    class Task:
+        @staticmethod
+        def enqueue(*, alert_ids: list[int]) -> None:
+            enqueued.append(alert_ids)
+
+    monkeypatch.setattr(tasks, "notify_black_status", Task)
+
+    def decide(jobs: list[lane.Job]) -> list[lane.Reply]:
+        runner._alerts.extend([41, 42])  # what a committed batch's black statuses add
+        return [job.token for job in jobs]  # type: ignore[misc]
+
+    runner = lane.BatchRunner(decide=decide, gather=0)
+    runner._checked = float("inf")  # no connection check: this decide has no database
+    app = lane.CheckInLane(WSGIMiddleware(lambda environ, start: []), runner=runner)
+
+    async def serve_then_stop() -> list[str]:
+        assert await runner.submit(lane.Job(token="a", body=None)) == "a"  # type: ignore[arg-type]
+        inbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        for kind in ("lifespan.startup", "lifespan.shutdown"):
+            inbox.put_nowait({"type": kind})
+        sent: list[str] = []
+
+        async def send(message: dict[str, str]) -> None:
+            sent.append(message["type"])
+
+        await app({"type": "lifespan"}, inbox.get, send)
+        return sent
+
+    assert run_async(serve_then_stop()) == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+    assert enqueued == [[41, 42]]
+
+    # The lane still serves what comes later; a flush with nothing held hands nothing over.
+    async def one_more() -> lane.Reply:
+        return await runner.submit(lane.Job(token="b", body=None))  # type: ignore[arg-type]
+
+    assert run_async(one_more()) == "b"
+    runner.flush()
+    runner.flush()
+    assert enqueued == [[41, 42], [41, 42]]
 
 
 def test_side_work_runs_on_another_thread_and_a_failure_is_only_logged(caplog):

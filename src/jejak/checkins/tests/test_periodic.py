@@ -31,6 +31,7 @@ def test_run_periodic_once_does_every_step(make_visitor, check_in, monkeypatch):
 
     assert out.getvalue().splitlines() == [
         "auto-checkout: checked_out=1",
+        "black-alerts: alerts=0 recipients=0",
         "send-due: sent=1 failed=0",
         "retention: checkins=1 requests=1 messages=0",
     ]
@@ -51,20 +52,28 @@ def test_a_failing_step_does_not_stop_the_others(db, monkeypatch):
     assert err.getvalue().strip() == "send-due: error"
     assert out.getvalue().splitlines() == [
         "auto-checkout: checked_out=0",
+        "black-alerts: alerts=0 recipients=0",
         "retention: checkins=0 requests=0 messages=0",
     ]
 
 
 def test_retention_runs_at_most_once_per_period(db):
     plan = periodic.steps(retention_every=3600)
-    assert set(periodic.run_round(plan)) == {"auto-checkout", "send-due", "retention"}
-    assert set(periodic.run_round(plan)) == {"auto-checkout", "send-due"}
-    plan[2].last_run = timezone.now() - dt.timedelta(hours=1, seconds=1)
+    assert set(periodic.run_round(plan)) == {
+        "auto-checkout",
+        "black-alerts",
+        "send-due",
+        "retention",
+    }
+    assert set(periodic.run_round(plan)) == {"auto-checkout", "black-alerts", "send-due"}
+    (retention,) = [step for step in plan if step.name == "retention"]
+    retention.last_run = timezone.now() - dt.timedelta(hours=1, seconds=1)
     assert "retention" in periodic.run_round(plan)
 
 
 def test_each_step_is_also_a_task(db):
     assert tasks.purge_expired_checkins.enqueue().return_value == {"checkins": 0, "requests": 0}
+    assert tasks.sweep_black_alerts.enqueue().return_value == {"alerts": 0, "recipients": 0}
     from jejak.notifications import tasks as notification_tasks
 
     assert notification_tasks.send_due.enqueue().return_value == {"sent": 0, "failed": 0}

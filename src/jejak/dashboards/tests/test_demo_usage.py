@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from jejak.checkins.models import CheckIn, CheckInRequest
+from jejak.checkins.models import BlackStatusAlert, CheckIn, CheckInRequest
 from jejak.dashboards import metrics
 from jejak.dashboards.demo_usage import RULE_SET, build_usage
 from jejak.venues.models import Venue
@@ -16,6 +16,9 @@ def test_demo_usage_generates_and_replaces_its_own_checkins(world):
     assert again == first
     assert CheckIn.objects.count() == before + first["checkins"]
     assert CheckInRequest.objects.filter(checkins__isnull=True).count() == 0
+    # History: the periodic sweep must not alert anyone about weeks-old refusals.
+    alerts = BlackStatusAlert.objects.filter(checkin__rule_set=RULE_SET)
+    assert alerts.exists() and not alerts.filter(notified_at__isnull=True).exists()
     scope = Venue.objects.all()
     end = generated.order_by("-scanned_at").first().scanned_at.date()
     assert metrics.least_compliant(scope, end, end, limit=None)

@@ -1,5 +1,6 @@
-"""`jejak run-periodic`: the background loop (automatic check-out, the outbox's due
-messages, retention). Run it under systemd, or `--once` from cron; docs/notifications.md."""
+"""`jejak run-periodic`: the background loop (automatic check-out, black-status alerts
+left un-notified, the outbox's due messages, retention). Run it under systemd, or `--once`
+from cron; docs/notifications.md."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from jejak.checkins import periodic
 
 class Command(BaseCommand):
     help = (
-        "Repeat the periodic work: automatic check-out, sending due notifications, "
-        "deleting check-ins past retention. --once runs one round and exits."
+        "Repeat the periodic work: automatic check-out, notifying black-status alerts "
+        "left un-notified, sending due notifications, deleting check-ins past retention. "
+        "--once runs one round and exits."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
