@@ -40,7 +40,8 @@ typecheck:
 pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The check-in benchmark needs PostgreSQL (this machine's, trust auth) and Debian's wrk.
+# The check-in benchmark (API and web-app paths, docs/performance.md) needs PostgreSQL
+# (this machine's, trust auth) and Debian's wrk.
 BENCH_DB ?= jejak_bench
 BENCH_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 bench: setup

@@ -23,6 +23,7 @@ from jejak.accounts.capabilities import Cap, has_capability, require
 from jejak.api import ApiError
 from jejak.checkins import service
 from jejak.checkins.errors import CheckInError, DenialReason, Note, Refusal
+from jejak.checkins.models import CheckIn
 from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.qrcodes.errors import QrError
@@ -133,6 +134,20 @@ class CheckOutOut(Schema):
     checkout_method: str
 
 
+class CheckInReadOut(Schema):
+    checkin: str
+    venue: VenueOut
+    entry_point: EntryPointOut
+    decision: str
+    reasons: list[str]
+    colour: str
+    scanned_at: dt.datetime
+    checked_in_at: dt.datetime | None
+    planned_checkout_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    checkout_method: str
+
+
 class PreviewOut(Schema):
     venue: VenueOut
     entry_point: EntryPointOut
@@ -230,6 +245,43 @@ def preview(request: HttpRequest, qr: str) -> dict[str, Any]:
             "Tetap pakai masker, jaga jarak dan cuci tangan. Tunjukkan hasil check-in "
             "kepada petugas di pintu masuk."
         ),
+    }
+
+
+@router.get(
+    "/{public_id}",
+    response={200: CheckInReadOut, frozenset({403, 404}): ErrorOut},
+    summary="One of the caller's check-ins as it stands now (still inside, checked out)",
+)
+def read_check_in(request: HttpRequest, public_id: str) -> dict[str, Any]:
+    """A check-in of the caller's own people by its id: the phone refreshes a stay with it
+    (an automatic or venue-wide check-out since). Another account's answers
+    checkin_not_found 404, as an unknown id does. One statement."""
+    account = _visitor(request)
+    found = (
+        CheckIn.objects.filter(public_id=public_id[:16], account_id=account.pk)
+        .select_related("venue", "entry_point")
+        .only(
+            *("public_id", "decision", "reasons", "colour", "scanned_at", "checked_in_at"),
+            *("planned_checkout_at", "checked_out_at", "checkout_method"),
+            *("venue__short_code", "venue__name", "entry_point__name"),
+        )
+        .first()
+    )
+    if found is None:
+        raise _refused(CheckInError(Refusal.CHECKIN_NOT_FOUND))
+    return {
+        "checkin": found.public_id,
+        "venue": {"short_code": found.venue.short_code, "name": found.venue.name},
+        "entry_point": {"name": found.entry_point.name},
+        "decision": found.decision,
+        "reasons": found.reasons,
+        "colour": found.colour,
+        "scanned_at": found.scanned_at,
+        "checked_in_at": found.checked_in_at,
+        "planned_checkout_at": found.planned_checkout_at,
+        "checked_out_at": found.checked_out_at,
+        "checkout_method": found.checkout_method,
     }
 
 

@@ -1,12 +1,23 @@
--- wrk script for `make bench`: every request is one visitor scanning one venue's poster.
--- JEJAK_BENCH_DATA names a file: a line "visitors N venues M", then N bearer tokens,
--- then M scanned QR texts. Request k of a thread takes visitor k*threads+id (mod N) and,
--- each time the visitors wrap around, the next venue, so a visitor never rescans the
--- venue they are in (a rescan would check out instead of creating a row).
+-- wrk script for `make bench`: every request is one visitor scanning one venue's code,
+-- on the API path (a bearer token) or the web app's (session cookie and CSRF token).
+-- JEJAK_BENCH_DATA names a file: a line "visitors N venues M"; N visitor lines, each the
+-- JSON list of people they check in, then the headers they send ("Name: value"), all
+-- separated by tabs; M venue lines, "<poster code>\t<screen code>".
+-- Request k of a thread takes visitor k*threads+id (mod N), in turn, so that each scans
+-- once every N requests (the burst limit allows 10 a minute); each time the visitors
+-- wrap around they move to the next venue, so nobody rescans the venue they are in (a
+-- rescan would check out instead of creating a row). Every tenth request scans the
+-- venue's screen code instead of its poster.
 
-local tokens, codes = {}, {}
+local visitors, venues = {}, {}
 local threads = {}
 local counter, thread_id, nthreads = 0, 0, 1
+
+local function split(line)
+  local fields = {}
+  for part in (line .. "\t"):gmatch("([^\t]*)\t") do table.insert(fields, part) end
+  return fields
+end
 
 function setup(thread)
   thread:set("id", #threads)
@@ -15,21 +26,34 @@ end
 
 function init(args)
   local file = assert(io.open(os.getenv("JEJAK_BENCH_DATA")))
-  local header = file:read("*l")
-  local n, m = header:match("visitors (%d+) venues (%d+)")
-  for _ = 1, tonumber(n) do table.insert(tokens, file:read("*l")) end
-  for _ = 1, tonumber(m) do table.insert(codes, file:read("*l")) end
+  local n, m = file:read("*l"):match("visitors (%d+) venues (%d+)")
+  for _ = 1, tonumber(n) do
+    local fields = split(file:read("*l"))
+    local headers = {["Content-Type"] = "application/json", ["Accept"] = "application/json"}
+    for i = 2, #fields do
+      local name, value = fields[i]:match("^([^:]+): (.*)$")
+      headers[name] = value
+    end
+    table.insert(visitors, {people = fields[1], headers = headers})
+  end
+  for _ = 1, tonumber(m) do
+    local fields = split(file:read("*l"))
+    table.insert(venues, {poster = fields[1], screen = fields[2]})
+  end
   file:close()
   thread_id = id
   nthreads = tonumber(os.getenv("JEJAK_BENCH_THREADS") or "1")
   math.randomseed(os.time() * 1000 + id)
-  created, refused = 0, 0
+  -- Counters, read by done() through thread:get (globals of this thread's state).
+  sent, sent_screen, sent_family = 0, 0, 0
+  accepted, people, family, capacity, capacity_people, black = 0, 0, 0, 0, 0, 0
+  s429, s4xx, s5xx, other = 0, 0, 0, 0
   -- The check-in ids of every 201 this thread saw, one per line, so that the harness can
   -- match them against the stored rows (line-buffered: the file is never closed).
   local dir = os.getenv("JEJAK_BENCH_OUT")
   if dir then
-    accepted = assert(io.open(dir .. "/accepted-" .. id .. ".txt", "w"))
-    accepted:setvbuf("line")
+    ids = assert(io.open(dir .. "/accepted-" .. id .. ".txt", "w"))
+    ids:setvbuf("line")
   end
 end
 
@@ -42,34 +66,62 @@ end
 function request()
   local k = counter * nthreads + thread_id
   counter = counter + 1
-  local v = k % #tokens
-  local round = math.floor(k / #tokens)
-  local venue = (v + round) % #codes
+  local v = k % #visitors
+  local round = math.floor(k / #visitors)
+  local visitor = visitors[v + 1]
+  local venue = venues[(v + round) % #venues + 1]
+  local code = venue.poster
+  if k % 10 == 9 then
+    code = venue.screen
+    sent_screen = sent_screen + 1
+  end
+  if visitor.people ~= '["self"]' then sent_family = sent_family + 1 end
+  sent = sent + 1
   local body = string.format(
-    '{"qr":"%s","nonce":"%s","people":["self"],"visitor_type":"guest"}',
-    codes[venue + 1], nonce())
-  return wrk.format("POST", "/api/v1/checkins", {
-    ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. tokens[v + 1],
-  }, body)
+    '{"qr":"%s","nonce":"%s","people":%s,"visitor_type":"guest"}', code, nonce(), visitor.people)
+  return wrk.format("POST", "/api/v1/checkins", visitor.headers, body)
+end
+
+local function count(body, pattern)
+  local n = 0
+  for _ in body:gmatch(pattern) do n = n + 1 end
+  return n
 end
 
 function response(status, headers, body)
   if status == 201 then
-    created = created + 1
-    if accepted then
-      for checkin in body:gmatch('"checkin": "(%w+)"') do accepted:write(checkin, "\n") end
+    accepted = accepted + 1
+    local here = 0
+    for checkin in body:gmatch('"checkin":%s*"(%w+)"') do
+      here = here + 1
+      if ids then ids:write(checkin, "\n") end
     end
+    people = people + here
+    if here > 1 then family = family + 1 end
+    local full = count(body, '"capacity_full"')
+    if full > 0 then capacity = capacity + 1 end
+    capacity_people = capacity_people + full
+    black = black + count(body, '"status_black"')
+  elseif status == 429 then
+    s429 = s429 + 1
+  elseif status >= 500 then
+    s5xx = s5xx + 1
+  elseif status >= 400 then
+    s4xx = s4xx + 1
   else
-    refused = refused + 1
+    other = other + 1
   end
 end
 
+local NAMES = {"sent", "sent_screen", "sent_family", "accepted", "people", "family",
+  "capacity", "capacity_people", "black", "s429", "s4xx", "s5xx", "other"}
+
 function done(summary, latency, requests)
-  local ok, bad = 0, 0
-  for _, thread in ipairs(threads) do
-    ok = ok + thread:get("created")
-    bad = bad + thread:get("refused")
+  local parts = {}
+  for _, name in ipairs(NAMES) do
+    local total = 0
+    for _, thread in ipairs(threads) do total = total + thread:get(name) end
+    table.insert(parts, name .. "=" .. total)
   end
-  io.write(string.format("JEJAK accepted %d refused %d\n", ok, bad))
+  io.write("JEJAK " .. table.concat(parts, " ") .. "\n")
 end

@@ -1,13 +1,21 @@
-"""`make bench`: check-ins per second through the production stack on PostgreSQL.
+"""`make bench`: check-ins per second through the production stack on PostgreSQL, with the
+traffic mix of a city in service (docs/performance.md).
 
-Creates visitors and venues, starts the server (uvicorn, jejak.asgi), drives
-POST /api/v1/checkins with wrk for a fixed time, then GET /healthz the same way, and
-prints throughput, latency, non-2xx responses, stored rows against accepted responses,
-and the ratio of the two rates.
+Creates visitors (a fifth with dependants; 5 % black status), venues (one in fifteen small
+enough to fill up) with poster and screen codes, their staff and the city's health
+officers with phone numbers; starts the serving stack (the web server and the periodic
+runner); drives POST /api/v1/checkins with wrk for a fixed time on each path the clients
+use, bearer-token API clients and the web app's browser sessions, then
+GET /api/v1/checkins/<id> with the same tokens. Prints each path's throughput and
+latency, the mix as it came out, the black-status alerts and outbox rows written, stored
+rows against accepted responses, and last `ratio`: API check-ins per second over that
+Django read's requests per second. Stored rows that differ from the accepted responses,
+or any 5xx, end the command with an error; missing a speed target does not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -16,29 +24,67 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Count
 
-from jejak.checkins.bench.data import make_history, make_venues, make_visitors
-from jejak.checkins.models import CheckIn
+from jejak.checkins.bench import data as bench
+from jejak.checkins.models import BlackStatusAlert, CheckIn
+from jejak.notifications.models import Message
 
-LUA = Path(__file__).resolve().parents[2] / "bench" / "checkin.lua"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+CHECKIN_LUA, READ_LUA = BENCH / "checkin.lua", BENCH / "read.lua"
+# wrk's threads; its connections are an option.
+THREADS = 2
+# At most this many people in one request of the bench (self and two dependants): what
+# requests still in flight when wrk stopped can have stored without an answer counted.
+MAX_PEOPLE = 3
+ALERT_REF = "checkins.black_alert:"
+
+
+@dataclass(frozen=True)
+class Target:
+    rate: float  # requests per second, at least
+    p99_ms: float  # at most
+
+
+# The check-in issue's targets (docs/performance.md).
+API_TARGET = Target(rate=2000, p99_ms=50)
+SESSION_TARGET = Target(rate=1000, p99_ms=100)
+RATIO_TARGET = 0.5
 
 
 class Command(BaseCommand):
     help = "Benchmark check-ins through the server on PostgreSQL with wrk (docs/performance.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--visitors", type=int, default=10_000)
-        parser.add_argument("--venues", type=int, default=300)
-        parser.add_argument("--seconds", type=int, default=30)
+        parser.add_argument(
+            "--visitors",
+            type=int,
+            default=24_000,
+            help="API clients; each scans once every visitors/rate seconds, and the burst "
+            "limit (10 a minute) needs that to be at least 6 s",
+        )
+        parser.add_argument(
+            "--web-visitors", type=int, default=10_000, help="web app visitors (sessions)"
+        )
+        parser.add_argument("--venues", type=int, default=300, help="venues per path")
+        parser.add_argument("--seconds", type=int, default=30, help="per path")
         parser.add_argument("--connections", type=int, default=32)
         parser.add_argument("--workers", type=int, default=2, help="server processes (>= 2)")
         parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument(
+            "--periodic-interval",
+            type=float,
+            default=10,
+            help="seconds between the periodic runner's rounds (production: 60)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if connection.vendor != "postgresql":
@@ -50,14 +96,16 @@ class Command(BaseCommand):
             raise CommandError("Use at least 2 server processes.")
         if CheckIn.objects.exists():
             raise CommandError("Run the benchmark on an empty database (make bench makes one).")
+        self.stdout.write(f"load before: {_load_average()}")
 
         started = time.monotonic()
-        tokens = make_visitors(opts["visitors"])
-        qrs = make_venues(opts["venues"])
-        history = make_history()
+        api_visitors, web_visitors, api_venues, web_venues = self._data(opts, started)
         self.stdout.write(
-            f"data: {len(tokens)} visitors, {len(qrs)} venue codes, {history} past check-ins "
-            f"in {time.monotonic() - started:.1f} s"
+            f"data: {len(api_visitors)} API and {len(web_visitors)} web visitors, "
+            f"{bench.WITH_DEPENDANTS_EVERY}th with dependants, {len(api_venues)} venues per "
+            f"path (every {bench.SMALL_EVERY}th small: {api_venues[-1].capacity} places on "
+            f"the API path, {web_venues[-1].capacity} on the web path), "
+            f"{bench.HEALTH_OFFICERS} health officers, in {time.monotonic() - started:.1f} s"
         )
         with connection.cursor() as cursor:
             # Plan the check-in statements on the statistics of tables in use, as in a
@@ -67,44 +115,175 @@ class Command(BaseCommand):
             # bits written by the first check-ins that read them.
             cursor.execute("VACUUM ANALYZE")
         _checkpoint()
+
         with tempfile.TemporaryDirectory() as tmp:
-            data = Path(tmp) / "bench.txt"
-            data.write_text(
-                f"visitors {len(tokens)} venues {len(qrs)}\n" + "\n".join([*tokens, *qrs]) + "\n"
+            folder = Path(tmp)
+            # The screens' codes last the whole run: three loads, the drains, a margin.
+            bench.make_screen_codes([*api_venues, *web_venues], valid_for=4 * opts["seconds"] + 600)
+            api_data = _write_checkin_data(
+                folder / "api.txt",
+                [(v.people, [f"Authorization: Bearer {v.token}"]) for v in api_visitors],
+                api_venues,
             )
-            server = _server(opts["port"], opts["workers"])
-            with server as base:
-                before = CheckIn.objects.count()
-                cpu = _CpuMeter(server=lambda: _children(server.proc.pid), database=_database_pids)
-                out = _wrk(wrk, base + "/api/v1/checkins", opts, data, script=LUA, out=tmp)
-                spent = cpu.read()
-                # wrk stops without waiting for requests in flight; the server still
-                # finishes them, so let it drain before counting rows.
-                time.sleep(2)
-                stored = CheckIn.objects.count() - before
-                figures = _figures(out)
-                accepted = _accepted(out)
-                ids = _accepted_ids(Path(tmp))
-                matched = _stored(ids)
-                self._print("checkins", figures)
-                self.stdout.write(
-                    f"checkins stored_rows={matched} accepted_responses={len(ids)} "
-                    f"(rows of requests still in flight when wrk stopped: {stored - matched})"
-                )
-                if figures["requests"]:
-                    per = {k: v * 1000 / figures["requests"] for k, v in spent.items()}
-                    self.stdout.write(
-                        f"checkins cpu_ms_per_request server={per['server']:.2f} "
-                        f"database={per['database']:.2f}"
-                    )
-                # Every accepted response must name a stored row; the requests in flight
-                # when wrk stopped were stored without a response being counted.
-                if matched != len(ids) or len(ids) != accepted:
-                    self.stderr.write("MISMATCH: stored rows differ from accepted responses")
-                health = _figures(_wrk(wrk, base + "/healthz", opts, data, script=None))
-                self._print("healthz", health)
-        ratio = figures["rps"] / health["rps"] if health["rps"] else 0.0
+            sessions = bench.make_sessions([v.user_id for v in web_visitors])
+            self.stdout.write(f"data: sessions ({time.monotonic() - started:.0f} s)")
+            web_data = _write_checkin_data(
+                folder / "web.txt",
+                [
+                    (v.people, [f"Cookie: {s.cookie_header}", f"X-CSRFToken: {s.csrf_token}"])
+                    for v, s in zip(web_visitors, sessions, strict=True)
+                ],
+                web_venues,
+            )
+            read_data = _write_read_data(folder / "read.txt", api_visitors)
+            env = {"JEJAK_SMS_BACKEND": "file", "JEJAK_SMS_DIR": str(folder / "sms")}
+            stack_options = (opts["port"], opts["workers"], opts["periodic_interval"], env)
+            with serving_stack(*stack_options) as stack:
+                api = self._checkins("api", wrk, stack, api_data, folder / "api", opts)
+                web = self._checkins("session", wrk, stack, web_data, folder / "web", opts)
+                cpu = _CpuMeter(server=stack.server_pids, database=_database_pids)
+                output = _wrk(wrk, stack.base + "/", opts, read_data, script=READ_LUA)
+                read = _Load(output, cpu=cpu.read())
+                alerts = self._alerts(opts["periodic_interval"])
+        self._print("read", read.figures)
+        self.stdout.write(f"read {_counts(read.summary)}")
+        self._cpu("read", read)
+        self.stdout.write(f"load after: {_load_average()}")
+
+        problems = api.problems + web.problems
+        if read.summary.get("s5xx", 0) or read.summary.get("ok", 0) == 0:
+            problems.append(f"read: {_counts(read.summary)}")
+        self.stdout.write(alerts)
+        ratio = api.figures["rps"] / read.figures["rps"] if read.figures["rps"] else 0.0
+        self.stdout.write(
+            _verdict("target api", api.figures, API_TARGET)
+            + "; "
+            + _verdict("session", web.figures, SESSION_TARGET)
+            + f"; ratio >= {RATIO_TARGET} {'PASS' if ratio >= RATIO_TARGET else 'FAIL'}"
+        )
+        for problem in problems:
+            self.stderr.write(f"INTEGRITY: {problem}")
         self.stdout.write(f"ratio {ratio:.2f}")
+        if problems:
+            raise CommandError(f"{len(problems)} integrity check(s) failed (see above)")
+
+    def _data(
+        self, opts: dict[str, Any], started: float
+    ) -> tuple[
+        list[bench.Visitor], list[bench.Visitor], list[bench.BenchVenue], list[bench.BenchVenue]
+    ]:
+        api_visitors = bench.make_visitors(opts["visitors"], prefix="api")
+        self.stdout.write(f"data: API visitors ({time.monotonic() - started:.0f} s)")
+        web_visitors = bench.make_visitors(
+            opts["web_visitors"], prefix="web", first=opts["visitors"]
+        )
+        self.stdout.write(f"data: web visitors ({time.monotonic() - started:.0f} s)")
+        bench.make_city()
+        per_visitor = _people_per_visitor(api_visitors)
+        api_venues = bench.make_venues(
+            opts["venues"],
+            prefix="A",
+            first_phone=0,
+            small_places=bench.small_capacity(
+                visitors=len(api_visitors), venues=opts["venues"], people_per_visitor=per_visitor
+            ),
+        )
+        web_venues = bench.make_venues(
+            opts["venues"],
+            prefix="W",
+            first_phone=opts["venues"],
+            small_places=bench.small_capacity(
+                visitors=len(web_visitors), venues=opts["venues"], people_per_visitor=per_visitor
+            ),
+        )
+        self.stdout.write(f"data: venues ({time.monotonic() - started:.0f} s)")
+        bench.make_health_officers()
+        history = bench.make_history()
+        self.stdout.write(f"data: {history} past check-ins ({time.monotonic() - started:.0f} s)")
+        return api_visitors, web_visitors, api_venues, web_venues
+
+    def _checkins(
+        self, name: str, wrk: str, stack: _Stack, data: Path, out: Path, opts: dict[str, Any]
+    ) -> _Load:
+        out.mkdir()
+        before = CheckIn.objects.count()
+        cpu = _CpuMeter(server=stack.server_pids, database=_database_pids)
+        output = _wrk(wrk, stack.base + "/api/v1/checkins", opts, data, script=CHECKIN_LUA, out=out)
+        load = _Load(output, cpu=cpu.read())
+        # wrk stops without waiting for requests in flight; the server still finishes
+        # them, so let it drain before counting rows.
+        time.sleep(2)
+        stored = CheckIn.objects.count() - before
+        ids = _accepted_ids(out)
+        matched = _stored(ids)
+        summary, figures = load.summary, load.figures
+        self._print(name, figures)
+        self.stdout.write(f"{name} {_counts(summary)}")
+        self.stdout.write(f"{name} mix {mix_line(summary)}")
+        visitors = int(data.read_text().split()[1])
+        if figures["rps"]:
+            self.stdout.write(
+                f"{name} each visitor scanned every {visitors / figures['rps']:.1f} s "
+                f"(the burst limit of {settings.JEJAK_CHECKINS_PER_MINUTE} a minute needs "
+                f">= {60 / settings.JEJAK_CHECKINS_PER_MINUTE:.0f} s)"
+            )
+        unanswered = stored - matched
+        self.stdout.write(
+            f"{name} stored_rows={matched} accepted_people={len(ids)} "
+            f"in_accepted_answers={summary.get('people', -1)} "
+            f"(rows of requests still in flight when wrk stopped: {unanswered})"
+        )
+        self._cpu(name, load)
+        # Every accepted answer's check-ins must be stored rows, and the only rows without
+        # an answer those of the requests in flight when wrk stopped.
+        if matched != len(ids) or len(ids) != summary.get("people", -1):
+            load.problems.append(
+                f"{name}: {matched} stored rows for {len(ids)} check-ins in "
+                f"{summary.get('people', -1)} accepted answers"
+            )
+        if unanswered > opts["connections"] * MAX_PEOPLE:
+            load.problems.append(f"{name}: {unanswered} stored rows nobody was answered for")
+        if summary.get("s5xx", 0) or summary.get("accepted", 0) == 0:
+            load.problems.append(f"{name}: {_counts(summary)}")
+        return load
+
+    def _alerts(self, interval: float) -> str:
+        """The black-status alerts and their outbox rows. Messages are written after the
+        check-in's commit (the lane's side thread, a task, or the periodic runner): give
+        them up to two of the runner's rounds to arrive."""
+        deadline = time.monotonic() + 2 * interval + 5
+        while True:
+            alerts = BlackStatusAlert.objects.count()
+            notified = (
+                Message.objects.filter(ref__startswith=ALERT_REF).values("ref").distinct().count()
+            )
+            if notified >= alerts or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        rows = dict(
+            Message.objects.filter(ref__startswith=ALERT_REF)
+            .values_list("channel")
+            .annotate(n=Count("id"))
+            .values_list("channel", "n")
+        )
+        statuses = dict(
+            Message.objects.filter(ref__startswith=ALERT_REF, channel="sms")
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+        return (
+            f"black alerts={alerts} notified={notified} outbox_rows={sum(rows.values())} "
+            f"by_channel={rows} sms_by_status={statuses}"
+        )
+
+    def _cpu(self, name: str, load: _Load) -> None:
+        if load.figures["requests"]:
+            per = {k: v * 1000 / load.figures["requests"] for k, v in load.cpu.items()}
+            self.stdout.write(
+                f"{name} cpu_ms_per_request server={per['server']:.2f} "
+                f"database={per['database']:.2f}"
+            )
 
     def _print(self, name: str, f: dict[str, float]) -> None:
         self.stdout.write(
@@ -114,71 +293,177 @@ class Command(BaseCommand):
         )
 
 
-class _server:
-    """The server on loopback for the length of a `with` block."""
+class _Load:
+    """One wrk run: its figures, the script's counts, CPU spent, and what went wrong."""
 
-    def __init__(self, port: int, workers: int) -> None:
-        self.port, self.workers = port, workers
+    def __init__(self, output: str, cpu: dict[str, float]) -> None:
+        self.figures = _figures(output)
+        self.summary = summary_counts(output)
+        self.cpu = cpu
+        self.problems: list[str] = []
 
-    def __enter__(self) -> str:
-        env = os.environ | {
-            # The per-account burst limit stays on; 10,000 visitors at a few thousand
-            # requests per second scan more often than a person would.
-            "JEJAK_CHECKINS_PER_MINUTE": "1000",
-            "DATABASE_CONN_MAX_AGE": "600",
-        }
-        # The production stack, as `make run` serves it: `jejak serve`, uvicorn processes
-        # running jejak.asgi (the check-in lane in front of Django), a socket each.
-        self.proc = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
-            [
-                str(Path(sys.executable).parent / "jejak"),
-                "serve",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{self.port}"
+
+def summary_counts(out: str) -> dict[str, int]:
+    """The counts the wrk scripts print on their `JEJAK name=n ...` line."""
+    found = re.search(r"^JEJAK (.*)$", out, re.MULTILINE)
+    if found is None:
+        return {}
+    return {k: int(v) for k, v in (pair.split("=") for pair in found.group(1).split())}
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "-"
+
+
+def mix_line(c: dict[str, int]) -> str:
+    """The mix as it came out, from the check-in script's counts."""
+    sent, answers, people = c.get("sent", 0), c.get("accepted", 0), c.get("people", 0)
+    return (
+        f"with_dependants={_share(c.get('family', 0), answers)} of answers "
+        f"({_share(c.get('sent_family', 0), sent)} of requests sent); "
+        f"capacity_full={_share(c.get('capacity', 0), answers)} of answers "
+        f"({_share(c.get('capacity_people', 0), people)} of people); "
+        f"screen_codes={_share(c.get('sent_screen', 0), sent)} of requests sent; "
+        f"status_black={_share(c.get('black', 0), people)} of people"
+    )
+
+
+def _counts(c: dict[str, int]) -> str:
+    return " ".join(f"{k}={v}" for k, v in c.items())
+
+
+def _verdict(name: str, f: dict[str, float], target: Target) -> str:
+    met = f["rps"] >= target.rate and f["p99"] < target.p99_ms
+    return (
+        f"{name} >= {target.rate:.0f}/s p99 < {target.p99_ms:.0f} ms: "
+        f"{f['rps']:.0f}/s {f['p99']:.1f} ms {'PASS' if met else 'FAIL'}"
+    )
+
+
+def _people_per_visitor(visitors: list[bench.Visitor]) -> float:
+    return sum(len(v.people) for v in visitors) / len(visitors)
+
+
+def _write_checkin_data(
+    path: Path, visitors: list[tuple[list[str], list[str]]], venues: list[bench.BenchVenue]
+) -> Path:
+    lines = [f"visitors {len(visitors)} venues {len(venues)}"]
+    for people, headers in visitors:
+        lines.append("\t".join(['["' + '","'.join(people) + '"]', *headers]))
+    lines += [f"{v.poster}\t{v.screen}" for v in venues]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _write_read_data(path: Path, visitors: list[bench.Visitor]) -> Path:
+    """Each API visitor with one of their past check-ins."""
+    checkins = dict(
+        CheckIn.objects.filter(account_id__in=[v.user_id for v in visitors])
+        .order_by("account_id", "id")
+        .distinct("account_id")
+        .values_list("account_id", "public_id")
+    )
+    lines = [
+        f"{checkins[v.user_id]}\tAuthorization: Bearer {v.token}"
+        for v in visitors
+        if v.user_id in checkins
+    ]
+    path.write_text(f"visitors {len(lines)}\n" + "\n".join(lines) + "\n")
+    return path
+
+
+@dataclass
+class _Stack:
+    base: str
+    server: subprocess.Popen[bytes]
+
+    def server_pids(self) -> list[int]:
+        return _children(self.server.pid)
+
+
+def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The production web server as `make run` serves it: `jejak serve`, uvicorn processes
+    running jejak.asgi (the check-in lane in front of Django). The one place that names it:
+    a server whose workers are its children needs no other change here."""
+    return subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
+        [
+            str(Path(sys.executable).parent / "jejak"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+
+
+@contextlib.contextmanager
+def serving_stack(
+    port: int, workers: int, periodic_interval: float, extra_env: dict[str, str]
+) -> Iterator[_Stack]:
+    """The web server and the periodic runner (`jejak run-periodic`, which production runs
+    beside it) on loopback, for the length of a `with` block, with the product's settings
+    (the burst limit at its default) and SMS written to files."""
+    env = os.environ | extra_env | {"DATABASE_CONN_MAX_AGE": "600"}
+    env.pop("JEJAK_CHECKINS_PER_MINUTE", None)
+    server = _start_server(port, workers, env)
+    periodic = subprocess.Popen(  # noqa: S603 (our own command, fixed arguments)
+        [
+            str(Path(sys.executable).parent / "jejak"),
+            "run-periodic",
+            "--interval",
+            str(periodic_interval),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 (loopback)
-                    return base
+                    break
             except OSError:
                 time.sleep(0.1)
-        self.proc.terminate()
-        raise CommandError("the server did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        else:
+            raise CommandError("the server did not start")
+        yield _Stack(base=base, server=server)
+    finally:
+        for proc in (server, periodic):
+            proc.terminate()
+        for proc in (server, periodic):
+            proc.wait(timeout=30)
 
 
 def _wrk(
-    wrk: str, url: str, opts: dict[str, Any], data: Path, script: Path | None, out: str = ""
+    wrk: str, url: str, opts: dict[str, Any], data: Path, script: Path, out: Path | None = None
 ) -> str:
-    threads = 2
     command = [
         wrk,
-        f"-t{threads}",
+        f"-t{THREADS}",
         f"-c{opts['connections']}",
         f"-d{opts['seconds']}s",
         "--latency",
         "--timeout",
         "5s",
+        "-s",
+        str(script),
     ]
-    if script is not None:
-        command += ["-s", str(script)]
-    env = os.environ | {"JEJAK_BENCH_DATA": str(data), "JEJAK_BENCH_THREADS": str(threads)}
-    if out:
-        env["JEJAK_BENCH_OUT"] = out
+    env = os.environ | {"JEJAK_BENCH_DATA": str(data), "JEJAK_BENCH_THREADS": str(THREADS)}
+    if out is not None:
+        env["JEJAK_BENCH_OUT"] = str(out)
     return subprocess.run(  # noqa: S603 (wrk against our loopback server)
         [*command, url], env=env, capture_output=True, text=True, check=True
     ).stdout
+
+
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def _checkpoint() -> None:
@@ -269,8 +554,3 @@ class _CpuMeter:
             name: sum(_ticks(p) - self.start[name].get(p, 0.0) for p in find())
             for name, find in self.groups.items()
         }
-
-
-def _accepted(out: str) -> int:
-    found = re.search(r"JEJAK accepted (\d+) refused (\d+)", out)
-    return int(found.group(1)) if found else -1
