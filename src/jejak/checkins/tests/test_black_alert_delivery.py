@@ -152,12 +152,20 @@ def test_an_alert_whose_task_was_lost_is_notified_by_the_sweep(
     assert sorted(channels) == ["inapp", "sms"]
 
 
-def test_the_sweep_takes_a_bounded_batch_oldest_first(make_visitor, check_in, monkeypatch):
+def test_the_sweep_takes_bounded_batches_oldest_first(make_visitor, check_in, monkeypatch):
     for _ in range(3):
         check_in(make_visitor("hitam"))
     *_first_two, newest = BlackStatusAlert.objects.order_by("created_at", "id")
     monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
-    assert tasks.notify_unnotified_alerts(older_than=0)["alerts"] == 2
+    assert tasks.notify_unnotified_alerts(older_than=0, max_rounds=1)["alerts"] == 2
     assert list(BlackStatusAlert.objects.filter(notified_at__isnull=True)) == [newest]
     assert tasks.notify_unnotified_alerts(older_than=0)["alerts"] == 1
+    assert not BlackStatusAlert.objects.filter(notified_at__isnull=True).exists()
+
+
+def test_one_sweep_drains_a_backlog_in_batches(make_visitor, check_in, monkeypatch):
+    for _ in range(5):
+        check_in(make_visitor("hitam"))
+    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
+    assert tasks.notify_unnotified_alerts(older_than=0)["alerts"] == 5
     assert not BlackStatusAlert.objects.filter(notified_at__isnull=True).exists()
