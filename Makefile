@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(JEJAK) demo --if-empty
 	$(JEJAK) collectstatic --noinput -v 0
-	$(JEJAK) serve --host $(HOST) --port $(PORT) --workers 2 --forwarded-allow-ips 127.0.0.1
+	HOST=$(HOST) $(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 test: setup lint typecheck pytest
 

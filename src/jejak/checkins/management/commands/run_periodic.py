@@ -47,17 +47,20 @@ class Command(BaseCommand):
         interval = max(1.0, options["interval"])
         try:
             while not stop.is_set():
-                self._report(periodic.run_round(plan))
+                # A round that did nothing says so only at -v 2: a quiet laptop stays quiet.
+                self._report(periodic.run_round(plan), quiet=options["verbosity"] < 2)
                 # A long-lived loop must not keep a connection the database has dropped.
                 close_old_connections()
                 stop.wait(interval)
         except KeyboardInterrupt:
             pass
 
-    def _report(self, results: dict[str, dict[str, int] | str]) -> None:
+    def _report(self, results: dict[str, dict[str, int] | str], *, quiet: bool = False) -> None:
         for name, counts in results.items():
             if isinstance(counts, str):
                 self.stderr.write(f"{name}: {counts}")
+            elif quiet and not any(counts.values()):
+                continue
             else:
                 detail = " ".join(f"{key}={value}" for key, value in counts.items())
                 self.stdout.write(f"{name}: {detail}")
