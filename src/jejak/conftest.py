@@ -29,18 +29,20 @@ def _plain_static_storage(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_caches() -> Any:
+def _fresh_process_caches(monkeypatch: Any) -> Any:
     # Signing keys, PPKM policies, rule sets and closures are cached in process memory for the hot
     # path; a test's rolled-back rows must not survive there into the next test.
-    from jejak.inspections.closures import invalidate as invalidate_closures
-    from jejak.ppkm.service import invalidate
+    from jejak.core import process_cache
     from jejak.qrcodes.keys import invalidate_cache
-    from jejak.screening.service import invalidate_rule_sets
 
-    for drop in (invalidate, invalidate_cache, invalidate_rule_sets, invalidate_closures):
+    # A test is one process, whose own writes drop the values at once. Checking the
+    # versions again each second would only make query counts depend on the machine's
+    # speed; the tests of that check choose their interval.
+    monkeypatch.setattr(process_cache, "CHECK_SECONDS", 3600.0)
+    for drop in (process_cache.reset_all, invalidate_cache):
         drop()
     yield
-    for drop in (invalidate, invalidate_cache, invalidate_rule_sets, invalidate_closures):
+    for drop in (process_cache.reset_all, invalidate_cache):
         drop()
 
 

@@ -6,8 +6,8 @@ within the last SCAN_WINDOW (an offline scan may arrive up to 24 h late and must
 judged at its scan time). Closures are few (a city orders a handful a week), so the
 snapshot is tiny, and the common case, a venue with no closure, is one dict lookup with
 no query. A moment older than the snapshot's horizon falls back to one query. Writes
-drop the snapshot through signals.py; other processes notice through the version token
-in the Django cache within a second, or after SNAPSHOT_TTL seconds without Redis.
+drop the snapshot through signals.py; other processes reload it within a second of the
+commit, when the version row in the database moves (core.process_cache).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from django.utils import timezone
 from jejak.core.process_cache import VersionedProcessCache
 from jejak.inspections.models import Closure
 
-SNAPSHOT_TTL = 60.0
-VERSION_CHECK_SECONDS = 1.0
 VERSION_KEY = "inspections:closures-version"
 # Check-ins accept scans up to 24 h old (checkins.service); one more hour of margin.
 SCAN_WINDOW = dt.timedelta(hours=25)
@@ -69,7 +67,7 @@ def closure_at(venue_id: int, at: dt.datetime) -> Closure | None:
     """The closure in force at `venue_id` at moment `at` (start included, end excluded,
     ended early if lifted), or None. No query once warm unless `at` is older than the
     snapshot's horizon. Served from the process cache: treat the row as read-only."""
-    snap = _snapshot.get(ttl=SNAPSHOT_TTL, check_seconds=VERSION_CHECK_SECONDS)
+    snap = _snapshot.get()
     if at < snap.horizon:
         return _closure_from_db(venue_id, at)
     for closure in snap.by_venue.get(venue_id, ()):

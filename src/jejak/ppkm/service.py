@@ -4,10 +4,10 @@ two writes that change them (`assign_level`, `update_sector_rule`).
 `policy_for` runs on every check-in (8 million a day at the 2021 peak), so it reads from
 an in-process snapshot of all level assignments and sector rules: a few thousand rows
 nationally. A warm call costs no query. The snapshot is dropped when this process writes
-(signals.py), and other processes notice a write through a version token in the Django
-cache, consulted at most once a second; with a per-process cache (no Redis) the snapshot
-also expires after SNAPSHOT_TTL seconds. Level changes are scheduled by date and the
-snapshot holds the whole history, so a change still takes effect exactly at midnight.
+(signals.py), and other processes reload it within a second of the commit, when the
+version row in the database moves (core.process_cache). Level changes are scheduled by
+date and the snapshot holds the whole history, so a change still takes effect exactly at
+midnight.
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from jejak.regions.models import Region
     from jejak.venues.models import Venue
 
-SNAPSHOT_TTL = 60.0
-VERSION_CHECK_SECONDS = 1.0
 VERSION_KEY = "ppkm:snapshot-version"
 
 VISITOR_GUEST = "guest"
@@ -178,8 +176,7 @@ _snapshot = VersionedProcessCache(key=VERSION_KEY, load=_load)
 
 
 def _current() -> _Snapshot:
-    # The module's figures are read on each call, so tests (and settings) may change them.
-    return _snapshot.get(ttl=SNAPSHOT_TTL, check_seconds=VERSION_CHECK_SECONDS)
+    return _snapshot.get()
 
 
 def invalidate(*, shared: bool = True) -> None:

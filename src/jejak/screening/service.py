@@ -2,8 +2,9 @@
 
 `status` is on the check-in path, so it costs a fixed, small number of queries whatever
 the records: the rule sets come from an in-process cache (a handful of rows, dropped on
-every write through signals.py and shared-invalidated like the PPKM snapshot), then one
-query reads every record table the set's facts need (facts.load_records).
+every write through signals.py and reloaded by other processes within a second of the
+commit, like the PPKM snapshot: core.process_cache), then one query reads every record
+table the set's facts need (facts.load_records).
 """
 
 from __future__ import annotations

@@ -55,10 +55,10 @@ COLOUR_RECORDS = {
 def _fresh_caches() -> Iterator[None]:
     # Each test's database rolls back; keys and PPKM snapshots in memory must not outlive it.
     keys.invalidate_cache()
-    ppkm.invalidate()
+    ppkm.invalidate(shared=False)
     yield
     keys.invalidate_cache()
-    ppkm.invalidate()
+    ppkm.invalidate(shared=False)
 
 
 @pytest.fixture

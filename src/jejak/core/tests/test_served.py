@@ -5,66 +5,30 @@ check in as a phone does, through the check-in lane and its thread."""
 import http.client
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, data: bytes | None = None, headers: dict[str, str] | None = None):
-    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+from jejak.core.tests.serving import fetch as _get
+from jejak.core.tests.serving import jejak, served, server_env
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    var = tmp_path_factory.mktemp("var")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env |= {"JEJAK_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "jejak.settings"}
-    jejak = shutil.which("jejak", path=str(BIN)) or "jejak"
+    env = server_env(tmp_path_factory.mktemp("var"))
     for args in (
         ["migrate", "--noinput", "-v0"],
         ["demo", "--if-empty"],
         ["collectstatic", "--noinput", "-v0"],
     ):
-        subprocess.run([jejak, *args], env=env, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [jejak, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            _get(base + "/login/")
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base, env, proc
-    proc.terminate()
-    proc.wait(timeout=10)
+        jejak(*args, env=env)
+    with served(env, workers=2, ready="/login/") as (base, proc):
+        yield base, env, proc
 
 
 def test_login_page_is_served(server):
@@ -103,13 +67,7 @@ print(ApiToken.issue(user=user, name="served test")[1], code.token)
 
 def test_a_phone_checks_in_through_the_lane(server):
     base, env, _proc = server
-    jejak = shutil.which("jejak", path=str(BIN)) or "jejak"
-    out = subprocess.run(
-        [jejak, "shell", "--no-imports", "-c", _TOKEN_AND_CODE],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    out = jejak("shell", "--no-imports", "-c", _TOKEN_AND_CODE, env=env)
     token, qr = out.stdout.decode().split()[-2:]
     body = json.dumps({"qr": qr, "nonce": str(uuid.uuid4()), "people": ["self"]}).encode()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

@@ -22,9 +22,9 @@ from jejak.venues.tests.factories import VenueFactory
 def _fresh_closures() -> Iterator[None]:
     # A rolled-back closure must not stay in the process snapshot for the next test
     # (SQLite reuses the ids of rolled-back rows).
-    closures.invalidate()
+    closures.invalidate(shared=False)
     yield
-    closures.invalidate()
+    closures.invalidate(shared=False)
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from jejak.ppkm import service
 def _fresh_ppkm_snapshot() -> Iterator[None]:
     # A test's rows vanish with its transaction without a signal: never let the next
     # test read the previous one's snapshot.
-    service.invalidate()
+    service.invalidate(shared=False)
     yield
-    service.invalidate()
+    service.invalidate(shared=False)
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.cache import cache
-
+from jejak.core import process_cache
 from jejak.ppkm import service
 from jejak.ppkm.models import LevelAssignment, SectorRule
 from jejak.ppkm.service import assign_level, level_for, policy_for, update_sector_rule
@@ -65,23 +64,23 @@ def test_a_rule_change_is_seen_by_the_next_call(city, issuer, assign):
     assert (after.capacity_percent, after.rule_version) == (30, 2)
 
 
-def test_a_write_in_another_process_is_seen_through_the_shared_token(city, assign, monkeypatch):
+def test_a_write_in_another_process_is_seen_through_the_version_row(city, assign, monkeypatch):
     venue = VenueFactory(region=city.children.first())
     assign(2, "2021-10-19")
     assert policy_for(venue=venue, at=AT).level == 2
-    # Another process wrote: the rows change and the shared token moves, but this
-    # process's snapshot was not dropped by a signal.
+    # Another process wrote: the rows change and, after its commit, its version row moves,
+    # but this process's snapshot was not dropped by a signal.
     LevelAssignment.objects.filter(region=city).update(level=4)
-    assert policy_for(venue=venue, at=AT).level == 2
-    cache.set(service.VERSION_KEY, "moved-by-another-process", None)
-    monkeypatch.setattr(service, "VERSION_CHECK_SECONDS", 0.0)
+    process_cache.bump(service.VERSION_KEY)
+    assert policy_for(venue=venue, at=AT).level == 2  # until this process checks again
+    monkeypatch.setattr(process_cache, "CHECK_SECONDS", 0.0)
     assert policy_for(venue=venue, at=AT).level == 4
 
 
-def test_the_snapshot_expires_without_a_shared_cache(city, assign, monkeypatch):
+def test_a_write_that_moved_no_version_is_seen_after_the_safety_ttl(city, assign, monkeypatch):
     venue = VenueFactory(region=city.children.first())
     assign(2, "2021-10-19")
     assert policy_for(venue=venue, at=AT).level == 2
     LevelAssignment.objects.filter(region=city).update(level=4)
-    monkeypatch.setattr(service, "SNAPSHOT_TTL", 0.0)
+    monkeypatch.setattr(service._snapshot, "ttl", 0.0)
     assert policy_for(venue=venue, at=AT).level == 4

@@ -63,9 +63,9 @@ class Week44:
 
 @pytest.fixture(autouse=True)
 def _fresh_closures() -> Any:
-    closures.invalidate()
+    closures.invalidate(shared=False)
     yield
-    closures.invalidate()
+    closures.invalidate(shared=False)
 
 
 @pytest.fixture
