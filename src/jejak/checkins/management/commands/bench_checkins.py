@@ -382,9 +382,9 @@ class _Stack:
 
 
 def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """The production web server as `make run` serves it: `jejak serve`, uvicorn processes
-    running jejak.asgi (the check-in lane in front of Django). The one place that names it:
-    a server whose workers are its children needs no other change here."""
+    """The production web server as `make run` serves it: `jejak serve` (gunicorn with
+    uvicorn workers running jejak.asgi, the check-in lane in front of Django). The one
+    place that names it: a server whose workers are its children needs no other change."""
     return subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
         [
             str(Path(sys.executable).parent / "jejak"),
