@@ -10,7 +10,6 @@ is stored, so an approval never binds an identity the registry does not know.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any, NoReturn
 
 from django.db import transaction
@@ -36,14 +35,7 @@ def _aad(request: DependantRequest) -> bytes:
 
 
 def clean_reason(reason: str) -> str:
-    text = " ".join(str(reason or "").split())
-    if (
-        not text
-        or len(text) > MAX_REASON_LENGTH
-        or any(unicodedata.category(ch).startswith("C") for ch in text)
-    ):
-        raise PeopleError(Reason.REASON_REQUIRED)
-    return text
+    return services.clean_text(reason, limit=MAX_REASON_LENGTH, refusal=Reason.REASON_REQUIRED)
 
 
 def request_dependant(
@@ -199,20 +191,8 @@ def approve(*, officer: Any, public_id: str, reason: str) -> Person:
             )
             services._set_nik(person, nik)
             person.save()
-            request.status = RequestStatus.APPROVED
             request.person = person
-            request.decided_by = officer
-            request.decided_at = timezone.now()
-            request.decision_reason = text
-            request.save()
-            audit.record(
-                actor=officer,
-                action="people.dependant_request_approved",
-                obj=request,
-                nik_masked=request.nik_masked,
-                reason=text,
-            )
-            _tell(request)
+            _decide(request, officer=officer, status=RequestStatus.APPROVED, reason=text)
     except _NotVisible:
         _refuse_unseen(officer, public_id)
     return person
@@ -224,22 +204,27 @@ def reject(*, officer: Any, public_id: str, reason: str) -> DependantRequest:
     try:
         with transaction.atomic():
             request = _access(officer, public_id)
-            request.status = RequestStatus.REJECTED
-            request.decided_by = officer
-            request.decided_at = timezone.now()
-            request.decision_reason = text
-            request.save()
-            audit.record(
-                actor=officer,
-                action="people.dependant_request_rejected",
-                obj=request,
-                nik_masked=request.nik_masked,
-                reason=text,
-            )
-            _tell(request)
+            _decide(request, officer=officer, status=RequestStatus.REJECTED, reason=text)
     except _NotVisible:
         _refuse_unseen(officer, public_id)
     return request
+
+
+def _decide(request: DependantRequest, *, officer: Any, status: str, reason: str) -> None:
+    """Record the officer's decision on the request, audit it and tell the visitor."""
+    request.status = status
+    request.decided_by = officer
+    request.decided_at = timezone.now()
+    request.decision_reason = reason
+    request.save()
+    audit.record(
+        actor=officer,
+        action=f"people.dependant_request_{status}",
+        obj=request,
+        nik_masked=request.nik_masked,
+        reason=reason,
+    )
+    _tell(request)
 
 
 def _nik(request: DependantRequest) -> str:

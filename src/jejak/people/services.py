@@ -61,15 +61,21 @@ def _set_nik(person: Person, nik: str) -> None:
     person.nik_claimed_at = timezone.now()
 
 
-def _clean_name(full_name: str) -> str:
-    name = " ".join(str(full_name).split())
+def clean_text(value: str, *, limit: int, refusal: Reason) -> str:
+    """One line of text as people type it (spaces folded), or PeopleError(refusal) when
+    empty, longer than `limit` or holding control characters (a NUL breaks PostgreSQL)."""
+    text = " ".join(str(value or "").split())
     if (
-        not name
-        or len(name) > MAX_NAME_LENGTH
-        or any(unicodedata.category(ch).startswith("C") for ch in name)
+        not text
+        or len(text) > limit
+        or any(unicodedata.category(ch).startswith("C") for ch in text)
     ):
-        raise PeopleError(Reason.NAME_INVALID)
-    return name
+        raise PeopleError(refusal)
+    return text
+
+
+def _clean_name(full_name: str) -> str:
+    return clean_text(full_name, limit=MAX_NAME_LENGTH, refusal=Reason.NAME_INVALID)
 
 
 def _check_sex(sex: str) -> None:
