@@ -41,8 +41,11 @@ from functools import lru_cache, partial
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import close_old_connections
+from django.dispatch import receiver
 from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from pydantic import ValidationError
 
@@ -292,7 +295,8 @@ class CheckInLane:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
         auth = headers.get(b"authorization", b"")
-        if auth[:7].lower() != b"bearer ":
+        # A Host that ALLOWED_HOSTS refuses goes to Django, which answers its own 400.
+        if auth[:7].lower() != b"bearer " or not _host_allowed(headers.get(b"host", b"")):
             return await self.app(scope, receive, send)
         body, complete = await _read_body(receive)
         job = _job(auth, body) if complete else None
@@ -376,6 +380,25 @@ def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+@lru_cache(maxsize=256)
+def _host_allowed(host: bytes) -> bool:
+    """Whether Django would serve this Host header (HttpRequest.get_host's rule)."""
+    if settings.USE_X_FORWARDED_HOST:
+        return False  # the proxy's header decides: Django reads it
+    domain, _port = split_domain_port(host.decode("latin-1"))
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
+
+
+@receiver(setting_changed)
+def _forget_hosts(*, setting: str, **_kwargs: Any) -> None:
+    # The answers above follow these settings; tests (and only tests) change them.
+    if setting in ("ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST"):
+        _host_allowed.cache_clear()
 
 
 @lru_cache(maxsize=1024)

@@ -98,7 +98,10 @@ def call(
         "type": "http",
         "method": "POST",
         "path": path,
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        # A client always sends a Host; the one ALLOWED_HOSTS has for tests unless given.
+        "headers": [
+            (k.lower().encode(), v.encode()) for k, v in ({"Host": "testserver"} | headers).items()
+        ],
     }
     # From the test's thread, so that the runner's sync_to_async comes back to it.
     async_to_sync(app)(scope, receive, send)
@@ -401,3 +404,25 @@ def test_the_lane_decides_an_unrostered_employee_as_a_guest(
         ["not_on_staff_roster"],
     )
     assert (answers["worker"]["decision"], answers["worker"]["notes"]) == ("allowed", [])
+
+
+def test_a_host_that_allowed_hosts_refuses_is_left_to_django(
+    app, django_app, make_visitor, hotel, policy
+):
+    visitor = make_visitor("hijau")
+    headers = {"Authorization": f"Bearer {token_for(visitor)}", "Host": "evil.example"}
+
+    status, _head, body = call(app, payload(hotel), headers)
+
+    assert (status, body) == (299, b"django")  # Django answers it: DisallowedHost, 400
+    assert not CheckIn.objects.exists()
+
+
+def test_a_refused_host_gets_django_s_400_through_the_api(make_visitor, hotel, policy):
+    visitor = make_visitor("hijau")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(visitor)}", HTTP_HOST="evil.example")
+
+    answer = client.post("/api/v1/checkins", payload(hotel), content_type="application/json")
+
+    assert answer.status_code == 400
+    assert not CheckIn.objects.exists()
