@@ -700,9 +700,11 @@ def _colour(plans: list[_Plan], out: dict[int, Outcome]) -> list[_Plan]:
         }
         try:
             statuses = iter(screening.statuses(people=people, at=moment, unverified=unverified))
-        except ScreeningError as exc:
+        except ScreeningError:
             for plan in group:
-                out[plan.index] = CheckInError(Refusal.NO_RULE_SET, exc.message)
+                # The reason's own sentence, read in each caller's language when answered
+                # (the screening error's message was made in this thread's language).
+                out[plan.index] = CheckInError(Refusal.NO_RULE_SET)
             continue
         for plan in group:
             mine = [next(statuses) for _ in plan.entering]

@@ -23,6 +23,7 @@ from jejak.checkins import lane, service, tasks
 from jejak.checkins.errors import Refusal
 from jejak.checkins.models import BlackStatusAlert, CheckIn
 from jejak.checkins.tests.conftest import code_of
+from jejak.screening.errors import ErrorCode, ScreeningError
 
 pytestmark = pytest.mark.django_db
 
@@ -426,3 +427,22 @@ def test_a_refused_host_gets_django_s_400_through_the_api(make_visitor, hotel, p
 
     assert answer.status_code == 400
     assert not CheckIn.objects.exists()
+
+
+def test_no_rule_set_is_answered_in_the_caller_s_language(
+    app, make_visitor, hotel, policy, monkeypatch
+):
+    def none(**kwargs: Any) -> Any:
+        raise ScreeningError(ErrorCode.NO_RULE_SET)
+
+    monkeypatch.setattr(service.screening, "statuses", none)
+    visitor = make_visitor("hijau")
+    headers = {"Authorization": f"Bearer {token_for(visitor)}", "Accept-Language": "en"}
+
+    status, head, body = call(app, payload(hotel), headers)
+
+    assert status == 503 and head["content-language"] == "en"
+    assert json.loads(body) == {
+        "code": "no_rule_set",
+        "message": "No screening rule set was in force at that time.",
+    }
