@@ -27,6 +27,7 @@ a refusal of the service, in the same shape and language as `checkins.api.check_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -76,6 +77,10 @@ MAX_BATCH = 64
 # it is due), and how long black-status alerts may wait to be notified together.
 HEALTH_SECONDS = 1.0
 ALERT_SECONDS = 0.5
+# A request the lane has not decided by then is handed to Django and decided alone (a
+# batch stuck on a lock, a thread in trouble): a check-in never hangs on the lane. If the
+# batch decides it later as well, the nonce makes the second decision a replay.
+DECIDE_TIMEOUT = 5.0
 # Headers Django's middleware puts on an API answer (security, language, caching).
 _FIXED_HEADERS = [
     (b"x-frame-options", b"DENY"),
@@ -173,9 +178,12 @@ class BatchRunner:
     def submit(self, job: Job) -> asyncio.Future[Reply]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Reply] = loop.create_future()
-        if self._thread is None:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
             with self._lock:
-                if self._thread is None:
+                if self._thread is None or not self._thread.is_alive():
+                    if self._thread is not None:
+                        log.error("check-in lane: its thread had stopped; starting a new one")
                     self._thread = threading.Thread(
                         target=self._run, name="checkin-lane", daemon=True
                     )
@@ -188,40 +196,54 @@ class BatchRunner:
         # load the lane sends them for many batches at once instead of after each commit.
         service.collect_black_alerts(self._alerts)
         while True:
+            taken: list[Queued] = []
             try:
-                first = self._queue.get(timeout=ALERT_SECONDS if self._alerts else None)
+                self._turn(taken)
+            except Exception:
+                # Whatever failed outside a batch's own decision (which run_batch guards),
+                # the thread lives on and the requests it held go the ordinary way.
+                log.exception("check-in lane: a turn failed; %d requests go to Django", len(taken))
+                for _job, loop, future in taken:
+                    _answer_on(loop, [(future, DELEGATE)])
+
+    def _turn(self, taken: list[Queued]) -> None:
+        """Take what is queued, decide it as one batch and answer it; `taken` holds the
+        requests taken, for _run to hand to Django if anything here fails."""
+        try:
+            first = self._queue.get(timeout=ALERT_SECONDS if self._alerts else None)
+        except queue.Empty:
+            self._notify()
+            return
+        if isinstance(first, Future):
+            self._flush([first])
+            return
+        taken.append(first)
+        if self._gather and self._expected > 1:
+            self._wait_for(self._expected, time.monotonic() + self._gather)
+        batch, flushes = taken, []
+        while len(batch) < MAX_BATCH:
+            try:
+                item = self._queue.get_nowait()
             except queue.Empty:
-                self._notify()
-                continue
-            if isinstance(first, Future):
-                self._flush([first])
-                continue
-            if self._gather and self._expected > 1:
-                self._wait_for(self._expected, time.monotonic() + self._gather)
-            batch, flushes = [first], []
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(item, Future):
-                    flushes.append(item)  # after this batch, whose alerts it includes
-                else:
-                    batch.append(item)
-            replies = self.run_batch([job for job, _loop, _future in batch])
-            # One wake-up of each event loop for the whole batch (one loop per process).
-            answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Reply], Reply]]]
-            answers = defaultdict(list)
-            for (_job, loop, future), reply in zip(batch, replies, strict=True):
-                answers[loop].append((future, reply))
-            for loop, settled in answers.items():
-                loop.call_soon_threadsafe(_settle, settled)
-            busy = len(batch) > 1
-            self._expected = min(MAX_BATCH, self._queue.qsize() + len(batch)) if busy else 0
-            if flushes:
-                self._flush(flushes)
-            elif self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
-                self._notify()
+                break
+            if isinstance(item, Future):
+                flushes.append(item)  # after this batch, whose alerts it includes
+            else:
+                batch.append(item)
+        replies = self.run_batch([job for job, _loop, _future in batch])
+        # One wake-up of each event loop for the whole batch (one loop per process).
+        answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Reply], Reply]]]
+        answers = defaultdict(list)
+        for (_job, loop, future), reply in zip(batch, replies, strict=True):
+            answers[loop].append((future, reply))
+        for loop, settled in answers.items():
+            _answer_on(loop, settled)
+        busy = len(batch) > 1
+        self._expected = min(MAX_BATCH, self._queue.qsize() + len(batch)) if busy else 0
+        if flushes:
+            self._flush(flushes)
+        elif self._alerts and time.monotonic() - self._notified >= ALERT_SECONDS:
+            self._notify()
 
     def _wait_for(self, size: int, deadline: float) -> None:
         # Busy: let the requests on their way join this batch. Waiting only for what was
@@ -275,6 +297,14 @@ class BatchRunner:
             handed.result(timeout=timeout)
 
 
+def _answer_on(
+    loop: asyncio.AbstractEventLoop, settled: list[tuple[asyncio.Future[Reply], Reply]]
+) -> None:
+    # A closed loop (its server stopped) has nobody waiting for these any more.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(_settle, settled)
+
+
 def _settle(settled: list[tuple[asyncio.Future[Reply], Reply]]) -> None:
     for future, reply in settled:
         if not future.done():  # the client may have gone
@@ -300,7 +330,7 @@ class CheckInLane:
             return await self.app(scope, receive, send)
         body, complete = await _read_body(receive)
         job = _job(auth, body) if complete else None
-        reply = DELEGATE if job is None else await self.runner.submit(job)
+        reply = DELEGATE if job is None else await self._decided(job)
         if isinstance(reply, _Delegate):
             return await self.app(scope, _replaying(body, complete, receive), send)
         language = _language(headers.get(b"cookie", b""), headers.get(b"accept-language", b""))
@@ -325,6 +355,15 @@ class CheckInLane:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    async def _decided(self, job: Job) -> Reply:
+        try:
+            return await asyncio.wait_for(self.runner.submit(job), DECIDE_TIMEOUT)
+        except TimeoutError:
+            log.warning(
+                "check-in lane: no decision in %.0f s; handing it to Django", DECIDE_TIMEOUT
+            )
+            return DELEGATE
 
     def _flushing_at_shutdown(self, receive: Receive) -> Receive:
         """`receive` of the lifespan protocol that flushes the lane's alerts when the server
