@@ -26,6 +26,7 @@ from jejak.checkins.errors import Refusal
 from jejak.checkins.models import BlackStatusAlert, CheckIn
 from jejak.checkins.tests.conftest import code_of
 from jejak.screening.errors import ErrorCode, ScreeningError
+from jejak.screening.tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -530,3 +531,57 @@ def test_a_request_the_lane_does_not_decide_in_time_goes_to_django(monkeypatch):
         assert time.monotonic() - started < 10
     finally:
         release.set()
+
+
+def _unverified_visitor(make_user: Any, serial: int) -> Any:
+    account = make_user(Role.VISITOR)
+    make_person(account, unverified=True, serial=serial)
+    return account
+
+
+_SCENARIOS = {
+    # name: (colour of the two visitors, body changes)
+    "hijau": ("hijau", {}),
+    "kuning": ("kuning", {}),
+    "merah": ("merah", {}),
+    "hitam": ("hitam", {}),
+    "unverified": ("unverified", {}),
+    "employee off the roster": ("merah", {"visitor_type": "employee"}),
+    "person unknown": ("hijau", {"people": ["zzzzzzzzzzzz"]}),
+    "scan too old": ("hijau", {"scanned_at": "2000-01-01T00:00:00+07:00"}),
+    "not a code": ("hijau", {"qr": "JJK1.not-a-code"}),
+}
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("scenario", sorted(_SCENARIOS))
+def test_the_lane_and_the_web_app_s_path_answer_alike(
+    app, make_visitor, make_user, hotel, policy, scenario, language
+):
+    colour, changes = _SCENARIOS[scenario]
+    if colour == "unverified":
+        lane_visitor = _unverified_visitor(make_user, 8801)
+        web_visitor = _unverified_visitor(make_user, 8802)
+    else:
+        lane_visitor, web_visitor = make_visitor(colour), make_visitor(colour)
+    body = payload(hotel, **changes)
+    status, head, answer = call(
+        app,
+        body,
+        {"Authorization": f"Bearer {token_for(lane_visitor)}", "Accept-Language": language},
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(web_visitor)
+    expected = client.post(lane.PATH, body, content_type="application/json")
+
+    assert status == expected.status_code
+    assert head["content-type"] == expected["Content-Type"]
+    assert head["content-language"] == expected["Content-Language"] == language
+    got, want = json.loads(answer), expected.json()
+    if status != 201:
+        assert got == want
+        return
+    fields = ("decision", "reasons", "messages", "colour", "colour_reasons", "notes", "action")
+    assert [{f: p[f] for f in fields} for p in got["people"]] == [
+        {f: p[f] for f in fields} for p in want["people"]
+    ]
