@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jejak.audit import service as audit
 from jejak.core.crypto import decrypt, encrypt, needs_reencryption
-from jejak.identity.models import Resident
+from jejak.identity.models import Resident, nik_aad
 from jejak.identity.port import family_card_index
 from jejak.people.models import Sex
 from jejak.people.nik import NikError, known_region_codes, nik_index, parse_nik
@@ -297,13 +297,6 @@ def _region_to_check(code: str) -> str:
     return code.rsplit(".", 1)[0] if code.count(".") == 3 else code
 
 
-def _aad(index: str) -> bytes:
-    # The row's NIK index rather than its id: it is known before the bulk insert and stays
-    # the same across re-imports (the upsert key), and it differs per row, so a blob
-    # copied onto another resident does not decrypt there.
-    return b"identity.nik:" + index.encode("ascii")
-
-
 def _write(rows: list[_Row], report: RegistryImportReport) -> None:
     indexed = [(nik_index(row.nik), row) for row in rows]
     now = timezone.now()
@@ -330,7 +323,7 @@ def _write(rows: list[_Row], report: RegistryImportReport) -> None:
                 new.append(
                     Resident(
                         nik_index=index,
-                        nik_encrypted=encrypt(row.nik.encode("ascii"), aad=_aad(index)),
+                        nik_encrypted=encrypt(row.nik.encode("ascii"), aad=nik_aad(index)),
                         imported_at=now,
                         **dict(zip(UPDATED_FIELDS, values, strict=True)),
                     )
@@ -356,9 +349,9 @@ def reencrypt_residents() -> int:
     with transaction.atomic():
         for resident in Resident.objects.select_for_update().only("nik_index", "nik_encrypted"):
             if needs_reencryption(resident.nik_encrypted):
-                nik = decrypt(resident.nik_encrypted, aad=_aad(resident.nik_index))
+                nik = decrypt(resident.nik_encrypted, aad=nik_aad(resident.nik_index))
                 Resident.objects.filter(pk=resident.pk).update(
-                    nik_encrypted=encrypt(nik, aad=_aad(resident.nik_index))
+                    nik_encrypted=encrypt(nik, aad=nik_aad(resident.nik_index))
                 )
                 count += 1
     return count

@@ -12,6 +12,14 @@ from django.db import models
 from django.utils import timezone
 
 
+def nik_aad(index: str) -> bytes:
+    """Associated data of a resident's encrypted NIK: the row's NIK index rather than its
+    id, since it is known before a bulk insert and stays the same across re-imports (the
+    upsert key), and it differs per row, so a blob copied onto another resident does not
+    decrypt there."""
+    return b"identity.nik:" + index.encode("ascii")
+
+
 class Resident(models.Model):
     nik_index = models.CharField(max_length=64, unique=True)
     nik_encrypted = models.BinaryField()

@@ -135,9 +135,6 @@ def check_in(request: HttpRequest) -> HttpResponse:
     return redirect("visit_result", nonce=nonce)
 
 
-_colour_label = colour_label
-
-
 def _decision_label(code: str) -> str:
     return str(Decision(code).label) if code in Decision.values else code
 
@@ -182,7 +179,7 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
                 "person": row.person,
                 "leaving": entry["action"] == "check_out",
                 "colour": entry["colour"],
-                "colour_label": _colour_label(entry["colour"]),
+                "colour_label": colour_label(entry["colour"]),
                 "colour_reasons": _reason_labels(entry["colour_reasons"], Reason),
                 "decision": entry["decision"],
                 "decision_label": _decision_label(entry["decision"]),
@@ -254,7 +251,7 @@ def history(request: HttpRequest) -> HttpResponse:
             "rows": [
                 {
                     "checkin": row,
-                    "colour_label": _colour_label(row.colour),
+                    "colour_label": colour_label(row.colour),
                     "decision_label": _decision_label(row.decision),
                 }
                 for row in rows

@@ -7,8 +7,7 @@ from jejak.accounts.models import User
 from jejak.accounts.phone import open_phone
 from jejak.core import crypto
 from jejak.core.crypto import decrypt
-from jejak.identity.imports import _aad
-from jejak.identity.models import Resident
+from jejak.identity.models import Resident, nik_aad
 from jejak.identity.tests.factories import register_resident
 from jejak.people import services as people
 from jejak.people.tests.factories import BUDI
@@ -50,7 +49,7 @@ def test_rotation_moves_every_secret_to_the_new_key(settings, stored_secrets):
     assert keys.signer()[1] is not None
     assert not crypto.needs_reencryption(person.nik_encrypted)
     resident = Resident.objects.get(nik_index=person.nik_index)
-    assert decrypt(resident.nik_encrypted, aad=_aad(resident.nik_index)) == BUDI["nik"].encode()
+    assert decrypt(resident.nik_encrypted, aad=nik_aad(resident.nik_index)) == BUDI["nik"].encode()
 
 
 def test_dropping_the_old_key_too_early_is_refused(settings, stored_secrets):

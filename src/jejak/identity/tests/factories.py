@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jejak.core.crypto import blind_index, encrypt
-from jejak.identity.imports import _aad
-from jejak.identity.models import Resident
+from jejak.identity.models import Resident, nik_aad
 from jejak.identity.port import family_card_index
 
 FAMILY_CARD = "3671010101200001"
@@ -28,7 +27,7 @@ def register_resident(
     resident, _created = Resident.objects.update_or_create(
         nik_index=index,
         defaults={
-            "nik_encrypted": encrypt(nik.encode("ascii"), aad=_aad(index)),
+            "nik_encrypted": encrypt(nik.encode("ascii"), aad=nik_aad(index)),
             "full_name": full_name,
             "birth_date": birth_date,
             "sex": sex,
