@@ -3,11 +3,13 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from jejak.accounts.api_auth import session_or_token
+from jejak.core.errors import DatabaseUnavailable
 
 api = NinjaAPI(
     title="Jejak API",
@@ -36,6 +38,20 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error(request, 403, "forbidden", "Your role does not allow this.")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+@api.exception_handler(DatabaseUnavailable)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database is down or restarting: nothing was stored, and the same request (a
+    # check-in keeps its nonce) can be sent again in a moment. Logged by Django's
+    # handler for 5xx answers like any other server error.
+    response = error(
+        request, 503, "service_unavailable", "The service is briefly unavailable; try again."
+    )
+    response["Retry-After"] = "2"
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -1,8 +1,13 @@
-"""The ASGI application that `make run` and production serve (uvicorn).
+"""The application that `jejak serve` runs: Django's WSGI handler on a pool of threads
+per process, under uvicorn's worker (gunicorn).
 
-The check-in lane (checkins/lane.py) answers API clients' check-ins in batches; every
-other request goes to Django's WSGI application on a pool of threads, as gunicorn's
-threaded workers ran it before (JEJAK_WSGI_THREADS per process).
+uvicorn gives the production server what operators expect of it (gunicorn's master,
+graceful reloads, and the client's address taken from X-Forwarded-For only when the
+peer is a trusted proxy, `--forwarded-allow-ips`); Django runs as WSGI, every request
+through its whole middleware stack. Django's own ASGI handler was measured and not
+taken: with a sync middleware stack and sync views, each request ran on a new thread
+with a database connection of its own that outlived it, and PostgreSQL ran out of
+connections within seconds under load (docs/performance.md).
 """
 
 import gc
@@ -14,14 +19,9 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jejak.settings")
-django_application = get_wsgi_application()
-
-from jejak.checkins.lane import CheckInLane  # noqa: E402 (needs Django set up)
-
 # Django's handler is a WSGI callable; its stubs type the return as a response.
-wsgi: Any = django_application
-django_threads: Any = WSGIMiddleware(wsgi, workers=settings.JEJAK_WSGI_THREADS)
-application = CheckInLane(django_threads) if settings.JEJAK_CHECKIN_LANE else django_threads
+django_application: Any = get_wsgi_application()
+application = WSGIMiddleware(django_application, workers=settings.JEJAK_WSGI_THREADS)
 
 # What start-up made (Django, the URLconf, the models) stays for the life of the process:
 # out of the cyclic collector's reach, its full collections walk only what requests made.

@@ -53,14 +53,11 @@ JEJAK_INDEX_KEY = env_str("JEJAK_INDEX_KEY")
 JEJAK_DYNAMIC_QR_SECONDS = env_int("JEJAK_DYNAMIC_QR_SECONDS", 180)
 # Check-in requests one account may send per minute (a family's scan is one request).
 JEJAK_CHECKINS_PER_MINUTE = env_int("JEJAK_CHECKINS_PER_MINUTE", 10)
-# The check-in lane (checkins/lane.py): API clients' check-ins decided in batches in front
-# of Django. Off, every check-in goes through Django's request cycle one at a time.
-JEJAK_CHECKIN_LANE = env_bool("JEJAK_CHECKIN_LANE", True)
-# How long a busy lane waits after a batch's first request for more (microseconds; 0 off):
-# group commit for check-ins, fewer and bigger batches when many arrive together.
-JEJAK_CHECKIN_LANE_GATHER_US = env_int("JEJAK_CHECKIN_LANE_GATHER_US", 1000)
-# Threads per server process that run Django for every other request (jejak/asgi.py).
-JEJAK_WSGI_THREADS = env_int("JEJAK_WSGI_THREADS", 8)
+# Check-ins decided together by each server process's batcher (checkins/batcher.py):
+# fewer statements and commits per check-in under load. Off, each is decided alone.
+JEJAK_CHECKIN_BATCHING = env_bool("JEJAK_CHECKIN_BATCHING", True)
+# Threads per server process that run Django's requests (jejak/asgi.py).
+JEJAK_WSGI_THREADS = env_int("JEJAK_WSGI_THREADS", 16)
 # Manual check-ins (NIK, name, birth date typed by venue staff) per staff account per minute.
 JEJAK_MANUAL_CHECKINS_PER_MINUTE = env_int("JEJAK_MANUAL_CHECKINS_PER_MINUTE", 10)
 # How far (metres, after subtracting the device's accuracy) a scan may be from the venue.

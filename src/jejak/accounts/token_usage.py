@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 from functools import cache, partial
 
 from django.db import transaction
@@ -24,7 +23,7 @@ from jejak.core import sql
 PRECISION = dt.timedelta(minutes=1)
 # Every second, the uses noted since: as many rows a minute as every ten seconds, but in
 # small UPDATEs. Ten seconds' worth (thousands of rows at the check-in peak) was one
-# statement of a quarter to half a second whose WAL held up the lane's commits.
+# statement of a quarter to half a second whose WAL held up check-ins' commits.
 FLUSH_SECONDS = 1
 
 _lock = threading.Lock()
@@ -32,18 +31,8 @@ _pending: set[int] = set()
 _last_flush: dt.datetime | None = None
 
 
-Writer = Callable[[list[int], dt.datetime], None]
-
-
-def note(
-    token_id: int,
-    last_used_at: dt.datetime | None,
-    now: dt.datetime,
-    *,
-    writer: Writer | None = None,
-) -> None:
-    """Remember that the token was used now; flush the batch if it is due, through
-    `writer` if given (the check-in lane hands it to another thread)."""
+def note(token_id: int, last_used_at: dt.datetime | None, now: dt.datetime) -> None:
+    """Remember that the token was used now; flush the batch if it is due."""
     global _last_flush
     if last_used_at is not None and now - last_used_at < PRECISION:
         return
@@ -54,9 +43,7 @@ def note(
         ids = sorted(_pending)
         _pending.clear()
         _last_flush = now
-    if writer is not None:
-        writer(ids, now)
-    elif transaction.get_connection().in_atomic_block:
+    if transaction.get_connection().in_atomic_block:
         # Never inside the caller's transaction: its rollback would drop the batch.
         transaction.on_commit(lambda: write(ids, now))
     else:

@@ -13,6 +13,8 @@ import uuid
 from functools import cache
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from pydantic import AwareDatetime, BaseModel, StringConstraints
 from jejak.accounts.capabilities import Cap, has_capability, require
 from jejak.api import ApiError
 from jejak.checkins import service
+from jejak.checkins.batcher import batcher
 from jejak.checkins.errors import CheckInError, DenialReason, Note, Refusal
 from jejak.checkins.models import CheckIn
 from jejak.people.access import is_visitor
@@ -44,7 +47,7 @@ class LocationIn(BaseModel):
 
 
 # Plain pydantic models, not ninja Schemas: a Schema's validator for reading ORM objects
-# cost a sixth of the lane's body validation, and input is only ever JSON.
+# cost a sixth of a check-in body's validation, and input is only ever JSON.
 class CheckInIn(BaseModel):
     qr: str = Field(..., max_length=2000)
     nonce: uuid.UUID
@@ -57,7 +60,7 @@ class CheckInIn(BaseModel):
     location: LocationIn | None = None
 
     def ask(self, account: Any) -> service.Ask:
-        """The service's request for `account` (here and in the lane)."""
+        """The service's request for `account`."""
         where = self.location
         return service.Ask(
             account=account,
@@ -172,7 +175,7 @@ def _refused(exc: CheckInError | QrError) -> ApiError:
 @cache
 def _sentence(reason: str, language: str) -> str:
     # Once per reason and language per process: activating a language for each response
-    # was a tenth of the check-in lane's event loop.
+    # cost more than building the answer.
     with translation.override(language):
         label = DenialReason(reason).label if reason in DenialReason.values else Note(reason).label
         return str(label)
@@ -195,9 +198,10 @@ def _messages(codes: list[str], language: str) -> list[str]:
 def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     """Scan a venue's code for "self" and/or dependants. Idempotent by `nonce`: a retry
     returns the first result. Send `scanned_at` for a scan made offline (at most 24 h
-    old). `location` is compared with the venue's and never stored."""
+    old). `location` is compared with the venue's and never stored. A database outage
+    answers 503 `service_unavailable` with Retry-After: send the same body again."""
     try:
-        result = service.record_many(asks=[body.ask(_visitor(request))])[0]
+        result = _decide(body.ask(_visitor(request)))
         if not isinstance(result, service.CheckInResult):
             raise result
     except (CheckInError, QrError) as exc:
@@ -208,9 +212,18 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     return JsonResponse(answer, status=201)  # type: ignore[return-value]
 
 
+def _decide(ask: service.Ask) -> service.Outcome:
+    """The outcome of one check-in, decided by this process's batcher with whatever else
+    is waiting (checkins/batcher.py), or here when batching is off. A request already
+    inside a transaction (a test's, ATOMIC_REQUESTS) is decided here too: the batcher's
+    own connection could not see what that transaction wrote."""
+    if settings.JEJAK_CHECKIN_BATCHING and not transaction.get_connection().in_atomic_block:
+        return batcher().decide(ask)
+    return service.record_many(asks=[ask])[0]
+
+
 def response_body(result: service.CheckInResult, language: str) -> dict[str, Any]:
-    """The 201 body of a check-in (CheckInOut) in `language`, here and in the lane
-    (checkins/lane.py)."""
+    """The 201 body of a check-in (CheckInOut) in `language`."""
     data = dict(result.data)
     people = data["people"]
     answered = []

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -953,21 +952,9 @@ def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datet
         # while the visitor waits at the door: without a worker, `jejak run-periodic`
         # notifies these alerts on its next round.
         return
-    into = getattr(_alert_collector, "into", None)
-    if into is not None:
-        transaction.on_commit(lambda: into.extend(ids))
-        return
+    # With the database backend, enqueueing is an INSERT of the task's row, and if it
+    # fails after the commit the sweep still notifies the alerts.
     transaction.on_commit(lambda: tasks.notify_black_status.enqueue(alert_ids=ids))
-
-
-_alert_collector = threading.local()
-
-
-def collect_black_alerts(into: list[int] | None) -> None:
-    """From now on, this thread's committed black-status alerts are added to `into`, for
-    the caller to notify (the lane does, for many batches at once); None restores the
-    default: each transaction's alerts are notified after its commit."""
-    _alert_collector.into = into
 
 
 def _home_region_code(nik_masked: str) -> str:

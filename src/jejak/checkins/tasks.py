@@ -19,6 +19,7 @@ from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.checkins import retention, service
 from jejak.checkins.models import BlackStatusAlert
+from jejak.core import shutdown
 from jejak.notifications import outbox
 
 # Alerts the sweep notifies per call. They are rare; a backlog means the worker was down,
@@ -85,7 +86,7 @@ def _notify(alert_ids: list[int]) -> int:
         BlackStatusAlert.objects.filter(pk__in=alert_ids)
         .select_related("venue", "checkin__entry_point", "checkin__person")
         # What the messages and the audit rows say, not the whole rows (a NIK's cipher
-        # text, a check-in's JSON): the lane and the sweep notify many alerts at once.
+        # text, a check-in's JSON): a batch's task and the sweep notify many alerts at once.
         .only(
             "venue__name",
             "venue__short_code",
@@ -170,7 +171,7 @@ def notify_unnotified_alerts(
             )
             recipients += _notify(claimed)
         alerts += len(claimed)
-        if len(claimed) < SWEEP_BATCH:
+        if len(claimed) < SWEEP_BATCH or shutdown.requested.is_set():
             break
     return {"alerts": alerts, "recipients": recipients}
 

@@ -32,3 +32,8 @@ class ReasonedError(Exception):
     @property
     def http_status(self) -> int:
         return self.statuses.get(self.code, 400)
+
+
+class DatabaseUnavailable(Exception):
+    """The database failed under the work (down, restarting, a connection lost): nothing
+    of it was stored, and the same request can be sent again shortly (the API's 503)."""

@@ -1,7 +1,7 @@
 """`make run`'s path end to end: migrate, load the demo, collect static files, and serve
 jejak.asgi with `jejak serve` (gunicorn with uvicorn's worker) on a loopback port; then
-fetch pages as a browser would, and check in as a phone does, through the check-in lane
-and its thread."""
+fetch pages as a browser would, and check in as a phone does, through Django and the
+check-in batcher's thread."""
 
 import json
 import os
@@ -64,7 +64,7 @@ print(ApiToken.issue(user=user, name="served test")[1], code.token)
 """
 
 
-def test_a_phone_checks_in_through_the_lane(server):
+def test_a_phone_checks_in_through_the_server(server):
     base, env, _proc = server
     out = jejak("shell", "--no-imports", "-c", _TOKEN_AND_CODE, env=env)
     token, qr = out.stdout.decode().split()[-2:]
@@ -74,10 +74,10 @@ def test_a_phone_checks_in_through_the_lane(server):
     assert status == 201, answer
     first = json.loads(answer)
     assert first["people"][0]["colour"] == "hijau"
-    # A retry of the same request answers the same result, through the lane again.
+    # A retry of the same request answers the same result.
     status, again = _get(base + "/api/v1/checkins", data=body, headers=headers)
     assert status == 201 and json.loads(again)["people"] == first["people"]
-    # What the lane does not answer, Django does, with the API's error shape.
+    # A refusal has the API's error shape.
     status, answer = _get(base + "/api/v1/checkins", data=b"{", headers=headers)
     assert status == 400 and json.loads(answer)["code"] == "invalid_json"
 

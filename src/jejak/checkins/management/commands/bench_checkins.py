@@ -249,7 +249,7 @@ class Command(BaseCommand):
 
     def _alerts(self, interval: float) -> str:
         """The black-status alerts and their outbox rows. Messages are written after the
-        check-in's commit (the lane's side thread, a task, or the periodic runner): give
+        check-in's commit (a task, or the periodic runner): give
         them up to two of the runner's rounds to arrive."""
         deadline = time.monotonic() + 2 * interval + 5
         while True:
@@ -383,7 +383,7 @@ class _Stack:
 
 def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """The production web server as `make run` serves it: `jejak serve` (gunicorn with
-    uvicorn workers running jejak.asgi, the check-in lane in front of Django). The one
+    uvicorn workers running jejak.asgi, Django on a pool of threads). The one
     place that names it: a server whose workers are its children needs no other change."""
     return subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
         [

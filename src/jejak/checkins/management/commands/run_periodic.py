@@ -5,13 +5,13 @@ from cron; docs/notifications.md."""
 from __future__ import annotations
 
 import signal
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from jejak.checkins import periodic
+from jejak.core import shutdown
 
 
 class Command(BaseCommand):
@@ -41,8 +41,9 @@ class Command(BaseCommand):
         if options["once"]:
             self._report(periodic.run_round(plan, force=True))
             return
-        stop = threading.Event()
-        # systemd stops a service with SIGTERM: finish the round in progress, then exit.
+        stop = shutdown.requested
+        # systemd stops a service with SIGTERM: finish the step in progress (a sweep stops
+        # between its batches), then exit.
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         interval = max(1.0, options["interval"])
         try:
