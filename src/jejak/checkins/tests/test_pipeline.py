@@ -165,16 +165,11 @@ def test_a_database_outage_answers_503_with_retry_after(make_visitor, hotel, pol
 )
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_killing_the_batcher_s_thread_mid_load_loses_and_hangs_nothing(
-    transactional_db, make_venue, make_visitor, policy, monkeypatch
+    reference_data, make_venue, make_visitor, policy, monkeypatch
 ):
     """Phones check in from eight threads through the view; the batcher's thread is
     killed while it holds requests. Every request is answered, each decision is stored
     once, and a new thread takes over."""
-    from jejak.sectors.models import Sector
-    from jejak.sectors.reference import ensure_sectors
-
-    ensure_sectors(Sector)
-    _load_rule_sets()
     venue = make_venue(capacity=1000)
     qr = code_of(venue)
     tokens = [token_for(make_visitor("hijau")) for _ in range(60)]
@@ -222,9 +217,16 @@ def test_killing_the_batcher_s_thread_mid_load_loses_and_hangs_nothing(
     assert dying.decided >= 1 and len(dying.threads) >= 2
 
 
-def _load_rule_sets() -> None:
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """A transactional test starts from a flushed database: the reference data back
+    first (the venue fixtures read the sectors)."""
     import importlib
 
     from django.apps import apps
 
+    from jejak.sectors.models import Sector
+    from jejak.sectors.reference import ensure_sectors
+
+    ensure_sectors(Sector)
     importlib.import_module("jejak.screening.migrations.0003_load_rule_sets").load(apps, None)
