@@ -99,8 +99,10 @@ class Batcher:
         """Queue `ask`; the future gets its outcome (or DatabaseUnavailable, or the
         error that a lone request raised)."""
         future: Future[service.Outcome] = Future()
-        self._ensure_running()
+        # Queued first: a thread that is ending clears itself before it looks at the
+        # queue (_retire), so either it sees this request or this call sees it gone.
         self._queue.put((ask, future))
+        self._ensure_running()
         return future
 
     def decide(self, ask: service.Ask, timeout: float = DECIDE_TIMEOUT) -> service.Outcome:
@@ -128,7 +130,7 @@ class Batcher:
             if self.running:
                 return
             if self._thread is not None:
-                log.error("check-in batcher: its thread had stopped; starting a new one")
+                log.error("check-in batcher: its thread had died; starting a new one")
             self._thread = threading.Thread(target=self._run, name="checkin-batcher", daemon=True)
             self._thread.start()
 
@@ -143,24 +145,35 @@ class Batcher:
         thread.join(timeout)
 
     def _run(self) -> None:
-        while True:
-            taken: list[Queued] = []
-            try:
-                self._turn(taken)
-            except Exception:
-                # Whatever failed outside a batch's own decision (which _answer guards):
-                # the thread goes on, and its views decide the requests it held.
-                log.exception("check-in batcher: a turn failed with %d requests", len(taken))
-                _hand_back(taken)
-            except _Stopped:
-                connections.close_all()
-                return
-            except BaseException:
-                # The thread is ending (SystemExit, a kill): nothing it held may hang,
-                # and its connection goes with it.
-                _hand_back(taken)
-                connections.close_all()
-                raise
+        try:
+            while True:
+                taken: list[Queued] = []
+                try:
+                    self._turn(taken)
+                except Exception:
+                    # Whatever failed outside a batch's own decision (which _answer
+                    # guards): the thread goes on, and the views decide what it held.
+                    log.exception("check-in batcher: a turn failed with %d requests", len(taken))
+                    _hand_back(taken)
+        except _Stopped:
+            self._retire()
+        except BaseException:
+            # The thread is ending (SystemExit, a kill): nothing it held may hang.
+            log.error("check-in batcher: its thread is ending; %d requests handed back", len(taken))
+            _hand_back(taken)
+            self._retire()
+            raise
+
+    def _retire(self) -> None:
+        """This thread takes no more requests: the next `submit` starts a successor,
+        and one starts now for whatever was queued while this thread was ending (those
+        requests would otherwise wait for the next submit, or their timeout)."""
+        with self._lock:
+            if self._thread is threading.current_thread():
+                self._thread = None
+        if not self._queue.empty():
+            self._ensure_running()
+        connections.close_all()  # this thread's connection ends with it
 
     def _turn(self, taken: list[Queued]) -> None:
         first = self._queue.get()
