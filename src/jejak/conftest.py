@@ -12,11 +12,22 @@ from django.test import Client
 
 from jejak.accounts.roles import Role
 from jejak.accounts.tests.factories import UserFactory
+from jejak.checkins.batcher import batcher
 from jejak.regions.models import Region
 from jejak.regions.tests.factories import city_with_districts
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
+
+
+@pytest.fixture(autouse=True)
+def _batcher_closed(request: Any) -> Any:
+    """A transactional test's check-ins go to this process's batcher (the view hands
+    them over outside a transaction), whose thread keeps a connection to the test
+    database: it ends with the test, not at interpreter exit after the database."""
+    yield
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        batcher().close()
 
 
 @pytest.fixture(autouse=True)
