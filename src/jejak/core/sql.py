@@ -88,14 +88,19 @@ def _cursor() -> Iterator[Any]:
     against 0.05 ms running it). The ORM's own cursors bind on the client and never
     prepare, so only these statements are affected. Poolers that cannot carry prepared
     statements across transactions (PgBouncer before 1.21 in transaction mode) need
-    JEJAK_DB_PREPARED_STATEMENTS=false."""
+    JEJAK_DB_PREPARED_STATEMENTS=false.
+
+    Django's own `server_side_binding` option would prepare the ORM's statements too,
+    but Django 5.2 does not limit a statement to PostgreSQL's 65,535 parameters then:
+    `make bench` failed with it on a `bulk_create` of its visitors (Django ticket 36822)."""
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql" or not settings.JEJAK_DB_PREPARED_STATEMENTS:
         with conn.cursor() as cursor:
             yield cursor
         return
     # What BaseDatabaseWrapper.cursor() does, with our cursor class: the health check,
-    # error wrapping, and Django's wrapper (queries stay counted and logged).
+    # the connection, and Django's wrapper (queries stay counted and logged, errors
+    # wrapped as Django's).
     conn.close_if_health_check_failed()
     conn.ensure_connection()
     raw = conn.connection
@@ -106,9 +111,10 @@ def _cursor() -> Iterator[Any]:
     if kept is None or kept.closed:
         kept = _prepared_cursor_class()(raw)
         raw._jejak_prepared_cursor = kept
-    with conn.wrap_database_errors:
-        wrapped = conn._prepare_cursor(kept)  # type: ignore[attr-defined]
-    yield wrapped
+    # Wrapped as Django wraps its own cursors, through the connection's public methods:
+    # counted and logged when queries are logged, execute_wrappers applied.
+    conn.validate_thread_sharing()
+    yield conn.make_debug_cursor(kept) if conn.queries_logged else conn.make_cursor(kept)
 
 
 @cache
