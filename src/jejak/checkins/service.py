@@ -781,7 +781,7 @@ def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
     closed_rows = {c.pk: c for c in CheckIn.objects.filter(pk__in=left)} if left else {}
 
     results: list[dict[str, Any]] = []
-    rows: list[list[Any]] = []
+    rows: list[CheckIn] = []
     for plan in decided:
         out_rows = [_checkout_json(closed_rows[active[p.pk].pk], p) for p in plan.leaving]
         data, values = _admit(plan, occupancy[plan.venue.pk], out_rows, now)
@@ -792,7 +792,12 @@ def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
         batch_write.write(
             occupancy=[(o.venue_id, o.inside, o.sweep_due_at) for o in occupancy.values()],
             requests=[
-                (plan.ask.account.pk, plan.ask.nonce, data)
+                CheckInRequest(
+                    account_id=plan.ask.account.pk,
+                    nonce=plan.ask.nonce,
+                    received_at=now,
+                    result=data,
+                )
                 for plan, data in zip(decided, results, strict=True)
             ],
             checkins=rows,
@@ -814,9 +819,9 @@ def _store(plans: list[_Plan], now: dt.datetime) -> dict[int, Outcome]:
 
 def _admit(
     plan: _Plan, here: _Occupancy, out_rows: list[dict[str, Any]], now: dt.datetime
-) -> tuple[dict[str, Any], list[list[Any]]]:
+) -> tuple[dict[str, Any], list[CheckIn]]:
     """Capacity and the with-parent rule for one plan at its venue's locked occupancy;
-    returns the request's result and its CheckIn rows' values."""
+    returns the request's result and its CheckIn rows (unsaved, the request unset)."""
     policy, venue, entries, scanned = plan.policy, plan.venue, plan.entries, plan.scanned
     capacity = policy.capacity_for(venue.capacity)
     planned = scanned + _stay(policy, venue)
@@ -853,28 +858,27 @@ def _admit(
             "notes": [str(n) for n in e.notes],
         }
         values.append(
-            [
-                row["checkin"],
-                None,  # the request, once inserted
-                e.person.pk,
-                plan.ask.account.pk,
-                venue.pk,
-                plan.entry_point.pk,
+            CheckIn(
+                public_id=row["checkin"],
+                person_id=e.person.pk,
+                account_id=plan.ask.account.pk,
+                venue_id=venue.pk,
+                entry_point_id=plan.entry_point.pk,
                 # As decided: tracing scores an employee's contacts differently.
-                e.visitor_type,
-                row["decision"],
-                row["reasons"],
-                e.colour,
-                e.colour_reasons,
-                plan.rule_set,
-                reference,
-                scanned,
-                now,
-                row["checked_in_at"],
-                row["planned_checkout_at"],
-                row["checked_out_at"],
-                row["checkout_method"],
-            ]
+                visitor_type=e.visitor_type,
+                decision=row["decision"],
+                reasons=row["reasons"],
+                colour=e.colour,
+                colour_reasons=e.colour_reasons,
+                rule_set=plan.rule_set,
+                policy=reference,
+                scanned_at=scanned,
+                received_at=now,
+                checked_in_at=row["checked_in_at"],
+                planned_checkout_at=row["planned_checkout_at"],
+                checked_out_at=row["checked_out_at"],
+                checkout_method=row["checkout_method"],
+            )
         )
         for key in ("checked_in_at", "planned_checkout_at", "checked_out_at"):
             row[key] = _iso(row[key])
