@@ -280,27 +280,23 @@ class _Occupancy:
     sweep_due_at: dt.datetime | None
 
 
-@cache
-def _occupancy_sql(vendor: str) -> str:
-    del vendor
-    o, oc = VenueOccupancy, partial(sql.column, VenueOccupancy)
-    return (
-        f"SELECT {oc('venue')}, {oc('inside')}, {oc('sweep_due_at')} FROM {sql.table(o)} "
-        f"WHERE {sql.any_of(oc('venue'))} ORDER BY {oc('venue')}{sql.lock_clause()}"
+def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, _Occupancy]:
+    """Lock the occupancy rows of these venues, in id order (creating missing ones).
+
+    FOR NO KEY UPDATE: only `inside` and the sweep bound change, and it leaves the
+    venue's key alone for anything that only references it. SQLite has no row locks:
+    its writers are serialised by the IMMEDIATE transactions configured in settings."""
+    ids = sorted(set(venue_ids))
+    locked = (
+        VenueOccupancy.objects.select_for_update(no_key=True)
+        .filter(venue_id__in=ids)
+        .order_by("venue_id")
+        .values_list("venue_id", "inside", "sweep_due_at")
     )
 
-
-def _lock_occupancy(venue_ids: Iterable[int]) -> dict[int, _Occupancy]:
-    """Lock the occupancy rows of these venues, in id order (creating missing ones)."""
-    ids = sorted(set(venue_ids))
-    statement = _occupancy_sql(sql.vendor())
-    convert = sql.converters(VenueOccupancy, ["sweep_due_at"])[0]
-
     def read() -> dict[int, _Occupancy]:
-        return {
-            row[0]: _Occupancy(row[0], row[1], convert(row[2]))
-            for row in sql.fetchall(statement, [sql.many(ids)])
-        }
+        # A fresh query each time (.all()): a queryset keeps the rows it read first.
+        return {venue: _Occupancy(venue, inside, due) for venue, inside, due in locked.all()}
 
     rows = read()
     if len(rows) < len(ids):
@@ -928,15 +924,18 @@ def _alert_black_status(black: list[tuple[int, _Entry, _Plan]], *, now: dt.datet
     each) and, with a task worker, enqueue their notification after commit, all in one
     task. An alert whose task is lost (a crash, a deploy) stays un-notified
     (`notified_at` null) until the periodic sweep notifies it."""
-    ids = sql.insert(
-        BlackStatusAlert,
-        ("venue", "checkin", "home_region_code", "created_at"),
+    alerts = BlackStatusAlert.objects.bulk_create(
         [
-            (plan.venue.pk, checkin_id, _home_region_code(entry.person.nik_masked), now)
+            BlackStatusAlert(
+                venue_id=plan.venue.pk,
+                checkin_id=checkin_id,
+                home_region_code=_home_region_code(entry.person.nik_masked),
+                created_at=now,
+            )
             for checkin_id, entry, plan in black
-        ],
-        returning="id",
+        ]
     )
+    ids = [alert.pk for alert in alerts]
     audit.record_many(
         [
             audit.event(
