@@ -3,7 +3,6 @@ from typing import Any
 from django.db.models import Model
 
 from jejak.audit.models import AuditEvent
-from jejak.core import sql
 
 
 def event(
@@ -29,14 +28,6 @@ def record(
     return row
 
 
-_FIELDS = ("at", "actor", "action", "object_type", "object_id", "detail", "ip")
-
-
 def record_many(rows: list[AuditEvent]) -> None:
     """Write several rows made by `event` in one statement (a batch of check-ins)."""
-    # By hand (core/sql.py): bulk_create's compiler cost more than the rows' writing.
-    sql.insert(
-        AuditEvent,
-        _FIELDS,
-        [(r.at, r.actor_id, r.action, r.object_type, r.object_id, r.detail, r.ip) for r in rows],
-    )
+    AuditEvent.objects.bulk_create(rows)

@@ -17,12 +17,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jejak.core import sql as sqlrows
 from jejak.qrcodes import keys, tokens
 from jejak.qrcodes.errors import HTTP_STATUS, QrError, Reason
 from jejak.qrcodes.models import CodeStatus, QrCode, SigningKey
-from jejak.regions.models import Region
-from jejak.sectors.models import Sector
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
 
 __all__ = [
@@ -148,26 +145,6 @@ def dynamic_token(
     return token, dt.datetime.fromtimestamp(exp, tz=dt.UTC)
 
 
-# The codes with their entry points, venues, sectors and regions: one statement written
-# once (core/sql.py), as verification runs on every check-in.
-_CODES = sqlrows.Joined(
-    [
-        (QrCode, "q", None),
-        (EntryPoint, "e", "e.id = q.entry_point_id"),
-        (Venue, "v", "v.id = e.venue_id"),
-        (Sector, "s", "s.id = v.sector_id"),
-        (Region, "r", "r.id = v.region_id"),
-    ],
-    links=[
-        ("q", "entry_point", "e"),
-        ("e", "venue", "v"),
-        ("v", "sector", "s"),
-        ("v", "region", "r"),
-    ],
-    where=lambda: sqlrows.any_of("q.public_id"),
-)
-
-
 def verify(scanned_text: object, *, now: dt.datetime | None = None) -> VerifiedCode:
     """Check a scanned code and return what it names, or raise QrError with the reason.
 
@@ -182,13 +159,11 @@ def verify(scanned_text: object, *, now: dt.datetime | None = None) -> VerifiedC
 
 
 def verify_many(
-    scanned_texts: Sequence[object], *, now: dt.datetime | None = None, shared: bool = False
+    scanned_texts: Sequence[object], *, now: dt.datetime | None = None
 ) -> list[VerifiedCode | QrError]:
     """`verify` for several scans at once (a batch of check-ins): each comes back as a
-    VerifiedCode or the QrError that refuses it, in order, after one query for them all.
-
-    With `shared`, codes whose rows have not changed come with the same instances as
-    before (sqlrows.Joined.read_shared), which the caller must not change."""
+    VerifiedCode or the QrError that refuses it, in order, after one query for them all
+    (the codes with their entrances, venues, sectors and regions)."""
     now = now or timezone.now()
     out: list[VerifiedCode | QrError | tokens.Token] = []
     for text in scanned_texts:
@@ -202,9 +177,10 @@ def verify_many(
     wanted = sorted({t.public_id for t in out if isinstance(t, tokens.Token)})
     codes: dict[str, dict[str, Any]] = {}
     if wanted:
-        for row in sqlrows.fetchall(_CODES.sql, [sqlrows.many(wanted)]):
-            objs = _CODES.read_shared(row) if shared else _CODES.read(row)
-            codes[objs["q"].public_id] = objs  # type: ignore[attr-defined]
+        for code in QrCode.objects.filter(public_id__in=wanted).select_related(
+            "entry_point__venue__sector", "entry_point__venue__region"
+        ):
+            codes[code.public_id] = {"q": code}
     return [_checked(t, codes) if isinstance(t, tokens.Token) else t for t in out]
 
 

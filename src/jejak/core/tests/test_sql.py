@@ -45,13 +45,3 @@ def test_the_words_null_and_empty_stay_text():
 def test_values_without_an_element_form_are_refused():
     with pytest.raises(TypeError):
         sql.many([None], "postgresql")
-
-
-def test_insert_refuses_a_field_it_cannot_send_as_json():
-    from django.db import models
-
-    class Odd(models.DecimalField):
-        pass
-
-    with pytest.raises(TypeError, match="cannot send"):
-        sql._to_json(Odd(max_digits=4, decimal_places=2))
