@@ -34,9 +34,6 @@ def write(
     return [checkin.pk for checkin in checkins]
 
 
-_OCCUPANCY_FIELDS = ("venue", "inside", "sweep_due_at")
-
-
 def save_occupancy(rows: Iterable[tuple[int, int, dt.datetime | None]], now: dt.datetime) -> None:
     """Write back locked occupancy rows, (venue id, inside, sweep due) each, in one
     statement on PostgreSQL (outside a batch: a check-out, closing time, a sweep)."""

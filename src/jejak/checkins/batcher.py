@@ -91,7 +91,7 @@ class Batcher:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._checked = float("-inf")
-        # Counted for the tests and the bench: batches decided, requests in them.
+        # Batches decided and the requests in them (read by the tests).
         self.batches = 0
         self.decided = 0
 

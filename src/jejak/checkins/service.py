@@ -627,7 +627,6 @@ def _verify(items: list[tuple[int, Ask]], now: dt.datetime, out: dict[int, Outco
             out[i] = exc
     # Dynamic codes are checked at receipt, not at the claimed scan time: a client's
     # clock cannot revive an expired screen code (offline scans need the poster's code).
-    # Shared instances: a decision only reads the code, its entry point and venue.
     codes = qrcodes.verify_many([ask.qr for _i, ask, _s in scans], now=now)
     for (i, ask, scanned), code in zip(scans, codes, strict=True):
         if isinstance(code, QrError):

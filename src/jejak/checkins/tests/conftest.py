@@ -161,3 +161,18 @@ def check_in(hotel: Venue, policy: Any) -> Callable[..., dict[str, Any]]:
         return service.record_checkins(account=account, **kwargs).data
 
     return run
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """A transactional test starts from a flushed database: the sectors and rule sets
+    back first (the venue fixtures read the sectors)."""
+    import importlib
+
+    from django.apps import apps
+
+    from jejak.sectors.models import Sector
+    from jejak.sectors.reference import ensure_sectors
+
+    ensure_sectors(Sector)
+    importlib.import_module("jejak.screening.migrations.0003_load_rule_sets").load(apps, None)

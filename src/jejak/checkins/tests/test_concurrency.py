@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 import uuid
@@ -10,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.db import connection
 
 from jejak.checkins import service
@@ -27,13 +25,8 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(transactional_db: None) -> None:
-    # A transactional test starts from a flushed database: put the reference data back.
-    from jejak.sectors.models import Sector
-    from jejak.sectors.reference import ensure_sectors
-
-    ensure_sectors(Sector)
-    importlib.import_module("jejak.screening.migrations.0003_load_rule_sets").load(apps, None)
+def _reference_data(reference_data: None) -> None:
+    """Every test here is transactional: the reference data back first."""
 
 
 def race(calls: list[Callable[[], Any]]) -> list[Any]:

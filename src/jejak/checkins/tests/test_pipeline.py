@@ -215,18 +215,3 @@ def test_killing_the_batcher_s_thread_mid_load_loses_and_hangs_nothing(
     assert stored == {checkin for _status, checkin in answers}
     assert CheckInRequest.objects.count() == 60
     assert dying.decided >= 1 and len(dying.threads) >= 2
-
-
-@pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """A transactional test starts from a flushed database: the reference data back
-    first (the venue fixtures read the sectors)."""
-    import importlib
-
-    from django.apps import apps
-
-    from jejak.sectors.models import Sector
-    from jejak.sectors.reference import ensure_sectors
-
-    ensure_sectors(Sector)
-    importlib.import_module("jejak.screening.migrations.0003_load_rule_sets").load(apps, None)
