@@ -134,6 +134,9 @@ def test_scanner_reads_a_poster_through_the_camera(
 def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_demo, sign_in_as):
     sign_in_as(page, mini_demo.visitors["hijau"])
     page.goto(f"/q/{mini_demo.token}")
+    # The connection drops after the page has loaded and its worker installed; the next
+    # test covers a worker that never installed.
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
     page.click("button:has-text('Check-in sekarang')")
 
@@ -152,6 +155,26 @@ def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_de
     assert CheckIn.objects.count() == 1
     assert str(CheckIn.objects.get().request.nonce) == stored[0]["nonce"]
     assert page.errors == [] or all("ERR_INTERNET_DISCONNECTED" in e for e in page.errors)
+
+
+def test_offline_check_in_is_queued_without_the_service_worker(page, mini_demo, sign_in_as):
+    # A cheap phone that lost its connection before the worker's script arrived: the
+    # queue lives in the page's own storage, so the check-in still waits and is sent.
+    # Before signing in: the signed-in pages register the worker too.
+    page.context.route("**/sw.js", lambda route: route.abort())
+    sign_in_as(page, mini_demo.visitors["hijau"])
+    page.goto(f"/q/{mini_demo.token}")
+    page.context.set_offline(True)
+    page.click("button:has-text('Check-in sekarang')")
+    page.locator("#visit-pending").wait_for(state="visible")
+    assert page.evaluate("navigator.serviceWorker.controller") is None
+    assert CheckIn.objects.count() == 0
+
+    page.context.set_offline(False)
+    page.wait_for_url(RESULT_URL, timeout=30000)
+    assert CheckIn.objects.count() == 1
+    expected = ("ERR_INTERNET_DISCONNECTED", "ERR_FAILED", "fetching the script")
+    assert all(any(e in error for e in expected) for error in page.errors)
 
 
 def test_poster_never_opened_can_still_be_checked_in_offline(page, mini_demo, sign_in_as):
