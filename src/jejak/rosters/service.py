@@ -15,17 +15,15 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from functools import cache, partial
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jejak.accounts.phone import PhoneInvalid, mask_phone, normalize_phone, phone_index
 from jejak.audit import service as audit
-from jejak.core import crypto, sql
+from jejak.core import crypto
 from jejak.people.masking import mask_nik
 from jejak.people.models import Person, Relation
 from jejak.people.nik import NikError, nik_index, parse_nik
@@ -379,51 +377,41 @@ def import_csv(
 Claim = tuple[int, int, dt.datetime]
 
 
-@cache
-def _rostered_sql(vendor: str) -> str:
-    """Roster entries of some venues that name some people: by a verified person's NIK,
-    or by the phone number of the account whose own profile ("self") the person is."""
-    r, p, u = RosterEntry, Person, get_user_model()
-    rc, pc, uc = partial(sql.column, r), partial(sql.column, p), partial(sql.column, u)
-    columns = (
-        f"p.{pc('id')}, r.{rc('venue')}, r.{rc('valid_from')}, r.{rc('valid_until')}, "
-        f"r.{rc('ended_at')}"
-    )
-    where = f"{sql.any_of('p.' + pc('id'), vendor)} AND {sql.any_of('r.' + rc('venue'), vendor)}"
-    # An unverified NIK is only typed in: anyone could type a colleague's.
-    by_nik = (
-        f"SELECT {columns} FROM {sql.table(r)} r "  # noqa: S608 (names from the model)
-        f"JOIN {sql.table(p)} p ON p.{pc('nik_index')} = r.{rc('nik_index')} "
-        f"WHERE {where} AND p.{pc('identity_verified_at')} IS NOT NULL"
-    )
-    # A phone number proves the account (a one-time code), so it names the holder only,
-    # never the dependants on the account.
-    by_phone = (
-        f"SELECT {columns} FROM {sql.table(r)} r "  # noqa: S608 (names from the model)
-        f"JOIN {sql.table(u)} u ON u.{uc('phone_index')} = r.{rc('phone_index')} "
-        f"JOIN {sql.table(p)} p ON p.{pc('account')} = u.{uc('id')} "
-        f"AND p.{pc('relation')} = %s WHERE {where}"
-    )
-    return f"{by_nik} UNION ALL {by_phone}"
-
-
 def rostered(*, claims: Collection[Claim]) -> set[Claim]:
     """The claims that hold: the person is on the venue's roster at that moment.
 
-    One statement for any number of claims (a check-in batch's), none for no claims."""
+    Two statements for any number of claims (a check-in batch's), none for no claims."""
     if not claims:
         return set()
-    people = sql.many(sorted({c[0] for c in claims}))
-    venues = sql.many(sorted({c[1] for c in claims}))
-    rows = sql.fetchall(
-        _rostered_sql(sql.vendor()), [people, venues, Relation.SELF.value, people, venues]
+    by_nik: dict[str, list[int]] = defaultdict(list)
+    by_phone: dict[str, list[int]] = defaultdict(list)
+    people = Person.objects.filter(pk__in={c[0] for c in claims}).values_list(
+        "pk", "nik_index", "identity_verified_at", "relation", "account__phone_index"
     )
-    convert = sql.converters(RosterEntry, ("valid_from", "valid_until", "ended_at"))
+    for pk, nik_key, verified_at, relation, phone_key in people:
+        # An unverified NIK is only typed in: anyone could type a colleague's.
+        if verified_at is not None:
+            by_nik[nik_key].append(pk)
+        # A phone number proves the account (a one-time code), so it names the holder
+        # only, never the dependants on the account.
+        if relation == Relation.SELF and phone_key:
+            by_phone[phone_key].append(pk)
+    if not by_nik and not by_phone:
+        return set()
+    entries = (
+        RosterEntry.objects.filter(venue_id__in={c[1] for c in claims})
+        .filter(Q(nik_index__in=list(by_nik)) | Q(phone_index__in=list(by_phone)))
+        .values_list(
+            "venue_id", "nik_index", "phone_index", "valid_from", "valid_until", "ended_at"
+        )
+    )
     Span = tuple[dt.date, dt.date | None, dt.datetime | None]
     spans: dict[tuple[int, int], list[Span]] = defaultdict(list)
-    for person_id, venue_id, *period in rows:
-        starts, ends, ended = (f(v) for f, v in zip(convert, period, strict=True))
-        spans[(person_id, venue_id)].append((starts, ends, ended))
+    for venue_id, nik_key, phone_key, starts, ends, ended in entries:
+        # A blank index (the entry names the other way) matches nobody: "" is no key.
+        named = by_nik.get(nik_key, []) + by_phone.get(phone_key, [])
+        for person_id in set(named):
+            spans[(person_id, venue_id)].append((starts, ends, ended))
     return {
         claim
         for claim in claims

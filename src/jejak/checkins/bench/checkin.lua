@@ -1,8 +1,8 @@
 -- wrk script for `make bench`: every request is one visitor scanning one venue's code,
 -- on the API path (a bearer token) or the web app's (session cookie and CSRF token).
 -- JEJAK_BENCH_DATA names a file: a line "visitors N venues M"; N visitor lines, each the
--- JSON list of people they check in, then the headers they send ("Name: value"), all
--- separated by tabs; M venue lines, "<poster code>\t<screen code>".
+-- JSON list of people they check in, their visitor type (guest or employee), then the
+-- headers they send ("Name: value"), all separated by tabs; M venue lines, "<poster code>\t<screen code>".
 -- Request k of a thread takes visitor k*threads+id (mod N), in turn, so that each scans
 -- once every N requests (the burst limit allows 10 a minute); each time the visitors
 -- wrap around they move to the next venue, so nobody rescans the venue they are in (a
@@ -30,11 +30,11 @@ function init(args)
   for _ = 1, tonumber(n) do
     local fields = split(file:read("*l"))
     local headers = {["Content-Type"] = "application/json", ["Accept"] = "application/json"}
-    for i = 2, #fields do
+    for i = 3, #fields do
       local name, value = fields[i]:match("^([^:]+): (.*)$")
       headers[name] = value
     end
-    table.insert(visitors, {people = fields[1], headers = headers})
+    table.insert(visitors, {people = fields[1], kind = fields[2], headers = headers})
   end
   for _ = 1, tonumber(m) do
     local fields = split(file:read("*l"))
@@ -45,8 +45,8 @@ function init(args)
   nthreads = tonumber(os.getenv("JEJAK_BENCH_THREADS") or "1")
   math.randomseed(os.time() * 1000 + id)
   -- Counters, read by done() through thread:get (globals of this thread's state).
-  sent, sent_screen, sent_family = 0, 0, 0
-  accepted, people, family, capacity, capacity_people, black = 0, 0, 0, 0, 0, 0
+  sent, sent_screen, sent_family, sent_employee = 0, 0, 0, 0
+  accepted, people, family, capacity, capacity_people, black, roster_miss = 0, 0, 0, 0, 0, 0, 0
   s429, s4xx, s5xx, other = 0, 0, 0, 0
   -- The check-in ids of every 201 this thread saw, one per line, so that the harness can
   -- match them against the stored rows (line-buffered: the file is never closed).
@@ -76,9 +76,11 @@ function request()
     sent_screen = sent_screen + 1
   end
   if visitor.people ~= '["self"]' then sent_family = sent_family + 1 end
+  if visitor.kind == "employee" then sent_employee = sent_employee + 1 end
   sent = sent + 1
   local body = string.format(
-    '{"qr":"%s","nonce":"%s","people":%s,"visitor_type":"guest"}', code, nonce(), visitor.people)
+    '{"qr":"%s","nonce":"%s","people":%s,"visitor_type":"%s"}',
+    code, nonce(), visitor.people, visitor.kind)
   return wrk.format("POST", "/api/v1/checkins", visitor.headers, body)
 end
 
@@ -102,6 +104,7 @@ function response(status, headers, body)
     if full > 0 then capacity = capacity + 1 end
     capacity_people = capacity_people + full
     black = black + count(body, '"status_black"')
+    roster_miss = roster_miss + count(body, '"not_on_staff_roster"')
   elseif status == 429 then
     s429 = s429 + 1
   elseif status >= 500 then
@@ -113,8 +116,8 @@ function response(status, headers, body)
   end
 end
 
-local NAMES = {"sent", "sent_screen", "sent_family", "accepted", "people", "family",
-  "capacity", "capacity_people", "black", "s429", "s4xx", "s5xx", "other"}
+local NAMES = {"sent", "sent_screen", "sent_family", "sent_employee", "accepted", "people",
+  "family", "capacity", "capacity_people", "black", "roster_miss", "s429", "s4xx", "s5xx", "other"}
 
 function done(summary, latency, requests)
   local parts = {}

@@ -41,6 +41,7 @@ from jejak.ppkm.service import policy_for
 from jejak.qrcodes import service as codes
 from jejak.qrcodes.tokens import qr_url
 from jejak.regions.models import Region
+from jejak.rosters.models import RosterEntry
 from jejak.sectors.models import Sector
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
 
@@ -54,6 +55,9 @@ WITH_DEPENDANTS_EVERY = 5
 # venue would hold about visitors/venues of them at a time; a small one admits a tenth).
 SMALL_EVERY = 15
 SMALL_FILL = 0.1
+# One visitor in thirty-three (3 %) checks in as an employee: on the roster of the first
+# two venues they are dealt (a hit, then a miss once the deal moves on: both look it up).
+EMPLOYEE_EVERY = 33
 HEALTH_OFFICERS = 2
 BACKEND = "django.contrib.auth.backends.ModelBackend"  # as visitor_login signs in
 
@@ -71,7 +75,9 @@ def _colour(i: int) -> str:
 class Visitor:
     user_id: int
     token: str  # raw bearer token
+    nik_index: str  # their own profile's, for the roster
     dependants: list[str] = field(default_factory=list)  # public ids
+    visitor_type: str = "guest"
 
     @property
     def people(self) -> list[str]:
@@ -159,7 +165,7 @@ def make_visitors(n: int, *, prefix: str, first: int = 0) -> list[Visitor]:
     visitors, tokens = [], []
     k = first * 2  # leaves room for one dependant per visitor on average
     for i, user in enumerate(users):
-        made.add(k, account=user, relation=Relation.SELF, name=f"Pengunjung {prefix} {i}")
+        own = made.add(k, account=user, relation=Relation.SELF, name=f"Pengunjung {prefix} {i}")
         k += 1
         dependants = []
         if i % WITH_DEPENDANTS_EVERY == 0:
@@ -173,11 +179,34 @@ def make_visitors(n: int, *, prefix: str, first: int = 0) -> list[Visitor]:
         tokens.append(
             ApiToken(user=user, name="bench", digest=hashlib.sha256(raw.encode()).hexdigest())
         )
-        visitors.append(Visitor(user_id=user.pk, token=raw, dependants=dependants))
+        kind = "employee" if i % EMPLOYEE_EVERY == EMPLOYEE_EVERY - 1 else "guest"
+        visitors.append(
+            Visitor(user.pk, raw, own.nik_index, dependants=dependants, visitor_type=kind)
+        )
     with transaction.atomic():
         made.save()
         ApiToken.objects.bulk_create(tokens, batch_size=5000)
     return visitors
+
+
+def make_rosters(visitors: list[Visitor], venues: list[BenchVenue]) -> int:
+    """Put each employee on the rosters of the first two venues bench_checkins deals them
+    (visitor v scans venue v, then v + 1, ... in turn), by their verified NIK."""
+    today = timezone.localdate()
+    entries = [
+        RosterEntry(
+            venue_id=venues[(v + step) % len(venues)].venue_id,
+            nik_index=visitor.nik_index,
+            nik_masked="3671**********01",
+            role="Karyawan",
+            valid_from=today - dt.timedelta(days=30),
+        )
+        for v, visitor in enumerate(visitors)
+        if visitor.visitor_type == "employee"
+        for step in (0, 1)
+    ]
+    RosterEntry.objects.bulk_create(entries, batch_size=5000)
+    return len(entries)
 
 
 def make_city() -> None:

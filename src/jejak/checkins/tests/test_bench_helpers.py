@@ -45,14 +45,17 @@ def test_the_sessions_are_signed_in_as_their_visitors(make_visitor):
 
 def test_the_scripts_counts_and_the_mix():
     out = (
-        "Running 10s test\nJEJAK sent=100 sent_screen=10 sent_family=20 accepted=100 "
-        "people=130 family=20 capacity=5 capacity_people=6 black=6 s429=0 s4xx=0 s5xx=0\n"
+        "Running 10s test\nJEJAK sent=100 sent_screen=10 sent_family=20 sent_employee=3 "
+        "accepted=100 people=130 family=20 capacity=5 capacity_people=6 black=6 roster_miss=2 "
+        "s429=0 s4xx=0 s5xx=0\n"
     )
     counts = summary_counts(out)
     assert counts["people"] == 130 and counts["s5xx"] == 0
     assert mix_line(counts) == (
         "with_dependants=20.0 % of answers (20.0 % of requests sent); "
         "capacity_full=5.0 % of answers (4.6 % of people); "
-        "screen_codes=10.0 % of requests sent; status_black=4.6 % of people"
+        "screen_codes=10.0 % of requests sent; "
+        "employee_claims=3.0 % of requests sent (1.5 % of people not on the roster); "
+        "status_black=4.6 % of people"
     )
     assert summary_counts("wrk failed") == {}

@@ -1,7 +1,8 @@
 """`make bench`: check-ins per second through the production stack on PostgreSQL, with the
 traffic mix of a city in service (docs/performance.md).
 
-Creates visitors (a fifth with dependants; 5 % black status), venues (one in fifteen small
+Creates visitors (a fifth with dependants; 5 % black status; 3 % claiming to be employees,
+on the rosters of two of the venues they are dealt), venues (one in fifteen small
 enough to fill up) with poster and screen codes, their staff and the city's health
 officers with phone numbers; starts the serving stack (the web server and the periodic
 runner); drives POST /api/v1/checkins with wrk for a fixed time on each path the clients
@@ -122,7 +123,10 @@ class Command(BaseCommand):
             bench.make_screen_codes([*api_venues, *web_venues], valid_for=4 * opts["seconds"] + 600)
             api_data = _write_checkin_data(
                 folder / "api.txt",
-                [(v.people, [f"Authorization: Bearer {v.token}"]) for v in api_visitors],
+                [
+                    (v.people, v.visitor_type, [f"Authorization: Bearer {v.token}"])
+                    for v in api_visitors
+                ],
                 api_venues,
             )
             sessions = bench.make_sessions([v.user_id for v in web_visitors])
@@ -130,7 +134,11 @@ class Command(BaseCommand):
             web_data = _write_checkin_data(
                 folder / "web.txt",
                 [
-                    (v.people, [f"Cookie: {s.cookie_header}", f"X-CSRFToken: {s.csrf_token}"])
+                    (
+                        v.people,
+                        v.visitor_type,
+                        [f"Cookie: {s.cookie_header}", f"X-CSRFToken: {s.csrf_token}"],
+                    )
                     for v, s in zip(web_visitors, sessions, strict=True)
                 ],
                 web_venues,
@@ -196,7 +204,11 @@ class Command(BaseCommand):
                 visitors=len(web_visitors), venues=opts["venues"], people_per_visitor=per_visitor
             ),
         )
-        self.stdout.write(f"data: venues ({time.monotonic() - started:.0f} s)")
+        rostered = bench.make_rosters(api_visitors, api_venues)
+        rostered += bench.make_rosters(web_visitors, web_venues)
+        self.stdout.write(
+            f"data: venues, {rostered} roster entries ({time.monotonic() - started:.0f} s)"
+        )
         bench.make_health_officers()
         history = bench.make_history()
         self.stdout.write(f"data: {history} past check-ins ({time.monotonic() - started:.0f} s)")
@@ -324,6 +336,8 @@ def mix_line(c: dict[str, int]) -> str:
         f"capacity_full={_share(c.get('capacity', 0), answers)} of answers "
         f"({_share(c.get('capacity_people', 0), people)} of people); "
         f"screen_codes={_share(c.get('sent_screen', 0), sent)} of requests sent; "
+        f"employee_claims={_share(c.get('sent_employee', 0), sent)} of requests sent "
+        f"({_share(c.get('roster_miss', 0), people)} of people not on the roster); "
         f"status_black={_share(c.get('black', 0), people)} of people"
     )
 
@@ -345,11 +359,13 @@ def _people_per_visitor(visitors: list[bench.Visitor]) -> float:
 
 
 def _write_checkin_data(
-    path: Path, visitors: list[tuple[list[str], list[str]]], venues: list[bench.BenchVenue]
+    path: Path,
+    visitors: list[tuple[list[str], str, list[str]]],
+    venues: list[bench.BenchVenue],
 ) -> Path:
     lines = [f"visitors {len(visitors)} venues {len(venues)}"]
-    for people, headers in visitors:
-        lines.append("\t".join(['["' + '","'.join(people) + '"]', *headers]))
+    for people, visitor_type, headers in visitors:
+        lines.append("\t".join(['["' + '","'.join(people) + '"]', visitor_type, *headers]))
     lines += [f"{v.poster}\t{v.screen}" for v in venues]
     path.write_text("\n".join(lines) + "\n")
     return path
