@@ -33,6 +33,7 @@ test: setup lint typecheck pytest
 lint:
 	$(BIN)/ruff check src
 	$(BIN)/ruff format --check src
+	$(BIN)/lint-imports --no-cache
 
 typecheck:
 	$(BIN)/mypy

@@ -1,4 +1,5 @@
-"""The JSON API at /api/v1/: each app contributes a router from its own api.py."""
+"""The JSON API at /api/v1/: each app contributes a router from its own api.py. This is
+the top of the import layers (docs/architecture.md): it imports every app, none imports it."""
 
 from typing import Any
 
@@ -8,8 +9,25 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from jejak.accounts.api import router as auth_router
 from jejak.accounts.api_auth import session_or_token
+from jejak.checkins.api import router as checkins_router
+from jejak.console.api import router as console_router
+from jejak.core.api_errors import ApiError
 from jejak.core.errors import DatabaseUnavailable
+from jejak.dashboards.api import router as dashboards_router
+from jejak.followups.api import router as followups_router
+from jejak.health.api import router as health_router
+from jejak.inspections.api import router as inspections_router
+from jejak.notifications.api import router as notifications_router
+from jejak.people.api import officer_router as people_officer_router
+from jejak.people.api import router as people_router
+from jejak.qrcodes.api import router as qr_router
+from jejak.rosters.api import router as rosters_router
+from jejak.screening.api import router as screening_router
+from jejak.tracing.api import public_router as exposure_router
+from jejak.tracing.api import router as tracing_router
+from jejak.venues.api import router as venues_router
 
 api = NinjaAPI(
     title="Jejak API",
@@ -56,56 +74,31 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = getattr(exc, "code", None)
-    if code is None:
-        # ninja's own HttpErrors carry no code; the one partners meet is a body that is
-        # not JSON at all.
-        code = "invalid_json" if str(exc).startswith("Cannot parse request body") else "error"
+    if isinstance(exc, ApiError):
+        response = error(request, exc.status_code, exc.code, str(exc), **exc.extra)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
+    # ninja's own HttpErrors carry no code; the one partners meet is a body that is not
+    # JSON at all.
+    code = "invalid_json" if str(exc).startswith("Cannot parse request body") else "error"
     return error(request, exc.status_code, code, str(exc))
 
 
-class ApiError(HttpError):
-    """An HttpError carrying a stable reason code for the response body."""
-
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        super().__init__(status_code, message)
-        self.code = code
-
-
-def _register_routers() -> None:
-    from jejak.accounts.api import router as auth_router
-    from jejak.checkins.api import router as checkins_router
-    from jejak.console.api import router as console_router
-    from jejak.dashboards.api import router as dashboards_router
-    from jejak.followups.api import router as followups_router
-    from jejak.health.api import router as health_router
-    from jejak.inspections.api import router as inspections_router
-    from jejak.notifications.api import router as notifications_router
-    from jejak.people.api import officer_router as people_officer_router
-    from jejak.people.api import router as people_router
-    from jejak.qrcodes.api import router as qr_router
-    from jejak.rosters.api import router as rosters_router
-    from jejak.screening.api import router as screening_router
-    from jejak.tracing.api import public_router as exposure_router
-    from jejak.tracing.api import router as tracing_router
-    from jejak.venues.api import router as venues_router
-
-    api.add_router("/auth", auth_router)
-    api.add_router("/me", people_router)
-    api.add_router("/people", people_officer_router)
-    api.add_router("/health", health_router)
-    api.add_router("", screening_router)
-    api.add_router("/qr", qr_router)
-    api.add_router("", venues_router)
-    api.add_router("/checkins", checkins_router)
-    api.add_router("/tracing", tracing_router)
-    api.add_router("", exposure_router)
-    api.add_router("/dashboards", dashboards_router)
-    api.add_router("/followups", followups_router)
-    api.add_router("/inspections", inspections_router)
-    api.add_router("/console", console_router)
-    api.add_router("/rosters", rosters_router)
-    api.add_router("", notifications_router)
-
-
-_register_routers()
+# Every app's router, under the prefixes partners use.
+api.add_router("/auth", auth_router)
+api.add_router("/me", people_router)
+api.add_router("/people", people_officer_router)
+api.add_router("/health", health_router)
+api.add_router("", screening_router)
+api.add_router("/qr", qr_router)
+api.add_router("", venues_router)
+api.add_router("/checkins", checkins_router)
+api.add_router("/tracing", tracing_router)
+api.add_router("", exposure_router)
+api.add_router("/dashboards", dashboards_router)
+api.add_router("/followups", followups_router)
+api.add_router("/inspections", inspections_router)
+api.add_router("/console", console_router)
+api.add_router("/rosters", rosters_router)
+api.add_router("", notifications_router)

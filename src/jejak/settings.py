@@ -152,6 +152,10 @@ INSTALLED_APPS = [
     "jejak.demo",
     "jejak.dashboards",
 ]
+# The benchmarks' commands (`make bench*`); production may leave them out.
+JEJAK_DEVTOOLS = env_bool("JEJAK_DEVTOOLS", True)
+if JEJAK_DEVTOOLS:
+    INSTALLED_APPS.append("jejak.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

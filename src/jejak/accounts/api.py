@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from jejak.accounts import otp
-from jejak.api import error
+from jejak.core.api_errors import ApiError
 
 router = Router(tags=["auth"])
 
@@ -39,16 +39,15 @@ class ErrorOut(Schema):
     message: str
 
 
-def _refused(request: HttpRequest, exc: otp.SignInError) -> HttpResponse:
+def _refused(exc: otp.SignInError) -> ApiError:
     extra: dict[str, object] = {}
+    headers: dict[str, str] = {}
     if exc.retry_after is not None:
         extra["retry_after"] = exc.retry_after
+        headers["Retry-After"] = str(exc.retry_after)
     if exc.locked_until is not None:
         extra["locked_until"] = exc.locked_until.isoformat()
-    response = error(request, exc.http_status, exc.code.value, exc.message, **extra)
-    if exc.retry_after is not None:
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+    return ApiError(exc.http_status, exc.code.value, exc.message, extra=extra, headers=headers)
 
 
 @router.post(
@@ -68,7 +67,7 @@ def request_otp(request: HttpRequest, payload: OtpIn) -> Status[OtpOut] | HttpRe
     try:
         otp.request_code(phone=payload.phone, client_ip=otp.client_address(request))
     except otp.SignInError as exc:
-        return _refused(request, exc)
+        raise _refused(exc) from None
     return Status(202, OtpOut(sent=True, expires_in=int(otp.CODE_LIFETIME.total_seconds())))
 
 
@@ -91,5 +90,5 @@ def verify_otp(request: HttpRequest, payload: VerifyIn) -> VerifyOut | HttpRespo
             phone=payload.phone, code=payload.code, client_ip=otp.client_address(request)
         )
     except otp.SignInError as exc:
-        return _refused(request, exc)
+        raise _refused(exc) from None
     return VerifyOut(token=raw, user=UserOut(phone_masked=user.phone_masked))

@@ -1,7 +1,7 @@
-"""Which objects a user may see: the jurisdiction half of every permission check.
+"""Which regions a user may act in: the jurisdiction half of every permission check.
 
-Each function narrows a queryset; an unknown role or a missing region narrows it to
-nothing, so a forgotten case fails closed.
+An unknown role or a missing region answers "nothing", so a forgotten case fails closed.
+Venues narrow the same way in `venues.models.VenueQuerySet.visible_to`, from these.
 """
 
 from __future__ import annotations
@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
-
-from jejak.accounts.roles import REGIONAL_ROLES, VENUE_ROLES, Role
+from jejak.accounts.roles import REGIONAL_ROLES, Role
 
 if TYPE_CHECKING:
     from jejak.regions.models import Region
-    from jejak.venues.models import VenueQuerySet
 
 
 def is_national(user: Any) -> bool:
@@ -24,27 +21,6 @@ def is_national(user: Any) -> bool:
         and user.is_active
         and (user.is_superuser or user.role == Role.ISSUER)
     )
-
-
-def venues_visible_to(user: Any, queryset: VenueQuerySet | None = None) -> VenueQuerySet:
-    from jejak.venues.models import Venue
-
-    qs = Venue.objects.all() if queryset is None else queryset
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
-    if is_national(user):
-        return qs
-    if user.role in REGIONAL_ROLES:
-        if user.region is None:
-            return qs.none()
-        qs = qs.filter(user.region.subtree_q("region"))
-        if user.role == Role.AGENCY_OFFICER:
-            sector_ids = list(user.sectors.values_list("id", flat=True))
-            qs = qs.filter(Q(sector_id__in=sector_ids) | Q(sector__parent_id__in=sector_ids))
-        return qs
-    if user.role in VENUE_ROLES:
-        return qs.filter(staff=user)
-    return qs.none()
 
 
 def region_checker(user: Any) -> Callable[[Region], bool]:

@@ -41,11 +41,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts import phone as phones
 from jejak.accounts.models import ApiToken, OneTimeCode, SignInGuard, User
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.core import crypto
+from jejak.core import phone as phones
 from jejak.notifications.sms import send_sms
 
 CODE_LIFETIME = dt.timedelta(minutes=5)

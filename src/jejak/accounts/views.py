@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from jejak.accounts import otp
 from jejak.accounts.capabilities import Cap, has_capability
-from jejak.accounts.phone import PhoneInvalid, mask_phone, normalize_phone
 from jejak.accounts.roles import VENUE_ROLES, Role
+from jejak.core.phone import PhoneInvalid, mask_phone, normalize_phone
 
 # The number being signed in, between the phone step and the code step.
 SESSION_PHONE = "visitor_login_phone"

@@ -22,11 +22,11 @@ from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, StringConstraints
 
 from jejak.accounts.capabilities import Cap, has_capability, require
-from jejak.api import ApiError
 from jejak.checkins import service
 from jejak.checkins.batcher import batcher
 from jejak.checkins.errors import CheckInError, DenialReason, Note, Refusal
 from jejak.checkins.models import CheckIn
+from jejak.core.api_errors import ApiError
 from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.qrcodes.errors import QrError

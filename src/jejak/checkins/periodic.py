@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from jejak.checkins import retention, service, tasks
-from jejak.notifications import outbox
+from jejak.notifications import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,11 @@ def notify_black_alerts() -> dict[str, int]:
 
 
 def send_due_messages() -> dict[str, int]:
-    return outbox.send_due()
+    return delivery.send_due()
 
 
 def purge_expired() -> dict[str, int]:
-    return retention.purge_expired_checkins() | outbox.purge_finished()
+    return retention.purge_expired_checkins() | delivery.purge_finished()
 
 
 @dataclass

@@ -7,10 +7,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
-from jejak.api import ApiError
 from jejak.checkins.errors import Refusal
 from jejak.console import live
-from jejak.console.access import access_console_venue
+from jejak.core.api_errors import ApiError
+from jejak.venues.access import access_console_venue
 
 router = Router(tags=["console"])
 

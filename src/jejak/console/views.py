@@ -21,11 +21,11 @@ from jejak.accounts.capabilities import Cap, has_capability, require
 from jejak.checkins import service as checkins
 from jejak.checkins.errors import Decision
 from jejak.checkins.models import BlackStatusAlert
-from jejak.console import live, services
-from jejak.console.access import access_console_venue, console_venues
+from jejak.console import live, service
 from jejak.console.errors import ConsoleError
 from jejak.console.forms import ManualCheckInForm, StaffAccountForm
 from jejak.screening.models import Colour, colour_label
+from jejak.venues.access import access_console_venue, console_venues
 from jejak.venues.workflow import Action, allowed_actions
 
 # How often the page asks for fresh numbers; the endpoint is cheap (see live.py).
@@ -83,7 +83,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
         data = form.cleaned_data
         entry_point = next(ep for ep in entry_points if ep.pk == data["entry_point"])
         try:
-            outcome = services.do_manual_checkin(
+            outcome = service.do_manual_checkin(
                 staff=request.user,
                 entry_point=entry_point,
                 nik=data["nik"],
@@ -116,7 +116,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
 def acknowledge_alert(request: HttpRequest, short_code: str, pk: int) -> HttpResponse:
     venue = access_console_venue(request.user, short_code)
     try:
-        services.do_acknowledge_alert(venue=venue, alert_id=pk, actor=request.user)
+        service.do_acknowledge_alert(venue=venue, alert_id=pk, actor=request.user)
     except BlackStatusAlert.DoesNotExist:
         raise Http404 from None
     messages.success(request, _("Peringatan ditandai sudah ditangani."))
@@ -150,7 +150,7 @@ def manage(request: HttpRequest, short_code: str) -> HttpResponse:
     form = StaffAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.do_add_staff(
+        service.do_add_staff(
             manager=request.user,
             venue=venue,
             username=data["username"],
@@ -169,7 +169,7 @@ def manage(request: HttpRequest, short_code: str) -> HttpResponse:
         {
             "venue": venue,
             "form": form,
-            "staff": services.manageable_staff(manager=request.user, venue=venue),
+            "staff": service.manageable_staff(manager=request.user, venue=venue),
             "request_actions": actions,
             "entry_points": venue.entry_points.all(),
             "posters_ready": venue.status in ("issued", "installed"),
@@ -183,7 +183,7 @@ def staff_active(request: HttpRequest, short_code: str, pk: int) -> HttpResponse
     venue = access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     active = request.POST.get("active") == "1"
     try:
-        staff = services.do_set_staff_active(
+        staff = service.do_set_staff_active(
             manager=request.user, venue=venue, staff_id=pk, active=active
         )
     except ConsoleError:

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from ninja import Router
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.dashboards import metrics, tables
 from jejak.dashboards.filters import Filters, error_text, parse_filters, scope_for
 

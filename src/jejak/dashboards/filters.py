@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts.jurisdiction import is_national, venues_visible_to
+from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import Role
 from jejak.regions.models import Region, RegionLevel
 from jejak.sectors.models import Sector
-from jejak.venues.models import VenueQuerySet
+from jejak.venues.models import VenueQuerySet, venues_visible_to
 
 DEFAULT_DAYS = 28
 # A year of daily points is already more than a chart can show; longer asks are refused

@@ -13,10 +13,9 @@ from typing import Any
 from django.utils import timezone
 
 from jejak.accounts.models import User
-from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
-from jejak.health.services import import_health_file
-from jejak.identity.imports import import_registry
+from jejak.core.phone import mask_phone, phone_index, seal_phone
+from jejak.health.service import import_health_file
 from jejak.identity.synthetic import (
     ResidentRow,
     make_family_card,
@@ -24,7 +23,8 @@ from jejak.identity.synthetic import (
     residents,
     write_csv,
 )
-from jejak.people import services as people
+from jejak.people import service as people
+from jejak.people.registry_import import import_registry
 
 # phone, name, birth date, sex, colour the records give under the rule set in force
 CITIZENS: list[tuple[str, str, dt.date, str, str]] = [

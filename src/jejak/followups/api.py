@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.followups import service
 from jejak.followups.errors import FollowUpError
 from jejak.followups.models import FollowUp, FollowUpKind

@@ -18,11 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.accounts.jurisdiction import venues_visible_to
 from jejak.audit import service as audit
 from jejak.followups.errors import FollowUpError, FollowUpErrorCode
 from jejak.followups.models import FollowUp, FollowUpKind, FollowUpQuerySet
-from jejak.venues.models import Venue, VenueStatus
+from jejak.venues.models import Venue, VenueStatus, venues_visible_to
 
 # "Barely uses its codes": fewer than this many check-ins over the last LOW_USAGE_DAYS days.
 LOW_USAGE_DAYS = 14

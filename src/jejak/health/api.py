@@ -8,9 +8,9 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.health.report import NOTHING_IMPORTED
-from jejak.health.services import MAX_FILE_BYTES, import_health_file
+from jejak.health.service import MAX_FILE_BYTES, import_health_file
 
 router = Router(tags=["health"])
 

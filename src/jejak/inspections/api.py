@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import AwareDatetime
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.inspections import service
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.models import (

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.accounts.jurisdiction import venues_visible_to
 from jejak.audit import service as audit
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.errors import InspectionErrorCode as Code
@@ -33,7 +32,7 @@ from jejak.inspections.models import (
     InspectionStatus,
     Sanction,
 )
-from jejak.venues.models import Venue
+from jejak.venues.models import Venue, venues_visible_to
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10

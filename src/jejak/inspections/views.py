@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jejak.accounts.capabilities import Cap, capability_required, has_capability
-from jejak.accounts.jurisdiction import venues_visible_to
 from jejak.inspections import service
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.forms import PlanForm, RecordForm, ReinspectionForm
 from jejak.inspections.models import Closure, Inspection, InspectionPhoto, InspectionStatus
+from jejak.venues.models import venues_visible_to
 
 
 def _inspection_or_404(request: HttpRequest, pk: int) -> Inspection:

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.notifications import outbox
 from jejak.notifications.models import Message
 

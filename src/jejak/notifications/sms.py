@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from jejak.core.phone import normalize_phone
+
 logger = logging.getLogger(__name__)
 
 # Seconds before the first retry of the http backend; doubled for each further one.
@@ -130,8 +132,6 @@ class SentMessage:
 
 def read_messages(sms_dir: str | os.PathLike[str], phone: str | None = None) -> list[SentMessage]:
     """Messages written by the `file` backend, oldest first, optionally only those to `phone`."""
-    from jejak.accounts.phone import normalize_phone
-
     wanted = normalize_phone(phone) if phone is not None else None
     directory = Path(sms_dir)
     if not directory.is_dir():

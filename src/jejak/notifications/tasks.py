@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from jejak.notifications import outbox
+from jejak.notifications import delivery
 
 
 @task()
 def send_message(message_id: int) -> bool:
     """Send one queued message; True if it went (a failure is retried by `send_due`)."""
-    return outbox.send(message_id)
+    return delivery.send(message_id)
 
 
 @task()
 def send_due() -> dict[str, int]:
     """Send every message that is due: retries, and new ones whose task was lost
     (`jejak run-periodic` runs this every round)."""
-    return outbox.send_due()
+    return delivery.send_due()

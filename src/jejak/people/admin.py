@@ -1,4 +1,4 @@
-"""Read-only admin: people change only through people/services.py, and the NIK is never
+"""Read-only admin: people change only through people/service.py, and the NIK is never
 shown here in clear or as ciphertext, only masked. Every list or detail view is audited,
 since it reads personal data outside the owner's own session."""
 

@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
-from jejak.people import approvals, corrections, services
+from jejak.core.api_errors import ApiError
+from jejak.people import approvals, corrections, service
 from jejak.people.access import is_visitor
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.models import Person
@@ -86,7 +86,7 @@ def _refused(exc: PeopleError) -> ApiError:
 def _out(person: Person) -> dict[str, Any]:
     return {
         "public_id": person.public_id,
-        "nik": services.decrypt_nik(person),
+        "nik": service.decrypt_nik(person),
         "nik_masked": person.nik_masked,
         "full_name": person.full_name,
         "birth_date": person.birth_date,
@@ -99,7 +99,7 @@ def _out(person: Person) -> dict[str, Any]:
 @router.get("/profile", response=PersonOut)
 def get_profile(request: HttpRequest) -> dict[str, Any]:
     """The caller's own profile, with the full NIK."""
-    person = services.own_profile(account=_visitor(request))
+    person = service.own_profile(account=_visitor(request))
     if person is None:
         raise _refused(PeopleError(Reason.PROFILE_MISSING))
     return _out(person)
@@ -115,7 +115,7 @@ def put_profile(request: HttpRequest, body: ProfileIn) -> dict[str, Any]:
     NIK cannot be changed here (`identity_locked`: an officer corrects it)."""
     account = _visitor(request)
     try:
-        person = services.set_own_profile(account=account, **body.model_dump())
+        person = service.set_own_profile(account=account, **body.model_dump())
     except PeopleError as exc:
         raise _refused(exc) from None
     return _out(person)
@@ -124,7 +124,7 @@ def put_profile(request: HttpRequest, body: ProfileIn) -> dict[str, Any]:
 @router.get("/dependants", response=list[PersonOut])
 def list_dependants(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's dependants, with their full NIKs."""
-    return [_out(p) for p in services.dependants_of(account=_visitor(request))]
+    return [_out(p) for p in service.dependants_of(account=_visitor(request))]
 
 
 @router.post("/dependants", response={201: PersonOut, _REFUSALS: ErrorOut})
@@ -134,7 +134,7 @@ def add_dependant(request: HttpRequest, body: DependantIn) -> Status[dict[str, A
     through /me/dependant-requests)."""
     account = _visitor(request)
     try:
-        person = services.add_dependant(account=account, **body.model_dump())
+        person = service.add_dependant(account=account, **body.model_dump())
     except PeopleError as exc:
         raise _refused(exc) from None
     return Status(201, _out(person))
@@ -146,7 +146,7 @@ def update_dependant(request: HttpRequest, public_id: str, body: DependantPatch)
     account = _visitor(request)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     try:
-        person = services.update_dependant(account=account, public_id=public_id, **changes)
+        person = service.update_dependant(account=account, public_id=public_id, **changes)
     except PeopleError as exc:
         raise _refused(exc) from None
     return _out(person)
@@ -157,7 +157,7 @@ def remove_dependant(request: HttpRequest, public_id: str) -> Status[None]:
     """Remove a dependant; their NIK may then be added by another account."""
     account = _visitor(request)
     try:
-        services.remove_dependant(account=account, public_id=public_id)
+        service.remove_dependant(account=account, public_id=public_id)
     except PeopleError as exc:
         raise _refused(exc) from None
     return Status(204, None)
@@ -166,7 +166,7 @@ def remove_dependant(request: HttpRequest, public_id: str) -> Status[None]:
 @router.get("/claim-attempts", response=ClaimAttemptsOut)
 def claim_attempts(request: HttpRequest) -> dict[str, Any]:
     """When other accounts tried to add one of the caller's NIKs (never who)."""
-    attempts = services.claim_attempts_for(_visitor(request))
+    attempts = service.claim_attempts_for(_visitor(request))
     return {
         "count": len(attempts),
         "attempts": [

@@ -21,7 +21,7 @@ from jejak.accounts.jurisdiction import is_national
 from jejak.audit import service as audit
 from jejak.core.crypto import decrypt, encrypt, needs_reencryption
 from jejak.notifications import outbox
-from jejak.people import services, verification
+from jejak.people import service, verification
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.masking import mask_nik
 from jejak.people.models import DependantRequest, Person, Relation, RequestStatus
@@ -35,7 +35,7 @@ def _aad(request: DependantRequest) -> bytes:
 
 
 def clean_reason(reason: str) -> str:
-    return services.clean_text(reason, limit=MAX_REASON_LENGTH, refusal=Reason.REASON_REQUIRED)
+    return service.clean_text(reason, limit=MAX_REASON_LENGTH, refusal=Reason.REASON_REQUIRED)
 
 
 def request_dependant(
@@ -49,13 +49,13 @@ def request_dependant(
     reason: str,
 ) -> DependantRequest:
     """Ask an officer to add a dependant the registry does not put on the holder's card."""
-    name = services._clean_name(full_name)
-    services._check_sex(sex)
-    services._check_dependant_relation(relation)
+    name = service._clean_name(full_name)
+    service._check_sex(sex)
+    service._check_dependant_relation(relation)
     parse_nik(nik, birth_date=birth_date, sex=sex)
     text = clean_reason(reason)
     index = nik_index(nik)
-    holder = services.verified_holder(account=account)
+    holder = service.verified_holder(account=account)
     found = verification.check_identity(
         account=account,
         nik=nik,
@@ -63,10 +63,10 @@ def request_dependant(
         birth_date=birth_date,
         purpose="dependant_request",
     )
-    region = verification.district_of(services.decrypt_nik(holder))
+    region = verification.district_of(service.decrypt_nik(holder))
 
     def write() -> DependantRequest:
-        services._check_nik_free(account=account, index=index, person=None)
+        service._check_nik_free(account=account, index=index, person=None)
         if DependantRequest.objects.filter(
             account=account, nik_index=index, status=RequestStatus.PENDING
         ).exists():
@@ -95,7 +95,7 @@ def request_dependant(
         )
         return request
 
-    return services._write(account=account, index=index, write=write)
+    return service._write(account=account, index=index, write=write)
 
 
 def requests_of(*, account: Any) -> list[DependantRequest]:
@@ -169,7 +169,7 @@ def approve(*, officer: Any, public_id: str, reason: str) -> Person:
         with transaction.atomic():
             request = _access(officer, public_id)
             account = request.account
-            services._lock_account(account)
+            service._lock_account(account)
             holder = Person.objects.filter(nik_index=request.nik_index).first()
             if holder is not None:
                 raise PeopleError(
@@ -177,7 +177,7 @@ def approve(*, officer: Any, public_id: str, reason: str) -> Person:
                     if holder.account_id == account.pk
                     else Reason.NIK_CLAIMED
                 )
-            services._check_dependant_count(account)
+            service._check_dependant_count(account)
             nik = _nik(request)
             person = Person(
                 account=account,
@@ -189,7 +189,7 @@ def approve(*, officer: Any, public_id: str, reason: str) -> Person:
                 identity_backend=request.identity_backend,
                 family_card_index=request.family_card_index,
             )
-            services._set_nik(person, nik)
+            service._set_nik(person, nik)
             person.save()
             request.person = person
             _decide(request, officer=officer, status=RequestStatus.APPROVED, reason=text)

@@ -1,6 +1,6 @@
 """An officer corrects a verified identity: the one way a bound NIK changes.
 
-A visitor cannot change a verified NIK (services.py), so a real mistake (two family
+A visitor cannot change a verified NIK (service.py), so a real mistake (two family
 members' NIKs swapped, a typo the registry also matched) is corrected by a health
 officer of the person's region, with the person's KTP in front of them. The new NIK,
 name and birth date must match the registry too; the old and the new masked NIK and the
@@ -19,7 +19,7 @@ from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import region_code_visible_to
 from jejak.audit import service as audit
 from jejak.notifications import outbox
-from jejak.people import services, verification
+from jejak.people import service, verification
 from jejak.people.approvals import clean_reason
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.masking import mask_nik
@@ -56,8 +56,8 @@ def correct_identity(
     matches. Raises PeopleError (person_not_found, identity_not_verified with the
     registry's outcome, nik_claimed, reason_required, nik_* format codes)."""
     text = clean_reason(reason)
-    name = services._clean_name(full_name)
-    services._check_sex(sex)
+    name = service._clean_name(full_name)
+    service._check_sex(sex)
     parse_nik(nik, birth_date=birth_date, sex=sex)
     person = _access(officer, current_nik, action="people.identity_correction_refused")
     found = verification.check_identity_for_officer(
@@ -65,7 +65,7 @@ def correct_identity(
     )
     index = nik_index(nik)
     with transaction.atomic():
-        services._lock_account(person.account)
+        service._lock_account(person.account)
         person = Person.objects.select_for_update().get(pk=person.pk)
         holder = Person.objects.filter(nik_index=index).exclude(pk=person.pk).first()
         if holder is not None:
@@ -73,7 +73,7 @@ def correct_identity(
         old = person.nik_masked
         person.full_name, person.birth_date, person.sex = name, birth_date, sex
         if person.nik_index != index:
-            services._set_nik(person, nik)
+            service._set_nik(person, nik)
         verification.mark_verified(person, found)
         person.save()
         audit.record(

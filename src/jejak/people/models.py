@@ -39,7 +39,7 @@ def new_public_id() -> str:
 class Person(models.Model):
     """One NIK under one account: the account holder (`self`) or a dependant.
 
-    Written only through people/services.py; `nik_index` is unique, so a NIK belongs to
+    Written only through people/service.py; `nik_index` is unique, so a NIK belongs to
     at most one account.
     """
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from jejak.audit import service as audit
 from jejak.identity import port
 from jejak.people.models import IdentityRefusal, Person, Relation
-from jejak.people.services import decrypt_nik
+from jejak.people.service import decrypt_nik
 from jejak.people.verification import mark_verified
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jejak.people import approvals, services
+from jejak.people import approvals, service
 from jejak.people.access import visitor_required
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.forms import DependantForm, PersonForm
@@ -19,7 +19,7 @@ from jejak.people.models import Person
 
 def _initial(person: Person) -> dict[str, Any]:
     return {
-        "nik": services.decrypt_nik(person),
+        "nik": service.decrypt_nik(person),
         "full_name": person.full_name,
         "birth_date": person.birth_date,
         "sex": person.sex,
@@ -29,14 +29,14 @@ def _initial(person: Person) -> dict[str, Any]:
 
 @visitor_required
 def profile(request: HttpRequest) -> HttpResponse:
-    person = services.own_profile(account=request.user)
+    person = service.own_profile(account=request.user)
     form = PersonForm(
         request.POST if request.method == "POST" else None,
         initial=_initial(person) if person else None,
     )
     if form.is_bound and form.is_valid():
         try:
-            services.set_own_profile(account=request.user, **form.cleaned_data)
+            service.set_own_profile(account=request.user, **form.cleaned_data)
         except PeopleError as exc:
             form.add_refusal(exc)
         else:
@@ -47,9 +47,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         "people/profile.html",
         {
             "person": person,
-            "nik": services.decrypt_nik(person) if person else "",
+            "nik": service.decrypt_nik(person) if person else "",
             "form": form,
-            "attempts": services.claim_attempts_for(request.user),
+            "attempts": service.claim_attempts_for(request.user),
         },
     )
 
@@ -61,7 +61,7 @@ def dependants(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         reason = data.pop("approval_reason", "")
         try:
-            person = services.add_dependant(account=request.user, **data)
+            person = service.add_dependant(account=request.user, **data)
         except PeopleError as exc:
             if exc.code == Reason.NOT_ON_FAMILY_CARD and reason:
                 return _request_approval(request, form, data, reason)
@@ -71,14 +71,14 @@ def dependants(request: HttpRequest) -> HttpResponse:
                 request, _("%(name)s ditambahkan ke keluarga Anda.") % {"name": person.full_name}
             )
             return redirect("visitor_dependants")
-    people = services.dependants_of(account=request.user)
+    people = service.dependants_of(account=request.user)
     return render(
         request,
         "people/dependants.html",
         {
-            "people": [(p, services.decrypt_nik(p)) for p in people],
+            "people": [(p, service.decrypt_nik(p)) for p in people],
             "form": form,
-            "limit": services.MAX_DEPENDANTS,
+            "limit": service.MAX_DEPENDANTS,
             "requests": approvals.requests_of(account=request.user),
         },
     )
@@ -96,11 +96,10 @@ def _request_approval(
             "people/dependants.html",
             {
                 "people": [
-                    (p, services.decrypt_nik(p))
-                    for p in services.dependants_of(account=request.user)
+                    (p, service.decrypt_nik(p)) for p in service.dependants_of(account=request.user)
                 ],
                 "form": form,
-                "limit": services.MAX_DEPENDANTS,
+                "limit": service.MAX_DEPENDANTS,
                 "requests": approvals.requests_of(account=request.user),
             },
         )
@@ -115,7 +114,7 @@ def _request_approval(
 @visitor_required
 def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        person = services.access_dependant(account=request.user, public_id=public_id)
+        person = service.access_dependant(account=request.user, public_id=public_id)
     except PeopleError:
         raise Http404(_("Anggota keluarga tidak ditemukan.")) from None
     form = DependantForm(
@@ -125,7 +124,7 @@ def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             data = dict(form.cleaned_data)
             data.pop("approval_reason", None)
-            services.update_dependant(account=request.user, public_id=public_id, **data)
+            service.update_dependant(account=request.user, public_id=public_id, **data)
         except PeopleError as exc:
             form.add_refusal(exc)
         else:
@@ -138,7 +137,7 @@ def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @visitor_required
 def dependant_remove(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        services.remove_dependant(account=request.user, public_id=public_id)
+        service.remove_dependant(account=request.user, public_id=public_id)
     except PeopleError:
         raise Http404(_("Anggota keluarga tidak ditemukan.")) from None
     messages.success(request, _("Anggota keluarga dihapus."))

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja import Router, Schema
 
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.qrcodes import service
 from jejak.qrcodes.errors import QrError
 

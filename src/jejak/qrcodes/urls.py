@@ -1,11 +1,9 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from jejak.qrcodes import views
 
 urlpatterns = [
     path(".well-known/jejak-keys.json", views.published_keys, name="qr_keys"),
-    # Posters encode /q/<token> without a slash; accepting both spares every scan a redirect.
-    re_path(r"^q/(?P<token>[^/]+)/?$", views.landing, name="qr_landing"),
     path(
         "venues/<str:short_code>/entrances/<int:position>/live/",
         views.dynamic_code,

@@ -1,5 +1,5 @@
-"""Pages of the QR codes: the landing page a phone camera opens, the published keys, and
-the self-renewing code a venue shows on a screen."""
+"""Pages of the QR codes: the published keys and the self-renewing code a venue shows on a
+screen. The page a phone camera opens is the visitor's (`visits.views.landing`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
@@ -18,25 +18,6 @@ from jejak.qrcodes.errors import QrError
 from jejak.qrcodes.models import SigningKey
 from jejak.qrcodes.tokens import VERSION, qr_url
 from jejak.venues.models import EntryPoint, Venue
-from jejak.visits.views import confirmation_context
-
-
-@require_GET
-@never_cache
-def landing(request: HttpRequest, token: str) -> HttpResponse:
-    """What a phone camera opens: which venue entrance this is, or why the code is refused;
-    for a signed-in visitor also the check-in confirmation.
-
-    Never cached: a revoked or suspended venue must be refused on the next scan.
-    """
-    try:
-        found = service.verify(token)
-    except QrError as exc:
-        return render(request, "qrcodes/landing.html", {"error": exc}, status=exc.http_status)
-    sector_name = found.venue.sector.name(translation.get_language() or "id")
-    # The same page is the visitor's check-in confirmation (jejak.visits).
-    context = {"found": found, "sector_name": sector_name, **confirmation_context(request, found)}
-    return render(request, "qrcodes/landing.html", context)
 
 
 @require_GET

@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jejak.accounts.jurisdiction import is_national, venues_visible_to
+from jejak.accounts.jurisdiction import is_national
 from jejak.dashboards import metrics
 from jejak.followups.models import FollowUp
 from jejak.inspections.models import (
@@ -32,7 +32,7 @@ from jejak.inspections.models import (
 from jejak.regions.models import Region
 from jejak.reports.errors import ReportError, ReportErrorCode
 from jejak.sectors.models import Sector
-from jejak.venues.models import Venue, VenueQuerySet
+from jejak.venues.models import Venue, VenueQuerySet, venues_visible_to
 
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{2})$", re.IGNORECASE)
 LEAST_COMPLIANT_ROWS = 20

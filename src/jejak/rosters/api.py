@@ -14,12 +14,11 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from jejak.accounts.capabilities import Cap
-from jejak.api import ApiError
-from jejak.checkins.errors import Refusal
-from jejak.console.access import access_console_venue
+from jejak.core.api_errors import ApiError
 from jejak.rosters import service
-from jejak.rosters.errors import RosterError
+from jejak.rosters.errors import Reason, RosterError
 from jejak.rosters.models import RosterEntry
+from jejak.venues.access import access_console_venue
 from jejak.venues.models import Venue
 
 router = Router(tags=["rosters"])
@@ -54,7 +53,7 @@ def _venue(request: HttpRequest, short_code: str) -> Venue:
         return access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     except Http404:
         raise ApiError(
-            404, Refusal.VENUE_NOT_FOUND.value, str(Refusal.VENUE_NOT_FOUND.label)
+            404, Reason.VENUE_NOT_FOUND.value, str(Reason.VENUE_NOT_FOUND.label)
         ) from None
 
 

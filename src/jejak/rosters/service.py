@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from jejak.accounts.phone import PhoneInvalid, mask_phone, normalize_phone, phone_index
 from jejak.audit import service as audit
 from jejak.core import crypto
+from jejak.core.phone import PhoneInvalid, mask_phone, normalize_phone, phone_index
 from jejak.people.masking import mask_nik
 from jejak.people.models import Person, Relation
 from jejak.people.nik import NikError, nik_index, parse_nik

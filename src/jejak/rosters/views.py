@@ -20,10 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jejak.accounts.capabilities import Cap
-from jejak.console.access import access_console_venue
 from jejak.rosters import service
 from jejak.rosters.errors import Reason, RosterError
 from jejak.rosters.forms import RosterEntryForm, RosterImportForm
+from jejak.venues.access import access_console_venue
 from jejak.venues.models import Venue
 
 # Which form field a refusal belongs to; others are shown above the form.

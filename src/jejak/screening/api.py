@@ -12,8 +12,8 @@ from ninja import Field, Router, Schema
 from jejak.accounts.capabilities import Cap, require
 from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import Role
-from jejak.api import ApiError
 from jejak.audit import service as audit
+from jejak.core.api_errors import ApiError
 from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.people.masking import mask_nik

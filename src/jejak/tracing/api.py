@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.notifications import outbox
 from jejak.tracing import access, service
 from jejak.tracing.access import (

@@ -25,7 +25,7 @@ from jejak.checkins.models import ADMITTED, CheckIn
 from jejak.checkins.service import MAX_STAY
 from jejak.core.exports import to_csv, to_xlsx
 from jejak.health.models import DesignationKind, LabOutcome, LabResult
-from jejak.health.services import record_designation
+from jejak.health.service import record_designation
 from jejak.people.models import Person
 from jejak.tracing import access, overlap, scoring
 from jejak.tracing.access import cases_visible_to, contacts_visible_to, refuse

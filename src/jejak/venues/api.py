@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from ninja import Router, Schema
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.api import ApiError
+from jejak.core.api_errors import ApiError
 from jejak.regions.models import Region
 from jejak.venues.models import Venue
 from jejak.venues.rollout import compute_rollout

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from jejak.accounts.jurisdiction import is_national
+from jejak.accounts.roles import REGIONAL_ROLES, VENUE_ROLES, Role
 
 SHORT_CODE_VALIDATOR = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$",
@@ -41,10 +47,30 @@ class VenueAction(models.TextChoices):
 
 
 class VenueQuerySet(models.QuerySet["Venue"]):
-    def visible_to(self, user: object) -> VenueQuerySet:
-        from jejak.accounts.jurisdiction import venues_visible_to
+    def visible_to(self, user: Any) -> VenueQuerySet:
+        """The venues `user` may see: all for national roles, their region's (and for an
+        agency officer only their sectors') for regional roles, their own for venue
+        roles, none otherwise (an unknown role fails closed)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if is_national(user):
+            return self
+        if user.role in REGIONAL_ROLES:
+            if user.region is None:
+                return self.none()
+            qs = self.filter(user.region.subtree_q("region"))
+            if user.role == Role.AGENCY_OFFICER:
+                sector_ids = list(user.sectors.values_list("id", flat=True))
+                qs = qs.filter(Q(sector_id__in=sector_ids) | Q(sector__parent_id__in=sector_ids))
+            return qs
+        if user.role in VENUE_ROLES:
+            return self.filter(staff=user)
+        return self.none()
 
-        return venues_visible_to(user, self)
+
+def venues_visible_to(user: Any, queryset: VenueQuerySet | None = None) -> VenueQuerySet:
+    """`queryset` (every venue by default) narrowed to what `user` may see."""
+    return (Venue.objects.all() if queryset is None else queryset).visible_to(user)
 
 
 class Venue(models.Model):

@@ -16,11 +16,11 @@ from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts.jurisdiction import is_national, venues_visible_to
+from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import Role
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
-from jejak.venues.models import Venue, VenueStatus
+from jejak.venues.models import Venue, VenueStatus, venues_visible_to
 
 S = VenueStatus
 STAGES: dict[str, frozenset[str]] = {

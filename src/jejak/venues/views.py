@@ -18,7 +18,7 @@ from jejak.accounts.capabilities import Cap, capability_required, has_capability
 from jejak.core.exports import to_csv, to_xlsx
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
-from jejak.venues import services
+from jejak.venues import service
 from jejak.venues.forms import EntryPointForm, VenueForm
 from jejak.venues.models import Venue, VenueQuerySet, VenueStatus
 from jejak.venues.rollout import COLUMN_LABELS, STAGES, compute_rollout
@@ -164,7 +164,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
     form = VenueForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         venue = form.save(commit=False)
-        services.create_venue(
+        service.create_venue(
             actor=request.user, venue=venue, entrances=form.cleaned_data["entrances"]
         )
         messages.success(request, _("Tempat terdaftar."))
@@ -177,7 +177,7 @@ def venue_edit(request: HttpRequest, short_code: str) -> HttpResponse:
     venue = access_venue_by_code(request, short_code)
     form = VenueForm(request.POST or None, instance=venue, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.update_venue(
+        service.update_venue(
             actor=request.user, venue=form.save(commit=False), changed=form.changed_data
         )
         messages.success(request, _("Perubahan disimpan."))
@@ -194,9 +194,7 @@ def entry_point_add(request: HttpRequest, short_code: str) -> HttpResponse:
         messages.error(request, _("Nama pintu wajib diisi (maksimal 100 karakter)."))
     else:
         try:
-            services.add_entry_point(
-                actor=request.user, venue=venue, name=form.cleaned_data["name"]
-            )
+            service.add_entry_point(actor=request.user, venue=venue, name=form.cleaned_data["name"])
         except WorkflowError as exc:
             messages.error(request, exc.message)
         else:

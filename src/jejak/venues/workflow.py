@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.audit import service as audit
+from jejak.venues import signals
 from jejak.venues.models import Venue, VenueAction, VenueStatus, VenueTransition
 
 S = VenueStatus
@@ -92,8 +93,6 @@ def do_transition(
     photo: UploadedFile | None = None,
 ) -> VenueTransition:
     """Move `venue` one step along the workflow, or raise WorkflowError saying why not."""
-    from jejak.qrcodes import service as codes
-
     step = STEPS.get(action)
     if step is None:
         raise WorkflowError("unknown_action", f"Unknown action {action!r}.")
@@ -129,9 +128,9 @@ def do_transition(
                 raise WorkflowError(
                     "no_entry_points", str(_("Tambahkan minimal satu pintu masuk dulu."))
                 )
-            codes.issue_codes(venue=locked)
+            signals.codes_issued.send(sender=Venue, venue=locked)
         elif action == Action.REVOKE:
-            codes.revoke_codes(venue=locked)
+            signals.codes_revoked.send(sender=Venue, venue=locked)
 
         now = timezone.now()
         event = VenueTransition.objects.create(

@@ -1,8 +1,11 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from jejak.visits import views
 
 urlpatterns = [
+    # What a poster's code opens. Posters encode /q/<token> without a slash; accepting
+    # both spares every scan a redirect.
+    re_path(r"^q/(?P<token>[^/]+)/?$", views.landing, name="qr_landing"),
     # The service worker lives at the root so that its scope covers the whole site.
     path("sw.js", views.service_worker, name="visit_sw"),
     path("manifest.webmanifest", views.manifest, name="visit_manifest"),

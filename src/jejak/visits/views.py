@@ -34,7 +34,7 @@ from jejak.checkins.models import CheckIn, CheckInRequest, VisitorType
 from jejak.people.access import is_visitor, visitor_required
 from jejak.people.models import Person, Relation
 from jejak.qrcodes.errors import QrError
-from jejak.qrcodes.service import VerifiedCode
+from jejak.qrcodes.service import VerifiedCode, verify
 from jejak.qrcodes.tokens import extract_token
 from jejak.screening.models import Colour, Reason, colour_label
 from jejak.screening.service import people_of
@@ -74,6 +74,23 @@ def _landing_url(token: str) -> str:
         return reverse("qr_landing", kwargs={"token": token})
     except NoReverseMatch:
         return reverse("visit_scan")
+
+
+@require_GET
+@never_cache
+def landing(request: HttpRequest, token: str) -> HttpResponse:
+    """What a phone camera opens: which venue entrance this is, or why the code is refused;
+    for a signed-in visitor also the check-in confirmation.
+
+    Never cached: a revoked or suspended venue must be refused on the next scan.
+    """
+    try:
+        found = verify(token)
+    except QrError as exc:
+        return render(request, "visits/landing.html", {"error": exc}, status=exc.http_status)
+    sector_name = found.venue.sector.name(translation.get_language() or "id")
+    context = {"found": found, "sector_name": sector_name, **confirmation_context(request, found)}
+    return render(request, "visits/landing.html", context)
 
 
 def confirmation_context(request: HttpRequest, found: VerifiedCode) -> dict[str, Any]:

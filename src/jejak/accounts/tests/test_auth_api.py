@@ -7,9 +7,9 @@ from django.test import Client
 from django.utils import timezone
 
 from jejak.accounts.models import ApiToken, OneTimeCode, User
-from jejak.accounts.phone import phone_index
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
+from jejak.core.phone import phone_index
 from jejak.notifications.sms import read_last_code
 
 PHONE = "+6281234567890"

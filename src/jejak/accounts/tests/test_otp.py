@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from jejak.accounts import otp
 from jejak.accounts.models import OneTimeCode, SignInGuard, User
-from jejak.accounts.phone import open_phone, phone_index
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
+from jejak.core.phone import open_phone, phone_index
 from jejak.notifications.sms import read_last_code, read_messages
 
 PHONE = "+6281234567890"

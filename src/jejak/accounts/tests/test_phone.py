@@ -6,7 +6,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from jejak.accounts.phone import (
+from jejak.core.crypto import DecryptionError
+from jejak.core.phone import (
     PhoneInvalid,
     mask_phone,
     normalize_phone,
@@ -14,7 +15,6 @@ from jejak.accounts.phone import (
     phone_index,
     seal_phone,
 )
-from jejak.core.crypto import DecryptionError
 
 E164 = re.compile(r"^\+628\d{8,11}$")
 

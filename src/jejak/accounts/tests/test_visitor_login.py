@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 
 from jejak.accounts.models import User
-from jejak.accounts.phone import phone_index
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
+from jejak.core.phone import phone_index
 from jejak.notifications.sms import read_last_code
 
 PHONE = "+6281234567890"

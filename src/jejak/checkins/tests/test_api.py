@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jejak.accounts.roles import Role
+from jejak.checkins.api import CheckInOut
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.conftest import add_child, add_person, code_of
 from jejak.rosters.tests.factories import put_on_roster
@@ -180,8 +181,7 @@ def test_an_employee_check_in_adds_two_roster_queries(
 
 def test_check_in_response_has_the_documented_shape(visitor_client, hotel, policy):
     # The view returns the service's JSON without a second pass through the schema: this
-    # keeps the two in step. (Imported here: jejak.api imports the routers itself.)
-    from jejak.checkins.api import CheckInOut
+    # keeps the two in step.
 
     response = post(visitor_client, "/api/v1/checkins", body(hotel))
     assert response.status_code == 201

@@ -19,7 +19,7 @@ from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.checkins import tasks
 from jejak.checkins.models import BlackStatusAlert
-from jejak.notifications import outbox
+from jejak.notifications import addresses, delivery, outbox
 from jejak.notifications.models import Channel, Message, Status
 from jejak.notifications.tasks import send_message
 
@@ -45,9 +45,9 @@ def slow_gateway(monkeypatch):
 
     def send(message: Message) -> None:
         gate.wait(timeout=5)
-        sent.append(outbox.open_address(message))
+        sent.append(addresses.open_address(message))
 
-    monkeypatch.setitem(outbox.SENDERS, Channel.SMS, send)
+    monkeypatch.setitem(delivery.SENDERS, Channel.SMS, send)
     return gate, sent
 
 
@@ -104,7 +104,7 @@ def test_a_check_in_with_a_worker_only_enqueues_and_the_sms_is_a_task_of_its_own
     sends = {t.args_kwargs["kwargs"]["message_id"] for t in queued(send_message)}
     assert sends == set(Message.objects.values_list("pk", flat=True))
     gate.set()
-    assert outbox.send(sms.pk) and sent == ["+6281211112222"]
+    assert delivery.send(sms.pk) and sent == ["+6281211112222"]
 
 
 def test_an_alert_is_notified_once(

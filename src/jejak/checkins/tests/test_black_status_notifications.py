@@ -3,11 +3,11 @@ through the outbox; staff learn the colour, where and when, never who."""
 
 from __future__ import annotations
 
-from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.checkins import tasks
 from jejak.checkins.models import BlackStatusAlert
+from jejak.core.phone import mask_phone, phone_index, seal_phone
 from jejak.notifications import outbox
 from jejak.notifications.models import Message, Status
 from jejak.notifications.sms import read_messages

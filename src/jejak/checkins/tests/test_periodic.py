@@ -11,7 +11,7 @@ from django.utils import timezone
 from jejak.checkins import periodic, tasks
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.test_retention import age, first
-from jejak.notifications import outbox
+from jejak.notifications import delivery
 from jejak.notifications.models import Message, Status
 from jejak.people.models import Person
 
@@ -46,7 +46,7 @@ def test_a_failing_step_does_not_stop_the_others(db, monkeypatch):
     def broken(now=None):
         raise RuntimeError("database of the gateway is down")
 
-    monkeypatch.setattr(outbox, "send_due", broken)
+    monkeypatch.setattr(delivery, "send_due", broken)
     out, err = io.StringIO(), io.StringIO()
     call_command("run_periodic", "--once", stdout=out, stderr=err)
     assert err.getvalue().strip() == "send-due: error"

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from jejak.accounts.models import ApiToken
+from jejak.api import api
 from jejak.checkins import service
 from jejak.checkins.errors import Note
 from jejak.checkins.models import CheckIn
@@ -274,8 +275,6 @@ def test_the_web_apps_session_check_in_shows_the_note(make_visitor, hotel, polic
 
 
 def test_the_openapi_schema_documents_the_notes():
-    from jejak.api import api
-
     schemas = api.get_openapi_schema()["components"]["schemas"]
     person = schemas["CheckInPersonOut"]
     assert schemas["CheckInOut"]["properties"]["people"]["items"]["$ref"].endswith(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.checkins.models import BlackStatusAlert, CheckIn, VenueOccupancy
-from jejak.console import services
+from jejak.console import service
 from jejak.console.errors import ConsoleError
 from jejak.console.tests.conftest import identity, logged_in
 
@@ -227,7 +227,7 @@ def test_manual_check_ins_are_rate_limited_per_staff_account(
 
     def attempt(by: Any, at: dt.datetime, **wrong: Any) -> Any:
         data = {**identity("hijau"), **wrong}
-        return services.do_manual_checkin(
+        return service.do_manual_checkin(
             staff=by,
             entry_point=entry_point,
             visitor_type="guest",

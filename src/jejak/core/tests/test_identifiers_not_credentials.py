@@ -13,7 +13,7 @@ from django.utils import timezone
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.identity.tests.factories import register_resident
-from jejak.people import services as people
+from jejak.people import service as people
 from jejak.people.tests.factories import BUDI
 from jejak.screening.tests.factories import positive
 

@@ -4,12 +4,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from jejak.accounts.models import User
-from jejak.accounts.phone import open_phone
 from jejak.core import crypto
 from jejak.core.crypto import decrypt
+from jejak.core.phone import open_phone
 from jejak.identity.models import Resident, nik_aad
 from jejak.identity.tests.factories import register_resident
-from jejak.people import services as people
+from jejak.people import service as people
 from jejak.people.tests.factories import BUDI
 from jejak.qrcodes import keys
 
@@ -19,7 +19,7 @@ OLD, NEW = "old-data-key-0123456789abcdef", "new-data-key-0123456789abcdef"
 @pytest.fixture
 def stored_secrets(settings, make_user, city):
     settings.JEJAK_DATA_KEYS = [OLD]
-    from jejak.accounts.phone import mask_phone, phone_index, seal_phone
+    from jejak.core.phone import mask_phone, phone_index, seal_phone
 
     index = phone_index("+6281234567890")
     visitor = make_user("visitor")

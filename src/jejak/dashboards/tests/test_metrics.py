@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from jejak.accounts.jurisdiction import venues_visible_to
 from jejak.accounts.roles import Role
 from jejak.checkins.errors import DenialReason
 from jejak.dashboards import metrics
 from jejak.dashboards.tests.conftest import END, START, wib
 from jejak.sectors.models import Sector
+from jejak.venues.models import venues_visible_to
 
 D = dt.date
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from jejak.health.services import import_health_file
+from jejak.health.service import import_health_file
 from jejak.health.tests.helpers import BUNDLE_PATH, CSV_PATH, SITI
 
 pytestmark = pytest.mark.django_db

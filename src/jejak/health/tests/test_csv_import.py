@@ -21,7 +21,7 @@ from jejak.health.models import (
     VaccinationExemption,
 )
 from jejak.health.report import ImportReport
-from jejak.health.services import import_health_file
+from jejak.health.service import import_health_file
 from jejak.health.tests.helpers import BUDI, CSV_PATH, DEWI, RUDI, SITI, index, stored, upload
 
 pytestmark = pytest.mark.django_db
@@ -229,7 +229,7 @@ def test_broken_files(issuer, content, codes):
 
 
 def test_a_file_over_the_limit_is_refused(issuer, monkeypatch):
-    monkeypatch.setattr("jejak.health.services.MAX_FILE_BYTES", 100)
+    monkeypatch.setattr("jejak.health.service.MAX_FILE_BYTES", 100)
     report = import_health_file(upload(b"nik,record_type\n" + b"x" * 200, "x.csv"), actor=issuer)
     assert_refused(report)
     assert [p.code for p in report.problems] == ["too_large"]

@@ -7,7 +7,7 @@ import pytest
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.health.models import Designation, DesignationKind, Source
-from jejak.health.services import HealthRecordError, end_designation, record_designation
+from jejak.health.service import HealthRecordError, end_designation, record_designation
 from jejak.health.tests.helpers import SITI, index
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.health.models import LabResult, Source, VaccinationDose
 from jejak.health.report import ImportReport
-from jejak.health.services import import_health_file
+from jejak.health.service import import_health_file
 from jejak.health.tests.helpers import (
     BUDI,
     BUNDLE_PATH,

@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from jejak.audit.models import AuditEvent
 from jejak.core.crypto import decrypt
 from jejak.demo.builder import REGIONS_CSV
-from jejak.identity.imports import import_registry
 from jejak.identity.models import Resident
 from jejak.identity.port import family_card_index
 from jejak.people.nik import nik_index
+from jejak.people.registry_import import import_registry
 from jejak.regions.imports import import_regions
 
 HEADER = "nik,full_name,birth_date,sex,family_card,region_code,died_on\n"

@@ -9,8 +9,8 @@ import pytest
 
 from jejak.demo.builder import REGIONS_CSV
 from jejak.identity.backends.registry_file import RegistryFileBackend
-from jejak.identity.imports import import_registry
 from jejak.identity.port import Outcome, family_card_index, verify
+from jejak.people.registry_import import import_registry
 from jejak.regions.imports import import_regions
 
 EXTRACT = (

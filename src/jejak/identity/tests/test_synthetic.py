@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from jejak.demo.builder import REGIONS_CSV
-from jejak.identity.imports import import_registry
 from jejak.identity.synthetic import DISTRICTS, ResidentRow, residents, write_csv
 from jejak.people.nik import parse_nik
+from jejak.people.registry_import import import_registry
 from jejak.regions.imports import import_regions
 
 

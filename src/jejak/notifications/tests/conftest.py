@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
+from jejak.core.phone import mask_phone, phone_index, seal_phone
 
 TEMPLATES = Path(__file__).parent / "templates"
 

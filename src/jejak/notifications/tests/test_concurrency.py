@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from jejak.notifications import outbox
+from jejak.notifications import delivery, outbox
 from jejak.notifications.models import Message, Status
 
 pytestmark = [
@@ -36,15 +36,15 @@ def test_concurrent_senders_skip_each_others_rows(transactional_db, monkeypatch)
         with lock:
             handed.append(message.pk)
 
-    monkeypatch.setitem(outbox.SENDERS, "sms", slow_sender)
+    monkeypatch.setitem(delivery.SENDERS, "sms", slow_sender)
     # Small batches, so the senders take turns instead of one claiming everything.
-    monkeypatch.setattr(outbox, "BATCH", 5)
+    monkeypatch.setattr(delivery, "BATCH", 5)
     barrier = threading.Barrier(4)
 
     def run() -> None:
         try:
             barrier.wait()
-            outbox.send_due()
+            delivery.send_due()
         finally:
             connection.close()
 

@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from jejak.accounts.phone import PhoneInvalid
-from jejak.notifications import outbox
+from jejak.core.phone import PhoneInvalid
+from jejak.notifications import addresses, delivery, outbox
 from jejak.notifications.models import Message, Status
 from jejak.notifications.sms import read_messages
 from jejak.notifications.tests.conftest import give_phone
@@ -44,7 +44,7 @@ def test_enqueue_writes_one_row_per_channel_with_the_address_encrypted(visitor):
     sms, email, inapp = (Message.objects.get(pk=m.pk) for m in rows)
     assert sms.address_masked == sms.recipient_masked == "+62812****7890"
     assert PHONE.encode() not in bytes(sms.address_encrypted)
-    assert outbox.open_address(sms) == PHONE
+    assert addresses.open_address(sms) == PHONE
     assert email.address_masked == "b***@example.org"
     assert inapp.address_encrypted is None and inapp.address_masked == ""
     assert {m.status for m in rows} == {Status.PENDING}
@@ -61,14 +61,14 @@ def test_a_channel_without_an_address_is_skipped(make_visitor):
 def test_a_persons_messages_reach_the_phone_of_the_account_holding_them(visitor):
     child = make_person(visitor, relation="child", full_name="Rafi", serial=7)
     sms, inapp = hello(to_person=child, channels=["sms", "inapp"])
-    assert outbox.open_address(sms) == PHONE
+    assert addresses.open_address(sms) == PHONE
     assert inapp.recipient_masked == child.nik_masked
 
 
 def test_staff_contact_number_is_used_for_sms(make_user):
     officer = make_user("health_officer", phone="0812-1111-2222")
     [sms] = hello(to_user=officer, channels=["sms"])
-    assert outbox.open_address(sms) == "+6281211112222"
+    assert addresses.open_address(sms) == "+6281211112222"
 
 
 def test_bad_input_is_refused(visitor):
@@ -112,7 +112,7 @@ def test_failures_are_retried_with_backoff_then_given_up(
     visitor, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     settings.JEJAK_NOTIFY_MAX_ATTEMPTS = 4
-    monkeypatch.setitem(outbox.SENDERS, "sms", failing)
+    monkeypatch.setitem(delivery.SENDERS, "sms", failing)
     with django_capture_on_commit_callbacks(execute=True):
         [message] = hello(to_user=visitor, channels=["sms"])
     message.refresh_from_db()
@@ -122,8 +122,8 @@ def test_failures_are_retried_with_backoff_then_given_up(
     while message.status == Status.FAILED:
         due = message.next_attempt_at
         # A moment before it is due the message is left alone.
-        assert outbox.send_due(now=due - dt.timedelta(seconds=1)) == {"sent": 0, "failed": 0}
-        assert outbox.send_due(now=due) == {"sent": 0, "failed": 1}
+        assert delivery.send_due(now=due - dt.timedelta(seconds=1)) == {"sent": 0, "failed": 0}
+        assert delivery.send_due(now=due) == {"sent": 0, "failed": 1}
         message.refresh_from_db()
         if message.status == Status.FAILED:
             waits.append(message.next_attempt_at - due)
@@ -131,7 +131,7 @@ def test_failures_are_retried_with_backoff_then_given_up(
     assert (message.status, message.attempts) == (Status.GAVE_UP, 4)
     assert message.get_status_display() == "Gagal terkirim"
     # Given up is final for send_due; an operator's retry starts over.
-    assert outbox.send_due(now=timezone.now() + dt.timedelta(days=1)) == {"sent": 0, "failed": 0}
+    assert delivery.send_due(now=timezone.now() + dt.timedelta(days=1)) == {"sent": 0, "failed": 0}
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         assert outbox.retry([message.pk]) == 1
@@ -140,7 +140,7 @@ def test_failures_are_retried_with_backoff_then_given_up(
 
 
 def test_backoff_doubles_and_is_capped():
-    minutes = [outbox.backoff(n).total_seconds() / 60 for n in range(1, 10)]
+    minutes = [delivery.backoff(n).total_seconds() / 60 for n in range(1, 10)]
     assert minutes == [1, 2, 4, 8, 16, 32, 60, 60, 60]
 
 
@@ -154,7 +154,7 @@ def test_send_due_picks_only_due_rows(visitor):
     Message.objects.filter(pk=stuck.pk).update(
         status=Status.SENDING, next_attempt_at=now - dt.timedelta(seconds=1)
     )
-    assert outbox.send_due(now=now) == {"sent": 2, "failed": 0}
+    assert delivery.send_due(now=now) == {"sent": 2, "failed": 0}
     statuses = dict(Message.objects.values_list("pk", "status"))
     assert statuses == {
         due.pk: Status.SENT,
@@ -167,8 +167,8 @@ def test_send_due_picks_only_due_rows(visitor):
 
 def test_a_message_being_sent_is_not_sent_twice(visitor):
     [message] = hello(to_user=visitor)
-    assert outbox.send(message.pk) is True
-    assert outbox.send(message.pk) is False
+    assert delivery.send(message.pk) is True
+    assert delivery.send(message.pk) is False
     message.refresh_from_db()
     assert message.attempts == 1
 
@@ -184,11 +184,11 @@ def test_sms_backend_failure_is_recorded(visitor, settings, django_capture_on_co
 
 def test_an_error_quoting_the_address_is_stored_masked(visitor, monkeypatch):
     def refusing(message):
-        raise RuntimeError(f"recipient {outbox.open_address(message)} refused")
+        raise RuntimeError(f"recipient {addresses.open_address(message)} refused")
 
-    monkeypatch.setitem(outbox.SENDERS, "email", refusing)
+    monkeypatch.setitem(delivery.SENDERS, "email", refusing)
     [message] = hello(to_user=visitor, channels=["email"])
-    assert outbox.send(message.pk) is False
+    assert delivery.send(message.pk) is False
     message.refresh_from_db()
     assert message.last_error == "RuntimeError: recipient b***@example.org refused"
 
@@ -207,6 +207,6 @@ def test_finished_messages_are_purged_after_retention_and_due_ones_kept(visitor,
 
     old_sent, old_gave_up = message(Status.SENT, 40), message(Status.GAVE_UP, 40)
     old_due, recent = message(Status.FAILED, 40), message(Status.SENT, 5)
-    assert outbox.purge_finished(now=now) == {"messages": 2}
+    assert delivery.purge_finished(now=now) == {"messages": 2}
     left = set(Message.objects.values_list("pk", flat=True))
     assert left == {old_due, recent} and not {old_sent, old_gave_up} & left

@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
+from jejak.core.phone import mask_phone, phone_index, seal_phone
 from jejak.identity.tests.factories import register_resident
-from jejak.people import services
+from jejak.people import service
 from jejak.people.models import Person
-from jejak.people.services import MAX_DEPENDANTS
+from jejak.people.service import MAX_DEPENDANTS
 from jejak.people.tests.factories import (
     AGUS,
     BUDI,
@@ -71,14 +71,14 @@ def registry(db: None) -> None:
 @pytest.fixture
 def holder(visitor: Any, registry: None) -> Person:
     """The visitor's own profile, Budi, verified: what adding dependants needs first."""
-    return services.set_own_profile(account=visitor, **BUDI)
+    return service.set_own_profile(account=visitor, **BUDI)
 
 
 @pytest.fixture
 def other_holder(other_visitor: Any, registry: None) -> Person:
     """Another account, Budi's sister Dewi, verified and on the same family card: she
     could add Siti or Rafi too, so only the NIK's holder stands in her way."""
-    return services.set_own_profile(account=other_visitor, **own(DEWI))
+    return service.set_own_profile(account=other_visitor, **own(DEWI))
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def make_holder(make_user: Callable[..., Any], registry: None) -> Callable[[dict
 
     def make(person: dict) -> Any:
         account = make_user(Role.VISITOR)
-        services.set_own_profile(account=account, **own(person))
+        service.set_own_profile(account=account, **own(person))
         return account
 
     return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from jejak.people import services
+from jejak.people import service
 from jejak.people.models import Person
 
 BUDI = {  # the account holder
@@ -92,6 +92,6 @@ def unverified_person(account: Any, **data: Any) -> Person:
         birth_date=data["birth_date"],
         sex=data["sex"],
     )
-    services._set_nik(person, data["nik"])
+    service._set_nik(person, data["nik"])
     person.save()
     return person

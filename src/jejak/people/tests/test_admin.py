@@ -1,13 +1,13 @@
 from django.test import Client
 
 from jejak.audit.models import AuditEvent
-from jejak.people import services
+from jejak.people import service
 from jejak.people.tests.factories import BUDI, SITI
 
 
 def test_admin_is_read_only_shows_the_nik_masked_and_is_audited(visitor, issuer):
-    person = services.set_own_profile(account=visitor, **BUDI)
-    siti = services.add_dependant(account=visitor, **SITI)
+    person = service.set_own_profile(account=visitor, **BUDI)
+    siti = service.add_dependant(account=visitor, **SITI)
     client = Client()
     client.force_login(issuer)
 

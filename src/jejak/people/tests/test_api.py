@@ -11,7 +11,7 @@ from django.test import Client
 from jejak.accounts.models import ApiToken
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
-from jejak.people import services
+from jejak.people import service
 from jejak.people.models import NikClaimAttempt, Person
 from jejak.people.tests.factories import BUDI, RAFI, SITI
 
@@ -52,7 +52,7 @@ def test_anonymous_gets_401(db, method, url):
 @pytest.mark.parametrize("role", [Role.ISSUER, Role.HEALTH_OFFICER, Role.VENUE_STAFF])
 @pytest.mark.parametrize(("method", "url"), ENDPOINTS)
 def test_staff_get_403_visitor_only(client_for, city, visitor, role, method, url):
-    services.set_own_profile(account=visitor, **BUDI)
+    service.set_own_profile(account=visitor, **BUDI)
     staff = client_for(role, region=city)
     data = {**BUDI, "relation": "other"} if method in ("put", "post", "patch") else None
     response = send(staff, method, url, data)
@@ -85,7 +85,7 @@ def test_profile_round_trip_shows_the_owner_the_full_nik(visitor_client):
 
 
 def test_bearer_token_reaches_the_profile(visitor):
-    services.set_own_profile(account=visitor, **BUDI)
+    service.set_own_profile(account=visitor, **BUDI)
     _, raw = ApiToken.issue(user=visitor, name="phone")
     response = Client().get("/api/v1/me/profile", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.json()["nik"] == BUDI["nik"]
@@ -163,13 +163,13 @@ def test_dependants_crud(visitor_client, visitor, holder):
 
 def test_dependant_list_query_count(visitor_client, visitor, holder, django_assert_max_num_queries):
     for data in (SITI, RAFI):
-        services.add_dependant(account=visitor, **data)
+        service.add_dependant(account=visitor, **data)
     with django_assert_max_num_queries(4):
         assert len(visitor_client.get("/api/v1/me/dependants").json()) == 2
 
 
 def test_patch_rechecks_the_nik(visitor_client, visitor, holder):
-    rafi = services.add_dependant(account=visitor, **RAFI)
+    rafi = service.add_dependant(account=visitor, **RAFI)
     response = send(
         visitor_client, "patch", f"/api/v1/me/dependants/{rafi.public_id}", {"sex": "F"}
     )
@@ -177,7 +177,7 @@ def test_patch_rechecks_the_nik(visitor_client, visitor, holder):
 
 
 def test_another_account_s_dependant_is_404(visitor, holder, other_visitor):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     client = Client()
     client.force_login(other_visitor)
     url = f"/api/v1/me/dependants/{siti.public_id}"
@@ -201,7 +201,7 @@ def test_conflicts_are_409(visitor_client, visitor, holder, other_visitor, other
 
 
 def test_owner_sees_when_not_who(visitor_client, visitor, holder, other_visitor, other_holder):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     other = Client()
     other.force_login(other_visitor)
     assert send(other, "post", "/api/v1/me/dependants", SITI).json()["code"] == "nik_claimed"
@@ -215,7 +215,7 @@ def test_owner_sees_when_not_who(visitor_client, visitor, holder, other_visitor,
 
 
 def test_too_many_dependants_is_409(visitor_client, visitor, holder, monkeypatch):
-    monkeypatch.setattr(services, "MAX_DEPENDANTS", 1)
+    monkeypatch.setattr(service, "MAX_DEPENDANTS", 1)
     send(visitor_client, "post", "/api/v1/me/dependants", SITI)
     response = send(visitor_client, "post", "/api/v1/me/dependants", RAFI)
     assert (response.status_code, response.json()["code"]) == (409, "too_many_dependants")

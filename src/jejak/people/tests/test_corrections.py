@@ -12,7 +12,7 @@ from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.identity.tests.factories import register_resident
 from jejak.notifications.models import Message
-from jejak.people import services
+from jejak.people import service
 from jejak.people.models import IdentityRefusal, Person
 from jejak.people.tests.factories import BUDI, DEWI
 
@@ -51,7 +51,7 @@ def test_an_officer_corrects_a_verified_nik_audited_and_the_owner_told(
     holder.refresh_from_db()
     assert response.json()["public_id"] == holder.public_id
     assert response.json()["nik_masked"] == "3671********0009"
-    assert services.decrypt_nik(holder) == NEW_NIK
+    assert service.decrypt_nik(holder) == NEW_NIK
     assert holder.identity_verified_at is not None
     assert audit_rows(actor=officer) == [
         (
@@ -75,7 +75,7 @@ def test_an_officer_corrects_a_verified_nik_audited_and_the_owner_told(
         assert BUDI["nik"] not in message.body and NEW_NIK not in message.body
     assert REASON in messages[0].body
     # The visitor sees the corrected NIK, and it is bound again.
-    assert services.own_profile(account=visitor).nik_masked == "3671********0009"
+    assert service.own_profile(account=visitor).nik_masked == "3671********0009"
 
 
 def test_an_officer_of_another_region_gets_404_audited(
@@ -85,7 +85,7 @@ def test_an_officer_of_another_region_gets_404_audited(
 
     assert (response.status_code, response.json()["code"]) == (404, "person_not_found")
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
     assert audit_rows(actor=other_officer) == [
         (
             "people.identity_correction_refused",
@@ -110,7 +110,7 @@ def test_a_new_identity_the_registry_does_not_know_is_refused(officer_client, of
     # Officers are told what the registry found.
     assert "(not_found)" in response.json()["message"]
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
     assert audit_rows(actor=officer) == [
         (
             "people.identity_refused",
@@ -131,8 +131,8 @@ def test_a_nik_held_by_another_account_is_refused(officer_client, officer, holde
     assert (response.status_code, response.json()["code"]) == (409, "nik_claimed")
     holder.refresh_from_db()
     other_holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
-    assert services.decrypt_nik(other_holder) == DEWI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(other_holder) == DEWI["nik"]
     assert not audit_rows(actor=officer, action="people.identity_corrected")
     assert not Message.objects.exists()
 
@@ -142,7 +142,7 @@ def test_a_correction_needs_a_reason(officer_client, holder):
     response = send(officer_client, correction(reason=""))
     assert (response.status_code, response.json()["code"]) == (400, "reason_required")
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
 
 
 @pytest.mark.parametrize("role", [Role.VISITOR, Role.CITY_ADMIN, Role.VENUE_STAFF])
@@ -152,7 +152,7 @@ def test_other_roles_get_403(client_for, city, holder, reissued, role):
     assert (response.status_code, response.json()["code"]) == (403, "forbidden")
     assert client.get(REFUSALS, {"nik": BUDI["nik"]}).status_code == 403
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
 
 
 def test_the_issuer_corrects_anywhere(issuer, holder, reissued):

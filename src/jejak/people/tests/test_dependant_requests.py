@@ -11,7 +11,7 @@ from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.identity.port import family_card_index
 from jejak.notifications.models import Message
-from jejak.people import services
+from jejak.people import service
 from jejak.people.models import DependantRequest, IdentityRefusal, Person, RequestStatus
 from jejak.people.tests.factories import SRI, SRI_FAMILY_CARD
 
@@ -130,7 +130,7 @@ def test_approval_adds_a_verified_dependant_and_tells_the_visitor(
         "KK ibu diperiksa.",
         person,
     )
-    assert services.decrypt_nik(person) == SRI["nik"]
+    assert service.decrypt_nik(person) == SRI["nik"]
     assert (person.full_name, person.birth_date, person.sex) == (
         "Sri Wahyuni",
         SRI["birth_date"],

@@ -12,7 +12,7 @@ from django.test import Client
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.identity.tests.factories import register_resident
-from jejak.people import approvals, services
+from jejak.people import approvals, service
 from jejak.people.models import DependantRequest, Person, RequestStatus
 from jejak.people.tests.factories import BUDI, make_nik
 
@@ -28,7 +28,7 @@ MOTHER = {
 
 @pytest.fixture
 def pending(visitor: Any) -> DependantRequest:
-    services.set_own_profile(account=visitor, **{k: v for k, v in BUDI.items() if k != "relation"})
+    service.set_own_profile(account=visitor, **{k: v for k, v in BUDI.items() if k != "relation"})
     register_resident(**MOTHER, family_card="3671010101500061")
     return approvals.request_dependant(
         account=visitor, relation="parent", reason="Ibu saya, tinggal bersama kami", **MOTHER
@@ -73,7 +73,7 @@ def test_other_roles_cannot_open_the_desk(client_for: Any, city: Any) -> None:
 def test_a_correction_from_the_page_is_audited(
     officer_client: Client, visitor: Any, make_user: Any
 ) -> None:
-    services.set_own_profile(account=visitor, **{k: v for k, v in BUDI.items() if k != "relation"})
+    service.set_own_profile(account=visitor, **{k: v for k, v in BUDI.items() if k != "relation"})
     right = {**MOTHER, "full_name": "Budi Santoso", "sex": "M"}
     right["nik"] = make_nik(born=MOTHER["birth_date"], sex="M", serial=62)
     register_resident(**right)

@@ -7,7 +7,7 @@ from django.test import Client
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
-from jejak.people import services
+from jejak.people import service
 from jejak.people.models import DependantRequest, Person
 from jejak.people.tests.factories import BUDI, DEWI, RAFI, SITI, SRI, unverified_person
 
@@ -50,7 +50,7 @@ def test_profile_is_filled_in_and_shown_in_full_to_its_owner(visitor_client):
 def test_nik_with_spaces_is_accepted(visitor_client):
     data = {**own(BUDI), "nik": "3671 0112 0590 0001"}
     assert visitor_client.post("/saya/profil/", form(data)).status_code == 302
-    assert services.decrypt_nik(Person.objects.get()) == BUDI["nik"]
+    assert service.decrypt_nik(Person.objects.get()) == BUDI["nik"]
 
 
 @pytest.mark.parametrize(
@@ -99,12 +99,12 @@ def test_family_is_added_edited_and_removed(visitor_client, visitor, holder):
 
 
 def test_removing_needs_post(visitor_client, visitor, holder):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     assert visitor_client.get(f"/saya/keluarga/{siti.public_id}/hapus/").status_code == 405
 
 
 def test_another_account_s_dependant_is_404(visitor, holder, other_visitor):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     client = Client()
     client.force_login(other_visitor)
     assert client.get(f"/saya/keluarga/{siti.public_id}/").status_code == 404
@@ -115,7 +115,7 @@ def test_another_account_s_dependant_is_404(visitor, holder, other_visitor):
 def test_claimed_nik_is_refused_and_shown_to_its_owner(
     visitor_client, visitor, holder, other_visitor, other_holder
 ):
-    services.add_dependant(account=visitor, **SITI)
+    service.add_dependant(account=visitor, **SITI)
     client = Client()
     client.force_login(other_visitor)
     # Only someone who knows Siti's name and birth date hears that her NIK is taken.
@@ -131,8 +131,8 @@ def test_claimed_nik_is_refused_and_shown_to_its_owner(
 
 
 def test_add_form_is_hidden_at_the_limit(visitor_client, visitor, holder, monkeypatch):
-    monkeypatch.setattr(services, "MAX_DEPENDANTS", 1)
-    services.add_dependant(account=visitor, **SITI)
+    monkeypatch.setattr(service, "MAX_DEPENDANTS", 1)
+    service.add_dependant(account=visitor, **SITI)
     page = visitor_client.get("/saya/keluarga/").content.decode()
     assert "paling banyak 1 anggota keluarga" in page
     assert 'name="nik"' not in page
@@ -159,7 +159,7 @@ def test_a_verified_nik_cannot_be_changed_on_the_page(visitor_client, holder):
     response = visitor_client.post("/saya/profil/", form(own(DEWI)))
     assert "NIK yang sudah terverifikasi tidak dapat diubah" in response.content.decode()
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
 
 
 def test_family_page_asks_for_a_verified_profile_first(visitor_client):
@@ -170,7 +170,7 @@ def test_family_page_asks_for_a_verified_profile_first(visitor_client):
 
 def test_an_unverified_dependant_is_marked_on_the_family_page(visitor_client, visitor, holder):
     unverified_person(visitor, **RAFI)
-    services.add_dependant(account=visitor, **SITI)
+    service.add_dependant(account=visitor, **SITI)
     page = visitor_client.get("/saya/keluarga/").content.decode()
     assert page.count("belum terverifikasi") == 1
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from jejak.audit.models import AuditEvent
 from jejak.identity import port
 from jejak.identity.tests.factories import register_resident
-from jejak.people import services, verification
+from jejak.people import service, verification
 from jejak.people.errors import Reason
 from jejak.people.models import IdentityRefusal, NikClaimAttempt, Person
 from jejak.people.nik import nik_index
@@ -133,7 +133,7 @@ def test_a_verified_profile_s_new_name_is_checked_again(visitor_client, visitor,
 
 
 def test_a_verified_dependant_s_new_name_is_checked_again(visitor_client, visitor, holder):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     url = f"/api/v1/me/dependants/{siti.public_id}"
     response = send(visitor_client, "patch", url, {"full_name": "Siti Rahaya"})
     assert (response.status_code, response.json()) == (400, NOT_VERIFIED)
@@ -188,7 +188,7 @@ def test_registry_unavailable_is_503_and_stores_nothing(visitor_client, visitor,
 def test_registry_unavailable_adds_no_dependant_and_changes_no_name(
     visitor_client, visitor, holder, monkeypatch
 ):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     AuditEvent.objects.all().delete()
     monkeypatch.setattr(port, "verify", _outage)
 
@@ -220,7 +220,7 @@ def test_a_verified_profile_nik_is_locked(visitor_client, visitor, holder):
         response = send(visitor_client, "put", "/api/v1/me/profile", typed)
         assert (response.status_code, response.json()["code"]) == (409, "identity_locked")
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
     assert not IdentityRefusal.objects.exists()
     assert (
         audit_rows()
@@ -233,7 +233,7 @@ def test_a_verified_profile_nik_is_locked(visitor_client, visitor, holder):
 
 
 def test_a_verified_dependant_nik_is_locked(visitor_client, visitor, holder):
-    rafi = services.add_dependant(account=visitor, **RAFI)
+    rafi = service.add_dependant(account=visitor, **RAFI)
     AuditEvent.objects.all().delete()
     url = f"/api/v1/me/dependants/{rafi.public_id}"
 
@@ -241,7 +241,7 @@ def test_a_verified_dependant_nik_is_locked(visitor_client, visitor, holder):
 
     assert (response.status_code, response.json()["code"]) == (409, "identity_locked")
     rafi.refresh_from_db()
-    assert services.decrypt_nik(rafi) == RAFI["nik"]
+    assert service.decrypt_nik(rafi) == RAFI["nik"]
     assert audit_rows() == [("people.identity_change_refused", {"nik_masked": "3671********0003"})]
     # Removing a verified dependant is still the visitor's own choice.
     assert visitor_client.delete(url).status_code == 204
@@ -287,7 +287,7 @@ def test_a_dependant_off_the_family_card_is_refused_and_audited(visitor_client, 
 def test_nik_claimed_is_answered_only_after_a_registry_match(
     visitor, holder, other_client, other_visitor, other_holder
 ):
-    services.add_dependant(account=visitor, **SITI)
+    service.add_dependant(account=visitor, **SITI)
     AuditEvent.objects.all().delete()
 
     guessed = send(
@@ -297,7 +297,7 @@ def test_nik_claimed_is_answered_only_after_a_registry_match(
     # Someone who has only the NIK learns nothing about whether it is registered.
     assert (guessed.status_code, guessed.json()) == (400, NOT_VERIFIED)
     assert not NikClaimAttempt.objects.exists()
-    assert services.claim_attempts_for(visitor) == []
+    assert service.claim_attempts_for(visitor) == []
     assert list(IdentityRefusal.objects.values_list("account", "outcome")) == [
         (other_visitor.pk, "name_mismatch")
     ]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pytest
 from django.db.models import QuerySet
 
-from jejak.posters.management.commands.bench_posters import synthetic_codes
+from jejak.devtools.management.commands.bench_posters import synthetic_codes
 from jejak.posters.render import human_code, printable_codes, render_posters
 from jejak.posters.tests.conftest import decode_qr, issued, page_text, pdf_pages
 from jejak.qrcodes.models import CodeStatus, QrCode

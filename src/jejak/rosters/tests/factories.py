@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from jejak.accounts.phone import mask_phone, phone_index
+from jejak.core.phone import mask_phone, phone_index
 from jejak.rosters.models import RosterEntry
 
 _numbers = iter(range(10_000_000, 99_999_999))

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from jejak.accounts.phone import phone_index
 from jejak.audit.models import AuditEvent
+from jejak.core.phone import phone_index
 from jejak.people.nik import nik_index
 from jejak.rosters import service
 from jejak.rosters.errors import RosterError

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.health.models import Designation, LabResult
-from jejak.health.services import import_health_file
+from jejak.health.service import import_health_file
 from jejak.people.tests.factories import make_nik
 from jejak.tracing import service
 from jejak.tracing.errors import TracingError

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from jejak.accounts.phone import mask_phone, phone_index, seal_phone
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
+from jejak.core.phone import mask_phone, phone_index, seal_phone
 from jejak.health.models import Designation
 from jejak.notifications import outbox
 from jejak.screening.service import status_for_person

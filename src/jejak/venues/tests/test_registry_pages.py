@@ -4,7 +4,7 @@ from jejak.accounts.roles import Role
 from jejak.qrcodes.models import QrCode
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue
-from jejak.venues.services import add_entry_point
+from jejak.venues.service import add_entry_point
 from jejak.venues.workflow import Action, WorkflowError, do_transition
 
 

@@ -1,14 +1,10 @@
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jejak.accounts.phone import reencrypt_phones
 from jejak.audit import service as audit
 from jejak.core.crypto import DecryptionError
-from jejak.identity.imports import reencrypt_residents
-from jejak.people.approvals import reencrypt_requests
-from jejak.people.services import reencrypt_niks
-from jejak.qrcodes.keys import reencrypt_private_keys
+from jejak.core.reencryption import reencrypt_requested
 
 
 class Command(BaseCommand):
@@ -20,13 +16,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            counts = {
-                "signing_keys": reencrypt_private_keys(),
-                "niks": reencrypt_niks(),
-                "registry_niks": reencrypt_residents(),
-                "dependant_request_niks": reencrypt_requests(),
-                "phones": reencrypt_phones(),
-            }
+            # Every app that stores secrets answers (core/reencryption.py).
+            counts: dict[str, int] = {}
+            for _receiver, answer in reencrypt_requested.send(sender=None):
+                name, n = cast(tuple[str, int], answer)
+                counts[name] = n
         except DecryptionError as exc:
             raise CommandError(
                 f"{exc} Keep every old key in JEJAK_DATA_KEYS until this command succeeds."

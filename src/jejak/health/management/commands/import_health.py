@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.health.report import NOTHING_IMPORTED, RecordType
-from jejak.health.services import import_health_file
+from jejak.health.service import import_health_file
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jejak.audit import service as audit
-from jejak.core.crypto import decrypt, encrypt, needs_reencryption
+from jejak.core.crypto import encrypt
 from jejak.identity.models import Resident, nik_aad
 from jejak.identity.port import family_card_index
 from jejak.people.models import Sex
@@ -341,17 +341,3 @@ def _write(rows: list[_Row], report: RegistryImportReport) -> None:
     report.created = len(new)
     report.updated = len(changed)
     report.unchanged = len(rows) - report.created - report.updated
-
-
-def reencrypt_residents() -> int:
-    """Re-encrypt residents' NIKs not under the first JEJAK_DATA_KEYS entry."""
-    count = 0
-    with transaction.atomic():
-        for resident in Resident.objects.select_for_update().only("nik_index", "nik_encrypted"):
-            if needs_reencryption(resident.nik_encrypted):
-                nik = decrypt(resident.nik_encrypted, aad=nik_aad(resident.nik_index))
-                Resident.objects.filter(pk=resident.pk).update(
-                    nik_encrypted=encrypt(nik, aad=nik_aad(resident.nik_index))
-                )
-                count += 1
-    return count

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jejak.identity.imports import import_registry
+from jejak.people.registry_import import import_registry
 
 
 class Command(BaseCommand):

@@ -7,7 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jejak.accounts.capabilities import Cap, has_capability
 from jejak.audit import service as audit
+from jejak.venues import signals
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
 from jejak.venues.workflow import WorkflowError
 
@@ -36,9 +38,6 @@ def update_venue(*, actor: Any, venue: Venue, changed: list[str]) -> Venue:
 
 def add_entry_point(*, actor: Any, venue: Venue, name: str) -> EntryPoint:
     """Add an entrance; if the venue's codes are already issued, issue this one's too."""
-    from jejak.accounts.capabilities import Cap, has_capability
-    from jejak.qrcodes import service as codes
-
     name = name.strip()
     with transaction.atomic():
         locked = Venue.objects.select_for_update().get(pk=venue.pk)
@@ -55,6 +54,6 @@ def add_entry_point(*, actor: Any, venue: Venue, name: str) -> EntryPoint:
             venue=locked, name=name, position=(last.position + 1) if last else 0
         )
         if locked.status in CODED:
-            codes.issue_code_for_entry_point(entry_point=entry_point)
+            signals.entry_point_added.send(sender=EntryPoint, entry_point=entry_point)
         audit.record(actor=actor, action="venue.add_entry_point", obj=locked, name=name)
     return entry_point

@@ -31,6 +31,7 @@ from jejak.health.report import (
     natural_key,
     natural_key_fields,
 )
+from jejak.health.signals import positive_results_recorded
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # the same as DATA_UPLOAD_MAX_MEMORY_SIZE
 # Natural keys are looked up by nik_index in chunks that stay under SQLite's
@@ -121,13 +122,11 @@ def _save(batch: Batch, actor: Any, report: ImportReport) -> None:
         if positives:
             # Contact tracing opens a case for each registered person with a new positive
             # result once the records are committed; a failure there never undoes the import.
-            transaction.on_commit(lambda: _open_tracing_cases(positives), robust=True)
+            transaction.on_commit(lambda: _announce_positives(positives), robust=True)
 
 
-def _open_tracing_cases(nik_indexes: set[str]) -> None:
-    from jejak.tracing.service import open_cases_for_new_results
-
-    open_cases_for_new_results(nik_indexes=nik_indexes)
+def _announce_positives(nik_indexes: set[str]) -> None:
+    positive_results_recorded.send_robust(sender=LabResult, nik_indexes=nik_indexes)
 
 
 def _present_keys(model: type[HealthRecord], nik_indexes: set[str]) -> set[tuple[Any, ...]]:

@@ -9,8 +9,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.middleware.csrf import CsrfViewMiddleware
 from django.test import RequestFactory
 
-from jejak.checkins.bench.data import csrf_pair, make_sessions
-from jejak.checkins.management.commands.bench_checkins import mix_line, summary_counts
+from jejak.devtools.checkin_bench.data import csrf_pair, make_sessions
+from jejak.devtools.management.commands.bench_checkins import mix_line, summary_counts
 
 
 def _view(request):
@@ -33,8 +33,8 @@ def test_the_csrf_pair_passes_django_csrf_check():
 
 
 @pytest.mark.django_db
-def test_the_sessions_are_signed_in_as_their_visitors(make_visitor):
-    visitors = [make_visitor("hijau"), make_visitor("hijau")]
+def test_the_sessions_are_signed_in_as_their_visitors(make_user):
+    visitors = [make_user("visitor"), make_user("visitor")]
     sessions = make_sessions([v.pk for v in visitors])
     for visitor, browser in zip(visitors, sessions, strict=True):
         request = RequestFactory().get("/")

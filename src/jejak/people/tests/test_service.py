@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jejak.audit.models import AuditEvent
 from jejak.core.crypto import DecryptionError, blind_index
-from jejak.people import services
+from jejak.people import service
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.models import NikClaimAttempt, Person
 from jejak.people.tests.factories import AGUS, BUDI, DEWI, RAFI, SITI, child, own, unverified_person
@@ -28,7 +28,7 @@ def refusal(call, **kwargs) -> str:
 
 
 def test_nik_is_encrypted_at_rest(visitor):
-    person = services.set_own_profile(account=visitor, **BUDI)
+    person = service.set_own_profile(account=visitor, **BUDI)
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM people_person WHERE id = %s", [person.pk])
         row = cursor.fetchone()
@@ -38,21 +38,21 @@ def test_nik_is_encrypted_at_rest(visitor):
     assert person.nik_masked == "3671********0001"
     assert person.nik_index == blind_index(BUDI["nik"], purpose="nik")
     assert Person.objects.get(nik_index=blind_index(BUDI["nik"], purpose="nik")) == person
-    assert services.decrypt_nik(Person.objects.get(pk=person.pk)) == BUDI["nik"]
+    assert service.decrypt_nik(Person.objects.get(pk=person.pk)) == BUDI["nik"]
 
 
 def test_ciphertext_does_not_decrypt_on_another_row(visitor):
-    budi = services.set_own_profile(account=visitor, **BUDI)
-    siti = services.add_dependant(account=visitor, **SITI)
+    budi = service.set_own_profile(account=visitor, **BUDI)
+    siti = service.add_dependant(account=visitor, **SITI)
     siti.nik_encrypted = budi.nik_encrypted
     with pytest.raises(DecryptionError):
-        services.decrypt_nik(siti)
+        service.decrypt_nik(siti)
 
 
 def test_own_profile_is_created_then_updated(visitor):
-    first = services.set_own_profile(account=visitor, **BUDI)
+    first = service.set_own_profile(account=visitor, **BUDI)
     # Still the registry's name (case and spacing aside), so it is verified again.
-    again = services.set_own_profile(account=visitor, **{**BUDI, "full_name": " budi  SANTOSO "})
+    again = service.set_own_profile(account=visitor, **{**BUDI, "full_name": " budi  SANTOSO "})
     assert again.pk == first.pk
     assert Person.objects.get().full_name == "budi SANTOSO"
     assert actions() == ["people.profile_create", "people.profile_update"]
@@ -67,17 +67,17 @@ def test_own_profile_is_created_then_updated(visitor):
 
 
 def test_saving_the_same_profile_writes_nothing(visitor):
-    services.set_own_profile(account=visitor, **BUDI)
-    services.set_own_profile(account=visitor, **BUDI)
+    service.set_own_profile(account=visitor, **BUDI)
+    service.set_own_profile(account=visitor, **BUDI)
     assert actions() == ["people.profile_create"]
 
 
 def test_an_unverified_own_nik_can_change_to_a_free_registered_one(visitor):
     # A profile saved before the registry check, with a typo in the NIK.
     person = unverified_person(visitor, **{**BUDI, "nik": "3671011205900009"})
-    services.set_own_profile(account=visitor, **BUDI)
+    service.set_own_profile(account=visitor, **BUDI)
     person.refresh_from_db()
-    assert services.decrypt_nik(person) == BUDI["nik"]
+    assert service.decrypt_nik(person) == BUDI["nik"]
     assert person.nik_masked == "3671********0001"
     assert person.identity_verified_at is not None
     update = AuditEvent.objects.get(action="people.profile_update")
@@ -91,9 +91,9 @@ def test_an_unverified_own_nik_can_change_to_a_free_registered_one(visitor):
 
 def test_a_verified_own_nik_cannot_change(visitor, holder):
     AuditEvent.objects.all().delete()
-    assert refusal(services.set_own_profile, account=visitor, **own(DEWI)) == Reason.IDENTITY_LOCKED
+    assert refusal(service.set_own_profile, account=visitor, **own(DEWI)) == Reason.IDENTITY_LOCKED
     holder.refresh_from_db()
-    assert services.decrypt_nik(holder) == BUDI["nik"]
+    assert service.decrypt_nik(holder) == BUDI["nik"]
     event = AuditEvent.objects.get()
     assert (event.action, event.actor, event.object_id) == (
         "people.identity_change_refused",
@@ -105,12 +105,12 @@ def test_a_verified_own_nik_cannot_change(visitor, holder):
 
 def test_nik_is_validated_against_birth_date_and_sex(visitor):
     assert (
-        refusal(services.set_own_profile, account=visitor, **{**BUDI, "sex": "F"})
+        refusal(service.set_own_profile, account=visitor, **{**BUDI, "sex": "F"})
         == Reason.NIK_SEX_MISMATCH
     )
     assert (
         refusal(
-            services.set_own_profile,
+            service.set_own_profile,
             account=visitor,
             **{**BUDI, "birth_date": dt.date(1990, 5, 13)},
         )
@@ -123,36 +123,36 @@ def test_nik_is_validated_against_birth_date_and_sex(visitor):
 @pytest.mark.parametrize("name", ["", "   ", "x" * 151, "Budi\x00"])
 def test_name_must_be_present_and_printable(visitor, name):
     assert (
-        refusal(services.set_own_profile, account=visitor, **{**BUDI, "full_name": name})
+        refusal(service.set_own_profile, account=visitor, **{**BUDI, "full_name": name})
         == Reason.NAME_INVALID
     )
 
 
 def test_sex_and_relation_are_checked(visitor):
     assert (
-        refusal(services.add_dependant, account=visitor, **{**SITI, "sex": "X"})
+        refusal(service.add_dependant, account=visitor, **{**SITI, "sex": "X"})
         == Reason.SEX_INVALID
     )
     for relation in ("self", "cousin"):
         assert (
-            refusal(services.add_dependant, account=visitor, **{**SITI, "relation": relation})
+            refusal(service.add_dependant, account=visitor, **{**SITI, "relation": relation})
             == Reason.RELATION_INVALID
         )
 
 
 def test_dependants_are_added_updated_and_removed(visitor, holder):
-    siti = services.add_dependant(account=visitor, **SITI)
-    rafi = services.add_dependant(account=visitor, **RAFI)
-    assert services.dependants_of(account=visitor) == [siti, rafi]
+    siti = service.add_dependant(account=visitor, **SITI)
+    rafi = service.add_dependant(account=visitor, **RAFI)
+    assert service.dependants_of(account=visitor) == [siti, rafi]
     assert len(siti.public_id) == 12 and siti.public_id != rafi.public_id
 
-    services.update_dependant(account=visitor, public_id=rafi.public_id, full_name="RAFI SANTOSO")
+    service.update_dependant(account=visitor, public_id=rafi.public_id, full_name="RAFI SANTOSO")
     rafi.refresh_from_db()
     assert rafi.full_name == "RAFI SANTOSO"
-    assert services.decrypt_nik(rafi) == RAFI["nik"]
+    assert service.decrypt_nik(rafi) == RAFI["nik"]
 
-    services.remove_dependant(account=visitor, public_id=siti.public_id)
-    assert services.dependants_of(account=visitor) == [rafi]
+    service.remove_dependant(account=visitor, public_id=siti.public_id)
+    assert service.dependants_of(account=visitor) == [rafi]
     assert actions() == [
         "people.profile_create",
         "people.dependant_add",
@@ -165,10 +165,10 @@ def test_dependants_are_added_updated_and_removed(visitor, holder):
 
 
 def test_update_rechecks_the_nik_against_the_new_details(visitor, holder):
-    rafi = services.add_dependant(account=visitor, **RAFI)
+    rafi = service.add_dependant(account=visitor, **RAFI)
     assert (
         refusal(
-            services.update_dependant,
+            service.update_dependant,
             account=visitor,
             public_id=rafi.public_id,
             birth_date=dt.date(2015, 1, 21),
@@ -181,9 +181,9 @@ def test_an_unverified_dependant_s_nik_can_change_to_a_registered_one(visitor, h
     # Added before the registry check, with a typo in the NIK.
     rafi = unverified_person(visitor, **{**RAFI, "nik": "3671022001150007"})
     new_nik = RAFI["nik"]
-    services.update_dependant(account=visitor, public_id=rafi.public_id, nik=new_nik)
+    service.update_dependant(account=visitor, public_id=rafi.public_id, nik=new_nik)
     rafi.refresh_from_db()
-    assert (services.decrypt_nik(rafi), rafi.nik_masked) == (new_nik, "3671********0003")
+    assert (service.decrypt_nik(rafi), rafi.nik_masked) == (new_nik, "3671********0003")
     assert rafi.nik_index == blind_index(new_nik, purpose="nik")
     assert rafi.identity_verified_at is not None
     assert rafi.family_card_index == holder.family_card_index
@@ -196,11 +196,11 @@ def test_an_unverified_dependant_s_nik_can_change_to_a_registered_one(visitor, h
 
 
 def test_a_verified_dependant_s_nik_cannot_change(visitor, holder):
-    rafi = services.add_dependant(account=visitor, **RAFI)
+    rafi = service.add_dependant(account=visitor, **RAFI)
     AuditEvent.objects.all().delete()
     assert (
         refusal(
-            services.update_dependant,
+            service.update_dependant,
             account=visitor,
             public_id=rafi.public_id,
             nik="3671022001150007",
@@ -208,7 +208,7 @@ def test_a_verified_dependant_s_nik_cannot_change(visitor, holder):
         == Reason.IDENTITY_LOCKED
     )
     rafi.refresh_from_db()
-    assert services.decrypt_nik(rafi) == RAFI["nik"]
+    assert service.decrypt_nik(rafi) == RAFI["nik"]
     event = AuditEvent.objects.get()
     assert (event.action, event.actor, event.object_id) == (
         "people.identity_change_refused",
@@ -217,13 +217,13 @@ def test_a_verified_dependant_s_nik_cannot_change(visitor, holder):
     )
     assert event.detail == {"nik_masked": "3671********0003"}
     # A verified dependant can still be removed.
-    services.remove_dependant(account=visitor, public_id=rafi.public_id)
+    service.remove_dependant(account=visitor, public_id=rafi.public_id)
     assert actions() == ["people.identity_change_refused", "people.dependant_remove"]
 
 
 def test_another_account_s_dependant_is_not_found(visitor, holder, other_visitor):
-    siti = services.add_dependant(account=visitor, **SITI)
-    for call in (services.update_dependant, services.remove_dependant):
+    siti = service.add_dependant(account=visitor, **SITI)
+    for call in (service.update_dependant, service.remove_dependant):
         assert (
             refusal(call, account=other_visitor, public_id=siti.public_id)
             == Reason.DEPENDANT_NOT_FOUND
@@ -232,19 +232,19 @@ def test_another_account_s_dependant_is_not_found(visitor, holder, other_visitor
 
 
 def test_own_profile_is_not_a_dependant(visitor):
-    me = services.set_own_profile(account=visitor, **BUDI)
+    me = service.set_own_profile(account=visitor, **BUDI)
     assert (
-        refusal(services.remove_dependant, account=visitor, public_id=me.public_id)
+        refusal(service.remove_dependant, account=visitor, public_id=me.public_id)
         == Reason.DEPENDANT_NOT_FOUND
     )
 
 
 def test_the_same_nik_twice_on_one_account(visitor):
-    services.set_own_profile(account=visitor, **BUDI)
-    services.add_dependant(account=visitor, **SITI)
-    assert refusal(services.add_dependant, account=visitor, **SITI) == Reason.NIK_ALREADY_ADDED
+    service.set_own_profile(account=visitor, **BUDI)
+    service.add_dependant(account=visitor, **SITI)
+    assert refusal(service.add_dependant, account=visitor, **SITI) == Reason.NIK_ALREADY_ADDED
     assert (
-        refusal(services.add_dependant, account=visitor, **{**BUDI, "relation": "other"})
+        refusal(service.add_dependant, account=visitor, **{**BUDI, "relation": "other"})
         == Reason.NIK_ALREADY_ADDED
     )
     assert NikClaimAttempt.objects.count() == 0
@@ -255,17 +255,17 @@ def test_own_profile_cannot_take_a_dependant_s_nik(visitor):
     unverified_person(visitor, **{**BUDI, "nik": "3671011205900009"})
     unverified_person(visitor, **SITI)
     assert (
-        refusal(services.set_own_profile, account=visitor, **own(SITI)) == Reason.NIK_ALREADY_ADDED
+        refusal(service.set_own_profile, account=visitor, **own(SITI)) == Reason.NIK_ALREADY_ADDED
     )
 
 
 def test_a_nik_held_by_another_account_is_refused_and_recorded(
     visitor, holder, other_visitor, other_holder
 ):
-    siti = services.add_dependant(account=visitor, **SITI)
+    siti = service.add_dependant(account=visitor, **SITI)
     AuditEvent.objects.all().delete()
 
-    assert refusal(services.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
+    assert refusal(service.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
 
     attempt = NikClaimAttempt.objects.get()
     assert (attempt.nik_index, attempt.attempted_by) == (siti.nik_index, other_visitor)
@@ -278,19 +278,19 @@ def test_a_nik_held_by_another_account_is_refused_and_recorded(
     )
     assert event.detail == {"nik_masked": "3671********0002"}
 
-    seen = services.claim_attempts_for(visitor)
+    seen = service.claim_attempts_for(visitor)
     assert [(a.person, a.at) for a in seen] == [(siti, attempt.at)]
-    assert services.claim_attempts_for(other_visitor) == []
+    assert service.claim_attempts_for(other_visitor) == []
 
 
 def test_own_profile_claim_on_a_held_nik_is_refused_too(visitor, holder, other_visitor):
-    assert refusal(services.set_own_profile, account=other_visitor, **BUDI) == Reason.NIK_CLAIMED
-    services.set_own_profile(account=other_visitor, **own(DEWI))
+    assert refusal(service.set_own_profile, account=other_visitor, **BUDI) == Reason.NIK_CLAIMED
+    service.set_own_profile(account=other_visitor, **own(DEWI))
     # Only an unverified dependant's NIK can change at all (a verified one is locked).
     rafi = unverified_person(other_visitor, **RAFI)
     assert (
         refusal(
-            services.update_dependant,
+            service.update_dependant,
             account=other_visitor,
             public_id=rafi.public_id,
             nik=BUDI["nik"],
@@ -299,61 +299,61 @@ def test_own_profile_claim_on_a_held_nik_is_refused_too(visitor, holder, other_v
         )
         == Reason.NIK_CLAIMED
     )
-    assert len(services.claim_attempts_for(visitor)) == 2
+    assert len(service.claim_attempts_for(visitor)) == 2
 
 
 def test_attempts_against_a_previous_holder_are_not_shown(
     visitor, holder, other_visitor, other_holder, make_holder
 ):
-    siti = services.add_dependant(account=visitor, **SITI)
-    assert refusal(services.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
-    services.remove_dependant(account=visitor, public_id=siti.public_id)
+    siti = service.add_dependant(account=visitor, **SITI)
+    assert refusal(service.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
+    service.remove_dependant(account=visitor, public_id=siti.public_id)
 
     third = make_holder(AGUS)
-    services.add_dependant(account=third, **SITI)
-    assert services.claim_attempts_for(third) == []
+    service.add_dependant(account=third, **SITI)
+    assert service.claim_attempts_for(third) == []
 
 
 def test_refused_claims_are_capped_per_day(visitor, holder, other_visitor, other_holder):
-    services.add_dependant(account=visitor, **SITI)
-    for _ in range(services.MAX_REFUSED_CLAIMS_PER_DAY):
-        assert refusal(services.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
+    service.add_dependant(account=visitor, **SITI)
+    for _ in range(service.MAX_REFUSED_CLAIMS_PER_DAY):
+        assert refusal(service.add_dependant, account=other_visitor, **SITI) == Reason.NIK_CLAIMED
     # Now even a free NIK is refused, so the form cannot probe which NIKs are registered.
     assert (
-        refusal(services.add_dependant, account=other_visitor, **RAFI)
+        refusal(service.add_dependant, account=other_visitor, **RAFI)
         == Reason.TOO_MANY_CLAIM_ATTEMPTS
     )
     # Editing details under a NIK the account already holds probes nothing.
-    services.set_own_profile(account=other_visitor, **{**own(DEWI), "full_name": "DEWI SANTOSO"})
+    service.set_own_profile(account=other_visitor, **{**own(DEWI), "full_name": "DEWI SANTOSO"})
     NikClaimAttempt.objects.update(at=timezone.now() - dt.timedelta(days=1, minutes=1))
-    services.add_dependant(account=other_visitor, **RAFI)
+    service.add_dependant(account=other_visitor, **RAFI)
 
 
 def test_dependants_are_limited_per_account(visitor, holder):
     # The holder's own profile does not count against the limit.
-    for n in range(services.MAX_DEPENDANTS):
-        services.add_dependant(account=visitor, **child(n))
+    for n in range(service.MAX_DEPENDANTS):
+        service.add_dependant(account=visitor, **child(n))
     with pytest.raises(PeopleError) as caught:
         # A child the registry knows, so the limit is what refuses it.
-        services.add_dependant(account=visitor, **child(services.MAX_DEPENDANTS))
+        service.add_dependant(account=visitor, **child(service.MAX_DEPENDANTS))
     assert caught.value.code == Reason.TOO_MANY_DEPENDANTS
     assert "10" in caught.value.message
-    assert Person.objects.filter(account=visitor).count() == services.MAX_DEPENDANTS + 1
+    assert Person.objects.filter(account=visitor).count() == service.MAX_DEPENDANTS + 1
 
 
 def test_no_audit_row_holds_a_nik_in_clear(visitor, holder, other_visitor, other_holder):
     siti = unverified_person(visitor, **{**SITI, "nik": "3671014308920005"})
-    services.update_dependant(account=visitor, public_id=siti.public_id, nik=SITI["nik"])
+    service.update_dependant(account=visitor, public_id=siti.public_id, nik=SITI["nik"])
     claim = {**BUDI, "relation": "other"}
-    assert refusal(services.add_dependant, account=other_visitor, **claim) == Reason.NIK_CLAIMED
+    assert refusal(service.add_dependant, account=other_visitor, **claim) == Reason.NIK_CLAIMED
     unknown = {**RAFI, "full_name": "Orang Lain"}
-    assert refusal(services.add_dependant, account=other_visitor, **unknown) == (
+    assert refusal(service.add_dependant, account=other_visitor, **unknown) == (
         Reason.IDENTITY_NOT_VERIFIED
     )
-    assert refusal(services.set_own_profile, account=visitor, **own(AGUS)) == (
+    assert refusal(service.set_own_profile, account=visitor, **own(AGUS)) == (
         Reason.IDENTITY_LOCKED
     )
-    services.remove_dependant(account=visitor, public_id=siti.public_id)
+    service.remove_dependant(account=visitor, public_id=siti.public_id)
     assert set(actions()) >= {
         "people.dependant_update",
         "people.nik_claim_refused",

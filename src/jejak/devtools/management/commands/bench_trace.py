@@ -28,11 +28,8 @@ from django.db import connection
 from django.utils import timezone
 
 from jejak.checkins.models import CheckIn, CheckInRequest
-from jejak.people.models import Person
-from jejak.regions.models import Region
-from jejak.sectors.models import Sector
-from jejak.tracing.bench import data
-from jejak.tracing.bench.load import (
+from jejak.devtools.trace_bench import data
+from jejak.devtools.trace_bench.load import (
     Stopwatch,
     analyze,
     bulk_session,
@@ -43,6 +40,9 @@ from jejak.tracing.bench.load import (
     reset_sequence,
     set_tracing_index,
 )
+from jejak.people.models import Person
+from jejak.regions.models import Region
+from jejak.sectors.models import Sector
 from jejak.tracing.overlap import (
     DEFAULT_AEROSOL_CAP,
     case_query,

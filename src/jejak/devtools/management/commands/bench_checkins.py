@@ -35,11 +35,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 
-from jejak.checkins.bench import data as bench
 from jejak.checkins.models import BlackStatusAlert, CheckIn
+from jejak.devtools.checkin_bench import data as bench
 from jejak.notifications.models import Message
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "checkin_bench"
 CHECKIN_LUA, READ_LUA = BENCH / "checkin.lua", BENCH / "read.lua"
 # wrk's threads; its connections are an option.
 THREADS = 2

@@ -1,0 +1,161 @@
+"""Sending what the outbox queued: claim due rows, hand each to its channel (SMS gateway,
+e-mail, in-app), retry failures with exponential backoff, give up after
+JEJAK_NOTIFY_MAX_ATTEMPTS attempts, purge finished rows. Run by the tasks in tasks.py and
+by `jejak run-periodic`; docs/notifications.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jejak.notifications import sms
+from jejak.notifications.addresses import open_address
+from jejak.notifications.models import DUE_Q, Channel, Message, Status
+
+logger = logging.getLogger(__name__)
+
+# The longest wait between two attempts; the first waits 1 minute, then 2, 4, 8, ...
+MAX_BACKOFF = dt.timedelta(hours=1)
+# How long a sender owns a row it claimed; if it dies meanwhile, the row is due again then.
+LEASE = dt.timedelta(minutes=10)
+# Rows claimed per round of send_due; it loops until nothing is due.
+BATCH = 100
+
+
+class DeliveryError(Exception):
+    """A channel backend could not hand the message over."""
+
+
+# --- Sending --------------------------------------------------------------------------
+
+
+def _send_sms(message: Message) -> None:
+    backend = sms.BACKENDS.get(settings.JEJAK_SMS_BACKEND)
+    if backend is None:
+        raise DeliveryError(f"unknown JEJAK_SMS_BACKEND {settings.JEJAK_SMS_BACKEND!r}")
+    backend(open_address(message), message.body)
+
+
+def _send_email(message: Message) -> None:
+    send_mail(message.subject, message.body, None, [open_address(message)], fail_silently=False)
+
+
+def _send_inapp(message: Message) -> None:
+    # Stored is delivered: the recipient reads it in the app.
+    return None
+
+
+# One sender per channel; each raises on failure. Tests swap in failing fakes.
+SENDERS: dict[str, Callable[[Message], None]] = {
+    Channel.SMS: _send_sms,
+    Channel.EMAIL: _send_email,
+    Channel.INAPP: _send_inapp,
+}
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the `attempts`-th failed attempt: 1, 2, 4, 8 ... minutes, capped."""
+    return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+def _claim(ids: Sequence[int] | None, now: dt.datetime, limit: int) -> list[Message]:
+    """Take due rows for this sender: mark them `sending` under a lease, in a short
+    transaction, so a second sender (another worker, the periodic runner) skips them."""
+    with transaction.atomic():
+        rows = Message.objects.filter(DUE_Q, next_attempt_at__lte=now)
+        if ids is not None:
+            rows = rows.filter(pk__in=ids)
+        if connection.features.has_select_for_update:
+            rows = rows.select_for_update(
+                skip_locked=connection.features.has_select_for_update_skip_locked
+            )
+        claimed = list(rows.order_by("next_attempt_at", "id")[:limit])
+        for message in claimed:
+            message.status = Status.SENDING
+            message.attempts += 1
+            message.next_attempt_at = now + LEASE
+        Message.objects.bulk_update(claimed, ["status", "attempts", "next_attempt_at"])
+    return claimed
+
+
+def _redact(message: Message, error: str) -> str:
+    # Officers read last_error in the delivery status; an SMTP refusal quotes the address.
+    address = open_address(message)
+    return error.replace(address, message.address_masked) if address else error
+
+
+def _deliver(message: Message, now: dt.datetime) -> bool:
+    """Hand one claimed message to its channel and record how it went."""
+    sender = SENDERS[message.channel]
+    try:
+        sender(message)
+    except Exception as exc:
+        # Deliberately broad: a message's failure must not stop the others.
+        message.last_error = _redact(message, f"{type(exc).__name__}: {exc}")[:500]
+        if message.attempts >= settings.JEJAK_NOTIFY_MAX_ATTEMPTS:
+            message.status = Status.GAVE_UP
+        else:
+            message.status = Status.FAILED
+            message.next_attempt_at = now + backoff(message.attempts)
+        logger.warning(
+            "%s message %s failed (attempt %d): %s",
+            message.channel,
+            message.pk,
+            message.attempts,
+            message.last_error,
+        )
+        Message.objects.filter(pk=message.pk).update(
+            status=message.status,
+            next_attempt_at=message.next_attempt_at,
+            last_error=message.last_error,
+        )
+        return False
+    message.status = Status.SENT
+    message.sent_at = timezone.now()
+    Message.objects.filter(pk=message.pk).update(
+        status=message.status, sent_at=message.sent_at, last_error=""
+    )
+    return True
+
+
+def send(message_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Send one message if it is due and nobody else is sending it; True if it went."""
+    now = now or timezone.now()
+    claimed = _claim([message_id], now, 1)
+    return bool(claimed) and _deliver(claimed[0], now)
+
+
+def send_due(now: dt.datetime | None = None) -> dict[str, int]:
+    """Send every message that is due (new ones whose task was lost, and retries);
+    returns {"sent": n, "failed": m}. The periodic runner calls this."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "failed": 0}
+    # Each message is tried at most once per call: a failure or a claim moves its
+    # next_attempt_at past `now`.
+    while batch := _claim(None, now, BATCH):
+        for message in batch:
+            counts["sent" if _deliver(message, now) else "failed"] += 1
+    return counts
+
+
+def purge_finished(*, now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
+    """Delete messages sent or given up more than JEJAK_MESSAGE_RETENTION_DAYS ago.
+
+    An exposure notice says that someone was near a case at a place and time: personal
+    health data, kept no longer than the check-ins it came from. Messages still due are
+    kept whatever their age. Oldest ids first, in short transactions."""
+    before = (now or timezone.now()) - dt.timedelta(days=settings.JEJAK_MESSAGE_RETENTION_DAYS)
+    old = Message.objects.filter(
+        created_at__lt=before, status__in=[Status.SENT, Status.GAVE_UP]
+    ).order_by("pk")
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        with transaction.atomic():
+            deleted += Message.objects.filter(pk__in=ids).delete()[0]
+    return {"messages": deleted}
