@@ -27,6 +27,7 @@ from jejak.rosters.api import router as rosters_router
 from jejak.screening.api import router as screening_router
 from jejak.tracing.api import public_router as exposure_router
 from jejak.tracing.api import router as tracing_router
+from jejak.venues.access import VenueNotFound
 from jejak.venues.api import router as venues_router
 
 api = NinjaAPI(
@@ -70,6 +71,11 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
     )
     response["Retry-After"] = "2"
     return response
+
+
+@api.exception_handler(VenueNotFound)
+def on_venue_not_found(request: HttpRequest, exc: VenueNotFound) -> HttpResponse:
+    return error(request, 404, exc.code, str(exc))
 
 
 @api.exception_handler(HttpError)

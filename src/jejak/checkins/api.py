@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, StringConstraints
 
-from jejak.accounts.capabilities import Cap, has_capability, require
-from jejak.checkins import service
+from jejak.accounts.capabilities import Cap, has_capability
+from jejak.checkins import checkout, occupancy, plans, record, scan
 from jejak.checkins.batcher import batcher
 from jejak.checkins.errors import CheckInError, DenialReason, Note, Refusal
 from jejak.checkins.models import CheckIn
@@ -30,7 +30,7 @@ from jejak.core.api_errors import ApiError
 from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.qrcodes.errors import QrError
-from jejak.venues.models import Venue
+from jejak.venues.access import access_venue
 
 router = Router(tags=["checkins"])
 
@@ -59,17 +59,17 @@ class CheckInIn(BaseModel):
     scanned_at: AwareDatetime | None = None
     location: LocationIn | None = None
 
-    def ask(self, account: Any) -> service.Ask:
+    def ask(self, account: Any) -> plans.Ask:
         """The service's request for `account`."""
         where = self.location
-        return service.Ask(
+        return plans.Ask(
             account=account,
             qr=self.qr,
             nonce=self.nonce,
             people=self.people,
             visitor_type=self.visitor_type,
             scanned_at=self.scanned_at,
-            location=service.Location(where.lat, where.lon, where.accuracy_m) if where else None,
+            location=scan.Location(where.lat, where.lon, where.accuracy_m) if where else None,
         )
 
 
@@ -202,7 +202,7 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     answers 503 `service_unavailable` with Retry-After: send the same body again."""
     try:
         result = _decide(body.ask(_visitor(request)))
-        if not isinstance(result, service.CheckInResult):
+        if not isinstance(result, plans.CheckInResult):
             raise result
     except (CheckInError, QrError) as exc:
         raise _refused(exc) from None
@@ -212,17 +212,17 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     return JsonResponse(answer, status=201)  # type: ignore[return-value]
 
 
-def _decide(ask: service.Ask) -> service.Outcome:
+def _decide(ask: plans.Ask) -> plans.Outcome:
     """The outcome of one check-in, decided by this process's batcher with whatever else
     is waiting (checkins/batcher.py), or here when batching is off. A request already
     inside a transaction (a test's, ATOMIC_REQUESTS) is decided here too: the batcher's
     own connection could not see what that transaction wrote."""
     if settings.JEJAK_CHECKIN_BATCHING and not transaction.get_connection().in_atomic_block:
         return batcher().decide(ask)
-    return service.record_many(asks=[ask])[0]
+    return record.record_many(asks=[ask])[0]
 
 
-def response_body(result: service.CheckInResult, language: str) -> dict[str, Any]:
+def response_body(result: plans.CheckInResult, language: str) -> dict[str, Any]:
     """The 201 body of a check-in (CheckInOut) in `language`."""
     data = dict(result.data)
     people = data["people"]
@@ -246,14 +246,14 @@ def preview(request: HttpRequest, qr: str) -> dict[str, Any]:
     """Public: the venue, the entrance, "Total Keramaian" (inside / capacity) and health
     advice for a scanned code. No personal data. Refused codes answer as /qr/verify."""
     try:
-        found = service.qrcodes.verify(qr[:2000])
+        found = record.qrcodes.verify(qr[:2000])
     except QrError as exc:
         raise _refused(exc) from None
     venue = found.venue
     return {
         "venue": {"short_code": venue.short_code, "name": venue.name},
         "entry_point": {"name": found.entry_point.name},
-        "crowd": service.crowd(venue=venue),
+        "crowd": occupancy.crowd(venue=venue),
         "advice": _(
             "Tetap pakai masker, jaga jarak dan cuci tangan. Tunjukkan hasil check-in "
             "kepada petugas di pintu masuk."
@@ -308,7 +308,7 @@ def check_out(request: HttpRequest, public_id: str) -> dict[str, Any]:
     Refusals: checkin_not_found 404, not_checked_in 409 (a denied entry), visitor_only 403."""
     account = _visitor(request)
     try:
-        checkin = service.check_out(account=account, checkin_public_id=public_id[:32])
+        checkin = checkout.check_out(account=account, checkin_public_id=public_id[:32])
     except CheckInError as exc:
         raise _refused(exc) from None
     return {
@@ -330,10 +330,7 @@ def check_out_all(request: HttpRequest, short_code: str) -> dict[str, Any]:
     VIEW_VENUES, the venue within the caller's jurisdiction (else venue_not_found 404)
     and a venue role or city admin (else forbidden 403). Audited."""
     user = request.user
-    require(user, Cap.VIEW_VENUES)
-    venue = Venue.objects.visible_to(user).filter(short_code=short_code[:32]).first()
-    if venue is None:
-        raise _refused(CheckInError(Refusal.VENUE_NOT_FOUND))
+    venue = access_venue(user, short_code, Cap.VIEW_VENUES)
     if not has_capability(user, Cap.CHECK_OUT_EVERYONE):
         raise ApiError(403, "forbidden", "Your role does not allow this.")
-    return {"checked_out": service.check_out_everyone(venue=venue, actor=user)}
+    return {"checked_out": checkout.check_out_everyone(venue=venue, actor=user)}

@@ -2,10 +2,10 @@
 
 Every check-in arrives through Django like any other request (middleware, session or
 bearer token, CSRF, error handling) and is parsed and authenticated by its view. The
-view then hands the service's request (`service.Ask`) to this process's batcher and
+view then hands the service's request (`plans.Ask`) to this process's batcher and
 waits for its outcome. The batcher is one thread with a database connection of its own:
 it takes every check-in waiting at that moment and decides them with one
-`service.record_many` call, a fixed handful of statements and one commit for the lot, so
+`record.record_many` call, a fixed handful of statements and one commit for the lot, so
 the busier the process, the cheaper each check-in's writes (docs/performance.md). An idle
 process decides a lone request at once.
 
@@ -52,7 +52,7 @@ from django.db import (
     connections,
 )
 
-from jejak.checkins import service
+from jejak.checkins import plans, record
 from jejak.core.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,8 @@ HEALTH_SECONDS = 1.0
 DECIDE_TIMEOUT = 5.0
 
 
-Decide = Callable[[Sequence[service.Ask]], list[service.Outcome]]
-Queued = tuple[service.Ask, "Future[service.Outcome]"]
+Decide = Callable[[Sequence[plans.Ask]], list[plans.Outcome]]
+Queued = tuple[plans.Ask, "Future[plans.Outcome]"]
 # Put on the queue by `close`: the thread ends once what was queued before it is decided.
 _STOP: Any = object()
 
@@ -77,8 +77,8 @@ class _Stopped(BaseException):
     """Ends the thread's loop (raised past the catch-all on purpose)."""
 
 
-def _record_many(asks: Sequence[service.Ask]) -> list[service.Outcome]:
-    return service.record_many(asks=asks)
+def _record_many(asks: Sequence[plans.Ask]) -> list[plans.Outcome]:
+    return record.record_many(asks=asks)
 
 
 class Batcher:
@@ -95,17 +95,17 @@ class Batcher:
         self.batches = 0
         self.decided = 0
 
-    def submit(self, ask: service.Ask) -> Future[service.Outcome]:
+    def submit(self, ask: plans.Ask) -> Future[plans.Outcome]:
         """Queue `ask`; the future gets its outcome (or DatabaseUnavailable, or the
         error that a lone request raised)."""
-        future: Future[service.Outcome] = Future()
+        future: Future[plans.Outcome] = Future()
         # Queued first: a thread that is ending clears itself before it looks at the
         # queue (_retire), so either it sees this request or this call sees it gone.
         self._queue.put((ask, future))
         self._ensure_running()
         return future
 
-    def decide(self, ask: service.Ask, timeout: float = DECIDE_TIMEOUT) -> service.Outcome:
+    def decide(self, ask: plans.Ask, timeout: float = DECIDE_TIMEOUT) -> plans.Outcome:
         """`ask`'s outcome, decided with whatever else is waiting; alone in the calling
         thread if the batcher has not answered within `timeout` seconds."""
         future = self.submit(ask)

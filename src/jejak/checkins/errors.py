@@ -90,7 +90,6 @@ class Refusal(TextChoices):
         "not_checked_in",
         _("Check-in ini tidak diizinkan masuk, jadi tidak ada check-out."),
     )
-    VENUE_NOT_FOUND = "venue_not_found", _("Tempat tidak ditemukan.")
 
 
 # Partner apps switch on the code; the status only groups them.
@@ -103,7 +102,6 @@ HTTP_STATUS: dict[str, int] = {
     Refusal.NO_RULE_SET: 503,
     Refusal.CHECKIN_NOT_FOUND: 404,
     Refusal.NOT_CHECKED_IN: 409,
-    Refusal.VENUE_NOT_FOUND: 404,
 }
 
 

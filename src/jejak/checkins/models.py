@@ -192,7 +192,7 @@ class VenueOccupancy(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     # No open stay here is planned to end before this (a lower bound, never later than
     # the earliest one): the lazy check-out sweep is skipped while it is in the future.
-    # NULL: not known yet, sweep. Kept under the row lock by checkins.service.
+    # NULL: not known yet, sweep. Kept under the row lock by checkins.occupancy.
     sweep_due_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -214,7 +214,7 @@ class BlackStatusAlert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # When its recipients' messages were written (tasks.notify_black_status). Null: not
+    # When its recipients' messages were written (alerts.notify_black_status). Null: not
     # yet, and the periodic sweep notifies it if its task was lost.
     notified_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from jejak.checkins import retention, service, tasks
+from jejak.checkins import alerts, checkout, retention
 from jejak.notifications import delivery
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 def auto_checkout_all() -> dict[str, int]:
     total = 0
     # auto_checkout works a batch of venues at a time; repeat until none is left.
-    while closed := service.auto_checkout():
+    while closed := checkout.auto_checkout():
         total += closed
     return {"checked_out": total}
 
@@ -32,7 +32,7 @@ def auto_checkout_all() -> dict[str, int]:
 def notify_black_alerts() -> dict[str, int]:
     # Without a worker, check-ins leave their alerts to this step: nothing else will
     # notify them, so there is no task to give time to.
-    return tasks.notify_unnotified_alerts(older_than=0 if tasks.tasks_run_inline() else None)
+    return alerts.notify_unnotified_alerts(older_than=0 if alerts.tasks_run_inline() else None)
 
 
 def send_due_messages() -> dict[str, int]:

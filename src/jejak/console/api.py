@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema
 
-from jejak.checkins.errors import Refusal
+from jejak.accounts.capabilities import Cap
 from jejak.console import live
-from jejak.core.api_errors import ApiError
-from jejak.venues.access import access_console_venue
+from jejak.venues.access import access_venue
 
 router = Router(tags=["console"])
 
@@ -53,10 +52,5 @@ def live_state(request: HttpRequest, short_code: str) -> dict[str, Any]:
     """What the venue console polls every few seconds. Needs VENUE_CONSOLE and the venue
     among the caller's venues (else venue_not_found 404). Alerts carry the colour, time
     and entrance only: nothing names the person."""
-    try:
-        venue = access_console_venue(request.user, short_code)
-    except Http404:
-        raise ApiError(
-            404, Refusal.VENUE_NOT_FOUND.value, str(Refusal.VENUE_NOT_FOUND.label)
-        ) from None
+    venue = access_venue(request.user, short_code, Cap.VENUE_CONSOLE)
     return live.live_state(venue)

@@ -1,7 +1,7 @@
 """What the console shows and polls: occupancy, today's check-ins, black-status alerts.
 
 Polled every few seconds by every open console, so each part is a cheap query: the
-occupancy row and the partial "inside" index (checkins.service.crowd), the alerts'
+occupancy row and the partial "inside" index (checkins.occupancy.crowd), the alerts'
 (venue, created_at) index, and today's counts, which scan the day's check-ins and are
 therefore cached for a few seconds per venue.
 """
@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
-from jejak.checkins import service as checkins
+from jejak.checkins import occupancy
 from jejak.checkins.errors import Decision
 from jejak.checkins.models import BlackStatusAlert, CheckIn
 from jejak.screening.models import Colour
@@ -89,7 +89,7 @@ def recent_alerts(venue: Venue, now: dt.datetime) -> list[dict[str, Any]]:
 
 def live_state(venue: Venue, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    crowd = checkins.crowd(venue=venue, now=now)
+    crowd = occupancy.crowd(venue=venue, now=now)
     capacity = max(0, crowd["capacity"])
     percent = min(100, round(100 * crowd["inside"] / capacity)) if capacity else 100
     return {

@@ -24,7 +24,7 @@ from django.utils import timezone
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.audit.models import AuditEvent
-from jejak.checkins import service as checkins
+from jejak.checkins import record
 from jejak.checkins.errors import CheckInError
 from jejak.checkins.models import BlackStatusAlert
 from jejak.console.errors import ConsoleError, Refusal
@@ -142,7 +142,7 @@ def do_manual_checkin(
                 )
             else:
                 try:
-                    result = checkins.record_staff_checkin(
+                    result = record.record_staff_checkin(
                         staff=staff,
                         entry_point=entry_point,
                         person=person,

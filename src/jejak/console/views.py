@@ -2,7 +2,7 @@
 
 Pages are server-rendered and work without JavaScript; console.js only refreshes the
 live numbers and runs the camera scanner. Every view fetches the venue through
-access_console_venue (capability, then the user's venues: another venue is a 404).
+access_venue (capability, then the user's venues: another venue is a 404).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jejak.accounts.capabilities import Cap, has_capability, require
-from jejak.checkins import service as checkins
+from jejak.checkins import checkout
 from jejak.checkins.errors import Decision
 from jejak.checkins.models import BlackStatusAlert
 from jejak.console import live, service
 from jejak.console.errors import ConsoleError
 from jejak.console.forms import ManualCheckInForm, StaffAccountForm
 from jejak.screening.models import Colour, colour_label
-from jejak.venues.access import access_console_venue, console_venues
+from jejak.venues.access import access_venue, console_venues
 from jejak.venues.workflow import Action, allowed_actions
 
 # How often the page asks for fresh numbers; the endpoint is cheap (see live.py).
@@ -49,7 +49,7 @@ def console_index(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def console_venue(request: HttpRequest, short_code: str) -> HttpResponse:
-    venue = access_console_venue(request.user, short_code)
+    venue = access_venue(request.user, short_code, Cap.VENUE_CONSOLE)
     state = live.live_state(venue)
     return render(
         request,
@@ -75,7 +75,7 @@ def console_venue(request: HttpRequest, short_code: str) -> HttpResponse:
 def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
     """Staff type a visitor's NIK, full name and birth date; the answer is the entry
     decision and the colour, nothing else."""
-    venue = access_console_venue(request.user, short_code, Cap.CHECK_IN_VISITORS)
+    venue = access_venue(request.user, short_code, Cap.CHECK_IN_VISITORS)
     entry_points = list(venue.entry_points.all())
     form = ManualCheckInForm(request.POST or None, entry_points=entry_points)
     context: dict[str, Any] = {"venue": venue, "form": form}
@@ -114,7 +114,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
 @require_POST
 @login_required
 def acknowledge_alert(request: HttpRequest, short_code: str, pk: int) -> HttpResponse:
-    venue = access_console_venue(request.user, short_code)
+    venue = access_venue(request.user, short_code, Cap.VENUE_CONSOLE)
     try:
         service.do_acknowledge_alert(venue=venue, alert_id=pk, actor=request.user)
     except BlackStatusAlert.DoesNotExist:
@@ -128,9 +128,9 @@ def acknowledge_alert(request: HttpRequest, short_code: str, pk: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def checkout_everyone(request: HttpRequest, short_code: str) -> HttpResponse:
     """GET asks for confirmation (the page without JavaScript); POST closes every stay."""
-    venue = access_console_venue(request.user, short_code, Cap.CHECK_OUT_EVERYONE)
+    venue = access_venue(request.user, short_code, Cap.CHECK_OUT_EVERYONE)
     if request.method == "POST":
-        closed = checkins.check_out_everyone(venue=venue, actor=request.user)
+        closed = checkout.check_out_everyone(venue=venue, actor=request.user)
         messages.success(request, _("%(n)d pengunjung telah di-check-out.") % {"n": closed})
         return redirect("console_venue", short_code=venue.short_code)
     return render(
@@ -146,7 +146,7 @@ def checkout_everyone(request: HttpRequest, short_code: str) -> HttpResponse:
 def manage(request: HttpRequest, short_code: str) -> HttpResponse:
     """A manager's page: links to the venue's profile, entrances, posters and code
     requests, and the venue's staff accounts."""
-    venue = access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
+    venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     form = StaffAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +180,7 @@ def manage(request: HttpRequest, short_code: str) -> HttpResponse:
 @require_POST
 @login_required
 def staff_active(request: HttpRequest, short_code: str, pk: int) -> HttpResponse:
-    venue = access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
+    venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     active = request.POST.get("active") == "1"
     try:
         staff = service.do_set_staff_active(

@@ -1,7 +1,7 @@
 """A few weeks of plausible check-ins for the demo, so the usage dashboards have
 something to draw. Demo only: never run it on a real deployment.
 
-The rows are written directly, not through `checkins.service.record_checkins`: the
+The rows are written directly, not through `checkins.record.record_checkins`: the
 service rightly refuses scans older than 24 hours, and weeks of history is the point.
 They are marked with the rule set name `demo-usage`, so running again replaces them.
 """

@@ -15,6 +15,7 @@ from jejak.core.api_errors import ApiError
 from jejak.followups import service
 from jejak.followups.errors import FollowUpError
 from jejak.followups.models import FollowUp, FollowUpKind
+from jejak.venues.access import access_venue
 
 router = Router(tags=["followups"])
 
@@ -122,7 +123,7 @@ def list_followups(
 def create_followup(request: HttpRequest, body: FollowUpIn) -> Any:
     require(request.user, Cap.RECORD_FOLLOWUPS)
     try:
-        venue = service.access_venue(request.user, body.venue)
+        venue = access_venue(request.user, body.venue)
         followup = service.do_record_followup(
             actor=request.user,
             venue=venue,

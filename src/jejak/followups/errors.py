@@ -9,7 +9,6 @@ from jejak.core.errors import ReasonedError
 
 
 class FollowUpErrorCode(TextChoices):
-    VENUE_NOT_FOUND = "venue_not_found", _("Tempat tidak ditemukan.")
     FOLLOWUP_NOT_FOUND = "followup_not_found", _("Tindak lanjut tidak ditemukan.")
     INVALID_KIND = "invalid_kind", _("Jenis tindak lanjut tidak dikenal.")
     DEADLINE_IN_PAST = "deadline_in_past", _("Tenggat tidak boleh sebelum hari ini.")
@@ -21,7 +20,6 @@ class FollowUpError(ReasonedError):
 
     reasons = FollowUpErrorCode
     statuses = {
-        FollowUpErrorCode.VENUE_NOT_FOUND: 404,
         FollowUpErrorCode.FOLLOWUP_NOT_FOUND: 404,
     }
 

@@ -135,18 +135,6 @@ def overdue_followups(*, user: Any, today: dt.date | None = None) -> FollowUpQue
     )
 
 
-def access_venue(user: Any, short_code: str) -> Venue:
-    venue: Venue | None = (
-        venues_visible_to(user)
-        .select_related("sector", "region")
-        .filter(short_code=short_code.upper())
-        .first()
-    )
-    if venue is None:
-        raise FollowUpError(FollowUpErrorCode.VENUE_NOT_FOUND)
-    return venue
-
-
 def access_followup(user: Any, pk: int) -> FollowUp:
     found: FollowUp | None = (
         followups_visible_to(user).select_related("venue", "officer").filter(pk=pk).first()
@@ -174,7 +162,7 @@ def do_record_followup(
     now: dt.datetime | None = None,
 ) -> FollowUp:
     """Record what the agency did about `venue` (which the caller fetched through
-    `access_venue`, so it is in the actor's jurisdiction)."""
+    `venues.access.access_venue`, so it is in the actor's jurisdiction)."""
     require(actor, Cap.RECORD_FOLLOWUPS)
     now = now or timezone.now()
     if kind not in FollowUpKind.values:

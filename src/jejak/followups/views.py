@@ -14,6 +14,7 @@ from jejak.followups import service
 from jejak.followups.errors import FollowUpError
 from jejak.followups.forms import FollowUpForm, FollowUpUpdateForm
 from jejak.sectors.models import Sector
+from jejak.venues.access import access_venue
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -52,10 +53,7 @@ def followup_home(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.VIEW_FOLLOWUPS)
 def venue_followups(request: HttpRequest, short_code: str) -> HttpResponse:
-    try:
-        venue = service.access_venue(request.user, short_code)
-    except FollowUpError:
-        raise Http404(_("Tempat tidak ditemukan.")) from None
+    venue = access_venue(request.user, short_code)
     form = FollowUpForm(request.POST or None)
     if request.method == "POST":
         if not has_capability(request.user, Cap.RECORD_FOLLOWUPS):

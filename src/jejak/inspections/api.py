@@ -24,6 +24,7 @@ from jejak.inspections.models import (
     InspectionStatus,
     Sanction,
 )
+from jejak.venues.access import access_venue
 
 router = Router(tags=["inspections"])
 
@@ -132,7 +133,7 @@ def list_inspections(
 def plan_inspection(request: HttpRequest, body: PlanIn) -> Any:
     require(request.user, Cap.RECORD_INSPECTIONS)
     try:
-        venue = service.access_venue(request.user, body.venue)
+        venue = access_venue(request.user, body.venue)
         planned = service.do_plan_inspection(
             actor=request.user, venue=venue, planned_for=body.planned_for
         )
@@ -216,8 +217,5 @@ def lift_closure(request: HttpRequest, inspection_id: int, body: LiftIn) -> Any:
 def venue_findings(request: HttpRequest, short_code: str) -> Any:
     """A venue manager's view: the recorded inspections of their venue (no plans)."""
     require(request.user, Cap.VIEW_VENUE_FINDINGS)
-    try:
-        venue = service.access_venue(request.user, short_code)
-    except InspectionError as exc:
-        raise _api_error(exc) from None
+    venue = access_venue(request.user, short_code)
     return list(service.venue_findings(user=request.user, venue=venue).select_related("venue"))

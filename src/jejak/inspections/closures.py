@@ -23,7 +23,7 @@ from jejak.core.process_cache import VersionedProcessCache
 from jejak.inspections.models import Closure
 
 VERSION_KEY = "inspections:closures-version"
-# Check-ins accept scans up to 24 h old (checkins.service); one more hour of margin.
+# Check-ins accept scans up to 24 h old (checkins.scan.MAX_SCAN_AGE); one more hour of margin.
 SCAN_WINDOW = dt.timedelta(hours=25)
 
 

@@ -9,7 +9,6 @@ from jejak.core.errors import ReasonedError
 
 
 class InspectionErrorCode(TextChoices):
-    VENUE_NOT_FOUND = "venue_not_found", _("Tempat tidak ditemukan.")
     INSPECTION_NOT_FOUND = "inspection_not_found", _("Pemeriksaan tidak ditemukan.")
     ALREADY_RECORDED = "already_recorded", _("Pemeriksaan ini sudah dicatat.")
     NOT_RECORDED = "not_recorded", _("Pemeriksaan ini belum dicatat.")
@@ -36,7 +35,6 @@ class InspectionError(ReasonedError):
 
     reasons = InspectionErrorCode
     statuses = {
-        InspectionErrorCode.VENUE_NOT_FOUND: 404,
         InspectionErrorCode.INSPECTION_NOT_FOUND: 404,
         InspectionErrorCode.ALREADY_RECORDED: 409,
         InspectionErrorCode.NOT_RECORDED: 409,

@@ -53,18 +53,6 @@ def inspections_visible_to(user: Any) -> InspectionQuerySet:
     return Inspection.objects.filter(venue__in=venues_visible_to(user).values("pk"))
 
 
-def access_venue(user: Any, short_code: str) -> Venue:
-    venue: Venue | None = (
-        venues_visible_to(user)
-        .select_related("sector", "region")
-        .filter(short_code=short_code.upper())
-        .first()
-    )
-    if venue is None:
-        raise InspectionError(Code.VENUE_NOT_FOUND)
-    return venue
-
-
 def access_inspection(user: Any, pk: int) -> Inspection:
     """An inspection the officer may see (VIEW_INSPECTIONS), or inspection_not_found."""
     require(user, Cap.VIEW_INSPECTIONS)
@@ -178,7 +166,7 @@ def do_record_inspection(
     """Record a planned visit as done: every checklist item (pass/fail/na with a note),
     the findings, photos, the venue's live occupancy now, and the sanction. A temporary
     closure blocks check-ins at the venue over its period (closures.closure_at)."""
-    from jejak.checkins.service import crowd
+    from jejak.checkins.occupancy import crowd
 
     require(actor, Cap.RECORD_INSPECTIONS)
     now = now or timezone.now()

@@ -14,6 +14,7 @@ from jejak.inspections import service
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.forms import PlanForm, RecordForm, ReinspectionForm
 from jejak.inspections.models import Closure, Inspection, InspectionPhoto, InspectionStatus
+from jejak.venues.access import VenueNotFound, access_venue
 from jejak.venues.models import venues_visible_to
 
 
@@ -33,10 +34,12 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             try:
-                venue = service.access_venue(request.user, form.cleaned_data["venue"])
+                venue = access_venue(request.user, form.cleaned_data["venue"])
                 made = service.do_plan_inspection(
                     actor=request.user, venue=venue, planned_for=form.cleaned_data["planned_for"]
                 )
+            except VenueNotFound as exc:
+                form.add_error(None, str(exc))
             except InspectionError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -197,10 +200,7 @@ def my_venue_findings(request: HttpRequest) -> HttpResponse:
 @capability_required(Cap.VIEW_VENUE_FINDINGS)
 def venue_findings(request: HttpRequest, short_code: str) -> HttpResponse:
     """The manager's read-only page: recorded inspections of their venue, no plans."""
-    try:
-        venue = service.access_venue(request.user, short_code)
-    except InspectionError:
-        raise Http404(_("Tempat tidak ditemukan.")) from None
+    venue = access_venue(request.user, short_code)
     return render(
         request,
         "inspections/venue_findings.html",
@@ -216,10 +216,7 @@ def venue_findings(request: HttpRequest, short_code: str) -> HttpResponse:
 
 @capability_required(Cap.VIEW_VENUE_FINDINGS)
 def venue_finding_photo(request: HttpRequest, short_code: str, photo_pk: int) -> FileResponse:
-    try:
-        venue = service.access_venue(request.user, short_code)
-    except InspectionError:
-        raise Http404 from None
+    venue = access_venue(request.user, short_code)
     photo = InspectionPhoto.objects.filter(
         pk=photo_pk, inspection__venue=venue, inspection__status=InspectionStatus.DONE
     ).first()

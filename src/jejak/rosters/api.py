@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from jejak.accounts.capabilities import Cap
 from jejak.core.api_errors import ApiError
 from jejak.rosters import service
-from jejak.rosters.errors import Reason, RosterError
+from jejak.rosters.errors import RosterError
 from jejak.rosters.models import RosterEntry
-from jejak.venues.access import access_console_venue
+from jejak.venues.access import access_venue
 from jejak.venues.models import Venue
 
 router = Router(tags=["rosters"])
@@ -49,12 +49,7 @@ class EntryOut(Schema):
 
 
 def _venue(request: HttpRequest, short_code: str) -> Venue:
-    try:
-        return access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
-    except Http404:
-        raise ApiError(
-            404, Reason.VENUE_NOT_FOUND.value, str(Reason.VENUE_NOT_FOUND.label)
-        ) from None
+    return access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
 
 
 def _out(entry: RosterEntry, now: dt.datetime) -> dict[str, Any]:

@@ -33,7 +33,6 @@ class Reason(TextChoices):
         _("Orang yang sama muncul lebih dari sekali di berkas."),
     )
     ENTRY_NOT_FOUND = "entry_not_found", _("Entri daftar karyawan tidak ditemukan.")
-    VENUE_NOT_FOUND = "venue_not_found", _("Tempat tidak ditemukan.")
     CSV_INVALID = (
         "csv_invalid",
         _(
@@ -45,7 +44,6 @@ class Reason(TextChoices):
 
 HTTP_STATUS: dict[str, int] = {
     Reason.ENTRY_NOT_FOUND: 404,
-    Reason.VENUE_NOT_FOUND: 404,
     Reason.ALREADY_ON_ROSTER: 409,
 }
 

@@ -23,7 +23,7 @@ from jejak.accounts.capabilities import Cap
 from jejak.rosters import service
 from jejak.rosters.errors import Reason, RosterError
 from jejak.rosters.forms import RosterEntryForm, RosterImportForm
-from jejak.venues.access import access_console_venue
+from jejak.venues.access import access_venue
 from jejak.venues.models import Venue
 
 # Which form field a refusal belongs to; others are shown above the form.
@@ -60,7 +60,7 @@ def _page(request: HttpRequest, venue: Venue, **context: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def roster(request: HttpRequest, short_code: str) -> HttpResponse:
     """The roster, and adding one entry (POST)."""
-    venue = access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
+    venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     if request.method != "POST":
         return _page(request, venue)
     form = RosterEntryForm(request.POST)
@@ -91,7 +91,7 @@ def roster(request: HttpRequest, short_code: str) -> HttpResponse:
 @require_POST
 def roster_import(request: HttpRequest, short_code: str) -> HttpResponse:
     """A CSV of entries: all of them, or none and the errors line by line."""
-    venue = access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
+    venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     form = RosterImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, venue, import_form=form)
@@ -115,7 +115,7 @@ def roster_import(request: HttpRequest, short_code: str) -> HttpResponse:
 @require_POST
 def roster_end(request: HttpRequest, short_code: str, pk: int) -> HttpResponse:
     """End an entry now: the person no longer checks in here as an employee."""
-    venue = access_console_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
+    venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     try:
         entry = service.end_entry(actor=request.user, venue=venue, entry_id=pk)
     except RosterError:

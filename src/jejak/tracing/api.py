@@ -21,7 +21,7 @@ from pydantic import AwareDatetime
 from jejak.accounts.capabilities import Cap, require
 from jejak.core.api_errors import ApiError
 from jejak.notifications import outbox
-from jejak.tracing import access, service
+from jejak.tracing import access, cases, designation, exports, notices, reads
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -29,9 +29,11 @@ from jejak.tracing.access import (
     client_ip,
     clusters_visible_to,
 )
+from jejak.tracing.clusters import acknowledge_cluster  # by name: `clusters` is an endpoint
 from jejak.tracing.errors import TracingError
 from jejak.tracing.models import Case, ClusterAlert, Contact
 from jejak.tracing.public import published_sites
+from jejak.tracing.search import search_contacts  # by name: `search` is an endpoint
 
 router = Router(tags=["tracing"])
 public_router = Router(tags=["tracing"])
@@ -292,7 +294,7 @@ def _case(request: HttpRequest, case_id: int, cap: Cap = Cap.TRACE_CASES) -> Cas
 @router.get("/cases", response=list[CaseOut], summary="Cases in your jurisdiction")
 def list_cases(request: HttpRequest, status: StatusFilter = "") -> list[dict[str, Any]]:
     """Newest first, at most 500. Every call is audited."""
-    cases = service.list_cases(actor=request.user, status=status, ip=client_ip(request))
+    cases = reads.list_cases(actor=request.user, status=status, ip=client_ip(request))
     return [_case_out(c) for c in cases]
 
 
@@ -301,7 +303,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
     """Open a case by the person's NIK, with the default window (2 days before onset, or
     before the specimen date, until isolation starts; isolation defaults to now)."""
     try:
-        case = service.open_case_by_nik(
+        case = cases.open_case_by_nik(
             nik=payload.nik,
             actor=request.user,
             specimen_date=payload.specimen_date,
@@ -318,7 +320,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its visits and window history (audited)."""
     case = _case(request, case_id)
-    service.read_case(case=case, actor=request.user, ip=client_ip(request))
+    reads.read_case(case=case, actor=request.user, ip=client_ip(request))
     return _case_detail(case, request.user)
 
 
@@ -327,7 +329,7 @@ def change_window(request: HttpRequest, case_id: int, payload: WindowIn) -> dict
     """Move the infectious window; the reason is kept with the old and new bounds."""
     case = _case(request, case_id)
     try:
-        service.change_window(
+        cases.change_window(
             case=case, actor=request.user, start=payload.start, end=payload.end,
             reason=payload.reason,
         )  # fmt: skip
@@ -341,10 +343,10 @@ def search(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     """Run the contact search now and return the ranked contacts (audited)."""
     case = _case(request, case_id)
     try:
-        service.search_contacts(case=case, actor=request.user)
+        search_contacts(case=case, actor=request.user)
     except TracingError as exc:
         raise _refused(exc) from None
-    contacts = service.read_contacts(case=case, actor=request.user, ip=client_ip(request))
+    contacts = reads.read_contacts(case=case, actor=request.user, ip=client_ip(request))
     return [_contact_out(c) for c in contacts]
 
 
@@ -352,7 +354,7 @@ def search(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
 def contacts(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     """The ranked contacts of the last search, each with its shared visits (audited)."""
     case = _case(request, case_id)
-    found = service.read_contacts(case=case, actor=request.user, ip=client_ip(request))
+    found = reads.read_contacts(case=case, actor=request.user, ip=client_ip(request))
     return [_contact_out(c) for c in found]
 
 
@@ -362,7 +364,7 @@ def designate(request: HttpRequest, case_id: int, payload: DesignateIn) -> dict[
     notify them, publish the exposure sites and inform the visitors below the threshold."""
     case = _case(request, case_id, Cap.DESIGNATE_CONTACTS)
     try:
-        done = service.designate_contacts(
+        done = designation.designate_contacts(
             case=case, actor=request.user, contact_ids=payload.contacts, ip=client_ip(request)
         )
     except TracingError as exc:
@@ -379,7 +381,7 @@ def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     """The delivery status of every message sent for the case (for a case you see
     through your region's venues, the messages to the contacts you see)."""
     case = _case(request, case_id)
-    messages = outbox.messages_for(service.case_ref(case))
+    messages = outbox.messages_for(notices.case_ref(case))
     return [
         {
             "channel": m.channel,
@@ -401,7 +403,7 @@ def export(
     """The case's contact list as CSV or XLSX (formula-safe; audited with its row count):
     for a case you see through your region's venues, the contacts made there."""
     case = _case(request, case_id, Cap.EXPORT_CONTACTS)
-    content, kind, name = service.export_contacts(
+    content, kind, name = exports.export_contacts(
         case=case, actor=request.user, fmt=format, ip=client_ip(request)
     )
     response = HttpResponse(content, content_type=kind)
@@ -413,7 +415,7 @@ def export(
 def close(request: HttpRequest, case_id: int) -> dict[str, Any]:
     case = _case(request, case_id)
     try:
-        return _case_out(service.close_case(case=case, actor=request.user))
+        return _case_out(cases.close_case(case=case, actor=request.user))
     except TracingError as exc:
         raise _refused(exc) from None
 
@@ -428,7 +430,7 @@ def case_from_contact(
 ) -> Status[dict[str, Any]]:
     try:
         contact = access_contact(request.user, contact_id, ip=client_ip(request))
-        case = service.open_case_from_contact(
+        case = cases.open_case_from_contact(
             contact=contact,
             actor=request.user,
             specimen_date=payload.specimen_date,
@@ -452,7 +454,7 @@ def acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:
         alert = access_cluster(request.user, alert_id)
     except TracingError as exc:
         raise _refused(exc) from None
-    service.acknowledge_cluster(alert=alert, actor=request.user)
+    acknowledge_cluster(alert=alert, actor=request.user)
     return _cluster_out(alert)
 
 

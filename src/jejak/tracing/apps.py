@@ -15,6 +15,6 @@ class TracingConfig(AppConfig):
 
 def _open_cases(sender: Any, *, nik_indexes: set[str], **kwargs: Any) -> None:
     # Imported when called: AppConfig modules load before the apps' models.
-    from jejak.tracing.service import open_cases_for_new_results
+    from jejak.tracing.cases import open_cases_for_new_results
 
     open_cases_for_new_results(nik_indexes=nik_indexes)

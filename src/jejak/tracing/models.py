@@ -1,8 +1,9 @@
 """Cases, their contacts, exposure sites and cluster alerts; the per-sector weights that
 turn shared minutes into a risk score.
 
-Written only through tracing/service.py. A case names a person; everything else hangs off
-the case, so access to contact data is always bound to a purpose (the case) and audited.
+Written only through the tracing workflow (cases.py, window.py, search.py, designation.py,
+clusters.py). A case names a person; everything else hangs off the case, so access to
+contact data is always bound to a purpose (the case) and audited.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Case(models.Model):
     specimen_date = models.DateField(_("tanggal spesimen"))
     symptom_onset = models.DateField(_("mulai gejala"), null=True, blank=True)
     isolation_started_at = models.DateTimeField(_("mulai isolasi"))
-    # The infectious window searched for contacts. Default rule in service.default_window;
+    # The infectious window searched for contacts. Default rule in window.default_window;
     # every change is kept in CaseWindowChange with its reason.
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()

@@ -4,9 +4,9 @@ Two queries (up to 100 visits in the window): the case's admitted check-ins (a h
 rows, by the person index), then one `UNION ALL` with a branch per case visit that reads
 the other check-ins of that venue. Each branch is a single range scan of the index
 `checkin_venue_time` on `(venue_id, scanned_at)`: a stay lasts at most `MAX_STAY` (24 h,
-checkins.service), so whoever overlaps a visit starting at `lo` checked in after
+checkins.decision), so whoever overlaps a visit starting at `lo` checked in after
 `lo - 24 h`. The range is on `scanned_at` because that is what the index holds; an
-admitted check-in's `checked_in_at` is its `scanned_at` (checkins.service), and the
+admitted check-in's `checked_in_at` is its `scanned_at` (checkins.admit), and the
 query repeats the range on `checked_in_at`, which also drops refusals (NULL there).
 Without that index each branch reads every check-in of the venue for the last three
 weeks (see docs/performance.md, "Tracing").
@@ -27,8 +27,8 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from jejak.checkins.decision import MAX_STAY
 from jejak.checkins.models import CheckIn
-from jejak.checkins.service import MAX_STAY
 from jejak.venues.models import Venue
 
 DEFAULT_AEROSOL_CAP = dt.timedelta(minutes=30)

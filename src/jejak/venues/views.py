@@ -19,24 +19,12 @@ from jejak.core.exports import to_csv, to_xlsx
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
 from jejak.venues import service
+from jejak.venues.access import access_venue
 from jejak.venues.forms import EntryPointForm, VenueForm
 from jejak.venues.models import Venue, VenueQuerySet, VenueStatus
 from jejak.venues.rollout import COLUMN_LABELS, STAGES, compute_rollout
 from jejak.venues.workflow import STEPS, Action, WorkflowError, allowed_actions, do_bulk_transition
 from jejak.venues.workflow import do_transition as do_venue_transition
-
-
-def access_venue_by_code(request: HttpRequest, short_code: str) -> Venue:
-    """The venue, if this user may see it; 404 otherwise (an invisible venue does not exist)."""
-    venue = (
-        Venue.objects.visible_to(request.user)
-        .select_related("sector", "region")
-        .filter(short_code=short_code.upper())
-        .first()
-    )
-    if venue is None:
-        raise Http404(_("Tempat tidak ditemukan."))
-    return venue
 
 
 @capability_required(Cap.VIEW_ROLLOUT)
@@ -143,7 +131,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.VIEW_VENUES)
 def venue_detail(request: HttpRequest, short_code: str) -> HttpResponse:
-    venue = access_venue_by_code(request, short_code)
+    venue = access_venue(request.user, short_code)
     entry_points = venue.entry_points.prefetch_related("codes__key")
     return render(
         request,
@@ -174,7 +162,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.EDIT_VENUES)
 def venue_edit(request: HttpRequest, short_code: str) -> HttpResponse:
-    venue = access_venue_by_code(request, short_code)
+    venue = access_venue(request.user, short_code)
     form = VenueForm(request.POST or None, instance=venue, user=request.user)
     if request.method == "POST" and form.is_valid():
         service.update_venue(
@@ -188,7 +176,7 @@ def venue_edit(request: HttpRequest, short_code: str) -> HttpResponse:
 @require_POST
 @capability_required(Cap.EDIT_VENUES)
 def entry_point_add(request: HttpRequest, short_code: str) -> HttpResponse:
-    venue = access_venue_by_code(request, short_code)
+    venue = access_venue(request.user, short_code)
     form = EntryPointForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Nama pintu wajib diisi (maksimal 100 karakter)."))
@@ -205,7 +193,7 @@ def entry_point_add(request: HttpRequest, short_code: str) -> HttpResponse:
 @require_POST
 @capability_required(Cap.VIEW_VENUES)
 def venue_step(request: HttpRequest, short_code: str) -> HttpResponse:
-    venue = access_venue_by_code(request, short_code)
+    venue = access_venue(request.user, short_code)
     action = request.POST.get("action", "")
     effective_date = None
     if raw_date := request.POST.get("effective_date"):
@@ -235,7 +223,7 @@ def venue_step(request: HttpRequest, short_code: str) -> HttpResponse:
 @capability_required(Cap.VIEW_VENUES)
 def transition_photo(request: HttpRequest, short_code: str, pk: int) -> FileResponse:
     """An installation photo, for those who may see the venue (uploads are not public)."""
-    venue = access_venue_by_code(request, short_code)
+    venue = access_venue(request.user, short_code)
     step = venue.transitions.filter(pk=pk).exclude(photo="").first()
     if step is None:
         raise Http404

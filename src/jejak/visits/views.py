@@ -4,7 +4,7 @@ installable, offline-capable app (manifest, service worker, offline page).
 
 Check-ins themselves are made by the page's script through POST /api/v1/checkins (so an
 offline scan can be queued with its nonce and sent later); the form POSTs here when
-JavaScript is unavailable. Either way `checkins.service` makes every decision.
+JavaScript is unavailable. Either way `checkins.record` makes every decision.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from jejak.checkins import service
+from jejak.checkins import checkout, occupancy, record
 from jejak.checkins.errors import CheckInError, Decision, DenialReason, Note
 from jejak.checkins.models import CheckIn, CheckInRequest, VisitorType
 from jejak.people.access import is_visitor, visitor_required
@@ -97,7 +97,7 @@ def confirmation_context(request: HttpRequest, found: VerifiedCode) -> dict[str,
     """What the poster's landing page (/q/<token>) needs to become the confirmation page:
     the crowd, the advice, and either the people who may check in or the way to sign in."""
     context: dict[str, Any] = {
-        "crowd": service.crowd(venue=found.venue),
+        "crowd": occupancy.crowd(venue=found.venue),
         "advice": _advice(),
         "token": found.token,
         "visitor_types": VisitorType.choices,
@@ -143,7 +143,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
     if visitor_type not in VisitorType.values:
         visitor_type = VisitorType.GUEST
     try:
-        service.record_checkins(
+        record.record_checkins(
             account=request.user, qr=token, nonce=nonce, people=people, visitor_type=visitor_type
         )
     except (CheckInError, QrError) as exc:
@@ -228,7 +228,7 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
 def check_out(request: HttpRequest, public_id: str) -> HttpResponse:
     """The check-out button (a plain form: it needs no script)."""
     try:
-        checkin = service.check_out(account=request.user, checkin_public_id=public_id[:32])
+        checkin = checkout.check_out(account=request.user, checkin_public_id=public_id[:32])
     except CheckInError as exc:
         messages.error(request, exc.message)
         return redirect("visit_history")

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from jejak.accounts.roles import Role
-from jejak.checkins import service
+from jejak.checkins import record
 from jejak.ppkm import service as ppkm
 from jejak.qrcodes import keys
 from jejak.qrcodes.models import CodeStatus, QrCode
@@ -158,7 +158,7 @@ def check_in(hotel: Venue, policy: Any) -> Callable[..., dict[str, Any]]:
         kwargs.setdefault("nonce", uuid.uuid4())
         kwargs.setdefault("people", ["self"])
         kwargs.setdefault("visitor_type", "guest")
-        return service.record_checkins(account=account, **kwargs).data
+        return record.record_checkins(account=account, **kwargs).data
 
     return run
 

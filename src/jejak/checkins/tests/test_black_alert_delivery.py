@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
-from jejak.checkins import tasks
+from jejak.checkins import alerts
 from jejak.checkins.models import BlackStatusAlert
 from jejak.notifications import addresses, delivery, outbox
 from jejak.notifications.models import Channel, Message, Status
@@ -80,7 +80,7 @@ def test_a_check_in_without_a_worker_leaves_its_alert_to_the_sweep(
     alert.refresh_from_db()
     assert alert.notified_at is not None
     assert sent == ["+6281211112222"]
-    assert {m.status for m in outbox.messages_for(tasks.black_alert_ref(alert))} == {Status.SENT}
+    assert {m.status for m in outbox.messages_for(alerts.black_alert_ref(alert))} == {Status.SENT}
 
 
 def test_a_check_in_with_a_worker_only_enqueues_and_the_sms_is_a_task_of_its_own(
@@ -92,7 +92,7 @@ def test_a_check_in_with_a_worker_only_enqueues_and_the_sms_is_a_task_of_its_own
         check_in(make_visitor("hitam"))
     assert time.monotonic() - started < 2
     alert = BlackStatusAlert.objects.get()
-    (task,) = queued(tasks.notify_black_status)
+    (task,) = queued(alerts.notify_black_status)
     assert task.args_kwargs["kwargs"] == {"alert_ids": [alert.pk]}
     assert not Message.objects.exists() and sent == []
 
@@ -113,15 +113,15 @@ def test_an_alert_is_notified_once(
     check_in(make_visitor("hitam"))
     alert = BlackStatusAlert.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.notify_unnotified_alerts(older_than=0) == {"alerts": 1, "recipients": 1}
+        assert alerts.notify_unnotified_alerts(older_than=0) == {"alerts": 1, "recipients": 1}
     alert.refresh_from_db()
     notified_at = alert.notified_at
     messages = Message.objects.count()
     assert notified_at is not None and messages == 2  # in the app and by SMS
 
     # A retried task, a second sweep: nobody is told twice, the mark stays as it was.
-    assert tasks.notify_black_status.call(alert_ids=[alert.pk]) == 0
-    assert tasks.notify_unnotified_alerts(older_than=0) == {"alerts": 0, "recipients": 0}
+    assert alerts.notify_black_status.call(alert_ids=[alert.pk]) == 0
+    assert alerts.notify_unnotified_alerts(older_than=0) == {"alerts": 0, "recipients": 0}
     alert.refresh_from_db()
     assert alert.notified_at == notified_at and Message.objects.count() == messages
     sent = AuditEvent.objects.filter(action="checkins.black_status_alert_sent")
@@ -135,7 +135,7 @@ def test_an_alert_whose_task_was_lost_is_notified_by_the_sweep(
     with django_capture_on_commit_callbacks(execute=False):
         check_in(make_visitor("hitam"))
     alert = BlackStatusAlert.objects.get()
-    assert queued(tasks.notify_black_status) == []
+    assert queued(alerts.notify_black_status) == []
 
     # While its task may still be on its way, the sweep leaves it alone.
     out = io.StringIO()
@@ -148,7 +148,7 @@ def test_an_alert_whose_task_was_lost_is_notified_by_the_sweep(
     assert "black-alerts: alerts=1 recipients=1" in out.getvalue().splitlines()
     alert.refresh_from_db()
     assert alert.notified_at is not None
-    channels = outbox.messages_for(tasks.black_alert_ref(alert)).values_list("channel", flat=True)
+    channels = outbox.messages_for(alerts.black_alert_ref(alert)).values_list("channel", flat=True)
     assert sorted(channels) == ["inapp", "sms"]
 
 
@@ -156,16 +156,16 @@ def test_the_sweep_takes_bounded_batches_oldest_first(make_visitor, check_in, mo
     for _ in range(3):
         check_in(make_visitor("hitam"))
     *_first_two, newest = BlackStatusAlert.objects.order_by("created_at", "id")
-    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
-    assert tasks.notify_unnotified_alerts(older_than=0, max_rounds=1)["alerts"] == 2
+    monkeypatch.setattr(alerts, "SWEEP_BATCH", 2)
+    assert alerts.notify_unnotified_alerts(older_than=0, max_rounds=1)["alerts"] == 2
     assert list(BlackStatusAlert.objects.filter(notified_at__isnull=True)) == [newest]
-    assert tasks.notify_unnotified_alerts(older_than=0)["alerts"] == 1
+    assert alerts.notify_unnotified_alerts(older_than=0)["alerts"] == 1
     assert not BlackStatusAlert.objects.filter(notified_at__isnull=True).exists()
 
 
 def test_one_sweep_drains_a_backlog_in_batches(make_visitor, check_in, monkeypatch):
     for _ in range(5):
         check_in(make_visitor("hitam"))
-    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
-    assert tasks.notify_unnotified_alerts(older_than=0)["alerts"] == 5
+    monkeypatch.setattr(alerts, "SWEEP_BATCH", 2)
+    assert alerts.notify_unnotified_alerts(older_than=0)["alerts"] == 5
     assert not BlackStatusAlert.objects.filter(notified_at__isnull=True).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
-from jejak.checkins import tasks
+from jejak.checkins import alerts
 from jejak.checkins.models import BlackStatusAlert
 from jejak.core.phone import mask_phone, phone_index, seal_phone
 from jejak.notifications import outbox
@@ -39,9 +39,9 @@ def test_alert_messages_go_to_staff_and_officers_without_naming_the_person(
     person = Person.objects.get(account=visitor)
     check_in(visitor)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.notify_unnotified_alerts(older_than=0)
+        alerts.notify_unnotified_alerts(older_than=0)
     alert = BlackStatusAlert.objects.get()
-    ref = tasks.black_alert_ref(alert)
+    ref = alerts.black_alert_ref(alert)
     sent = {(m.to_user_id, m.channel): m for m in outbox.messages_for(ref)}
     assert set(sent) == {
         (staff.pk, "inapp"),
@@ -78,8 +78,8 @@ def test_a_retried_task_does_not_alert_twice(make_visitor, check_in, hotel, make
     make_user(Role.VENUE_STAFF, venues=[hotel])
     check_in(make_visitor("hitam"))
     alert = BlackStatusAlert.objects.get()
-    assert tasks.notify_black_status.call(alert_ids=[alert.pk]) == 1
+    assert alerts.notify_black_status.call(alert_ids=[alert.pk]) == 1
     before = Message.objects.count()
     assert before == 1
-    assert tasks.notify_black_status.call(alert_ids=[alert.pk]) == 0
+    assert alerts.notify_black_status.call(alert_ids=[alert.pk]) == 0
     assert Message.objects.count() == before

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from jejak.audit.models import AuditEvent
-from jejak.checkins import service, tasks
+from jejak.checkins import checkout, occupancy, tasks
 from jejak.checkins.errors import CheckInError
 from jejak.checkins.models import CheckIn, VenueOccupancy
 
@@ -46,9 +46,9 @@ def test_check_in_elsewhere_closes_the_previous_stay(visitor, check_in, hotel, m
 
 def test_explicit_check_out_is_idempotent(visitor, check_in, hotel):
     public_id = check_in(visitor)["people"][0]["checkin"]
-    done = service.check_out(account=visitor, checkin_public_id=public_id)
+    done = checkout.check_out(account=visitor, checkin_public_id=public_id)
     assert done.checkout_method == "explicit" and inside(hotel) == 0
-    again = service.check_out(account=visitor, checkin_public_id=public_id)
+    again = checkout.check_out(account=visitor, checkin_public_id=public_id)
     assert again.checked_out_at == done.checked_out_at and inside(hotel) == 0
 
 
@@ -57,17 +57,17 @@ def test_check_out_of_a_refused_entry_or_someone_else(visitor, make_visitor, che
     mine = check_in(visitor)["people"][0]["checkin"]
     red_account = CheckIn.objects.get(public_id=refused).account
     with pytest.raises(CheckInError) as caught:
-        service.check_out(account=red_account, checkin_public_id=refused)
+        checkout.check_out(account=red_account, checkin_public_id=refused)
     assert caught.value.code == "not_checked_in"
     with pytest.raises(CheckInError) as caught:
-        service.check_out(account=red_account, checkin_public_id=mine)
+        checkout.check_out(account=red_account, checkin_public_id=mine)
     assert caught.value.code == "checkin_not_found"
 
 
 def test_staff_check_everyone_out(make_visitor, check_in, hotel, issuer):
     for _ in range(3):
         check_in(make_visitor())
-    assert service.check_out_everyone(venue=hotel, actor=issuer) == 3
+    assert checkout.check_out_everyone(venue=hotel, actor=issuer) == 3
     assert inside(hotel) == 0
     assert set(CheckIn.objects.values_list("checkout_method", flat=True)) == {"staff_all"}
     event = AuditEvent.objects.get(action="checkins.checked_out_everyone")
@@ -78,7 +78,7 @@ def test_lazy_automatic_check_out_when_the_next_visitor_comes(make_visitor, chec
     early = check_in(make_visitor())["people"][0]["checkin"]
     later = timezone.now() + dt.timedelta(minutes=61)
     # Reads subtract stays that are over without writing.
-    assert service.crowd(venue=hotel, now=later)["inside"] == 0
+    assert occupancy.crowd(venue=hotel, now=later)["inside"] == 0
     assert inside(hotel) == 1
     result = check_in(make_visitor(), now=later)
     assert result["crowd"]["inside"] == 1

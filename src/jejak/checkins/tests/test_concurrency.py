@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from jejak.checkins import service
+from jejak.checkins import alerts, record
 from jejak.checkins.models import CheckIn, CheckInRequest, VenueOccupancy
 from jejak.checkins.tests.conftest import code_of
 
@@ -59,7 +59,7 @@ def test_fifty_simultaneous_check_ins_for_the_last_ten_places_admit_ten(
     visitors = [make_visitor() for _ in range(50)]
 
     def attempt(account: Any) -> Callable[[], Any]:
-        return lambda: service.record_checkins(
+        return lambda: record.record_checkins(
             account=account, qr=qr, nonce=uuid.uuid4(), people=["self"], visitor_type="guest"
         ).data["people"][0]["decision"]
 
@@ -74,7 +74,7 @@ def test_racing_retries_with_one_nonce_store_one_row_set(hotel, visitor, policy)
     qr, nonce = code_of(hotel), uuid.uuid4()
 
     def retry() -> Any:
-        return service.record_checkins(
+        return record.record_checkins(
             account=visitor, qr=qr, nonce=nonce, people=["self"], visitor_type="guest"
         ).data
 
@@ -91,13 +91,12 @@ def test_racing_sweeps_and_tasks_notify_each_black_alert_once(
 ):
     from jejak.accounts.roles import Role
     from jejak.audit.models import AuditEvent
-    from jejak.checkins import tasks
     from jejak.checkins.models import BlackStatusAlert
     from jejak.notifications.models import Message
 
     make_user(Role.VENUE_STAFF, venues=[hotel])
     for _ in range(12):
-        service.record_checkins(
+        record.record_checkins(
             account=make_visitor("hitam"),
             qr=code_of(hotel),
             nonce=uuid.uuid4(),
@@ -107,10 +106,10 @@ def test_racing_sweeps_and_tasks_notify_each_black_alert_once(
     ids = list(BlackStatusAlert.objects.values_list("pk", flat=True))
 
     def sweep() -> int:
-        return tasks.notify_unnotified_alerts(older_than=0)["alerts"]
+        return alerts.notify_unnotified_alerts(older_than=0)["alerts"]
 
     def task() -> int:
-        return tasks.notify_black_status.call(alert_ids=ids)
+        return alerts.notify_black_status.call(alert_ids=ids)
 
     results = race([sweep, sweep, sweep, task, task, task])
     assert not [r for r in results if isinstance(r, Exception)], results

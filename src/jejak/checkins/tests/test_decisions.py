@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
-from jejak.checkins import tasks
+from jejak.checkins import alerts
+from jejak.checkins.alerts import alert_recipients
 from jejak.checkins.models import BlackStatusAlert, CheckIn, VenueOccupancy
-from jejak.checkins.service import alert_recipients
 from jejak.checkins.tests.conftest import add_child, add_person
 from jejak.rosters.tests.factories import put_on_roster
 from jejak.screening.tests.factories import antigen_negative
@@ -58,7 +58,7 @@ def test_black_status_is_refused_alerted_and_audited(
     alert = BlackStatusAlert.objects.get()
     # Without a task worker the periodic sweep notifies (test_black_alert_delivery.py).
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.notify_unnotified_alerts(older_than=0)
+        alerts.notify_unnotified_alerts(older_than=0)
     assert alert.venue == hotel and alert.checkin.public_id == person["checkin"]
     assert alert.home_region_code == "36.71"
     assert {u.pk for u in alert_recipients(alert=alert)} == {staff.pk, officer.pk}

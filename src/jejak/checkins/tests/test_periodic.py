@@ -8,7 +8,7 @@ import io
 from django.core.management import call_command
 from django.utils import timezone
 
-from jejak.checkins import periodic, tasks
+from jejak.checkins import alerts, periodic, tasks
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.test_retention import age, first
 from jejak.notifications import delivery
@@ -73,7 +73,7 @@ def test_retention_runs_at_most_once_per_period(db):
 
 def test_each_step_is_also_a_task(db):
     assert tasks.purge_expired_checkins.enqueue().return_value == {"checkins": 0, "requests": 0}
-    assert tasks.sweep_black_alerts.enqueue().return_value == {"alerts": 0, "recipients": 0}
+    assert alerts.sweep_black_alerts.enqueue().return_value == {"alerts": 0, "recipients": 0}
     from jejak.notifications import tasks as notification_tasks
 
     assert notification_tasks.send_due.enqueue().return_value == {"sent": 0, "failed": 0}

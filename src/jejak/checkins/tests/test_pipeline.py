@@ -18,7 +18,7 @@ from django.test import Client
 from jejak.accounts.models import ApiToken
 from jejak.accounts.roles import Role
 from jejak.checkins import batcher as batching
-from jejak.checkins import service
+from jejak.checkins import record
 from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.checkins.tests.conftest import code_of
 from jejak.screening.errors import ErrorCode, ScreeningError
@@ -52,7 +52,7 @@ def test_no_rule_set_is_answered_in_the_caller_s_language(make_visitor, hotel, p
     def none(**kwargs: Any) -> Any:
         raise ScreeningError(ErrorCode.NO_RULE_SET)
 
-    monkeypatch.setattr(service.screening, "statuses", none)
+    monkeypatch.setattr(record.screening, "statuses", none)
     visitor = make_visitor("hijau")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(visitor)}", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -149,7 +149,7 @@ def test_a_database_outage_answers_503_with_retry_after(make_visitor, hotel, pol
     def down(**kwargs: Any) -> Any:
         raise OperationalError("the database system is shutting down")
 
-    monkeypatch.setattr(service, "record_many", down)
+    monkeypatch.setattr(record, "record_many", down)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(make_visitor('hijau'))}")
 
     answer = client.post(PATH, payload(hotel), content_type="application/json")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from jejak.checkins import service
+from jejak.checkins import occupancy, record
 from jejak.checkins.tests.conftest import code_of
 from jejak.ppkm import service as ppkm
 
@@ -25,7 +25,7 @@ def test_level_change_at_its_effective_date_changes_capacity(visitor, hotel, cit
     midnight = dt.datetime.combine(tomorrow, dt.time(0, 0), tzinfo=JKT)
 
     def capacity_at(moment: dt.datetime) -> tuple[int, dict]:
-        result = service.record_checkins(
+        result = record.record_checkins(
             account=visitor,
             qr=code_of(hotel),
             nonce=uuid.uuid4(),
@@ -39,4 +39,4 @@ def test_level_change_at_its_effective_date_changes_capacity(visitor, hotel, cit
     after, policy_after = capacity_at(midnight + dt.timedelta(minutes=1))
     assert (before, after) == (50, 75)  # hotels: 50 % at Level 2, 75 % at Level 1
     assert (policy_before["level"], policy_after["level"]) == (2, 1)
-    assert service.crowd(venue=hotel, now=midnight)["capacity"] == 75
+    assert occupancy.crowd(venue=hotel, now=midnight)["capacity"] == 75

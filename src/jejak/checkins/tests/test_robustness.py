@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from jejak.checkins import service
+from jejak.checkins import record, scan
 from jejak.checkins.errors import CheckInError
 from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.checkins.tests.conftest import add_child, code_of
@@ -133,17 +133,17 @@ def test_burst_limit(visitor, check_in, settings):
 
 def test_too_far_from_the_venue(visitor, check_in, make_venue):
     venue = make_venue(latitude="-6.178000", longitude="106.630000")
-    far = service.Location(lat=-6.178, lon=106.680, accuracy_m=20)  # about 5.5 km east
+    far = scan.Location(lat=-6.178, lon=106.680, accuracy_m=20)  # about 5.5 km east
     assert refusal(check_in, visitor, venue=venue, location=far) == "too_far"
-    vague = service.Location(lat=-6.178, lon=106.680, accuracy_m=5000)
+    vague = scan.Location(lat=-6.178, lon=106.680, accuracy_m=5000)
     assert check_in(visitor, venue=venue, location=vague)["people"]
 
 
 def test_near_the_venue_or_no_coordinates_is_fine(visitor, check_in, make_venue):
     venue = make_venue(latitude="-6.178000", longitude="106.630000")
-    near = service.Location(lat=-6.1785, lon=106.6305, accuracy_m=10)
+    near = scan.Location(lat=-6.1785, lon=106.6305, accuracy_m=10)
     assert check_in(visitor, venue=venue, location=near)["people"][0]["decision"] == "allowed"
-    far = service.Location(lat=0, lon=0)
+    far = scan.Location(lat=0, lon=0)
     assert check_in(visitor, location=far)["people"]  # the hotel has no coordinates
 
 
@@ -151,6 +151,6 @@ def test_no_rule_set_refuses(visitor, check_in, monkeypatch):
     def none(**kwargs):
         raise ScreeningError(ErrorCode.NO_RULE_SET)
 
-    monkeypatch.setattr(service.screening, "statuses", none)
+    monkeypatch.setattr(record.screening, "statuses", none)
     assert refusal(check_in, visitor) == "no_rule_set"
     assert CheckIn.objects.count() == 0

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from jejak.accounts.roles import Role
-from jejak.checkins import service
+from jejak.checkins import record
 from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.checkins.tests.conftest import add_person
 from jejak.qrcodes.errors import QrError
@@ -19,7 +19,7 @@ def staff_check_in(staff, hotel, person, **kwargs):
     kwargs.setdefault("nonce", uuid.uuid4())
     kwargs.setdefault("visitor_type", "guest")
     entry_point = hotel.entry_points.order_by("position").first()
-    return service.record_staff_checkin(
+    return record.record_staff_checkin(
         staff=staff, entry_point=entry_point, person=person, **kwargs
     ).data
 

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from jejak.accounts.models import ApiToken
 from jejak.api import api
-from jejak.checkins import service
+from jejak.checkins import plans, record
 from jejak.checkins.errors import Note
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.conftest import add_child, add_person, code_of
@@ -194,7 +194,7 @@ def test_a_batch_mixing_rostered_and_not_is_decided_person_by_person(make_visito
     worker, stranger = make_visitor("merah"), make_visitor("merah")
     put_on_roster(hotel, account=worker)
     asks = [
-        service.Ask(
+        plans.Ask(
             account=a,
             qr=code_of(hotel),
             nonce=uuid.uuid4(),
@@ -203,7 +203,7 @@ def test_a_batch_mixing_rostered_and_not_is_decided_person_by_person(make_visito
         )
         for a in (worker, stranger)
     ]
-    first, second = service.record_many(asks=asks)
+    first, second = record.record_many(asks=asks)
     assert only(first.data)["notes"] == [] and only(first.data)["decision"] == "allowed"
     assert only(second.data)["notes"] == [NOTE] and only(second.data)["decision"] == "denied"
 
@@ -211,8 +211,8 @@ def test_a_batch_mixing_rostered_and_not_is_decided_person_by_person(make_visito
 def test_the_roster_costs_two_statements_per_batch_and_only_for_employees(
     make_visitor, hotel, policy
 ):
-    def ask(account: Any, kind: str) -> service.Ask:
-        return service.Ask(
+    def ask(account: Any, kind: str) -> plans.Ask:
+        return plans.Ask(
             account=account,
             qr=code_of(hotel),
             nonce=uuid.uuid4(),
@@ -223,7 +223,7 @@ def test_the_roster_costs_two_statements_per_batch_and_only_for_employees(
     visitors = [make_visitor("hijau") for _ in range(13)]
     for v in visitors[:4]:
         put_on_roster(hotel, account=v)
-    service.record_many(asks=[ask(visitors[0], "guest")])  # the occupancy row, the caches
+    record.record_many(asks=[ask(visitors[0], "guest")])  # the occupancy row, the caches
     counts = {}
     for kind, group in (
         ("guest", visitors[1:3]),
@@ -232,7 +232,7 @@ def test_the_roster_costs_two_statements_per_batch_and_only_for_employees(
     ):
         asks = [ask(v, kind.split("-")[0]) for v in group]
         with CaptureQueriesContext(connection) as queries:
-            service.record_many(asks=asks)
+            record.record_many(asks=asks)
         counts[kind] = len(queries)
     # Guests pay nothing for the roster; employees two look-ups (the claimants, then
     # their entries) whatever the batch's size.

@@ -380,7 +380,7 @@ def make_history(*, visits_per_person: int = 1, days: int = 14) -> int:
         VenueOccupancy,
         new_public_id,
     )
-    from jejak.checkins.service import NOTHING_DUE
+    from jejak.checkins.occupancy import NOTHING_DUE
 
     now = timezone.now()
     people = list(Person.objects.values_list("id", "account_id"))

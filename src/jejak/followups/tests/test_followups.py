@@ -14,6 +14,7 @@ from jejak.followups.errors import FollowUpError
 from jejak.followups.models import FollowUp, FollowUpKind
 from jejak.followups.tests.factories import add_checkins, venue_at
 from jejak.sectors.models import Sector
+from jejak.venues.access import VenueNotFound, access_venue
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,8 @@ def test_lagging_venues_by_kind_for_the_agency_officer(tourism_officer, venues):
 def test_agency_officer_sees_only_its_sectors_in_its_city(make_user, city, school_sector, venues):
     education = make_user(Role.AGENCY_OFFICER, region=city, sectors=[school_sector])
     assert set(codes(service.lagging_venues(user=education))) == {"S-REG"}
-    with pytest.raises(FollowUpError) as refused:
-        service.access_venue(education, "H-REG")
+    with pytest.raises(VenueNotFound) as refused:
+        access_venue(education, "H-REG")
     assert refused.value.code == "venue_not_found"
 
 
@@ -107,7 +108,7 @@ def test_filter_by_kind_and_window(tourism_officer, venues):
 
 
 def test_record_followup_is_audited(tourism_officer, venues):
-    venue = service.access_venue(tourism_officer, "h-reg")
+    venue = access_venue(tourism_officer, "h-reg")
     deadline = timezone.localdate() + dt.timedelta(days=7)
     followup = service.do_record_followup(
         actor=tourism_officer,

@@ -95,7 +95,7 @@ def test_a_recent_past_closure_still_judges_late_offline_scans(hotel, now):
 
 
 def test_closure_blocks_checkins(hotel, make_user, monkeypatch, now):
-    from jejak.checkins import service as checkins
+    from jejak.checkins import record as checkins
     from jejak.checkins.errors import CheckInError
     from jejak.checkins.tests.conftest import PLAIN, add_person, code_of, take_to_issued
     from jejak.ppkm import service as ppkm

@@ -18,6 +18,7 @@ from jejak.inspections.closures import closure_at
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.models import Closure, Inspection, InspectionStatus
 from jejak.inspections.tests.conftest import all_pass, image_file
+from jejak.venues.access import VenueNotFound, access_venue
 from jejak.venues.tests.factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,8 +167,8 @@ def test_officers_see_only_their_region(make_user, other_city, officer, hotel):
     with pytest.raises(InspectionError) as hidden:
         service.access_inspection(elsewhere, planned.pk)
     assert hidden.value.code == "inspection_not_found"
-    with pytest.raises(InspectionError):
-        service.access_venue(elsewhere, hotel.short_code)
+    with pytest.raises(VenueNotFound):
+        access_venue(elsewhere, hotel.short_code)
 
 
 # --- photos -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from jejak.notifications import delivery, outbox
+from jejak.notifications import delivery
 from jejak.notifications.models import Message, Status
 
 pytestmark = [

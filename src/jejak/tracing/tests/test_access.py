@@ -8,7 +8,7 @@ from django.test import Client
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
-from jejak.tracing import service
+from jejak.tracing import cases, designation, exports, search
 from jejak.tracing.tests.conftest import NOW, T0, at, stay
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,11 @@ def case(person, hotel):
     case_person, contact = person("Kasus Satu"), person("Kontak Satu")
     stay(case_person, hotel, at(0), at(1))
     stay(contact, hotel, at(0), at(1))
-    opened = service.open_case(
+    opened = cases.open_case(
         person=case_person, actor=None, specimen_date=T0.date(), isolation_started_at=at(1),
         now=NOW,
     )  # fmt: skip
-    service.search_contacts(case=opened, actor=None, now=NOW)
+    search.search_contacts(case=opened, actor=None, now=NOW)
     return opened
 
 
@@ -75,7 +75,7 @@ def test_a_visited_venues_officer_sees_the_case_of_a_visitor_from_elsewhere(
     mall = VenueFactory(region=other_city.children.first(), name="Mal Selatan")
     visitor = person()
     stay(visitor, mall, at(0), at(1))
-    case = service.open_case(
+    case = cases.open_case(
         person=visitor, actor=None, specimen_date=T0.date(), isolation_started_at=at(1), now=NOW
     )
     officer_there = Client()
@@ -153,11 +153,11 @@ def test_the_services_check_the_jurisdiction_again(other_officer, case):
     from jejak.tracing.errors import TracingError
 
     calls = [
-        lambda: service.search_contacts(case=case, actor=other_officer),
-        lambda: service.designate_contacts(case=case, actor=other_officer),
-        lambda: service.export_contacts(case=case, actor=other_officer, fmt="csv"),
-        lambda: service.close_case(case=case, actor=other_officer),
-        lambda: service.change_window(
+        lambda: search.search_contacts(case=case, actor=other_officer),
+        lambda: designation.designate_contacts(case=case, actor=other_officer),
+        lambda: exports.export_contacts(case=case, actor=other_officer, fmt="csv"),
+        lambda: cases.close_case(case=case, actor=other_officer),
+        lambda: cases.change_window(
             case=case, actor=other_officer, start=at(-1), end=at(0), reason="x"
         ),
     ]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jejak.people.tests.factories import make_nik
-from jejak.tracing import service
+from jejak.tracing import cases, search
 from jejak.tracing.models import Case, CaseStatus, CaseVisit, Contact, ExposureSite
 from jejak.tracing.tests.conftest import NOW, T0, at, stay
 
@@ -95,7 +95,7 @@ def test_api_refusals_carry_stable_codes(officer_client, visitors, person):
         {"nik": nik_of(case_person), "specimen_date": "2999-01-01"},
     )
     assert (future.status_code, future.json()["code"]) == (400, "date_in_future")
-    case = service.open_case(
+    case = cases.open_case(
         person=case_person, actor=None, specimen_date=T0.date(), isolation_started_at=at(1), now=NOW
     )
     early = post(officer_client, f"/api/v1/tracing/cases/{case.pk}/designate")
@@ -117,8 +117,8 @@ def test_api_refusals_carry_stable_codes(officer_client, visitors, person):
 
 def test_a_second_generation_case_through_the_api(officer_client, visitors):
     case_person, close, _brief = visitors
-    case = service.open_case(person=case_person, actor=None, specimen_date=timezone.localdate())
-    service.search_contacts(case=case, actor=None)
+    case = cases.open_case(person=case_person, actor=None, specimen_date=timezone.localdate())
+    search.search_contacts(case=case, actor=None)
     contact = Contact.objects.get(case=case, person=close)
 
     child = post(
@@ -178,7 +178,7 @@ def test_the_pages_flow(officer_client, visitors):
 
 def test_the_window_form_records_its_reason(officer_client, visitors):
     case_person, _close, _brief = visitors
-    case = service.open_case(person=case_person, actor=None, specimen_date=timezone.localdate())
+    case = cases.open_case(person=case_person, actor=None, specimen_date=timezone.localdate())
     response = officer_client.post(
         f"/pelacakan/kasus/{case.pk}/jendela/",
         {"start": "2021-10-17T00:00", "end": "2021-10-20T10:00", "reason": "Tanggal gejala baru"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jejak.sectors.models import Sector
-from jejak.tracing import service
+from jejak.tracing import cases, search
 from jejak.tracing.models import VenueTypeWeight
 from jejak.tracing.reference import ensure_weights
 from jejak.tracing.tests.conftest import NOW, T0, at, stay
@@ -18,11 +18,11 @@ def test_an_officer_designates_the_close_contacts(page, log_in, officer, person,
     case_person, close = person("Kasus"), person("Rina Kontak")
     stay(case_person, hotel, at(0), at(1))
     stay(close, hotel, at(0), at(1), visitor_type="employee")
-    case = service.open_case(
+    case = cases.open_case(
         person=case_person, actor=None, specimen_date=T0.date(), isolation_started_at=at(1),
         now=NOW,
     )  # fmt: skip
-    service.search_contacts(case=case, actor=None, now=NOW)
+    search.search_contacts(case=case, actor=None, now=NOW)
 
     log_in(page, officer)
     page.goto(f"/pelacakan/kasus/{case.pk}/")

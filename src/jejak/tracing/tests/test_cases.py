@@ -12,7 +12,7 @@ from jejak.audit.models import AuditEvent
 from jejak.health.models import Designation, LabResult
 from jejak.health.service import import_health_file
 from jejak.people.tests.factories import make_nik
-from jejak.tracing import service
+from jejak.tracing import cases, search
 from jejak.tracing.errors import TracingError
 from jejak.tracing.models import CaseSource, CaseStatus, CaseWindowChange
 from jejak.tracing.tests.conftest import JKT, NOW, T0, at, stay
@@ -24,7 +24,7 @@ def test_an_officer_opens_a_case_by_nik_and_it_is_audited(officer, person):
     siti = person("Siti")
     nik = make_nik(born=siti.birth_date, sex=siti.sex, serial=int(siti.nik_masked[-4:]))
 
-    case = service.open_case_by_nik(
+    case = cases.open_case_by_nik(
         nik=nik, actor=officer, specimen_date=T0.date(), isolation_started_at=at(1), now=NOW
     )
 
@@ -41,34 +41,34 @@ def test_an_officer_opens_a_case_by_nik_and_it_is_audited(officer, person):
 
 def test_an_unknown_nik_is_refused(officer):
     with pytest.raises(TracingError) as refused:
-        service.open_case_by_nik(nik="3671011205900099", actor=officer, specimen_date=T0.date())
+        cases.open_case_by_nik(nik="3671011205900099", actor=officer, specimen_date=T0.date())
     assert refused.value.code == "person_unknown"
 
 
 def test_only_tracers_open_cases(make_user, person, city):
     admin = make_user(Role.CITY_ADMIN, region=city)
     with pytest.raises(PermissionDenied):
-        service.open_case(person=person(), actor=admin, specimen_date=T0.date())
+        cases.open_case(person=person(), actor=admin, specimen_date=T0.date())
 
 
 def test_an_officer_cannot_open_a_case_outside_their_jurisdiction(other_officer, person):
     with pytest.raises(TracingError) as refused:
-        service.open_case(person=person(), actor=other_officer, specimen_date=T0.date(), now=NOW)
+        cases.open_case(person=person(), actor=other_officer, specimen_date=T0.date(), now=NOW)
     assert refused.value.code == "not_in_jurisdiction"
     assert not AuditEvent.objects.filter(action="tracing.case.open").exists()
 
 
 def test_one_open_case_per_person(officer, person):
     siti = person()
-    service.open_case(person=siti, actor=officer, specimen_date=T0.date(), now=NOW)
+    cases.open_case(person=siti, actor=officer, specimen_date=T0.date(), now=NOW)
     with pytest.raises(TracingError) as refused:
-        service.open_case(person=siti, actor=officer, specimen_date=T0.date(), now=NOW)
+        cases.open_case(person=siti, actor=officer, specimen_date=T0.date(), now=NOW)
     assert refused.value.code == "already_a_case"
 
 
 def test_dates_in_the_future_are_refused(officer, person):
     with pytest.raises(TracingError) as refused:
-        service.open_case(
+        cases.open_case(
             person=person(), actor=officer, specimen_date=NOW.date() + dt.timedelta(days=1), now=NOW
         )
     assert refused.value.code == "date_in_future"
@@ -81,7 +81,7 @@ def test_a_positive_lab_result_opens_a_case_by_itself(person):
         specimen_at=at(hours=-2),
     )  # fmt: skip
 
-    case = service.open_case_from_result(lab_result=result, now=NOW)
+    case = cases.open_case_from_result(lab_result=result, now=NOW)
 
     assert case is not None
     assert (case.source, case.lab_result, case.opened_by) == (CaseSource.LAB_RESULT, result, None)
@@ -89,7 +89,7 @@ def test_a_positive_lab_result_opens_a_case_by_itself(person):
     # The result itself makes the person black; no extra designation is written.
     assert not Designation.objects.exists()
     # A second result for the same person does not open a second case.
-    assert service.open_case_from_result(lab_result=result, now=NOW) is None
+    assert cases.open_case_from_result(lab_result=result, now=NOW) is None
 
 
 def test_negative_old_or_unregistered_results_open_nothing(person):
@@ -105,7 +105,7 @@ def test_negative_old_or_unregistered_results_open_nothing(person):
         nik_index="not-registered", source="manual", method="pcr", result="positive", specimen_at=T0
     )
     for result in (negative, old, stranger):
-        assert service.open_case_from_result(lab_result=result, now=NOW) is None
+        assert cases.open_case_from_result(lab_result=result, now=NOW) is None
 
 
 def test_the_health_import_opens_cases_for_new_positive_results(
@@ -130,10 +130,10 @@ def test_a_second_generation_case_names_its_parent(officer, person, hotel):
     first, contact_person = person("Kasus"), person("Kontak")
     stay(first, hotel, at(0), at(1))
     stay(contact_person, hotel, at(0), at(1))
-    case = service.open_case(person=first, actor=officer, specimen_date=T0.date(), now=NOW)
-    [contact] = service.search_contacts(case=case, actor=officer, now=NOW)
+    case = cases.open_case(person=first, actor=officer, specimen_date=T0.date(), now=NOW)
+    [contact] = search.search_contacts(case=case, actor=officer, now=NOW)
 
-    child = service.open_case_from_contact(
+    child = cases.open_case_from_contact(
         contact=contact, actor=officer, specimen_date=NOW.date(), now=NOW
     )
 
@@ -142,10 +142,10 @@ def test_a_second_generation_case_names_its_parent(officer, person, hotel):
 
 
 def test_changing_the_window_keeps_the_old_one_and_the_reason(officer, person):
-    case = service.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
+    case = cases.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
     old = (case.window_start, case.window_end)
 
-    service.change_window(
+    cases.change_window(
         case=case, actor=officer, start=at(days=-5), end=at(days=1),
         reason="Gejala ringan sejak 14 Oktober", now=NOW,
     )  # fmt: skip
@@ -167,17 +167,17 @@ def test_changing_the_window_keeps_the_old_one_and_the_reason(officer, person):
     ],
 )
 def test_bad_windows_are_refused(officer, person, start, end, reason, code):
-    case = service.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
+    case = cases.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
     with pytest.raises(TracingError) as refused:
-        service.change_window(case=case, actor=officer, start=start, end=end, reason=reason)
+        cases.change_window(case=case, actor=officer, start=start, end=end, reason=reason)
     assert refused.value.code == code
     assert not CaseWindowChange.objects.exists()
 
 
 def test_a_closed_case_cannot_be_searched(officer, person):
-    case = service.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
-    service.close_case(case=case, actor=officer)
+    case = cases.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
+    cases.close_case(case=case, actor=officer)
     assert case.status == CaseStatus.CLOSED
     with pytest.raises(TracingError) as refused:
-        service.search_contacts(case=case, actor=officer)
+        search.search_contacts(case=case, actor=officer)
     assert refused.value.code == "case_closed"

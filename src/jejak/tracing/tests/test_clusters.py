@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from jejak.notifications import outbox
-from jejak.tracing import service
+from jejak.tracing import cases, clusters
 from jejak.tracing.models import ClusterAlert
 from jejak.tracing.tests.conftest import at, stay
 
@@ -23,7 +23,7 @@ def case_at(person):
         visitor = person(f"Kasus {day}")
         stay(visitor, venue, at(days=day), at(days=day, hours=1))
         moment = at(days=day, hours=2)
-        return service.open_case(
+        return cases.open_case(
             person=visitor, actor=None, specimen_date=moment.date(),
             isolation_started_at=moment, now=moment + dt.timedelta(hours=1),
         )  # fmt: skip
@@ -41,7 +41,7 @@ def test_three_cases_within_the_period_raise_one_alert(case_at, hotel, officer, 
     assert alert.venue == hotel
     assert set(alert.cases.all()) == {first, second, third}
     assert (alert.period_start, alert.period_end) == (at(0), at(days=6))
-    [message] = outbox.messages_for(service.cluster_ref(alert))
+    [message] = outbox.messages_for(clusters.cluster_ref(alert))
     assert (message.to_user, message.channel) == (officer, "inapp")
     assert "Hotel Cisadane" in message.body and "3" in message.body
 
@@ -73,7 +73,7 @@ def test_a_later_case_joins_the_raised_alert(case_at, hotel, officer):
     [alert] = ClusterAlert.objects.all()
     assert alert.cases.count() == 4 and fourth in alert.cases.all()
     # The officers were told once.
-    assert outbox.messages_for(service.cluster_ref(alert)).count() == 1
+    assert outbox.messages_for(clusters.cluster_ref(alert)).count() == 1
 
 
 def test_the_cluster_page_shows_the_venues_cases_in_the_region_only(

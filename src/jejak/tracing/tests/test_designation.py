@@ -15,7 +15,8 @@ from jejak.health.models import Designation
 from jejak.notifications import outbox
 from jejak.screening.service import status_for_person
 from jejak.screening.tests.factories import dose
-from jejak.tracing import service
+from jejak.tracing import cases, notices, search
+from jejak.tracing.designation import designate_contacts
 from jejak.tracing.errors import TracingError
 from jejak.tracing.models import CaseStatus, ExposureSite
 from jejak.tracing.public import published_sites
@@ -43,11 +44,11 @@ def traced(officer, person, hotel):
     stay(case_person, hotel, at(0), at(1))
     stay(close, hotel, at(0), at(1))
     stay(brief, hotel, at(hours=1, minutes=25), at(2))  # 5 minutes of the tail
-    case = service.open_case(
+    case = cases.open_case(
         person=case_person, actor=officer, specimen_date=T0.date(), isolation_started_at=at(days=1),
         now=NOW,
     )  # fmt: skip
-    service.search_contacts(case=case, actor=officer, now=NOW)
+    search.search_contacts(case=case, actor=officer, now=NOW)
     return case, close, brief
 
 
@@ -55,7 +56,7 @@ def test_designated_contacts_turn_black_until_day_eleven(officer, traced):
     case, close, brief = traced
     assert status_for_person(close, at=NOW).colour == "hijau"
 
-    done = service.designate_contacts(case=case, actor=officer, now=NOW)
+    done = designate_contacts(case=case, actor=officer, now=NOW)
 
     assert (done.designated, done.informed) == (1, 1)
     designation = Designation.objects.get(nik_index=close.nik_index, kind="close_contact")
@@ -73,7 +74,7 @@ def test_a_negative_test_lifts_the_contacts_black(officer, traced):
     from jejak.health.models import LabResult
 
     case, close, _brief = traced
-    service.designate_contacts(case=case, actor=officer, now=NOW)
+    designate_contacts(case=case, actor=officer, now=NOW)
     LabResult.objects.create(
         nik_index=close.nik_index, source="manual", method="pcr", result="negative",
         specimen_at=NOW + dt.timedelta(days=2),
@@ -83,9 +84,9 @@ def test_a_negative_test_lifts_the_contacts_black(officer, traced):
 
 def test_messages_name_the_venue_and_date_never_the_case(officer, traced):
     case, close, brief = traced
-    service.designate_contacts(case=case, actor=officer, now=NOW)
+    designate_contacts(case=case, actor=officer, now=NOW)
 
-    sent = list(outbox.messages_for(service.case_ref(case)))
+    sent = list(outbox.messages_for(notices.case_ref(case)))
     to_close = [m for m in sent if m.to_person_id == close.pk]
     to_brief = [m for m in sent if m.to_person_id == brief.pk]
     assert {m.channel for m in to_close} == {"inapp"} | (
@@ -106,7 +107,7 @@ def test_choosing_some_contacts_designates_only_those(officer, traced):
     case, _close, brief = traced
     contact = case.contacts.get(person=brief)
 
-    service.designate_contacts(case=case, actor=officer, contact_ids=[contact.pk], now=NOW)
+    designate_contacts(case=case, actor=officer, contact_ids=[contact.pk], now=NOW)
 
     designated = Designation.objects.filter(kind="close_contact")
     assert list(designated.values_list("nik_index", flat=True)) == [brief.nik_index]
@@ -118,29 +119,29 @@ def test_choosing_some_contacts_designates_only_those(officer, traced):
 
 def test_designating_again_sends_nothing_twice(officer, traced):
     case, _close, _brief = traced
-    service.designate_contacts(case=case, actor=officer, now=NOW)
-    count = outbox.messages_for(service.case_ref(case)).count()
+    designate_contacts(case=case, actor=officer, now=NOW)
+    count = outbox.messages_for(notices.case_ref(case)).count()
 
-    again = service.designate_contacts(case=case, actor=officer, now=NOW)
+    again = designate_contacts(case=case, actor=officer, now=NOW)
 
     assert (again.designated, again.informed) == (0, 0)
-    assert outbox.messages_for(service.case_ref(case)).count() == count
+    assert outbox.messages_for(notices.case_ref(case)).count() == count
     assert Designation.objects.filter(kind="close_contact").count() == 1
 
 
 def test_designation_needs_a_search_and_the_capability(officer, make_user, city, person):
-    case = service.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
+    case = cases.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
     with pytest.raises(TracingError) as refused:
-        service.designate_contacts(case=case, actor=officer)
+        designate_contacts(case=case, actor=officer)
     assert refused.value.code == "not_searched"
     with pytest.raises(PermissionDenied):
-        service.designate_contacts(case=case, actor=make_user(Role.CITY_ADMIN, region=city))
+        designate_contacts(case=case, actor=make_user(Role.CITY_ADMIN, region=city))
 
 
 def test_another_cases_contact_is_refused(officer, traced, person):
     case, _close, _brief = traced
     with pytest.raises(TracingError) as refused:
-        service.designate_contacts(case=case, actor=officer, contact_ids=[999_999])
+        designate_contacts(case=case, actor=officer, contact_ids=[999_999])
     assert refused.value.code == "contact_not_found"
 
 
@@ -150,7 +151,7 @@ def test_exposure_sites_are_published_on_notification_without_personal_data(offi
     assert site.published_at is None
     assert published_sites(now=NOW) == []
 
-    service.designate_contacts(case=case, actor=officer, now=NOW)
+    designate_contacts(case=case, actor=officer, now=NOW)
 
     [public] = published_sites(now=NOW)
     assert public["venue"] == "Hotel Cisadane"

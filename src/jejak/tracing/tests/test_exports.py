@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from jejak.audit.models import AuditEvent
 from jejak.core.exports import FORMULA_TRIGGERS
-from jejak.tracing import service
+from jejak.tracing import cases, exports, search
 from jejak.tracing.tests.conftest import NOW, T0, at, stay
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +36,11 @@ def traced(person, hotel):
     case_person, contact = person("Kasus"), person("Kontak")
     stay(case_person, hotel, at(0), at(1))
     stay(contact, hotel, at(0), at(1))
-    case = service.open_case(
+    case = cases.open_case(
         person=case_person, actor=None, specimen_date=T0.date(), isolation_started_at=at(1),
         now=NOW,
     )  # fmt: skip
-    service.search_contacts(case=case, actor=None, now=NOW)
+    search.search_contacts(case=case, actor=None, now=NOW)
     return case, contact, hotel
 
 
@@ -62,10 +62,10 @@ def test_no_exported_cell_is_a_formula(officer, traced, name, venue_name):
     contact.save()
     hotel.name = venue_name[:200]
     hotel.save()
-    service.search_contacts(case=case, actor=None, now=NOW)  # the visits name the venue anew
+    search.search_contacts(case=case, actor=None, now=NOW)  # the visits name the venue anew
 
-    csv_content, _kind, _name = service.export_contacts(case=case, actor=officer, fmt="csv")
-    xlsx_content, _kind, _name = service.export_contacts(case=case, actor=officer, fmt="xlsx")
+    csv_content, _kind, _name = exports.export_contacts(case=case, actor=officer, fmt="csv")
+    xlsx_content, _kind, _name = exports.export_contacts(case=case, actor=officer, fmt="xlsx")
 
     csv_table, xlsx_table = cells_of_csv(csv_content), cells_of_xlsx(xlsx_content)
     for table in (csv_table, xlsx_table):
@@ -80,12 +80,12 @@ def test_no_exported_cell_is_a_formula(officer, traced, name, venue_name):
 def test_the_export_lists_the_ranked_contacts_with_their_visits(officer, traced):
     case, contact, hotel = traced
 
-    content, kind, filename = service.export_contacts(case=case, actor=officer, fmt="csv")
+    content, kind, filename = exports.export_contacts(case=case, actor=officer, fmt="csv")
 
     assert kind.startswith("text/csv")
     assert filename.startswith(f"kontak-kasus-{case.pk}-")
     header, row = cells_of_csv(content)
-    assert header == service.EXPORT_HEADERS
+    assert header == exports.EXPORT_HEADERS
     assert row[:7] == ["1", "Kontak", contact.nik_masked, "", "ya", "tidak", "60"]
     assert hotel.name in row[-1] and "60.0 min" in row[-1]
     event = AuditEvent.objects.get(action="tracing.contacts.export")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from jejak.audit.models import AuditEvent
 from jejak.notifications.models import Message
-from jejak.tracing import service
+from jejak.tracing import cases, designation, notices, search
 from jejak.tracing.models import CaseStatus, Contact, ExposureSite
 from jejak.tracing.tests.conftest import NOW, T0, at, stay
 
@@ -43,11 +43,11 @@ def split_case(person, hotel, mall):
     stay(people["Sekilas Mal"], mall, at(hours=4, minutes=25), at(5))
     stay(people["Kontak Dua"], hotel, at(0), at(1))
     stay(people["Kontak Dua"], mall, at(3), at(4))
-    case = service.open_case(
+    case = cases.open_case(
         person=case_person, actor=None, specimen_date=T0.date(), isolation_started_at=at(days=1),
         now=NOW,
     )  # fmt: skip
-    service.search_contacts(case=case, actor=None, now=NOW)
+    search.search_contacts(case=case, actor=None, now=NOW)
     return case, people
 
 
@@ -165,8 +165,8 @@ def test_the_notification_listing_shows_only_messages_to_their_contacts(
     officer, other_client, split_case
 ):
     case, _people = split_case
-    service.designate_contacts(case=case, actor=officer)
-    ref = service.case_ref(case)
+    designation.designate_contacts(case=case, actor=officer)
+    ref = notices.case_ref(case)
     theirs = Message.objects.filter(ref=ref, to_person__full_name__in=MALL_SIDE)
     assert Message.objects.filter(ref=ref).count() > theirs.count() > 0
 

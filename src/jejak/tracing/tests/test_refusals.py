@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from jejak.audit.models import AuditEvent
 from jejak.people.tests.factories import make_nik
-from jejak.tracing import service
+from jejak.tracing import cases
 from jejak.tracing.models import Case
 from jejak.tracing.tests.conftest import stay
 
@@ -37,7 +37,7 @@ def open_case_of_resident(person, hotel):
     resident = person("Kasus Rahasia")
     start = timezone.now().replace(microsecond=0) - dt.timedelta(days=1)
     stay(resident, hotel, start, start + dt.timedelta(hours=1))
-    case = service.open_case(person=resident, actor=None, specimen_date=timezone.localdate())
+    case = cases.open_case(person=resident, actor=None, specimen_date=timezone.localdate())
     return resident, case
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from jejak.sectors.models import Sector
-from jejak.tracing import service
+from jejak.tracing import cases, designation, search
 from jejak.tracing.models import Case, CaseStatus, Contact, VenueTypeWeight
 from jejak.tracing.tests.conftest import JKT, NOW, T0, at, stay
 
@@ -22,11 +22,11 @@ ISOLATION = at(days=1)  # 20 Oct 10:00
 def open_case(person, **kwargs) -> Case:
     kwargs.setdefault("specimen_date", T0.date())
     kwargs.setdefault("isolation_started_at", ISOLATION)
-    return service.open_case(person=person, actor=None, now=NOW, **kwargs)
+    return cases.open_case(person=person, actor=None, now=NOW, **kwargs)
 
 
 def trace(case: Case) -> dict[int, Contact]:
-    return {c.person_id: c for c in service.search_contacts(case=case, actor=None, now=NOW)}
+    return {c.person_id: c for c in search.search_contacts(case=case, actor=None, now=NOW)}
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ def test_contacts_rank_close_first_then_by_score(case_person, person, hotel, mak
     stay(outdoors, park, at(3), at(5))  # 120 min x 0.3 = 36
     stay(indoors, hotel, at(0), at(2))  # 90 min (with the tail) x 1.0 = 90
 
-    ranked = service.search_contacts(case=open_case(case_person), actor=None, now=NOW)
+    ranked = search.search_contacts(case=open_case(case_person), actor=None, now=NOW)
 
     assert [c.person_id for c in ranked] == [indoors.pk, outdoors.pk, brief.pk]
     assert [c.rank for c in ranked] == [1, 2, 3]
@@ -235,11 +235,11 @@ def test_a_new_search_keeps_designated_contacts_and_drops_the_rest(case_person, 
     stay(dropped, hotel, at(0), at(1))
     case = open_case(case_person)
     trace(case)
-    service.designate_contacts(
+    designation.designate_contacts(
         case=case, actor=None, contact_ids=[case.contacts.get(person=kept).pk], now=NOW
     )
     # The window shrinks to before both stays.
-    service.change_window(
+    cases.change_window(
         case=case, actor=None, start=at(days=-2), end=at(hours=-1), reason="Tes ulang", now=NOW
     )
 
@@ -263,7 +263,7 @@ def test_the_number_of_queries_does_not_grow_with_the_contacts(case_person, pers
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            service.search_contacts(case=case, actor=None, now=NOW)
+            search.search_contacts(case=case, actor=None, now=NOW)
         return len(captured)
 
     stay(person(), hotel, at(0), at(1))

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from jejak.checkins import service
+from jejak.checkins import checkout
 
 
 class Command(BaseCommand):
@@ -14,6 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
-        while closed := service.auto_checkout():
+        while closed := checkout.auto_checkout():
             total += closed
         self.stdout.write(f"{total} checked out")

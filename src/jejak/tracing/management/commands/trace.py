@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jejak.core.exports import to_csv
-from jejak.tracing import service
+from jejak.tracing import exports, reads, search
 from jejak.tracing.errors import TracingError
 from jejak.tracing.models import Case
 
@@ -28,13 +28,13 @@ class Command(BaseCommand):
         if case is None:
             raise CommandError(f"No case {case_id}.")
         try:
-            service.search_contacts(case=case, actor=None)
+            search.search_contacts(case=case, actor=None)
         except TracingError as exc:
             raise CommandError(f"{exc.code.value}: {exc.message}") from None
-        contacts = service.read_contacts(case=case, actor=None)
+        contacts = reads.read_contacts(case=case, actor=None)
         if format == "csv":
-            rows = service.export_rows(contacts)
-            self.stdout.write(to_csv(service.EXPORT_HEADERS, rows), ending="")
+            rows = exports.export_rows(contacts)
+            self.stdout.write(to_csv(exports.EXPORT_HEADERS, rows), ending="")
             return
         document = {
             "case": case.pk,

@@ -1,0 +1,287 @@
+"""Opening a case (by hand, by NIK, from a contact, or from the health import's positive
+results), moving its infectious window, closing it. Opening and moving the window record
+the case's visits and check the venues for clusters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jejak.accounts.capabilities import Cap
+from jejak.audit import service as audit
+from jejak.health.models import DesignationKind, LabOutcome, LabResult
+from jejak.health.service import record_designation
+from jejak.people.masking import mask_nik
+from jejak.people.models import Person
+from jejak.people.nik import nik_index
+from jejak.tracing import access
+from jejak.tracing.access import contacts_visible_to, refuse
+from jejak.tracing.clusters import check_clusters
+from jejak.tracing.errors import Reason, TracingError
+from jejak.tracing.guards import check_actor, check_case, check_open
+from jejak.tracing.models import Case, CaseSource, CaseStatus, CaseWindowChange, Contact
+from jejak.tracing.window import (
+    JAKARTA,
+    MAX_WINDOW,
+    default_window,
+    refresh_visits,
+    store_visits,
+    window_stays,
+)
+
+# A positive result opens a case only while it is this recent; older results are history.
+AUTO_OPEN_WITHIN = dt.timedelta(days=14)
+
+
+def home_region_code(person: Person) -> str:
+    # The NIK's first four digits are the regency that issued it; the masked NIK keeps
+    # them, so nothing is decrypted (as checkins' black-status alerts do).
+    return _regency_code(person.nik_masked)
+
+
+def _regency_code(nik: str) -> str:
+    digits = nik[:4]
+    return f"{digits[:2]}.{digits[2:]}" if len(digits) == 4 and digits.isdigit() else ""
+
+
+def open_case(
+    *,
+    person: Person,
+    actor: Any,
+    specimen_date: dt.date,
+    symptom_onset: dt.date | None = None,
+    isolation_started_at: dt.datetime | None = None,
+    source: CaseSource | str = CaseSource.MANUAL,
+    lab_result: LabResult | None = None,
+    parent_case: Case | None = None,
+    now: dt.datetime | None = None,
+    ip: str | None = None,
+) -> Case:
+    """Open a case for `person` with the default infectious window, record who it visited
+    inside it, and check the venues for clusters. Refuses dates in the future, (for an
+    officer) a person outside their jurisdiction, audited, and then a second open case
+    for the same person: only someone who may see the case learns it exists.
+
+    A case opened by hand or from a contact also designates the person a positive case
+    (from the specimen date); one opened from a lab result already has that result.
+    """
+    check_actor(actor, Cap.TRACE_CASES)
+    now = now or timezone.now()
+    today = now.astimezone(JAKARTA).date()
+    if specimen_date > today or (symptom_onset is not None and symptom_onset > today):
+        raise TracingError(Reason.DATE_IN_FUTURE)
+    isolation = isolation_started_at or now
+    start, end = default_window(
+        specimen_date=specimen_date, symptom_onset=symptom_onset, isolation_started_at=isolation
+    )
+    if end <= start:
+        raise TracingError(Reason.WINDOW_INVALID)
+    if end - start > MAX_WINDOW:
+        raise TracingError(Reason.WINDOW_TOO_LONG)
+    stays = window_stays(person.pk, start, end, now)
+    if actor is not None and not access.may_open_case_for(
+        actor, home_region_code=home_region_code(person), venue_ids={s[1] for s in stays}
+    ):
+        refuse(
+            actor,
+            Reason.NOT_IN_JURISDICTION,
+            attempt="tracing.case.open",
+            ip=ip,
+            nik_masked=person.nik_masked,
+        )
+    with transaction.atomic():
+        # Locked so two officers (or an import and an officer) open one case, not two.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        if Case.objects.filter(person=person).exclude(status=CaseStatus.CLOSED).exists():
+            raise TracingError(Reason.ALREADY_A_CASE)
+        case = Case.objects.create(
+            person=person,
+            source=source,
+            lab_result=lab_result,
+            parent_case=parent_case,
+            opened_by=actor if getattr(actor, "is_authenticated", False) else None,
+            opened_at=now,
+            specimen_date=specimen_date,
+            symptom_onset=symptom_onset,
+            isolation_started_at=isolation,
+            window_start=start,
+            window_end=end,
+            home_region_code=home_region_code(person),
+        )
+        store_visits(case, stays)
+        if source != CaseSource.LAB_RESULT:
+            record_designation(
+                nik_index=person.nik_index,
+                kind=DesignationKind.POSITIVE_CASE,
+                starts_at=dt.datetime.combine(specimen_date, dt.time(0, 0), tzinfo=JAKARTA),
+                actor=actor,
+                reason=f"Kasus pelacakan #{case.pk}",
+            )
+        audit.record(
+            actor=actor,
+            action="tracing.case.open",
+            obj=case,
+            ip=ip,
+            source=str(source),
+            parent_case=parent_case.pk if parent_case else None,
+            lab_result=lab_result.pk if lab_result else None,
+            window_start=start.isoformat(),
+            window_end=end.isoformat(),
+        )
+        check_clusters(case=case, now=now)
+    return case
+
+
+def open_case_by_nik(*, nik: str, actor: Any, ip: str | None = None, **kwargs: Any) -> Case:
+    """open_case for the registered person holding this NIK (person_unknown otherwise,
+    but only for a NIK of the officer's own region: anyone else is refused as outside
+    their jurisdiction, audited, whether or not the NIK is registered)."""
+    check_actor(actor, Cap.TRACE_CASES)
+    nik = nik.strip()
+    person = Person.objects.filter(nik_index=nik_index(nik)).first()
+    if person is None:
+        # An unregistered person has no check-ins, so no venue puts them in anyone's
+        # jurisdiction: only their home region may hear that the NIK is unknown.
+        if actor is not None and not access.may_open_case_for(
+            actor, home_region_code=_regency_code(nik), venue_ids=()
+        ):
+            refuse(
+                actor,
+                Reason.NOT_IN_JURISDICTION,
+                attempt="tracing.case.open",
+                ip=ip,
+                nik_masked=mask_nik(nik),
+            )
+        raise TracingError(Reason.PERSON_UNKNOWN)
+    return open_case(person=person, actor=actor, ip=ip, **kwargs)
+
+
+def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = None) -> Case | None:
+    """Open a case (as the system) from a recent positive lab result of a registered
+    person without an open case; None when there is nothing to open."""
+    now = now or timezone.now()
+    if lab_result.result != LabOutcome.POSITIVE or lab_result.specimen_at < now - AUTO_OPEN_WITHIN:
+        return None
+    person = Person.objects.filter(nik_index=lab_result.nik_index).first()
+    if person is None:
+        return None
+    if Case.objects.filter(person=person).exclude(status=CaseStatus.CLOSED).exists():
+        return None
+    try:
+        return open_case(
+            person=person,
+            actor=None,
+            specimen_date=lab_result.specimen_at.astimezone(JAKARTA).date(),
+            source=CaseSource.LAB_RESULT,
+            lab_result=lab_result,
+            now=now,
+        )
+    except TracingError:
+        # A concurrent opening won, or the dates are unusable: an officer takes it from here.
+        return None
+
+
+def open_cases_for_new_results(*, nik_indexes: Iterable[str]) -> list[Case]:
+    """The health import's hook: after new positive results were stored for these NIKs,
+    open a case for each registered person from their latest recent positive result."""
+    opened = []
+    for index in sorted(set(nik_indexes)):
+        latest = (
+            LabResult.objects.filter(nik_index=index, result=LabOutcome.POSITIVE)
+            .order_by("-specimen_at")
+            .first()
+        )
+        if latest is not None and (case := open_case_from_result(lab_result=latest)):
+            opened.append(case)
+    return opened
+
+
+def open_case_from_contact(
+    *,
+    contact: Contact,
+    actor: Any,
+    specimen_date: dt.date,
+    symptom_onset: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """A contact tested positive: open the second-generation case (parent: the contact's)."""
+    check_case(actor, contact.case, Cap.TRACE_CASES)
+    if actor is not None and not contacts_visible_to(actor).filter(pk=contact.pk).exists():
+        raise TracingError(Reason.CONTACT_NOT_FOUND)
+    return open_case(
+        person=contact.person,
+        actor=actor,
+        specimen_date=specimen_date,
+        symptom_onset=symptom_onset,
+        source=CaseSource.CONTACT,
+        parent_case=contact.case,
+        now=now,
+    )
+
+
+def change_window(
+    *,
+    case: Case,
+    actor: Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Move the infectious window (with a reason, kept with the old and new bounds).
+    Only for those who see the whole case."""
+    check_case(actor, case, Cap.TRACE_CASES, whole="tracing.case.window")
+    check_open(case)
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise TracingError(Reason.REASON_REQUIRED)
+    if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
+        raise TracingError(Reason.WINDOW_INVALID)
+    if end - start > MAX_WINDOW:
+        raise TracingError(Reason.WINDOW_TOO_LONG)
+    with transaction.atomic():
+        current = Case.objects.select_for_update().get(pk=case.pk)
+        CaseWindowChange.objects.create(
+            case=current,
+            changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            changed_at=now,
+            old_start=current.window_start,
+            old_end=current.window_end,
+            new_start=start,
+            new_end=end,
+            reason=reason[:300],
+        )
+        audit.record(
+            actor=actor,
+            action="tracing.case.window",
+            obj=current,
+            old_start=current.window_start.isoformat(),
+            old_end=current.window_end.isoformat(),
+            new_start=start.isoformat(),
+            new_end=end.isoformat(),
+            reason=reason[:300],
+        )
+        current.window_start, current.window_end = start, end
+        current.save(update_fields=["window_start", "window_end"])
+        refresh_visits(current, now)
+        check_clusters(case=current, now=now)
+    case.window_start, case.window_end = start, end
+    return case
+
+
+def close_case(*, case: Case, actor: Any, now: dt.datetime | None = None) -> Case:
+    """Close the case; only for those who see the whole case."""
+    check_case(actor, case, Cap.TRACE_CASES, whole="tracing.case.close")
+    now = now or timezone.now()
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk).exclude(status=CaseStatus.CLOSED)
+        if updated.update(status=CaseStatus.CLOSED, closed_at=now):
+            audit.record(actor=actor, action="tracing.case.close", obj=case)
+    case.refresh_from_db()
+    return case

@@ -1,0 +1,69 @@
+"""What a designated or informed contact is told, and the outbox messages that tell them:
+where and when, until when to quarantine, where to test. Never who the case is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+
+from jejak.notifications import outbox
+from jejak.tracing.models import Case, Contact
+from jejak.tracing.window import JAKARTA
+from jejak.venues.models import Venue
+
+# Close contacts are black until day 11 (screening rule set): days 0..10 after exposure.
+QUARANTINE_DAYS = 10
+
+
+def case_ref(case: Case) -> str:
+    """The outbox `ref` of a case's messages (its delivery status on the case page)."""
+    return f"tracing.case:{case.pk}"
+
+
+def notify(contact: Contact, *, template: str, ref: str) -> None:
+    outbox.enqueue(
+        template=template,
+        context=notice_context(contact),
+        channels=["sms", "inapp"],
+        to_person=contact.person,
+        ref=ref,
+    )
+
+
+def notice_context(contact: Contact) -> dict[str, Any]:
+    """What a contact's message may say: where and when, what to do. Never the case."""
+    visits = contact.visits or []
+    venue_ids = {v["venue_id"] for v in visits}
+    districts = {
+        v.pk: _district_name(v.region)
+        for v in Venue.objects.filter(pk__in=venue_ids).select_related("region__parent")
+    }
+    places = [
+        {
+            "venue": v.get("venue", ""),
+            "start": dt.datetime.fromisoformat(v["start"]).astimezone(JAKARTA),
+            "end": dt.datetime.fromisoformat(v["end"]).astimezone(JAKARTA),
+        }
+        for v in visits
+    ]
+    first = visits[0] if visits else {}
+    last_day = contact.last_exposure_at.astimezone(JAKARTA).date()
+    return {
+        "places": places,
+        "first": places[0] if places else None,
+        "more": max(0, len(places) - 1),
+        "until": last_day + dt.timedelta(days=QUARANTINE_DAYS),
+        "district": districts.get(first.get("venue_id", 0), "") or "",
+        "public_url": settings.JEJAK_PUBLIC_URL,
+    }
+
+
+def _district_name(region: Any) -> str:
+    """The kecamatan a venue lies in (its puskesmas is where to test), if known."""
+    if region.level == "district":
+        return str(region.name)
+    if region.level == "village" and region.parent is not None:
+        return str(region.parent.name)
+    return ""

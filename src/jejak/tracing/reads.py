@@ -1,0 +1,63 @@
+"""The audited reads of tracing: the list of cases, a case, its contacts. Each read is
+recorded (who, what, how many rows); an actor who sees only part of a case reads only
+that part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jejak.accounts.capabilities import Cap, require
+from jejak.audit import service as audit
+from jejak.tracing import access
+from jejak.tracing.access import cases_visible_to, contacts_visible_to
+from jejak.tracing.models import Case, CaseStatus, Contact
+
+
+def list_cases(*, actor: Any, status: str = "", ip: str | None = None) -> list[Case]:
+    """The cases in the actor's jurisdiction (newest first); the read is audited."""
+    require(actor, Cap.TRACE_CASES)
+    qs = cases_visible_to(actor, Case.objects.select_related("person"))
+    if status in CaseStatus.values:
+        qs = qs.filter(status=status)
+    cases = list(qs[:500])
+    audit.record(actor=actor, action="tracing.case.list", ip=ip, status=status, count=len(cases))
+    return cases
+
+
+def read_case(*, case: Case, actor: Any, ip: str | None = None) -> Case:
+    """Record that `actor` read the case (call after access_case, before showing it)."""
+    partial = actor is not None and not access.sees_whole_case(actor, case)
+    audit.record(actor=actor, action="tracing.case.read", obj=case, ip=ip, partial=partial)
+    return case
+
+
+def contacts_of(case: Case, actor: Any) -> Any:
+    """The case's contacts the actor sees (all of them for the system)."""
+    qs = Contact.objects.filter(case=case)
+    return qs if actor is None else contacts_visible_to(actor, qs)
+
+
+def visible_contacts(case: Case, actor: Any) -> list[Contact]:
+    """The contacts the actor sees, ranked, each explained only by the visits to venues
+    whose visits of the case the actor sees. The score, minutes and close-contact flag
+    stay the case's: they decide the person's quarantine wherever the minutes were."""
+    contacts = list(
+        contacts_of(case, actor)
+        .select_related("person__account", "designated_by")
+        .order_by("rank", "id")
+    )
+    if actor is not None:
+        venue_ids = {v.get("venue_id") for c in contacts for v in c.visits}
+        shown = access.venue_ids_visible_to(actor, case, venue_ids)
+        for contact in contacts:
+            # Read-only instances: never saved after this.
+            contact.visits = [v for v in contact.visits if v.get("venue_id") in shown]
+    return contacts
+
+
+def read_contacts(*, case: Case, actor: Any, ip: str | None = None) -> list[Contact]:
+    """The case's contacts the actor sees, ranked; the read is audited with the number
+    of rows."""
+    contacts = visible_contacts(case, actor)
+    audit.record(actor=actor, action="tracing.contacts.read", obj=case, ip=ip, rows=len(contacts))
+    return contacts

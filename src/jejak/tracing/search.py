@@ -1,0 +1,154 @@
+"""The contact search of a case: find who shared a venue with it inside its window,
+score and rank them with an explanation, store them, and prepare the case's exposure
+sites (published when contacts are designated)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jejak.accounts.capabilities import Cap
+from jejak.audit import service as audit
+from jejak.tracing import overlap, scoring
+from jejak.tracing.clusters import check_clusters
+from jejak.tracing.guards import check_case, check_open
+from jejak.tracing.models import Case, CaseStatus, CaseVisit, Contact, ContactVenue, ExposureSite
+from jejak.tracing.window import aerosol_cap, refresh_visits
+from jejak.venues.models import Venue
+
+SEARCH_FIELDS = [
+    "rank",
+    "score",
+    "seconds",
+    "is_close",
+    "is_employee",
+    "last_exposure_at",
+    "visits",
+]
+
+
+def search_contacts(*, case: Case, actor: Any, now: dt.datetime | None = None) -> list[Contact]:
+    """Find, score and rank the case's contacts, and store them (a new search replaces the
+    contacts not designated yet). The case's exposure sites are prepared, unpublished."""
+    check_case(actor, case, Cap.TRACE_CASES)
+    check_open(case)
+    now = now or timezone.now()
+    refresh_visits(case, now)
+    shared = overlap.shared_visits(
+        person_id=case.person_id,
+        window_start=case.window_start,
+        window_end=case.window_end,
+        aerosol_cap=aerosol_cap(),
+        now=now,
+    )
+    ranked = scoring.rank(shared, scoring.load_weights())
+    venues = _venue_labels({i.venue_id for c in ranked for i in c.intervals})
+    with transaction.atomic():
+        existing = {c.person_id: c for c in Contact.objects.select_for_update().filter(case=case)}
+        kept: set[int] = set()
+        new, changed = [], []
+        for position, found in enumerate(ranked, start=1):
+            contact = existing.get(found.person_id)
+            if contact is None:
+                contact = Contact(case=case, person_id=found.person_id)
+                new.append(contact)
+            else:
+                changed.append(contact)
+            contact.rank = position
+            contact.score = found.score
+            contact.seconds = found.seconds
+            contact.is_close = found.is_close
+            contact.is_employee = found.is_employee
+            contact.last_exposure_at = found.last_exposure_at
+            contact.visits = [_explain(i, venues) for i in found.intervals]
+            kept.add(found.person_id)
+        # A crowded mall gives hundreds of contacts: a few statements, not one per row.
+        Contact.objects.bulk_create(new, batch_size=500)
+        Contact.objects.bulk_update(changed, SEARCH_FIELDS, batch_size=500)
+        stale = [c.pk for p, c in existing.items() if p not in kept and c.designated_at is None]
+        Contact.objects.filter(pk__in=stale).delete()
+        untouched = [c.pk for p, c in existing.items() if p not in kept and c.pk not in stale]
+        _store_contact_venues(case, ranked, untouched)
+        _prepare_exposure_sites(case, now)
+        fields = ["searched_at"]
+        case.searched_at = now
+        if case.status == CaseStatus.OPEN:
+            case.status = CaseStatus.CONTACTS_IDENTIFIED
+            fields.append("status")
+        case.save(update_fields=fields)
+        audit.record(
+            actor=actor,
+            action="tracing.case.search",
+            obj=case,
+            contacts=len(ranked),
+            close_contacts=sum(1 for c in ranked if c.is_close),
+        )
+        check_clusters(case=case, now=now)
+    return list(case.contacts.select_related("person").order_by("rank", "id"))
+
+
+def _store_contact_venues(
+    case: Case, ranked: Sequence[scoring.RankedContact], untouched: list[int]
+) -> None:
+    """Where each found contact met the case: what puts them in a venue's region's
+    officers' view (access.contacts_visible_to). `untouched`: contacts kept from an
+    earlier search (designated, not found again), whose venues stay."""
+    ids = dict(Contact.objects.filter(case=case).values_list("person_id", "id"))
+    ContactVenue.objects.filter(contact__case=case).exclude(contact_id__in=untouched).delete()
+    ContactVenue.objects.bulk_create(
+        [
+            ContactVenue(contact_id=ids[found.person_id], venue_id=venue_id)
+            for found in ranked
+            for venue_id in sorted({i.venue_id for i in found.intervals})
+        ],
+        batch_size=500,
+    )
+
+
+def _venue_labels(venue_ids: set[int]) -> dict[int, dict[str, Any]]:
+    return {
+        v.pk: {"venue": v.name, "short_code": v.short_code, "sector": v.sector.name_id}
+        for v in Venue.objects.filter(pk__in=venue_ids).select_related("sector")
+    }
+
+
+def _explain(
+    interval: scoring.ExposureInterval, venues: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "venue_id": interval.venue_id,
+        **venues.get(interval.venue_id, {"venue": "", "short_code": "", "sector": ""}),
+        "start": interval.start.isoformat(),
+        "end": interval.end.isoformat(),
+        "seconds": interval.seconds,
+        "minutes": round(interval.seconds / 60, 1),
+        "weight": str(interval.weight),
+        "min_contact_minutes": interval.min_contact_minutes,
+        "employee": interval.employee,
+    }
+
+
+def _prepare_exposure_sites(case: Case, now: dt.datetime) -> None:
+    """One site per venue and merged span of the case's visits there."""
+    spans: dict[int, list[list[dt.datetime]]] = {}
+    for visit in CaseVisit.objects.filter(case=case).order_by("venue_id", "start"):
+        merged = spans.setdefault(visit.venue_id, [])
+        if merged and visit.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], visit.end)
+        else:
+            merged.append([visit.start, visit.end])
+    wanted = {(venue, s, e) for venue, items in spans.items() for s, e in items}
+    current = {(s.venue_id, s.window_start, s.window_end): s for s in case.exposure_sites.all()}
+    stale = [s.pk for key, s in current.items() if key not in wanted and s.published_at is None]
+    ExposureSite.objects.filter(pk__in=stale).delete()
+    for venue_id, start, end in wanted - set(current):
+        ExposureSite.objects.update_or_create(
+            case=case,
+            venue_id=venue_id,
+            window_start=start,
+            defaults={"window_end": end, "created_at": now},
+        )
