@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.backends.immediate import ImmediateBackend
 
-from jejak.accounts.roles import Role
+from jejak.accounts.roles import VENUE_ROLES, Role
 from jejak.audit import service as audit
 from jejak.checkins.decision import Entry
 from jejak.checkins.models import (
@@ -85,8 +85,6 @@ def alert_recipients(*, alert: BlackStatusAlert) -> list[Any]:
 def alerts_recipients(*, alerts: Sequence[BlackStatusAlert]) -> dict[int, list[Any]]:
     """`alert_recipients` of several alerts, by alert id, in two queries for them all."""
     from django.contrib.auth import get_user_model
-
-    from jejak.accounts.roles import VENUE_ROLES, Role
 
     users = get_user_model().objects.filter(is_active=True)
     # Two indexed look-ups (through the venues' staff, through the regions), not one

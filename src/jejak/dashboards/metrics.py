@@ -19,29 +19,21 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Max, Min, Q, QuerySet, When
-from django.db.models.functions import Cast, Substr, TruncDate
+from django.db.models import Case, CharField, Count, F, QuerySet, When
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
-from jejak.checkins.errors import Decision, DenialReason
-from jejak.checkins.models import ADMITTED, BlackStatusAlert, CheckIn
+from jejak.checkins.models import CheckIn
 from jejak.regions.models import Region
-from jejak.screening.models import Colour
 from jejak.sectors.models import Sector
-from jejak.venues.models import Venue, VenueQuerySet, VenueStatus, VenueTransition
+from jejak.venues.models import VenueQuerySet, VenueStatus, VenueTransition
 from jejak.venues.rollout import Counts, Row
 
 __all__ = [
     "Counts",
     "Row",
-    "black_alerts",
-    "capacity_refusals",
-    "checkins_per_day",
     "day_bounds",
     "days_between",
-    "decisions",
-    "least_compliant",
-    "refusals_by_reason",
     "rollout_by_kecamatan",
     "rollout_by_sector",
     "rollout_total",
@@ -71,14 +63,14 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def _checkins(scope: VenueQuerySet, start: dt.date, end: dt.date) -> QuerySet[CheckIn]:
+def checkins_between(scope: VenueQuerySet, start: dt.date, end: dt.date) -> QuerySet[CheckIn]:
     since, until = day_bounds(start, end)
     return CheckIn.objects.filter(
         venue__in=scope.values("pk"), scanned_at__gte=since, scanned_at__lt=until
     )
 
 
-def _per_day(
+def counts_per_day(
     rows: QuerySet[Any], fields: list[str], start: dt.date, end: dt.date, at: str = "scanned_at"
 ) -> list[dict[str, Any]]:
     """`rows` grouped by `fields` and by Asia/Jakarta day: one dict per group and day with
@@ -107,7 +99,7 @@ def _per_day(
     ]
 
 
-def _sector_root(prefix: str = "") -> Any:
+def sector_root(prefix: str = "") -> Any:
     """The top-level sector id of a venue's sector (sub-categories roll up to their parent)."""
     return Case(
         When(**{f"{prefix}sector__parent__isnull": False}, then=F(f"{prefix}sector__parent")),
@@ -132,7 +124,7 @@ def rollout_by_sector(
     so a sector with nothing stands out)."""
     rows = {s.pk: Row(s.slug, s.name(language)) for s in _top_sectors(sectors)}
     grouped = (
-        scope.annotate(sector_root=_sector_root())
+        scope.annotate(sector_root=sector_root())
         .values("sector_root", "status")
         .annotate(n=Count("entry_points"))
         .order_by()
@@ -208,255 +200,6 @@ def rollout_trend(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[Tr
     return points
 
 
-# --- usage -------------------------------------------------------------------------------
-
-
-@dataclass
-class DailyCount:
-    day: dt.date
-    key: str  # sector slug or venue short code
-    name: str
-    total: int = 0
-    admitted: int = 0
-    denied: int = 0
-
-
-def checkins_per_day(
-    scope: VenueQuerySet,
-    start: dt.date,
-    end: dt.date,
-    *,
-    by: str = "sector",
-    language: str = "id",
-) -> list[DailyCount]:
-    """Check-in decisions per day and per top-level sector (`by="sector"`) or venue
-    (`by="venue"`), refusals included; only days with at least one scan appear."""
-    if by not in ("sector", "venue"):
-        raise ValueError(f"by must be 'sector' or 'venue', not {by!r}")
-    group = _sector_root("venue__") if by == "sector" else F("venue")
-    items = _per_day(_checkins(scope, start, end).annotate(g=group), ["g", "decision"], start, end)
-    names: dict[int, tuple[str, str]]
-    rows: dict[tuple[dt.date, int], DailyCount] = {}
-    ids = {item["g"] for item in items}
-    if by == "sector":
-        names = {s.pk: (s.slug, s.name(language)) for s in Sector.objects.filter(pk__in=ids)}
-    else:
-        names = {
-            pk: (code, name)
-            for pk, code, name in Venue.objects.filter(pk__in=ids).values_list(
-                "pk", "short_code", "name"
-            )
-        }
-    for item in items:
-        key, name = names[item["g"]]
-        row = rows.setdefault((item["day"], item["g"]), DailyCount(item["day"], key, name))
-        row.total += item["n"]
-        if item["decision"] in ADMITTED:
-            row.admitted += item["n"]
-        else:
-            row.denied += item["n"]
-    return sorted(rows.values(), key=lambda r: (r.day, r.key))
-
-
-@dataclass
-class DecisionCount:
-    decision: str
-    colour: str
-    count: int
-
-
-def decisions(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[DecisionCount]:
-    """Check-ins by outcome and colour, every combination listed (zeros included) in a
-    fixed order: allowed, allowed after a staff check, denied; hijau..hitam."""
-    found = Counter(
-        {
-            (item["decision"], item["colour"]): item["n"]
-            for item in _checkins(scope, start, end)
-            .values("decision", "colour")
-            .annotate(n=Count("id"))
-            .order_by()
-        }
-    )
-    colours = [str(c) for c in Colour] + sorted({c for _, c in found} - set(Colour))
-    return [DecisionCount(str(d), c, found[(str(d), c)]) for d in Decision for c in colours]
-
-
-@dataclass
-class ReasonCount:
-    reason: str
-    label: str
-    count: int
-
-
-def refusals_by_reason(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[ReasonCount]:
-    """Refused check-ins per denial reason (a refusal with two reasons counts under both),
-    every reason listed, most frequent first."""
-    # Reasons are a JSON list; grouping by the whole list keeps this one query whatever
-    # the database, and there are only a handful of distinct combinations.
-    combos = (
-        _checkins(scope, start, end)
-        .filter(decision=Decision.DENIED)
-        .values("reasons")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: Counter[str] = Counter()
-    for item in combos:
-        for reason in item["reasons"] or []:
-            counts[reason] += item["n"]
-    labels = dict(DenialReason.choices)
-    codes = [str(r) for r in DenialReason] + sorted(set(counts) - set(DenialReason))
-    rows = [ReasonCount(code, str(labels.get(code, code)), counts[code]) for code in codes]
-    return sorted(rows, key=lambda r: -r.count)
-
-
-@dataclass
-class VenueCount:
-    """A per-venue count (black-status alerts, capacity refusals)."""
-
-    short_code: str
-    name: str
-    sector: str
-    count: int
-    days: int  # distinct days with at least one
-    last_at: dt.datetime | None
-    open: int = 0  # alerts not yet acknowledged (alerts only)
-
-
-def _venue_labels(ids: Iterable[int], language: str) -> dict[int, tuple[str, str, str]]:
-    venues = Venue.objects.filter(pk__in=set(ids)).select_related("sector__parent")
-    return {v.pk: (v.short_code, v.name, v.sector.root.name(language)) for v in venues}
-
-
-def black_alerts(
-    scope: VenueQuerySet, start: dt.date, end: dt.date, *, language: str = "id"
-) -> list[VenueCount]:
-    """Black-status alerts per venue in the period, most first."""
-    since, until = day_bounds(start, end)
-    tz = timezone.get_default_timezone()
-    grouped = (
-        BlackStatusAlert.objects.filter(
-            venue__in=scope.values("pk"), created_at__gte=since, created_at__lt=until
-        )
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("venue", "day")
-        .annotate(
-            n=Count("id"),
-            open=Count("id", filter=Q(acknowledged_at__isnull=True)),
-            last=Max("created_at"),
-        )
-        .order_by()
-    )
-    return _per_venue(grouped, language)
-
-
-def capacity_refusals(
-    scope: VenueQuerySet, start: dt.date, end: dt.date, *, language: str = "id"
-) -> list[VenueCount]:
-    """Check-ins refused because the venue was full, per venue, most first."""
-    tz = timezone.get_default_timezone()
-    grouped = (
-        _checkins(scope, start, end)
-        .filter(decision=Decision.DENIED, reasons__icontains=DenialReason.CAPACITY_FULL.value)
-        .annotate(day=TruncDate("scanned_at", tzinfo=tz))
-        .values("venue", "day")
-        .annotate(n=Count("id"), last=Max("scanned_at"))
-        .order_by()
-    )
-    return _per_venue(grouped, language)
-
-
-def _per_venue(grouped: Iterable[Any], language: str) -> list[VenueCount]:
-    items = list(grouped)
-    labels = _venue_labels((i["venue"] for i in items), language)
-    rows: dict[int, VenueCount] = {}
-    for item in items:
-        code, name, sector = labels[item["venue"]]
-        row = rows.setdefault(item["venue"], VenueCount(code, name, sector, 0, 0, None))
-        row.count += item["n"]
-        row.days += 1
-        row.open += item.get("open", 0)
-        if row.last_at is None or item["last"] > row.last_at:
-            row.last_at = item["last"]
-    return sorted(rows.values(), key=lambda r: (-r.count, r.short_code))
-
-
-@dataclass
-class Compliance:
-    """A venue whose codes are out there, and how much they are used."""
-
-    short_code: str
-    name: str
-    sector: str  # top-level sector slug
-    sector_name: str
-    status: str
-    entrances: int
-    issued_on: dt.date | None  # first day codes were issued
-    days: int  # days of the period the codes were out (from issued_on)
-    checkins: int  # decisions in the period, refusals included: the code was scanned
-    per_day: float
-    per_entrance_per_day: float
-
-
-def least_compliant(
-    scope: VenueQuerySet,
-    start: dt.date,
-    end: dt.date,
-    *,
-    limit: int | None = 20,
-    language: str = "id",
-) -> list[Compliance]:
-    """Venues with issued or installed codes, fewest scans per entrance per day first
-    (then fewest scans, then code). Days count from the first issue of codes when that
-    falls inside the period, so a venue issued yesterday is not ranked on a month."""
-    venues = list(
-        scope.filter(status__in=IN_SERVICE)
-        .select_related("sector__parent")
-        .annotate(
-            n_entrances=Count("entry_points", distinct=True),
-            first_issued=Min(
-                "transitions__at", filter=Q(transitions__to_status=VenueStatus.ISSUED)
-            ),
-        )
-        .order_by()
-    )
-    used = dict(
-        _checkins(scope.filter(status__in=IN_SERVICE), start, end)
-        .values("venue")
-        .annotate(n=Count("id"))
-        .values_list("venue", "n")
-        .order_by()
-    )
-    tz = timezone.get_default_timezone()
-    rows = []
-    for v in venues:
-        issued_on = timezone.localtime(v.first_issued, tz).date() if v.first_issued else None
-        first_day = max(start, issued_on) if issued_on else start
-        days = max((end - first_day).days + 1, 0)
-        n = used.get(v.pk, 0)
-        per_day = n / days if days else 0.0
-        root = v.sector.root
-        rows.append(
-            Compliance(
-                short_code=v.short_code,
-                name=v.name,
-                sector=root.slug,
-                sector_name=root.name(language),
-                status=v.status,
-                entrances=v.n_entrances,
-                issued_on=issued_on,
-                days=days,
-                checkins=n,
-                per_day=round(per_day, 2),
-                per_entrance_per_day=round(per_day / v.n_entrances, 2) if v.n_entrances else 0.0,
-            )
-        )
-    # A venue whose codes came out after the period has nothing to answer for yet.
-    rows = [r for r in rows if r.days > 0]
-    rows.sort(key=lambda r: (r.per_entrance_per_day, r.checkins, r.short_code))
-    return rows[:limit] if limit is not None else rows
-
-
 # --- map ---------------------------------------------------------------------------------
 
 
@@ -478,7 +221,7 @@ def venue_points(
     """Every venue in scope with its position (None when unknown) and its scans in the
     period: what the map colours by status or by usage."""
     used = dict(
-        _checkins(scope, start, end)
+        checkins_between(scope, start, end)
         .values("venue")
         .annotate(n=Count("id"))
         .values_list("venue", "n")

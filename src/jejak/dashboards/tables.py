@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from jejak.dashboards import metrics
+from jejak.dashboards import metrics, usage_counts
 from jejak.dashboards.filters import Filters, sectors_for
 from jejak.venues.models import VenueQuerySet
 from jejak.venues.rollout import COLUMNS
@@ -66,7 +66,7 @@ def rollout_trend(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Tab
 
 def _checkins(by: str) -> Builder:
     def build(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-        rows = metrics.checkins_per_day(scope, f.start, f.end, by=by, language=lang)
+        rows = usage_counts.checkins_per_day(scope, f.start, f.end, by=by, language=lang)
         return Table(
             f"checkins-{by}",
             ["day", by, "name", "total", "admitted", "denied"],
@@ -77,7 +77,7 @@ def _checkins(by: str) -> Builder:
 
 
 def decisions(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = metrics.decisions(scope, f.start, f.end)
+    rows = usage_counts.decisions(scope, f.start, f.end)
     return Table(
         "decisions",
         ["decision", "colour", "count"],
@@ -86,12 +86,12 @@ def decisions(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
 
 
 def refusals(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = metrics.refusals_by_reason(scope, f.start, f.end)
+    rows = usage_counts.refusals_by_reason(scope, f.start, f.end)
     return Table("refusals", ["reason", "count"], [[r.reason, r.count] for r in rows])
 
 
 def black_alerts(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = metrics.black_alerts(scope, f.start, f.end, language=lang)
+    rows = usage_counts.black_alerts(scope, f.start, f.end, language=lang)
     return Table(
         "black-alerts",
         ["venue", "name", "sector", "alerts", "days", "unacknowledged", "last"],
@@ -103,7 +103,7 @@ def black_alerts(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Tabl
 
 
 def capacity_refusals(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = metrics.capacity_refusals(scope, f.start, f.end, language=lang)
+    rows = usage_counts.capacity_refusals(scope, f.start, f.end, language=lang)
     return Table(
         "capacity-refusals",
         ["venue", "name", "sector", "refusals", "days", "last"],
@@ -112,7 +112,7 @@ def capacity_refusals(user: Any, scope: VenueQuerySet, f: Filters, lang: str) ->
 
 
 def least_compliant(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = metrics.least_compliant(scope, f.start, f.end, limit=None, language=lang)
+    rows = usage_counts.least_compliant(scope, f.start, f.end, limit=None, language=lang)
     return Table(
         "least-compliant",
         [

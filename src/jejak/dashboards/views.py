@@ -21,7 +21,7 @@ from jejak.accounts.capabilities import Cap, capability_required
 from jejak.audit import service as audit
 from jejak.checkins.errors import Decision
 from jejak.core.exports import to_csv, to_xlsx
-from jejak.dashboards import charts, metrics, tables
+from jejak.dashboards import charts, metrics, tables, usage_counts
 from jejak.dashboards.filters import (
     Filters,
     kecamatan_for,
@@ -105,7 +105,9 @@ def usage(request: HttpRequest) -> HttpResponse:
     def build(f: Filters, scope: Any) -> dict[str, Any]:
         lang = _language()
         days = metrics.days_between(f.start, f.end)
-        per_sector = metrics.checkins_per_day(scope, f.start, f.end, by="sector", language=lang)
+        per_sector = usage_counts.checkins_per_day(
+            scope, f.start, f.end, by="sector", language=lang
+        )
         grid: dict[str, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
         names: dict[str, str] = {}
         for row in per_sector:
@@ -116,18 +118,18 @@ def usage(request: HttpRequest) -> HttpResponse:
             (day, [grid[k][day] for k in ranked], sum(grid[k][day] for k in ranked)) for day in days
         ]
         per_venue: dict[str, list[Any]] = {}
-        for row in metrics.checkins_per_day(scope, f.start, f.end, by="venue", language=lang):
+        for row in usage_counts.checkins_per_day(scope, f.start, f.end, by="venue", language=lang):
             entry = per_venue.setdefault(row.key, [row.key, row.name, 0, 0, 0])
             entry[2] += row.total
             entry[3] += row.admitted
             entry[4] += row.denied
-        decision_rows = metrics.decisions(scope, f.start, f.end)
+        decision_rows = usage_counts.decisions(scope, f.start, f.end)
         colours = list(dict.fromkeys(r.colour for r in decision_rows))
         cells = {(r.decision, r.colour): r.count for r in decision_rows}
-        refusals = metrics.refusals_by_reason(scope, f.start, f.end)
+        refusals = usage_counts.refusals_by_reason(scope, f.start, f.end)
         sector_totals = [(names[k], sum(grid[k].values())) for k in ranked]
-        black = metrics.black_alerts(scope, f.start, f.end, language=lang)
-        capacity = metrics.capacity_refusals(scope, f.start, f.end, language=lang)
+        black = usage_counts.black_alerts(scope, f.start, f.end, language=lang)
+        capacity = usage_counts.capacity_refusals(scope, f.start, f.end, language=lang)
         return {
             "sector_keys": [(k, names[k]) for k in ranked],
             "day_rows": day_rows,
@@ -165,7 +167,7 @@ def usage(request: HttpRequest) -> HttpResponse:
             "refusal_total": sum(r.count for r in refusals),
             "least_compliant": [
                 (r, VenueStatus(r.status).label)
-                for r in metrics.least_compliant(scope, f.start, f.end, language=lang)
+                for r in usage_counts.least_compliant(scope, f.start, f.end, language=lang)
             ],
         }
 

@@ -19,11 +19,14 @@ from jejak.health.models import (
     VaccinationExemption,
 )
 from jejak.identity.models import Resident
+from jejak.notifications.models import Message
 from jejak.people.models import NikClaimAttempt, Person
 from jejak.ppkm.demo import reset_demo_levels, seed_demo_levels
 from jejak.qrcodes.models import QrCode, SigningKey
+from jejak.regions.imports import import_regions
 from jejak.regions.models import Region
 from jejak.sectors.models import Agency, Sector
+from jejak.tracing.models import Case
 from jejak.venues.models import EntryPoint, Venue, VenueTransition
 from jejak.venues.workflow import Action, do_transition
 
@@ -58,8 +61,6 @@ def is_empty() -> bool:
 
 def reset() -> None:
     """Remove everything the demo creates (and any other venue data); keep reference data."""
-    from jejak.notifications.models import Message
-    from jejak.tracing.models import Case
 
     with transaction.atomic():
         # Cases protect their person (a case is never lost by deleting a profile) and
@@ -92,7 +93,6 @@ def reset() -> None:
 
 def build() -> dict[str, Any]:
     """Create the demo; returns the accounts made, for printing."""
-    from jejak.regions.imports import import_regions
 
     with transaction.atomic():
         import_regions(REGIONS_CSV)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.capabilities import Cap, require
 from jejak.audit import service as audit
+from jejak.checkins.models import CheckIn
 from jejak.followups.errors import FollowUpError, FollowUpErrorCode
 from jejak.followups.models import FollowUp, FollowUpKind, FollowUpQuerySet
 from jejak.venues.models import Venue, VenueStatus, venues_visible_to
@@ -80,7 +81,6 @@ def lagging_venues(
     """The venues `user` may see that have not requested codes, not installed them, or had
     fewer than `min_checkins` check-ins over the last `days` days; lowest use first within
     each kind. One query (the counts are subqueries, not joins that multiply rows)."""
-    from jejak.checkins.models import CheckIn
 
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)

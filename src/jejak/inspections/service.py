@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap, require
 from jejak.audit import service as audit
+from jejak.checkins.occupancy import crowd
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.errors import InspectionErrorCode as Code
 from jejak.inspections.models import (
@@ -166,7 +167,6 @@ def do_record_inspection(
     """Record a planned visit as done: every checklist item (pass/fail/na with a note),
     the findings, photos, the venue's live occupancy now, and the sanction. A temporary
     closure blocks check-ins at the venue over its period (closures.closure_at)."""
-    from jejak.checkins.occupancy import crowd
 
     require(actor, Cap.RECORD_INSPECTIONS)
     now = now or timezone.now()

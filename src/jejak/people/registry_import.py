@@ -15,7 +15,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jejak.audit import service as audit
 from jejak.core.crypto import encrypt
+from jejak.core.row_report import RowError, RowReport
 from jejak.identity.models import Resident, nik_aad
 from jejak.identity.port import family_card_index
 from jejak.people.models import Sex
@@ -69,32 +70,13 @@ class RegistryProblem(models.TextChoices):
     CONFLICT = "conflict", _("Impor lain menulis NIK yang sama bersamaan; impor ulang.")
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One refused row: `line` as a spreadsheet numbers it (header = 1; 0 = the whole file)."""
-
-    line: int
-    column: str
-    code: str
-    message: str
-
-
 @dataclass
-class RegistryImportReport:
+class RegistryImportReport(RowReport):
     filename: str = ""
     rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add(self, line: int, column: str, problem: RegistryProblem, /, **params: Any) -> None:
-        message = str(problem.label) % params if params else str(problem.label)
-        self.errors.append(RowError(line, column, problem.value, message))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,11 +27,10 @@ from jejak.audit import service as audit
 from jejak.core.process_cache import VersionedProcessCache
 from jejak.ppkm.errors import PpkmError, PpkmErrorCode
 from jejak.ppkm.models import ChildrenRule, LevelAssignment, SectorRule
+from jejak.regions.models import Region
 from jejak.screening.models import Colour
-
-if TYPE_CHECKING:
-    from jejak.regions.models import Region
-    from jejak.venues.models import Venue
+from jejak.sectors.models import Sector
+from jejak.venues.models import Venue
 
 VERSION_KEY = "ppkm:snapshot-version"
 
@@ -157,7 +156,6 @@ class _Snapshot:
 
 
 def _load() -> _Snapshot:
-    from jejak.sectors.models import Sector
 
     levels: dict[str, tuple[list[dt.date], list[int]]] = {}
     rows = LevelAssignment.objects.order_by("effective_from").values_list(
@@ -223,8 +221,6 @@ def level_for(*, region: Region, on: dt.date) -> int:
 
 
 def _venue_region_code(snap: _Snapshot, venue: Venue) -> str:
-    from jejak.regions.models import Region
-    from jejak.venues.models import Venue
 
     if Venue.region.is_cached(venue):
         return venue.region.code

@@ -15,13 +15,14 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from jejak.core.row_report import RowReport
 from jejak.regions.models import LEVEL_BY_DEPTH, Region, RegionLevel
 
 # Digits per part: province 36, regency 71, district 01, village 1001.
@@ -60,34 +61,12 @@ class RegionProblem(models.TextChoices):
     DUPLICATE_CODE = "duplicate_code", _("Kode sama dengan baris %(line)s.")
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One refused row: `line` as a spreadsheet numbers it (header = 1; 0 = the whole file)."""
-
-    line: int
-    column: str
-    code: str
-    message: str
-    source: str = ""
-
-
 @dataclass
-class RegionImportReport:
+class RegionImportReport(RowReport):
     rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add(
-        self, line: int, column: str, problem: RegionProblem, source: str = "", /, **params: Any
-    ) -> None:
-        message = str(problem.label) % params if params else str(problem.label)
-        self.errors.append(RowError(line, column, problem.value, message, source))
 
 
 @dataclass
@@ -151,7 +130,9 @@ def import_regions(*sources: Source) -> RegionImportReport:
                 continue
             if row.code in rows:
                 first = rows[row.code]
-                report.add(line, "code", RegionProblem.DUPLICATE_CODE, label, line=first.line)
+                report.add(
+                    line, "code", RegionProblem.DUPLICATE_CODE, source=label, line=first.line
+                )
                 continue
             rows[row.code] = row
     if report.rows == 0 and report.ok:
@@ -163,7 +144,11 @@ def import_regions(*sources: Source) -> RegionImportReport:
         parent = parent_code(row.code)
         if parent is not None and parent not in seen and parent not in existing:
             report.add(
-                row.line, row.parent_column, RegionProblem.UNKNOWN_PARENT, row.source, parent=parent
+                row.line,
+                row.parent_column,
+                RegionProblem.UNKNOWN_PARENT,
+                source=row.source,
+                parent=parent,
             )
     if report.ok:
         _write(rows, existing, report)
@@ -180,7 +165,7 @@ def _open(
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
-            report.add(0, "", RegionProblem.BAD_FILE, path.name)
+            report.add(0, "", RegionProblem.BAD_FILE, source=path.name)
             return None, (), iter(())
         first_line = text.split("\n", 1)[0]
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -188,7 +173,7 @@ def _open(
         try:
             header = reader.fieldnames or ()
         except csv.Error:
-            report.add(0, "", RegionProblem.BAD_FILE, path.name)
+            report.add(0, "", RegionProblem.BAD_FILE, source=path.name)
             return None, (), iter(())
         return path.name, header, _csv_records(reader, path.name, report)
     records = list(source)
@@ -203,21 +188,21 @@ def _csv_records(
         # Numbered as a spreadsheet shows rows, which is also the line when no cell spans lines.
         yield from enumerate(reader, start=2)
     except csv.Error:
-        report.add(0, "", RegionProblem.BAD_FILE, label)
+        report.add(0, "", RegionProblem.BAD_FILE, source=label)
 
 
 def _check_header(header: Sequence[str], label: str, report: RegionImportReport) -> bool:
     names = [(h or "").strip().lower() for h in header]
     if not names:
-        report.add(0, "", RegionProblem.EMPTY_FILE, label)
+        report.add(0, "", RegionProblem.EMPTY_FILE, source=label)
         return False
     before = len(report.errors)
     for column in ("code", "name"):
         if column not in names:
-            report.add(1, column, RegionProblem.MISSING_COLUMN, label, column=column)
+            report.add(1, column, RegionProblem.MISSING_COLUMN, source=label, column=column)
     for name in names:
         if name not in COLUMNS:
-            report.add(1, name, RegionProblem.UNKNOWN_COLUMN, label, column=name)
+            report.add(1, name, RegionProblem.UNKNOWN_COLUMN, source=label, column=name)
     return len(report.errors) == before
 
 
@@ -229,21 +214,21 @@ def _parse_row(
     before = len(report.errors)
     code = normalize_code(values.get("code", ""))
     if not values.get("code"):
-        report.add(line, "code", RegionProblem.REQUIRED, label)
+        report.add(line, "code", RegionProblem.REQUIRED, source=label)
     elif code is None:
-        report.add(line, "code", RegionProblem.BAD_CODE, label)
+        report.add(line, "code", RegionProblem.BAD_CODE, source=label)
     name = values.get("name", "")
     if not name:
-        report.add(line, "name", RegionProblem.REQUIRED, label)
+        report.add(line, "name", RegionProblem.REQUIRED, source=label)
     elif len(name) > NAME_MAX_LENGTH:
-        report.add(line, "name", RegionProblem.TOO_LONG, label, limit=NAME_MAX_LENGTH)
+        report.add(line, "name", RegionProblem.TOO_LONG, source=label, limit=NAME_MAX_LENGTH)
 
     level = values.get("level", "").lower()
     if level and level not in RegionLevel.values:
-        report.add(line, "level", RegionProblem.BAD_LEVEL, label)
+        report.add(line, "level", RegionProblem.BAD_LEVEL, source=label)
     elif level and code is not None and level != LEVEL_BY_DEPTH[code.count(".") + 1]:
         expected_level = LEVEL_BY_DEPTH[code.count(".") + 1].value
-        report.add(line, "level", RegionProblem.LEVEL_MISMATCH, label, level=expected_level)
+        report.add(line, "level", RegionProblem.LEVEL_MISMATCH, source=label, level=expected_level)
 
     parent_column = next((c for c in PARENT_COLUMNS if values.get(c)), "")
     if parent_column and code is not None:
@@ -253,7 +238,7 @@ def _parse_row(
                 line,
                 parent_column,
                 RegionProblem.PARENT_MISMATCH,
-                label,
+                source=label,
                 parent=expected or "-",
             )
     if len(report.errors) > before or code is None:

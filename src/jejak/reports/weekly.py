@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jejak.accounts.jurisdiction import is_national
-from jejak.dashboards import metrics
+from jejak.dashboards import metrics, usage_counts
 from jejak.followups.models import FollowUp
 from jejak.inspections.models import (
     ChecklistResult,
@@ -127,9 +127,9 @@ class WeeklyReport:
     usage_by_sector: list[UsageRow]
     usage_by_day: list[UsageRow]
     usage_total: UsageRow
-    refusals: list[metrics.ReasonCount]
+    refusals: list[usage_counts.ReasonCount]
     black_alerts: int
-    least_compliant: list[metrics.Compliance]
+    least_compliant: list[usage_counts.Compliance]
     inspections: list[InspectionRow]
     inspections_planned: int
     sanctions: dict[str, int]
@@ -168,7 +168,7 @@ def build_weekly(
     since, until = metrics.day_bounds(start, end)
 
     rollout = metrics.rollout_by_sector(scope, sectors=sectors, language=language)
-    per_day = metrics.checkins_per_day(scope, start, end, by="sector", language=language)
+    per_day = usage_counts.checkins_per_day(scope, start, end, by="sector", language=language)
     by_sector: dict[str, UsageRow] = {}
     by_day = {d: UsageRow(d.isoformat(), d.isoformat()) for d in metrics.days_between(start, end)}
     total = UsageRow("total", _("Jumlah"))
@@ -182,9 +182,9 @@ def build_weekly(
             target.admitted += row.admitted
             target.denied += row.denied
 
-    refusals = [r for r in metrics.refusals_by_reason(scope, start, end) if r.count]
-    alerts = sum(r.count for r in metrics.black_alerts(scope, start, end, language=language))
-    least = metrics.least_compliant(
+    refusals = [r for r in usage_counts.refusals_by_reason(scope, start, end) if r.count]
+    alerts = sum(r.count for r in usage_counts.black_alerts(scope, start, end, language=language))
+    least = usage_counts.least_compliant(
         scope, start, end, limit=LEAST_COMPLIANT_ROWS, language=language
     )
 

@@ -34,6 +34,7 @@ from jejak.tracing.models import (
     ContactVenue,
     ExposureSite,
 )
+from jejak.venues.models import Venue
 
 if TYPE_CHECKING:
     from jejak.regions.models import Region
@@ -153,7 +154,6 @@ def case_messages_visible_to(user: Any, case: Case, queryset: Any) -> Any:
 def venue_ids_visible_to(user: Any, case: Case, venue_ids: Iterable[int]) -> set[int]:
     """Of these venues, those whose visits of `case` the user may see (for the per-venue
     explanation stored with each contact)."""
-    from jejak.venues.models import Venue
 
     ids = set(venue_ids)
     if is_national(user):
@@ -179,7 +179,6 @@ def may_open_case_for(user: Any, *, home_region_code: str, venue_ids: Iterable[i
         return False
     if _home_contains(region, home_region_code):
         return True
-    from jejak.venues.models import Venue
 
     ids = set(venue_ids)
     return bool(ids) and Venue.objects.filter(region.subtree_q("region"), pk__in=ids).exists()

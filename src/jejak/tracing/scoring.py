@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from jejak.sectors.models import Sector
 from jejak.tracing.models import (
     DEFAULT_CLUSTER_PERIOD_DAYS,
     DEFAULT_MIN_CONTACT_MINUTES,
     DEFAULT_WEIGHT,
+    VenueTypeWeight,
 )
 from jejak.tracing.overlap import SharedVisit
 
@@ -57,8 +59,6 @@ class Weights:
 
 
 def load_weights() -> Weights:
-    from jejak.sectors.models import Sector
-    from jejak.tracing.models import VenueTypeWeight
 
     return Weights(
         by_sector={

@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.capabilities import Cap, capability_required
-from jejak.venues.imports import COLUMNS, MAX_FILE_BYTES, REQUIRED_COLUMNS, import_venues
+from jejak.venues.import_problems import COLUMNS, MAX_FILE_BYTES, REQUIRED_COLUMNS
+from jejak.venues.imports import import_venues
 from jejak.venues.imports import template_csv as build_template_csv
 
 # Enough to show a whole bad sheet of a city's size; a 10,000-row mistake needs no more.

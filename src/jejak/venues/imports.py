@@ -17,13 +17,11 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
-from django.utils.translation import gettext_lazy as _
+from django.db import IntegrityError, transaction
 
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import region_checker
@@ -31,29 +29,10 @@ from jejak.audit import service as audit
 from jejak.regions.imports import QUERY_CHUNK, normalize_code
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
+from jejak.venues.import_problems import COLUMNS, MAX_FILE_BYTES, ImportReport, Problem
+from jejak.venues.import_table import CONTROL_CHARS, read_bytes, read_table
 from jejak.venues.models import SHORT_CODE_VALIDATOR, EntryPoint, Venue
 
-# In the order of the template sheet; any order is accepted.
-COLUMNS = (
-    "short_code",
-    "name",
-    "sector",
-    "region",
-    "address",
-    "latitude",
-    "longitude",
-    "capacity",
-    "default_stay_minutes",
-    "coordinator_name",
-    "coordinator_position",
-    "coordinator_email",
-    "coordinator_phone",
-    "entrances",
-)
-REQUIRED_COLUMNS = ("short_code", "name", "sector", "region", "capacity")
-
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 50_000
 MAX_ENTRANCES = 20
 MAX_STAY_MINUTES = 7 * 24 * 60
 MAX_CAPACITY = 2_147_483_647  # PositiveIntegerField's ceiling on every backend
@@ -76,86 +55,6 @@ DEFAULT_STAY_MINUTES = {
 FALLBACK_STAY_MINUTES = 120
 
 _PHONE = re.compile(r"[0-9+\-() ]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-# core/exports.py prefixes an apostrophe to cells a spreadsheet would run as formulas;
-# taking it off again lets an exported sheet be imported unchanged.
-_ESCAPED_FORMULA = ("'=", "'+", "'-", "'@")
-
-
-class Problem(models.TextChoices):
-    """Why a row (or the file) was refused; the value is the stable code."""
-
-    BAD_FILE = "bad_file", _("Berkas bukan CSV atau XLSX yang bisa dibaca.")
-    BAD_ENCODING = (
-        "bad_encoding",
-        _("CSV harus ber-encoding UTF-8 (di Excel: Simpan Sebagai > CSV UTF-8)."),
-    )
-    TOO_LARGE = "too_large", _("Berkas lebih dari %(limit)s MB.")
-    TOO_MANY_ROWS = "too_many_rows", _("Lebih dari %(limit)s baris; pecah menjadi beberapa berkas.")
-    EMPTY_FILE = "empty_file", _("Berkas kosong: tidak ada baris judul atau baris data.")
-    MISSING_COLUMN = "missing_column", _("Kolom wajib '%(column)s' tidak ada.")
-    UNKNOWN_COLUMN = "unknown_column", _("Kolom '%(column)s' tidak dikenal.")
-    DUPLICATE_COLUMN = "duplicate_column", _("Kolom '%(column)s' muncul lebih dari sekali.")
-    EXTRA_CELLS = "extra_cells", _("Ada isi di kolom tanpa judul.")
-    REQUIRED = "required", _("Wajib diisi.")
-    TOO_LONG = "too_long", _("Terlalu panjang (maks. %(limit)s karakter).")
-    CONTROL_CHARACTERS = "control_characters", _("Mengandung karakter kontrol.")
-    BAD_SHORT_CODE = "bad_short_code", _("Kode singkat: 3-32 huruf besar, angka atau tanda hubung.")
-    DUPLICATE_SHORT_CODE = "duplicate_short_code", _("Kode singkat sama dengan baris %(line)s.")
-    SHORT_CODE_TAKEN = "short_code_taken", _("Kode singkat sudah dipakai tempat lain.")
-    UNKNOWN_SECTOR = (
-        "unknown_sector",
-        _("Sektor tidak dikenal (isi slug, nama Indonesia atau nama Inggris)."),
-    )
-    UNKNOWN_REGION = "unknown_region", _("Kode wilayah Kemendagri tidak dikenal.")
-    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("Wilayah ini di luar kewenangan Anda.")
-    BAD_CAPACITY = "bad_capacity", _("Kapasitas harus bilangan bulat minimal 1.")
-    BAD_STAY = "bad_stay", _("Lama kunjungan: bilangan bulat menit, 1 sampai %(limit)s.")
-    BAD_EMAIL = "bad_email", _("Alamat e-mail tidak sah.")
-    BAD_PHONE = "bad_phone", _("Telepon hanya boleh berisi angka, spasi, +, -, ( dan ).")
-    BAD_COORDINATES = (
-        "bad_coordinates",
-        _("Koordinat: angka desimal, lintang -90 sampai 90, bujur -180 sampai 180."),
-    )
-    INCOMPLETE_COORDINATES = (
-        "incomplete_coordinates",
-        _("Isi lintang dan bujur keduanya, atau kosongkan keduanya."),
-    )
-    DUPLICATE_ENTRANCE = "duplicate_entrance", _("Nama pintu '%(name)s' muncul dua kali.")
-    TOO_MANY_ENTRANCES = "too_many_entrances", _("Paling banyak %(limit)s pintu.")
-    CONFLICT = "conflict", _("Data berubah selama impor (kode singkat baru dipakai); coba lagi.")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: `line` as a spreadsheet numbers rows (header = 1; 0 = the whole file)."""
-
-    line: int
-    column: str
-    code: str
-    message: str
-    value: str = ""
-
-
-@dataclass
-class ImportReport:
-    filename: str
-    rows: int = 0
-    created: int = 0
-    entry_points: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add(
-        self, line: int, column: str, problem: Problem, value: str = "", /, **params: Any
-    ) -> None:
-        message = str(problem.label) % params if params else str(problem.label)
-        self.errors.append(RowError(line, column, problem.value, message, value[:80]))
 
 
 def import_venues(file: str | os.PathLike[str] | IO[bytes], *, actor: Any) -> ImportReport:
@@ -166,12 +65,12 @@ def import_venues(file: str | os.PathLike[str] | IO[bytes], *, actor: Any) -> Im
     """
     if actor is not None and not has_capability(actor, Cap.IMPORT_VENUES):
         raise PermissionDenied(Cap.IMPORT_VENUES.value)
-    filename, data = _read_bytes(file)
+    filename, data = read_bytes(file)
     report = ImportReport(filename=filename)
     if len(data) > MAX_FILE_BYTES:
         report.add(0, "", Problem.TOO_LARGE, limit=MAX_FILE_BYTES // (1024 * 1024))
         return report
-    table = _read_table(data, report)
+    table = read_table(data, report)
     if table is None:
         return report
     header, records = table
@@ -201,116 +100,6 @@ def template_csv() -> str:
     writer.writerow(COLUMNS)
     writer.writerows(EXAMPLE_ROWS)
     return buffer.getvalue()
-
-
-# Reading -----------------------------------------------------------------------------------
-
-
-def _read_bytes(file: str | os.PathLike[str] | IO[bytes]) -> tuple[str, bytes]:
-    if isinstance(file, str | os.PathLike):
-        path = Path(file)
-        return path.name, path.read_bytes()
-    name = os.path.basename(str(getattr(file, "name", "") or ""))
-    # One byte over the limit is enough to know it is too large.
-    data = file.read(MAX_FILE_BYTES + 1)
-    return name, data.encode() if isinstance(data, str) else data
-
-
-def _read_table(
-    data: bytes, report: ImportReport
-) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
-    """The header (normalised names) and the non-blank data rows, or None after reporting."""
-    if data.startswith(_XLS_MAGIC):
-        report.add(0, "", Problem.BAD_FILE)
-        return None
-    rows = _xlsx_rows(data, report) if data.startswith(_XLSX_MAGIC) else _csv_rows(data, report)
-    first = next(rows, None)
-    if first is None or not any(cell.strip() for cell in first):
-        if report.ok:
-            report.add(0, "", Problem.EMPTY_FILE)
-        return None
-    header = [_column_name(cell) for cell in first]
-    width = len(header)
-    records: list[tuple[int, list[str]]] = []
-    for line, cells in enumerate(rows, start=2):
-        cells = [_clean(cell) for cell in cells]
-        if not any(cells):
-            continue
-        if len(records) == MAX_ROWS:
-            # Counted after skipping blank rows, so nothing is ever cut off silently.
-            report.add(0, "", Problem.TOO_MANY_ROWS, limit=MAX_ROWS)
-            return None
-        cells += [""] * (width - len(cells))
-        if any(cells[width:]) or any(v for h, v in zip(header, cells, strict=False) if not h):
-            report.add(line, "", Problem.EXTRA_CELLS)
-        records.append((line, cells[:width]))
-    if report.ok and not records:
-        report.add(0, "", Problem.EMPTY_FILE)
-    _check_header(header, report)
-    return (header, records) if report.ok else None
-
-
-def _csv_rows(data: bytes, report: ImportReport) -> Iterator[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.add(0, "", Problem.BAD_ENCODING)
-        return
-    # Spreadsheets in an Indonesian locale save with ";" (the comma is the decimal mark).
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error:
-        report.add(0, "", Problem.BAD_FILE)
-
-
-def _xlsx_rows(data: bytes, report: ImportReport) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        # data_only: the values a person sees, not the formulas behind them.
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            for row in book.worksheets[0].iter_rows(values_only=True):
-                yield [_cell_text(value) for value in row]
-        finally:
-            book.close()
-    # openpyxl raises many types (zipfile, XML, KeyError, ValueError) on a damaged or
-    # hostile file; whichever it is, the answer to the user is the same.
-    except Exception:
-        report.add(0, "", Problem.BAD_FILE)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
-
-
-def _clean(cell: str) -> str:
-    cell = cell.strip()
-    return cell[1:] if cell.startswith(_ESCAPED_FORMULA) else cell
-
-
-def _column_name(cell: str) -> str:
-    return re.sub(r"[\s-]+", "_", cell.strip().lower())
-
-
-def _check_header(header: Sequence[str], report: ImportReport) -> None:
-    named = [h for h in header if h]
-    for column in REQUIRED_COLUMNS:
-        if column not in named:
-            report.add(1, column, Problem.MISSING_COLUMN, column=column)
-    for column in dict.fromkeys(named):
-        if column not in COLUMNS:
-            report.add(1, column, Problem.UNKNOWN_COLUMN, column, column=column)
-        elif named.count(column) > 1:
-            report.add(1, column, Problem.DUPLICATE_COLUMN, column=column)
 
 
 # Checking ----------------------------------------------------------------------------------
@@ -407,7 +196,7 @@ class _Row:
             self.fail(column, Problem.REQUIRED)
         elif len(value) > limit:
             self.fail(column, Problem.TOO_LONG, limit=limit)
-        elif _CONTROL.search(value):
+        elif CONTROL_CHARS.search(value):
             self.fail(column, Problem.CONTROL_CHARACTERS)
         else:
             return value

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from jejak.checkins.models import BlackStatusAlert, CheckIn, CheckInRequest
-from jejak.dashboards import metrics
+from jejak.dashboards import usage_counts
 from jejak.dashboards.demo_usage import RULE_SET, build_usage
 from jejak.venues.models import Venue
 
@@ -21,7 +21,7 @@ def test_demo_usage_generates_and_replaces_its_own_checkins(world):
     assert alerts.exists() and not alerts.filter(notified_at__isnull=True).exists()
     scope = Venue.objects.all()
     end = generated.order_by("-scanned_at").first().scanned_at.date()
-    assert metrics.least_compliant(scope, end, end, limit=None)
+    assert usage_counts.least_compliant(scope, end, end, limit=None)
 
 
 def test_demo_usage_command_without_demo(db, capsys):

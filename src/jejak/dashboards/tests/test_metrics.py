@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from jejak.accounts.roles import Role
 from jejak.checkins.errors import DenialReason
-from jejak.dashboards import metrics
+from jejak.dashboards import metrics, usage_counts
 from jejak.dashboards.tests.conftest import END, START, wib
 from jejak.sectors.models import Sector
 from jejak.venues.models import venues_visible_to
@@ -71,7 +71,7 @@ def test_rollout_trend_before_anything_is_zero(world, city_scope):
 def test_checkins_per_day_by_sector(world, city_scope):
     rows = [
         (r.day, r.key, r.total, r.admitted, r.denied)
-        for r in metrics.checkins_per_day(city_scope, START, END)
+        for r in usage_counts.checkins_per_day(city_scope, START, END)
     ]
     assert rows == [
         (D(2021, 11, 1), "hotel", 3, 3, 0),
@@ -86,7 +86,7 @@ def test_checkins_per_day_by_sector(world, city_scope):
 def test_checkins_per_day_by_venue(world, city_scope):
     rows = [
         (r.day, r.key, r.total)
-        for r in metrics.checkins_per_day(city_scope, START, END, by="venue")
+        for r in usage_counts.checkins_per_day(city_scope, START, END, by="venue")
     ]
     assert rows == [
         (D(2021, 11, 1), "H1-CISADANE", 3),
@@ -100,7 +100,7 @@ def test_checkins_per_day_by_venue(world, city_scope):
 def test_decisions_by_outcome_and_colour(world, city_scope):
     found = {
         (r.decision, r.colour): r.count
-        for r in metrics.decisions(city_scope, START, END)
+        for r in usage_counts.decisions(city_scope, START, END)
         if r.count
     }
     assert found == {
@@ -110,11 +110,11 @@ def test_decisions_by_outcome_and_colour(world, city_scope):
         ("denied", "hijau"): 2,
         ("denied", "merah"): 1,
     }
-    assert len(metrics.decisions(city_scope, START, END)) == 3 * 4
+    assert len(usage_counts.decisions(city_scope, START, END)) == 3 * 4
 
 
 def test_refusals_by_reason(world, city_scope):
-    rows = metrics.refusals_by_reason(city_scope, START, END)
+    rows = usage_counts.refusals_by_reason(city_scope, START, END)
     assert [(r.reason, r.count) for r in rows if r.count] == [
         ("capacity_full", 3),
         ("status_black", 1),
@@ -124,7 +124,7 @@ def test_refusals_by_reason(world, city_scope):
 
 
 def test_black_alerts(world, city_scope):
-    (row,) = metrics.black_alerts(city_scope, START, END)
+    (row,) = usage_counts.black_alerts(city_scope, START, END)
     assert (row.short_code, row.sector, row.count, row.days, row.open) == (
         "H1-CISADANE",
         "Hotel",
@@ -132,17 +132,17 @@ def test_black_alerts(world, city_scope):
         1,
         1,
     )
-    assert metrics.black_alerts(city_scope, D(2021, 11, 3), END) == []
+    assert usage_counts.black_alerts(city_scope, D(2021, 11, 3), END) == []
 
 
 def test_capacity_refusals(world, city_scope):
-    (row,) = metrics.capacity_refusals(city_scope, START, END)
+    (row,) = usage_counts.capacity_refusals(city_scope, START, END)
     assert (row.short_code, row.count, row.days) == ("H1-CISADANE", 3, 1)
     assert row.last_at == wib(11, 3, 13)
 
 
 def test_least_compliant_ranks_scans_per_entrance_per_day(world, city_scope):
-    rows = metrics.least_compliant(city_scope, START, END)
+    rows = usage_counts.least_compliant(city_scope, START, END)
     assert [
         (
             r.short_code,
@@ -160,13 +160,13 @@ def test_least_compliant_ranks_scans_per_entrance_per_day(world, city_scope):
         ("H2-BINTANG", 1, D(2021, 11, 4), 4, 1, 0.25, 0.25),
         ("H1-CISADANE", 2, D(2021, 10, 22), 7, 8, 1.14, 0.57),
     ]
-    assert [r.short_code for r in metrics.least_compliant(city_scope, START, END, limit=1)] == [
-        "K1-PKM"
-    ]
+    assert [
+        r.short_code for r in usage_counts.least_compliant(city_scope, START, END, limit=1)
+    ] == ["K1-PKM"]
 
 
 def test_least_compliant_skips_venues_issued_after_the_period(world, city_scope):
-    rows = metrics.least_compliant(city_scope, D(2021, 10, 1), D(2021, 10, 31))
+    rows = usage_counts.least_compliant(city_scope, D(2021, 10, 1), D(2021, 10, 31))
     assert [r.short_code for r in rows] == ["K1-PKM", "H1-CISADANE"]
 
 
@@ -184,11 +184,13 @@ def test_agency_officer_scope_sees_only_its_sectors(world, make_user):
     )
     scope = venues_visible_to(officer)
     found = {
-        (r.decision, r.colour): r.count for r in metrics.decisions(scope, START, END) if r.count
+        (r.decision, r.colour): r.count
+        for r in usage_counts.decisions(scope, START, END)
+        if r.count
     }
     assert found[("allowed", "hijau")] == 4  # the puskesmas' check-in is not theirs
     assert [r.key for r in metrics.rollout_by_kecamatan(scope)] == ["36.71.01", "36.71.02"]
-    assert {r.short_code for r in metrics.least_compliant(scope, START, END)} == {
+    assert {r.short_code for r in usage_counts.least_compliant(scope, START, END)} == {
         "H1-CISADANE",
         "H2-BINTANG",
     }

@@ -21,7 +21,8 @@ from openpyxl import Workbook
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.regions.models import Region
-from jejak.venues.imports import COLUMNS, ImportReport, import_venues
+from jejak.venues.import_problems import COLUMNS, ImportReport
+from jejak.venues.imports import import_venues
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
 
 GOOD = {
@@ -277,7 +278,7 @@ def test_cells_beyond_the_header_are_reported(city: Region, city_admin: Any):
 def test_too_many_rows_is_refused_whole_even_with_blank_rows(
     city: Region, city_admin: Any, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr("jejak.venues.imports.MAX_ROWS", 3)
+    monkeypatch.setattr("jejak.venues.import_table.MAX_ROWS", 3)
     blank = dict.fromkeys(COLUMNS, "")
     rows = [row(short_code=f"R-{n}") for n in range(4)]
     report = import_venues(sheet(rows[0], blank, rows[1], blank, *rows[2:]), actor=city_admin)

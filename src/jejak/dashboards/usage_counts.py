@@ -1,0 +1,279 @@
+"""Usage numbers of the dashboards and the weekly report: check-ins per day, decisions,
+refusals by reason, black-status alerts, capacity refusals and the least compliant
+venues, over a `scope` of venues and a period of Asia/Jakarta days (metrics.py explains
+both). Pure read-only queries returning plain dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from jejak.checkins.errors import Decision, DenialReason
+from jejak.checkins.models import ADMITTED, BlackStatusAlert
+from jejak.dashboards.metrics import (
+    IN_SERVICE,
+    checkins_between,
+    counts_per_day,
+    day_bounds,
+    sector_root,
+)
+from jejak.screening.models import Colour
+from jejak.sectors.models import Sector
+from jejak.venues.models import Venue, VenueQuerySet, VenueStatus
+
+# --- usage -------------------------------------------------------------------------------
+
+
+@dataclass
+class DailyCount:
+    day: dt.date
+    key: str  # sector slug or venue short code
+    name: str
+    total: int = 0
+    admitted: int = 0
+    denied: int = 0
+
+
+def checkins_per_day(
+    scope: VenueQuerySet,
+    start: dt.date,
+    end: dt.date,
+    *,
+    by: str = "sector",
+    language: str = "id",
+) -> list[DailyCount]:
+    """Check-in decisions per day and per top-level sector (`by="sector"`) or venue
+    (`by="venue"`), refusals included; only days with at least one scan appear."""
+    if by not in ("sector", "venue"):
+        raise ValueError(f"by must be 'sector' or 'venue', not {by!r}")
+    group = sector_root("venue__") if by == "sector" else F("venue")
+    items = counts_per_day(
+        checkins_between(scope, start, end).annotate(g=group), ["g", "decision"], start, end
+    )
+    names: dict[int, tuple[str, str]]
+    rows: dict[tuple[dt.date, int], DailyCount] = {}
+    ids = {item["g"] for item in items}
+    if by == "sector":
+        names = {s.pk: (s.slug, s.name(language)) for s in Sector.objects.filter(pk__in=ids)}
+    else:
+        names = {
+            pk: (code, name)
+            for pk, code, name in Venue.objects.filter(pk__in=ids).values_list(
+                "pk", "short_code", "name"
+            )
+        }
+    for item in items:
+        key, name = names[item["g"]]
+        row = rows.setdefault((item["day"], item["g"]), DailyCount(item["day"], key, name))
+        row.total += item["n"]
+        if item["decision"] in ADMITTED:
+            row.admitted += item["n"]
+        else:
+            row.denied += item["n"]
+    return sorted(rows.values(), key=lambda r: (r.day, r.key))
+
+
+@dataclass
+class DecisionCount:
+    decision: str
+    colour: str
+    count: int
+
+
+def decisions(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[DecisionCount]:
+    """Check-ins by outcome and colour, every combination listed (zeros included) in a
+    fixed order: allowed, allowed after a staff check, denied; hijau..hitam."""
+    found = Counter(
+        {
+            (item["decision"], item["colour"]): item["n"]
+            for item in checkins_between(scope, start, end)
+            .values("decision", "colour")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+    )
+    colours = [str(c) for c in Colour] + sorted({c for _, c in found} - set(Colour))
+    return [DecisionCount(str(d), c, found[(str(d), c)]) for d in Decision for c in colours]
+
+
+@dataclass
+class ReasonCount:
+    reason: str
+    label: str
+    count: int
+
+
+def refusals_by_reason(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[ReasonCount]:
+    """Refused check-ins per denial reason (a refusal with two reasons counts under both),
+    every reason listed, most frequent first."""
+    # Reasons are a JSON list; grouping by the whole list keeps this one query whatever
+    # the database, and there are only a handful of distinct combinations.
+    combos = (
+        checkins_between(scope, start, end)
+        .filter(decision=Decision.DENIED)
+        .values("reasons")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: Counter[str] = Counter()
+    for item in combos:
+        for reason in item["reasons"] or []:
+            counts[reason] += item["n"]
+    labels = dict(DenialReason.choices)
+    codes = [str(r) for r in DenialReason] + sorted(set(counts) - set(DenialReason))
+    rows = [ReasonCount(code, str(labels.get(code, code)), counts[code]) for code in codes]
+    return sorted(rows, key=lambda r: -r.count)
+
+
+@dataclass
+class VenueCount:
+    """A per-venue count (black-status alerts, capacity refusals)."""
+
+    short_code: str
+    name: str
+    sector: str
+    count: int
+    days: int  # distinct days with at least one
+    last_at: dt.datetime | None
+    open: int = 0  # alerts not yet acknowledged (alerts only)
+
+
+def _venue_labels(ids: Iterable[int], language: str) -> dict[int, tuple[str, str, str]]:
+    venues = Venue.objects.filter(pk__in=set(ids)).select_related("sector__parent")
+    return {v.pk: (v.short_code, v.name, v.sector.root.name(language)) for v in venues}
+
+
+def black_alerts(
+    scope: VenueQuerySet, start: dt.date, end: dt.date, *, language: str = "id"
+) -> list[VenueCount]:
+    """Black-status alerts per venue in the period, most first."""
+    since, until = day_bounds(start, end)
+    tz = timezone.get_default_timezone()
+    grouped = (
+        BlackStatusAlert.objects.filter(
+            venue__in=scope.values("pk"), created_at__gte=since, created_at__lt=until
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("venue", "day")
+        .annotate(
+            n=Count("id"),
+            open=Count("id", filter=Q(acknowledged_at__isnull=True)),
+            last=Max("created_at"),
+        )
+        .order_by()
+    )
+    return _per_venue(grouped, language)
+
+
+def capacity_refusals(
+    scope: VenueQuerySet, start: dt.date, end: dt.date, *, language: str = "id"
+) -> list[VenueCount]:
+    """Check-ins refused because the venue was full, per venue, most first."""
+    tz = timezone.get_default_timezone()
+    grouped = (
+        checkins_between(scope, start, end)
+        .filter(decision=Decision.DENIED, reasons__icontains=DenialReason.CAPACITY_FULL.value)
+        .annotate(day=TruncDate("scanned_at", tzinfo=tz))
+        .values("venue", "day")
+        .annotate(n=Count("id"), last=Max("scanned_at"))
+        .order_by()
+    )
+    return _per_venue(grouped, language)
+
+
+def _per_venue(grouped: Iterable[Any], language: str) -> list[VenueCount]:
+    items = list(grouped)
+    labels = _venue_labels((i["venue"] for i in items), language)
+    rows: dict[int, VenueCount] = {}
+    for item in items:
+        code, name, sector = labels[item["venue"]]
+        row = rows.setdefault(item["venue"], VenueCount(code, name, sector, 0, 0, None))
+        row.count += item["n"]
+        row.days += 1
+        row.open += item.get("open", 0)
+        if row.last_at is None or item["last"] > row.last_at:
+            row.last_at = item["last"]
+    return sorted(rows.values(), key=lambda r: (-r.count, r.short_code))
+
+
+@dataclass
+class Compliance:
+    """A venue whose codes are out there, and how much they are used."""
+
+    short_code: str
+    name: str
+    sector: str  # top-level sector slug
+    sector_name: str
+    status: str
+    entrances: int
+    issued_on: dt.date | None  # first day codes were issued
+    days: int  # days of the period the codes were out (from issued_on)
+    checkins: int  # decisions in the period, refusals included: the code was scanned
+    per_day: float
+    per_entrance_per_day: float
+
+
+def least_compliant(
+    scope: VenueQuerySet,
+    start: dt.date,
+    end: dt.date,
+    *,
+    limit: int | None = 20,
+    language: str = "id",
+) -> list[Compliance]:
+    """Venues with issued or installed codes, fewest scans per entrance per day first
+    (then fewest scans, then code). Days count from the first issue of codes when that
+    falls inside the period, so a venue issued yesterday is not ranked on a month."""
+    venues = list(
+        scope.filter(status__in=IN_SERVICE)
+        .select_related("sector__parent")
+        .annotate(
+            n_entrances=Count("entry_points", distinct=True),
+            first_issued=Min(
+                "transitions__at", filter=Q(transitions__to_status=VenueStatus.ISSUED)
+            ),
+        )
+        .order_by()
+    )
+    used = dict(
+        checkins_between(scope.filter(status__in=IN_SERVICE), start, end)
+        .values("venue")
+        .annotate(n=Count("id"))
+        .values_list("venue", "n")
+        .order_by()
+    )
+    tz = timezone.get_default_timezone()
+    rows = []
+    for v in venues:
+        issued_on = timezone.localtime(v.first_issued, tz).date() if v.first_issued else None
+        first_day = max(start, issued_on) if issued_on else start
+        days = max((end - first_day).days + 1, 0)
+        n = used.get(v.pk, 0)
+        per_day = n / days if days else 0.0
+        root = v.sector.root
+        rows.append(
+            Compliance(
+                short_code=v.short_code,
+                name=v.name,
+                sector=root.slug,
+                sector_name=root.name(language),
+                status=v.status,
+                entrances=v.n_entrances,
+                issued_on=issued_on,
+                days=days,
+                checkins=n,
+                per_day=round(per_day, 2),
+                per_entrance_per_day=round(per_day / v.n_entrances, 2) if v.n_entrances else 0.0,
+            )
+        )
+    # A venue whose codes came out after the period has nothing to answer for yet.
+    rows = [r for r in rows if r.days > 0]
+    rows.sort(key=lambda r: (r.per_entrance_per_day, r.checkins, r.short_code))
+    return rows[:limit] if limit is not None else rows
