@@ -69,6 +69,8 @@ class Cap(StrEnum):
     CORRECT_IDENTITY = "correct_identity"
     # Decide requests for dependants not on the holder's family card (KK).
     APPROVE_DEPENDANTS = "approve_dependants"
+    # Put a region on a PPKM level (a city admin within their city, the issuer anywhere).
+    ASSIGN_PPKM_LEVELS = "assign_ppkm_levels"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
@@ -88,6 +90,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.VIEW_INSPECTIONS,
             Cap.DOWNLOAD_REPORTS,
             Cap.VIEW_DASHBOARDS,
+            Cap.ASSIGN_PPKM_LEVELS,
         }
     ),
     Role.AGENCY_OFFICER: frozenset(

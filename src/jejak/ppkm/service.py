@@ -21,8 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import is_national, region_checker
-from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.core.process_cache import VersionedProcessCache
 from jejak.ppkm.errors import PpkmError, PpkmErrorCode
@@ -268,7 +268,7 @@ def may_assign_level(actor: Any, region: Region) -> bool:
     """The issuer for any region; a city admin inside their own region's subtree."""
     if actor is None or is_national(actor):
         return True
-    if getattr(actor, "role", None) != Role.CITY_ADMIN or not actor.is_active:
+    if not has_capability(actor, Cap.ASSIGN_PPKM_LEVELS):
         return False
     return region_checker(actor)(region)
 
@@ -283,9 +283,7 @@ def assign_level(
     and a second level for the same region and date is refused. `actor` None is the
     system (the demo, a command).
     """
-    if actor is not None and not (
-        is_national(actor) or getattr(actor, "role", None) == Role.CITY_ADMIN
-    ):
+    if actor is not None and not has_capability(actor, Cap.ASSIGN_PPKM_LEVELS):
         raise PpkmError(PpkmErrorCode.FORBIDDEN)
     if not may_assign_level(actor, region):
         raise PpkmError(PpkmErrorCode.OUTSIDE_JURISDICTION)

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import is_national
-from jejak.accounts.roles import Role
 from jejak.ppkm import service
 from jejak.ppkm.errors import PpkmError
 from jejak.ppkm.forms import LevelChangeForm
@@ -28,7 +28,9 @@ from jejak.screening.models import Colour
 
 
 def _may_use_page(user: Any) -> bool:
-    return is_national(user) or (user.role == Role.CITY_ADMIN and user.region_id is not None)
+    return has_capability(user, Cap.ASSIGN_PPKM_LEVELS) and (
+        is_national(user) or user.region_id is not None
+    )
 
 
 def _regions_of(user: Any) -> list[Region]:

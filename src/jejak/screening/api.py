@@ -9,9 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from jejak.accounts.capabilities import Cap, require
-from jejak.accounts.jurisdiction import is_national
-from jejak.accounts.roles import Role
+from jejak.accounts.capabilities import Cap, has_capability, require
+from jejak.accounts.jurisdiction import region_code_visible_to
 from jejak.audit import service as audit
 from jejak.core.api_errors import ApiError
 from jejak.people.access import is_visitor
@@ -111,13 +110,9 @@ def _may_look_up(user: Any, nik: str) -> bool:
     # A regional officer may look up NIKs issued in their region (the NIK's first six
     # digits are its district's Kemendagri code). NIK region is where the card was
     # issued, not where the person lives; case-bound access comes with tracing.
-    if is_national(user):
-        return True
-    region = getattr(user, "region", None)
-    if user.role != Role.HEALTH_OFFICER or region is None or len(nik) < 6:
+    if not has_capability(user, Cap.READ_HEALTH_STATUS) or len(nik) < 6:
         return False
-    district = f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
-    return district == region.code or district.startswith(region.code + ".")
+    return region_code_visible_to(user, f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}")
 
 
 @router.post(
