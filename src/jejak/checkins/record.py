@@ -2,9 +2,9 @@
 by nonce. The decision itself is decision.py's; occupancy, check-outs and alerts have
 their own modules.
 
-`record_checkins` is the hot path (millions a day at the peak). It runs in one
-transaction and takes two kinds of row lock, always in this order, so two requests can
-never wait for each other in a cycle:
+`record_many` is the hot path (millions a day at the peak; `record_checkins` is one
+request). A batch runs in one transaction and takes two kinds of row lock, always in
+this order, so two requests can never wait for each other in a cycle:
 
 1. the caller's own people (`Person` rows of the account): requests of one family queue,
    which keeps one active check-in per person and makes the burst limit exact;

@@ -1,7 +1,7 @@
 """Encryption of secrets at rest (AES-256-GCM) with keys from JEJAK_DATA_KEYS.
 
-Used for the private halves of signing keys today and meant for NIK and phone numbers
-later, so nothing here knows about QR codes.
+Used for the private halves of QR signing keys, NIKs, phone numbers and message
+addresses; each caller binds its blob to its row with the associated data (`aad`).
 
 Blob layout (all lengths in bytes):
 

@@ -1,4 +1,4 @@
-"""Hand-written SQL for the hot paths (check-in, token look-up, code verification).
+"""Hand-written SQL for the hot paths (the check-in batch, the bearer-token look-up).
 
 The ORM spends more CPU building a statement than PostgreSQL spends running it (about
 a third of a check-in's CPU went to `SQLCompiler.as_sql`). The few statements a check-in

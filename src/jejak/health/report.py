@@ -1,7 +1,7 @@
 """What an import found: the stable problem codes, the report, and the batch of parsed records.
 
 Shared by the FHIR reader (fhir.py) and the CSV reader (csv_import.py) so both speak the
-same words; services.import_health_file writes a batch only when its report has no problem.
+same words; service.import_health_file writes a batch only when its report has no problem.
 """
 
 from __future__ import annotations

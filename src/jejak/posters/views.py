@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jejak.accounts.capabilities import Cap, capability_required
 from jejak.posters.render import printable_codes, render_posters
+from jejak.venues.access import access_venue
 from jejak.venues.models import Venue
 
 
@@ -34,7 +34,7 @@ def entrance_poster(request: HttpRequest, short_code: str, position: int) -> Htt
 
 def _posters(request: HttpRequest, short_code: str, *, position: int | None) -> HttpResponse:
     # Outside the user's jurisdiction looks the same as not existing.
-    venue = get_object_or_404(Venue.objects.visible_to(request.user), short_code=short_code)
+    venue = access_venue(request.user, short_code)
     codes = printable_codes(Venue.objects.filter(pk=venue.pk))
     filename = f"poster-{venue.short_code}"
     if position is not None:

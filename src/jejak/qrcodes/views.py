@@ -6,7 +6,7 @@ from __future__ import annotations
 import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
@@ -17,7 +17,8 @@ from jejak.qrcodes import keys, service
 from jejak.qrcodes.errors import QrError
 from jejak.qrcodes.models import SigningKey
 from jejak.qrcodes.tokens import VERSION, qr_url
-from jejak.venues.models import EntryPoint, Venue
+from jejak.venues.access import access_venue
+from jejak.venues.models import EntryPoint
 
 
 @require_GET
@@ -34,7 +35,7 @@ def published_keys(request: HttpRequest) -> JsonResponse:
 
 def _entry_point_for(request: HttpRequest, short_code: str, position: int) -> EntryPoint:
     # Jurisdiction first: another venue's staff get a 404, as if the venue did not exist.
-    venue = get_object_or_404(Venue.objects.visible_to(request.user), short_code=short_code)
+    venue = access_venue(request.user, short_code)
     entry_point = venue.entry_points.filter(position=position).order_by("id").first()
     if entry_point is None:
         raise Http404

@@ -54,7 +54,7 @@ class _Candidate:
 
 
 def _aad(kind: str, index: str) -> bytes:
-    # Bound to its own index, as accounts.phone does: a blob copied onto another entry
+    # Bound to its own index, as core.phone does: a blob copied onto another entry
     # does not decrypt there.
     return f"rosters.entry.{kind}:".encode() + index.encode()
 
@@ -420,3 +420,24 @@ def rostered(*, claims: Collection[Claim]) -> set[Claim]:
             for starts, ends, ended in spans.get((claim[0], claim[1]), ())
         )
     }
+
+
+def reencrypt_entries() -> int:
+    """Re-encrypt roster entries' phone numbers and NIKs not under the first
+    JEJAK_DATA_KEYS entry (step two of a key rotation, `jejak reencrypt`)."""
+    count = 0
+    with transaction.atomic():
+        entries = RosterEntry.objects.select_for_update().only(
+            "phone_index", "phone_encrypted", "nik_index", "nik_encrypted"
+        )
+        for entry in entries:
+            changed = {}
+            for kind in ("phone", "nik"):
+                index, blob = getattr(entry, f"{kind}_index"), getattr(entry, f"{kind}_encrypted")
+                if blob is not None and crypto.needs_reencryption(blob):
+                    plain = crypto.decrypt(blob, aad=_aad(kind, index))
+                    changed[f"{kind}_encrypted"] = crypto.encrypt(plain, aad=_aad(kind, index))
+            if changed:
+                RosterEntry.objects.filter(pk=entry.pk).update(**changed)
+                count += 1
+    return count

@@ -1,5 +1,7 @@
 """A data-key rotation: new key first, `jejak reencrypt`, then the old key can go."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -56,3 +58,44 @@ def test_dropping_the_old_key_too_early_is_refused(settings, stored_secrets):
     settings.JEJAK_DATA_KEYS = [NEW]
     with pytest.raises(CommandError, match="Keep every old key"):
         call_command("reencrypt")
+
+
+def test_rotation_reaches_roster_entries_and_message_addresses(settings, make_user, city):
+    from jejak.core.phone import phone_index
+    from jejak.notifications.addresses import address_aad, address_index, open_address
+    from jejak.notifications.models import Message
+    from jejak.rosters.models import RosterEntry
+    from jejak.rosters.service import _aad as roster_aad
+    from jejak.venues.tests.factories import VenueFactory
+
+    settings.JEJAK_DATA_KEYS = [OLD]
+    number = "+6281234567890"
+    visitor = make_user("visitor")
+    venue = VenueFactory(region=city)
+    phone_key = phone_index(number)
+    RosterEntry.objects.create(
+        venue=venue,
+        phone_index=phone_key,
+        phone_encrypted=crypto.encrypt(number.encode(), aad=roster_aad("phone", phone_key)),
+        role="Kasir",
+        valid_from=dt.date(2026, 1, 1),
+    )
+    index = address_index("sms", number)
+    message = Message.objects.create(
+        to_user=visitor,
+        channel="sms",
+        template="t",
+        body="b",
+        address_index=index,
+        address_encrypted=crypto.encrypt(number.encode(), aad=address_aad("sms", index)),
+    )
+
+    settings.JEJAK_DATA_KEYS = [NEW, OLD]
+    call_command("reencrypt")
+    settings.JEJAK_DATA_KEYS = [NEW]  # the old key is gone
+    message.refresh_from_db()
+    assert open_address(message) == number
+    entry = RosterEntry.objects.get()
+    assert entry.phone_index == phone_index(number)
+    opened = decrypt(entry.phone_encrypted, aad=roster_aad("phone", entry.phone_index))
+    assert opened.decode() == number

@@ -181,3 +181,23 @@ def test_a_closed_case_cannot_be_searched(officer, person):
     with pytest.raises(TracingError) as refused:
         search.search_contacts(case=case, actor=officer)
     assert refused.value.code == "case_closed"
+
+
+def test_retention_keeps_the_visits_of_a_case_until_it_is_closed(officer, person, hotel):
+    from jejak.checkins import retention
+    from jejak.checkins.models import CheckIn
+
+    siti = person("Siti")
+    visit = stay(siti, hotel, at(-24), at(-23))
+    case = cases.open_case(person=siti, actor=officer, specimen_date=T0.date(), now=NOW)
+    assert case.visits.filter(checkin=visit).exists()
+    other = stay(person("Budi"), hotel, at(-24), at(-23))  # nobody's case holds it
+
+    later = NOW + dt.timedelta(days=60)
+    assert retention.purge_expired_checkins(now=later)["checkins"] == 1
+    assert list(CheckIn.objects.values_list("pk", flat=True)) == [visit.pk]
+    assert not CheckIn.objects.filter(pk=other.pk).exists()
+
+    cases.close_case(case=case, actor=officer)
+    assert retention.purge_expired_checkins(now=later)["checkins"] == 1
+    assert not CheckIn.objects.exists()
