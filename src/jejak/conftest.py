@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -18,6 +18,9 @@ from jejak.regions.tests.factories import city_with_districts
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 
 @pytest.fixture(autouse=True)
@@ -91,8 +94,8 @@ def venue(city: Region, sector: Sector) -> Venue:
 
 
 @pytest.fixture
-def make_user(db: None) -> Callable[..., Any]:
-    def make(role: str = Role.CITY_ADMIN, **kwargs: Any) -> Any:
+def make_user(db: None) -> Callable[..., User]:
+    def make(role: str = Role.CITY_ADMIN, **kwargs: Any) -> User:
         sectors = kwargs.pop("sectors", [])
         venues = kwargs.pop("venues", [])
         user = UserFactory(role=role, **kwargs)
@@ -104,7 +107,7 @@ def make_user(db: None) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def client_for(make_user: Callable[..., Any]) -> Callable[..., Client]:
+def client_for(make_user: Callable[..., User]) -> Callable[..., Client]:
     """A logged-in test client for a new user of `role` (extra kwargs go to the user)."""
 
     def make(role: str = Role.CITY_ADMIN, **kwargs: Any) -> Client:
@@ -116,12 +119,12 @@ def client_for(make_user: Callable[..., Any]) -> Callable[..., Client]:
 
 
 @pytest.fixture
-def issuer(make_user: Callable[..., Any]) -> Any:
+def issuer(make_user: Callable[..., User]) -> User:
     return make_user(Role.ISSUER, is_staff=True)
 
 
 @pytest.fixture
-def city_admin(make_user: Callable[..., Any], city: Region) -> Any:
+def city_admin(make_user: Callable[..., User], city: Region) -> User:
     return make_user(Role.CITY_ADMIN, region=city)
 
 
@@ -162,10 +165,10 @@ def page(browser: Any, live_server: Any, transactional_db: None) -> Any:
 
 
 @pytest.fixture
-def log_in() -> Callable[[Any, Any], None]:
+def log_in() -> Callable[[Any, User], None]:
     """Sign a staff user in through the login form (factories set test-password-123)."""
 
-    def sign_in(page: Any, user: Any) -> None:
+    def sign_in(page: Any, user: User) -> None:
         page.goto("/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", "test-password-123")

@@ -1,17 +1,15 @@
 """API authentication: a browser's session (with CSRF on writes) or a bearer token."""
 
-from typing import Any
-
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from jejak.accounts import token_usage
-from jejak.accounts.models import ApiToken
+from jejak.accounts.models import ApiToken, User
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         now = timezone.now()
         found = ApiToken.authenticate(token, now=now)
         if found is None:

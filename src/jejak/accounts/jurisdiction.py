@@ -7,23 +7,25 @@ Venues narrow the same way in `venues.models.VenueQuerySet.visible_to`, from the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jejak.accounts.roles import REGIONAL_ROLES, Role
 
 if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
     from jejak.regions.models import Region
 
 
-def is_national(user: Any) -> bool:
+def is_national(user: RequestUser | None) -> bool:
     return bool(
-        getattr(user, "is_authenticated", False)
+        user is not None
+        and user.is_authenticated
         and user.is_active
         and (user.is_superuser or user.role == Role.ISSUER)
     )
 
 
-def region_checker(user: Any) -> Callable[[Region], bool]:
+def region_checker(user: User | None) -> Callable[[Region], bool]:
     """A test for "may this user register things in that region?" (None: the system)."""
     if user is None or is_national(user):
         return lambda region: True
@@ -33,12 +35,12 @@ def region_checker(user: Any) -> Callable[[Region], bool]:
     return home.contains
 
 
-def region_code_visible_to(user: Any, code: str) -> bool:
+def region_code_visible_to(user: RequestUser, code: str) -> bool:
     """Whether a regional officer's region holds the region with this Kemendagri code
     (e.g. a NIK's district, "36.71.01"); national users hold every region."""
     if is_national(user):
         return True
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_authenticated or not user.is_active:
         return False
     home = user.region if user.role in REGIONAL_ROLES else None
     if home is None or not code:

@@ -5,8 +5,9 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from functools import cache, partial
+from typing import TypeAlias
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -61,6 +62,10 @@ class User(AbstractUser):
         if self.is_active and self.is_staff and self.role == Role.ISSUER:
             return True
         return super().has_module_perms(app_label)
+
+
+# What `request.user` holds: a signed-in account or Django's anonymous visitor.
+RequestUser: TypeAlias = User | AnonymousUser
 
 
 @cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +31,9 @@ from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.qrcodes.errors import QrError
 from jejak.venues.access import access_venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 router = Router(tags=["checkins"])
 
@@ -59,7 +62,7 @@ class CheckInIn(BaseModel):
     scanned_at: AwareDatetime | None = None
     location: LocationIn | None = None
 
-    def ask(self, account: Any) -> plans.Ask:
+    def ask(self, account: User) -> plans.Ask:
         """The service's request for `account`."""
         where = self.location
         return plans.Ask(
@@ -162,10 +165,11 @@ class CheckedOutAllOut(Schema):
     checked_out: int
 
 
-def _visitor(request: HttpRequest) -> Any:
-    if not is_visitor(request.user):
+def _visitor(request: HttpRequest) -> User:
+    user = request.user
+    if not is_visitor(user):
         raise ApiError(403, PeopleReason.VISITOR_ONLY.value, str(PeopleReason.VISITOR_ONLY.label))
-    return request.user
+    return user
 
 
 def _refused(exc: CheckInError | QrError) -> ApiError:

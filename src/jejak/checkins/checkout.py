@@ -4,7 +4,7 @@ of stays that are over. Each takes only the occupancy lock of its venue."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -22,8 +22,11 @@ from jejak.checkins.models import (
 from jejak.checkins.occupancy import expire, lock_occupancy, save_occupancy
 from jejak.venues.models import Venue
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
-def check_out(*, account: Any, checkin_public_id: str, now: dt.datetime | None = None) -> CheckIn:
+
+def check_out(*, account: User, checkin_public_id: str, now: dt.datetime | None = None) -> CheckIn:
     """Check out one of the account's people (the button). Idempotent: a check-in that is
     already closed is returned as it is. Raises CheckInError."""
     now = now or timezone.now()
@@ -51,7 +54,7 @@ def check_out(*, account: Any, checkin_public_id: str, now: dt.datetime | None =
     return found
 
 
-def check_out_everyone(*, venue: Venue, actor: Any, now: dt.datetime | None = None) -> int:
+def check_out_everyone(*, venue: Venue, actor: User, now: dt.datetime | None = None) -> int:
     """Close every stay at `venue` (staff, at closing time); returns how many were inside.
 
     The caller has checked that `actor` may do this for this venue.

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jejak.checkins.decision import Entry
 from jejak.checkins.errors import CheckInError
@@ -16,6 +16,9 @@ from jejak.checkins.scan import Location
 from jejak.people.models import Person
 from jejak.qrcodes.errors import QrError
 from jejak.venues.models import Venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Ask:
     dependants (`people`), or a staff member's check-in of one `person` (`record_staff_checkin`).
     """
 
-    account: Any
+    account: User
     nonce: uuid.UUID
     visitor_type: str
     qr: str = ""

@@ -24,7 +24,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -53,8 +53,11 @@ from jejak.rosters import service as rosters
 from jejak.screening import service as screening
 from jejak.screening.errors import ScreeningError
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
-def _replay(account: Any, nonce: uuid.UUID) -> CheckInResult | None:
+
+def _replay(account: User, nonce: uuid.UUID) -> CheckInResult | None:
     stored = (
         CheckInRequest.objects.filter(account=account, nonce=nonce).values_list("result").first()
     )
@@ -63,7 +66,7 @@ def _replay(account: Any, nonce: uuid.UUID) -> CheckInResult | None:
 
 def record_checkins(
     *,
-    account: Any,
+    account: User,
     qr: str,
     nonce: uuid.UUID,
     people: Sequence[str],
@@ -94,7 +97,7 @@ def record_checkins(
 
 def record_staff_checkin(
     *,
-    staff: Any,
+    staff: User,
     entry_point: Any,
     person: Person,
     visitor_type: str,

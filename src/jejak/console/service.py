@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jejak.accounts.roles import Role
@@ -36,6 +37,9 @@ from jejak.people.models import Person
 from jejak.people.nik import nik_index
 from jejak.qrcodes.errors import QrError
 from jejak.venues.models import EntryPoint, Venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 MANUAL_CHECKIN = "console.manual_checkin"
 MANUAL_CHECKIN_LIMITED = "console.manual_checkin_limited"
@@ -58,12 +62,12 @@ class ManualOutcome:
     notes: tuple[str, ...] = ()
 
 
-def _lock_staff(staff: Any) -> None:
+def _lock_staff(staff: User) -> None:
     # Serialises one staff account's attempts, so two tabs cannot both take the last try.
     list(get_user_model().objects.select_for_update().filter(pk=staff.pk).values("pk"))
 
 
-def _attempts_in_window(staff: Any, now: dt.datetime) -> int:
+def _attempts_in_window(staff: User, now: dt.datetime) -> int:
     return AuditEvent.objects.filter(
         action=MANUAL_CHECKIN, actor=staff, at__gt=now - RATE_WINDOW
     ).count()
@@ -89,7 +93,7 @@ def _matching_person(*, nik: str, full_name: str, birth_date: dt.date) -> tuple[
 
 def do_manual_checkin(
     *,
-    staff: Any,
+    staff: User,
     entry_point: EntryPoint,
     nik: str,
     full_name: str,
@@ -186,7 +190,7 @@ def do_manual_checkin(
 
 
 def do_acknowledge_alert(
-    *, venue: Venue, alert_id: int, actor: Any, now: dt.datetime | None = None
+    *, venue: Venue, alert_id: int, actor: User, now: dt.datetime | None = None
 ) -> bool:
     """Mark a black-status alert of `venue` as seen by `actor`. Returns False when it was
     already acknowledged (the first acknowledgement stands); raises
@@ -206,7 +210,7 @@ def do_acknowledge_alert(
     return bool(updated)
 
 
-def manageable_staff(*, manager: Any, venue: Venue) -> Any:
+def manageable_staff(*, manager: User, venue: Venue) -> QuerySet[User]:
     """The venue_staff accounts of `venue` (the caller checked the manager may see it)."""
     return (
         get_user_model()
@@ -217,13 +221,13 @@ def manageable_staff(*, manager: Any, venue: Venue) -> Any:
 
 def do_add_staff(
     *,
-    manager: Any,
+    manager: User,
     venue: Venue,
     username: str,
     full_name: str,
     phone: str,
     password: str,
-) -> Any:
+) -> User:
     """Create a venue_staff account for `venue` with an initial password; audited."""
     with transaction.atomic():
         user = get_user_model()(
@@ -240,7 +244,7 @@ def do_add_staff(
     return user
 
 
-def do_set_staff_active(*, manager: Any, venue: Venue, staff_id: int, active: bool) -> Any:
+def do_set_staff_active(*, manager: User, venue: Venue, staff_id: int, active: bool) -> User:
     """Deactivate (or reactivate) a venue_staff account of `venue`; audited.
 
     An account that also works at a venue this manager does not manage is not switched

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jejak.accounts.capabilities import Cap, has_capability, require
+from jejak.accounts.capabilities import Cap, has_capability, require, signed_in_user
 from jejak.checkins import checkout
 from jejak.checkins.errors import Decision
 from jejak.checkins.models import BlackStatusAlert
@@ -84,7 +84,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
         entry_point = next(ep for ep in entry_points if ep.pk == data["entry_point"])
         try:
             outcome = service.do_manual_checkin(
-                staff=request.user,
+                staff=signed_in_user(request),
                 entry_point=entry_point,
                 nik=data["nik"],
                 full_name=data["full_name"],
@@ -116,7 +116,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
 def acknowledge_alert(request: HttpRequest, short_code: str, pk: int) -> HttpResponse:
     venue = access_venue(request.user, short_code, Cap.VENUE_CONSOLE)
     try:
-        service.do_acknowledge_alert(venue=venue, alert_id=pk, actor=request.user)
+        service.do_acknowledge_alert(venue=venue, alert_id=pk, actor=signed_in_user(request))
     except BlackStatusAlert.DoesNotExist:
         raise Http404 from None
     messages.success(request, _("Peringatan ditandai sudah ditangani."))
@@ -130,7 +130,7 @@ def checkout_everyone(request: HttpRequest, short_code: str) -> HttpResponse:
     """GET asks for confirmation (the page without JavaScript); POST closes every stay."""
     venue = access_venue(request.user, short_code, Cap.CHECK_OUT_EVERYONE)
     if request.method == "POST":
-        closed = checkout.check_out_everyone(venue=venue, actor=request.user)
+        closed = checkout.check_out_everyone(venue=venue, actor=signed_in_user(request))
         messages.success(request, _("%(n)d pengunjung telah di-check-out.") % {"n": closed})
         return redirect("console_venue", short_code=venue.short_code)
     return render(
@@ -146,12 +146,13 @@ def checkout_everyone(request: HttpRequest, short_code: str) -> HttpResponse:
 def manage(request: HttpRequest, short_code: str) -> HttpResponse:
     """A manager's page: links to the venue's profile, entrances, posters and code
     requests, and the venue's staff accounts."""
-    venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
+    user = signed_in_user(request)
+    venue = access_venue(user, short_code, Cap.MANAGE_VENUE_STAFF)
     form = StaffAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         service.do_add_staff(
-            manager=request.user,
+            manager=user,
             venue=venue,
             username=data["username"],
             full_name=data["full_name"],
@@ -162,14 +163,14 @@ def manage(request: HttpRequest, short_code: str) -> HttpResponse:
             request, _("Akun staf %(username)s dibuat.") % {"username": data["username"]}
         )
         return redirect("console_manage", short_code=venue.short_code)
-    actions = [a for a in allowed_actions(venue, request.user) if a == Action.SUBMIT]
+    actions = [a for a in allowed_actions(venue, user) if a == Action.SUBMIT]
     return render(
         request,
         "console/manage.html",
         {
             "venue": venue,
             "form": form,
-            "staff": service.manageable_staff(manager=request.user, venue=venue),
+            "staff": service.manageable_staff(manager=user, venue=venue),
             "request_actions": actions,
             "entry_points": venue.entry_points.all(),
             "posters_ready": venue.status in ("issued", "installed"),
@@ -184,7 +185,7 @@ def staff_active(request: HttpRequest, short_code: str, pk: int) -> HttpResponse
     active = request.POST.get("active") == "1"
     try:
         staff = service.do_set_staff_active(
-            manager=request.user, venue=venue, staff_id=pk, active=active
+            manager=signed_in_user(request), venue=venue, staff_id=pk, active=active
         )
     except ConsoleError:
         raise Http404 from None

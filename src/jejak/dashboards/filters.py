@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q
@@ -18,21 +18,24 @@ from jejak.regions.models import Region, RegionLevel
 from jejak.sectors.models import Sector
 from jejak.venues.models import VenueQuerySet, venues_visible_to
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
+
 DEFAULT_DAYS = 28
 # A year of daily points is already more than a chart can show; longer asks are refused
 # rather than left to run a long query.
 MAX_DAYS = 366
 
 
-def sectors_for(user: Any) -> list[Sector]:
+def sectors_for(user: RequestUser) -> list[Sector]:
     """The top-level sectors a user's dashboards show: an agency officer's own, else all."""
     top = Sector.objects.filter(parent__isnull=True)
-    if getattr(user, "role", None) == Role.AGENCY_OFFICER and not is_national(user):
+    if user.is_authenticated and user.role == Role.AGENCY_OFFICER and not is_national(user):
         top = top.filter(pk__in=user.sectors.values("pk"))
     return list(top)
 
 
-def kecamatan_for(user: Any) -> list[Region]:
+def kecamatan_for(user: RequestUser) -> list[Region]:
     """The kecamatan a user may filter by: those of their region (every one, nationally)."""
     districts = Region.objects.filter(level=RegionLevel.DISTRICT)
     if not is_national(user):
@@ -49,7 +52,7 @@ class DashboardFilterForm(forms.Form):
     sector = forms.CharField(label=_("Sektor"), required=False)
     kecamatan = forms.CharField(label=_("Kecamatan"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: RequestUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -119,7 +122,7 @@ def default_filters() -> Filters:
     return Filters(end - dt.timedelta(days=DEFAULT_DAYS - 1), end, None, None)
 
 
-def parse_filters(params: Any, user: Any) -> tuple[Filters | None, DashboardFilterForm]:
+def parse_filters(params: Any, user: RequestUser) -> tuple[Filters | None, DashboardFilterForm]:
     """Filters from GET parameters, or None with the form carrying the errors to show."""
     form = DashboardFilterForm(params, user=user)
     if not form.is_valid():
@@ -128,7 +131,7 @@ def parse_filters(params: Any, user: Any) -> tuple[Filters | None, DashboardFilt
     return Filters(data["start"], data["end"], data["sector"], data["kecamatan"]), form
 
 
-def scope_for(user: Any, filters: Filters) -> VenueQuerySet:
+def scope_for(user: RequestUser, filters: Filters) -> VenueQuerySet:
     venues = venues_visible_to(user)
     if filters.sector is not None:
         venues = venues.filter(Q(sector=filters.sector) | Q(sector__parent=filters.sector))

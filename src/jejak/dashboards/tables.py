@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -14,6 +14,9 @@ from jejak.dashboards import metrics, usage_counts
 from jejak.dashboards.filters import Filters, sectors_for
 from jejak.venues.models import VenueQuerySet
 from jejak.venues.rollout import COLUMNS
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
 
 
 @dataclass
@@ -43,19 +46,19 @@ def _rollout_rows(rows: list[metrics.Row], key: str) -> tuple[list[str], list[li
     return [key, "name", *COLUMNS], body
 
 
-def rollout_sector(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def rollout_sector(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     sectors = [f.sector] if f.sector else sectors_for(user)
     rows = metrics.rollout_by_sector(scope, sectors=sectors, language=lang)
     return Table("rollout-sector", *_rollout_rows(rows, "sector"))
 
 
-def rollout_kecamatan(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def rollout_kecamatan(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     return Table(
         "rollout-kecamatan", *_rollout_rows(metrics.rollout_by_kecamatan(scope), "kecamatan")
     )
 
 
-def rollout_trend(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def rollout_trend(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     points = metrics.rollout_trend(scope, f.start, f.end)
     return Table(
         "rollout-trend",
@@ -65,7 +68,7 @@ def rollout_trend(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Tab
 
 
 def _checkins(by: str) -> Builder:
-    def build(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+    def build(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
         rows = usage_counts.checkins_per_day(scope, f.start, f.end, by=by, language=lang)
         return Table(
             f"checkins-{by}",
@@ -76,7 +79,7 @@ def _checkins(by: str) -> Builder:
     return build
 
 
-def decisions(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def decisions(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     rows = usage_counts.decisions(scope, f.start, f.end)
     return Table(
         "decisions",
@@ -85,12 +88,12 @@ def decisions(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     )
 
 
-def refusals(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def refusals(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     rows = usage_counts.refusals_by_reason(scope, f.start, f.end)
     return Table("refusals", ["reason", "count"], [[r.reason, r.count] for r in rows])
 
 
-def black_alerts(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def black_alerts(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     rows = usage_counts.black_alerts(scope, f.start, f.end, language=lang)
     return Table(
         "black-alerts",
@@ -102,7 +105,7 @@ def black_alerts(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Tabl
     )
 
 
-def capacity_refusals(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def capacity_refusals(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     rows = usage_counts.capacity_refusals(scope, f.start, f.end, language=lang)
     return Table(
         "capacity-refusals",
@@ -111,7 +114,7 @@ def capacity_refusals(user: Any, scope: VenueQuerySet, f: Filters, lang: str) ->
     )
 
 
-def least_compliant(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def least_compliant(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     rows = usage_counts.least_compliant(scope, f.start, f.end, limit=None, language=lang)
     return Table(
         "least-compliant",
@@ -147,7 +150,7 @@ def least_compliant(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> T
     )
 
 
-def venues(user: Any, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
+def venues(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
     rows = metrics.venue_points(scope, f.start, f.end, language=lang)
     return Table(
         "venues",
@@ -174,5 +177,7 @@ TABLES: dict[str, Builder] = {
 }
 
 
-def build(name: str, *, user: Any, scope: VenueQuerySet, filters: Filters, language: str) -> Table:
+def build(
+    name: str, *, user: RequestUser, scope: VenueQuerySet, filters: Filters, language: str
+) -> Table:
     return TABLES[name](user, scope, filters, language)

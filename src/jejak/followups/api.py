@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from jejak.accounts.capabilities import Cap, require
+from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.followups import service
 from jejak.followups.errors import FollowUpError
@@ -125,7 +125,7 @@ def create_followup(request: HttpRequest, body: FollowUpIn) -> Any:
     try:
         venue = access_venue(request.user, body.venue)
         followup = service.do_record_followup(
-            actor=request.user,
+            actor=signed_in_user(request),
             venue=venue,
             kind=body.kind,
             notes=body.notes,
@@ -145,6 +145,8 @@ def update_followup(request: HttpRequest, followup_id: int, body: FollowUpPatch)
     changes: dict[str, Any] = body.dict(exclude_unset=True)
     try:
         followup = service.access_followup(request.user, followup_id)
-        return service.do_update_followup(actor=request.user, followup=followup, **changes)
+        return service.do_update_followup(
+            actor=signed_in_user(request), followup=followup, **changes
+        )
     except FollowUpError as exc:
         raise _api_error(exc) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
@@ -23,6 +23,9 @@ from jejak.checkins.models import CheckIn
 from jejak.followups.errors import FollowUpError, FollowUpErrorCode
 from jejak.followups.models import FollowUp, FollowUpKind, FollowUpQuerySet
 from jejak.venues.models import Venue, VenueStatus, venues_visible_to
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
 
 # "Barely uses its codes": fewer than this many check-ins over the last LOW_USAGE_DAYS days.
 LOW_USAGE_DAYS = 14
@@ -70,7 +73,7 @@ def _lag_of(status: str) -> str | None:
 
 def lagging_venues(
     *,
-    user: Any,
+    user: RequestUser,
     days: int = LOW_USAGE_DAYS,
     min_checkins: int = LOW_USAGE_MIN_CHECKINS,
     lag: str | None = None,
@@ -120,12 +123,12 @@ def lagging_venues(
     return sorted(rows, key=lambda r: (order[r.lag], r.checkins, r.venue.short_code))
 
 
-def followups_visible_to(user: Any) -> FollowUpQuerySet:
+def followups_visible_to(user: RequestUser) -> FollowUpQuerySet:
     """Follow-ups of the venues `user` may see (an agency officer: its sectors')."""
     return FollowUp.objects.filter(venue__in=venues_visible_to(user).values("pk"))
 
 
-def overdue_followups(*, user: Any, today: dt.date | None = None) -> FollowUpQuerySet:
+def overdue_followups(*, user: RequestUser, today: dt.date | None = None) -> FollowUpQuerySet:
     """Open follow-ups whose deadline has passed, oldest deadline first."""
     return (
         followups_visible_to(user)
@@ -135,7 +138,7 @@ def overdue_followups(*, user: Any, today: dt.date | None = None) -> FollowUpQue
     )
 
 
-def access_followup(user: Any, pk: int) -> FollowUp:
+def access_followup(user: RequestUser, pk: int) -> FollowUp:
     found: FollowUp | None = (
         followups_visible_to(user).select_related("venue", "officer").filter(pk=pk).first()
     )
@@ -152,7 +155,7 @@ def _check_deadline(deadline: dt.date | None, today: dt.date) -> None:
 @transaction.atomic
 def do_record_followup(
     *,
-    actor: Any,
+    actor: User,
     venue: Venue,
     kind: str,
     notes: str = "",
@@ -192,7 +195,7 @@ _UNSET: Any = object()
 @transaction.atomic
 def do_update_followup(
     *,
-    actor: Any,
+    actor: User,
     followup: FollowUp,
     outcome: str | None = None,
     done: bool | None = None,

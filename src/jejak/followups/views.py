@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jejak.accounts.capabilities import Cap, capability_required, has_capability
+from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.followups import service
 from jejak.followups.errors import FollowUpError
 from jejak.followups.forms import FollowUpForm, FollowUpUpdateForm
@@ -32,7 +30,7 @@ def followup_home(request: HttpRequest) -> HttpResponse:
     sector = request.GET.get("sector") or None
     rows = service.lagging_venues(user=request.user, days=days, lag=lag, sector_slug=sector)
     # An agency officer's filter offers its own sectors; others get every sector.
-    user: Any = request.user
+    user = signed_in_user(request)
     sectors = user.sectors.filter(parent__isnull=True)
     if not sectors.exists():
         sectors = Sector.objects.filter(parent__isnull=True)
@@ -89,7 +87,9 @@ def followup_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = FollowUpUpdateForm(request.POST)
     if form.is_valid():
         try:
-            service.do_update_followup(actor=request.user, followup=followup, **form.cleaned_data)
+            service.do_update_followup(
+                actor=signed_in_user(request), followup=followup, **form.cleaned_data
+            )
         except FollowUpError as exc:
             messages.error(request, exc.message)
         else:

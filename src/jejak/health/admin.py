@@ -4,21 +4,28 @@ the blind index, enough to tell rows of one person apart."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from jejak.health.models import (
     Designation,
+    HealthRecord,
     LabResult,
     TravelQuarantine,
     VaccinationDose,
     VaccinationExemption,
 )
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _ReadOnlyRecordAdminBase = admin.ModelAdmin[HealthRecord]
+else:
+    _ReadOnlyRecordAdminBase = admin.ModelAdmin
 
-class ReadOnlyRecordAdmin(admin.ModelAdmin):
+
+class ReadOnlyRecordAdmin(_ReadOnlyRecordAdminBase):
     # Search by the index a support engineer computed with blind_index, or its first
     # characters as shown in the list.
     search_fields = ("nik_index__startswith",)

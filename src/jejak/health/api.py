@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jejak.accounts.capabilities import Cap, require
+from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.health.report import NOTHING_IMPORTED
 from jejak.health.service import MAX_FILE_BYTES, import_health_file
@@ -57,9 +57,10 @@ def import_records(
     """Import a FHIR R4 Bundle or a CSV sheet, sent as the multipart field `file` or as the
     request body (`Content-Type: application/fhir+json`). The file is imported whole or not
     at all: any problem answers 400 with every problem and nothing stored."""
-    require(request.user, Cap.IMPORT_HEALTH_RECORDS)
+    user = signed_in_user(request)
+    require(user, Cap.IMPORT_HEALTH_RECORDS)
     if file is not None:
-        report = import_health_file(file, actor=request.user, filename=file.name)
+        report = import_health_file(file, actor=user, filename=file.name)
     else:
         content_type = request.content_type or ""
         if content_type not in JSON_TYPES:
@@ -71,7 +72,7 @@ def import_records(
         except RequestDataTooBig as exc:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             raise ApiError(413, "too_large", f"The body is over {limit} MB.") from exc
-        report = import_health_file(body, actor=request.user, filename="bundle.json")
+        report = import_health_file(body, actor=user, filename="bundle.json")
     if not report.ok:
         return Status(
             400,

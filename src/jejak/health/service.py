@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -33,6 +33,9 @@ from jejak.health.report import (
 )
 from jejak.health.signals import positive_results_recorded
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 MAX_FILE_BYTES = 10 * 1024 * 1024  # the same as DATA_UPLOAD_MAX_MEMORY_SIZE
 # Natural keys are looked up by nik_index in chunks that stay under SQLite's
 # variable limit.
@@ -48,7 +51,10 @@ class HealthRecordError(Exception):
 
 
 def import_health_file(
-    file: str | os.PathLike[str] | IO[bytes] | bytes, *, actor: Any, filename: str | None = None
+    file: str | os.PathLike[str] | IO[bytes] | bytes,
+    *,
+    actor: User | None,
+    filename: str | None = None,
 ) -> ImportReport:
     """Import a FHIR R4 Bundle (JSON) or a CSV sheet of health records: all of it, or none.
 
@@ -82,7 +88,7 @@ def _read_bytes(file: str | os.PathLike[str] | IO[bytes] | bytes) -> tuple[str, 
     return name, data.encode() if isinstance(data, str) else data
 
 
-def _save(batch: Batch, actor: Any, report: ImportReport) -> None:
+def _save(batch: Batch, actor: User | None, report: ImportReport) -> None:
     by_model: dict[type[HealthRecord], list[tuple[str, HealthRecord]]] = defaultdict(list)
     for record_type, record, _where in batch.records.values():
         if isinstance(record, Designation) and getattr(actor, "is_authenticated", False):
@@ -147,7 +153,7 @@ def record_designation(
     nik_index: str,
     kind: DesignationKind | str,
     starts_at: dt.datetime,
-    actor: Any,
+    actor: User | None,
     reason: str = "",
     source: Source | str = Source.TRACING,
 ) -> Designation:
@@ -181,7 +187,7 @@ def record_designation(
 
 
 def end_designation(
-    *, designation: Designation, ended_at: dt.datetime, actor: Any, reason: str = ""
+    *, designation: Designation, ended_at: dt.datetime, actor: User | None, reason: str = ""
 ) -> Designation:
     """Lift a designation early (a contact's negative test, an officer's decision)."""
     if timezone.is_naive(ended_at):

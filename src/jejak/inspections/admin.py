@@ -1,20 +1,34 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from jejak.inspections.models import Closure, Inspection, InspectionCheck, InspectionPhoto
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _CheckInlineBase = admin.TabularInline[InspectionCheck, Inspection]
+    _PhotoInlineBase = admin.TabularInline[InspectionPhoto, Inspection]
+    _InspectionAdminBase = admin.ModelAdmin[Inspection]
+    _ClosureAdminBase = admin.ModelAdmin[Closure]
+else:
+    _CheckInlineBase = _PhotoInlineBase = admin.TabularInline
+    _InspectionAdminBase = _ClosureAdminBase = admin.ModelAdmin
 
-class CheckInline(admin.TabularInline):
+
+class CheckInline(_CheckInlineBase):
     model = InspectionCheck
     extra = 0
 
 
-class PhotoInline(admin.TabularInline):
+class PhotoInline(_PhotoInlineBase):
     model = InspectionPhoto
     extra = 0
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(_InspectionAdminBase):
     list_display = ["venue", "planned_for", "status", "sanction", "inspector", "visited_at"]
     list_filter = ["status", "sanction"]
     search_fields = ["venue__short_code", "venue__name", "findings"]
@@ -24,7 +38,7 @@ class InspectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(_ClosureAdminBase):
     # Saving here drops the check-in path's closure snapshot too (signals.py).
     list_display = ["venue", "starts_at", "ends_at", "lifted_at"]
     search_fields = ["venue__short_code", "venue__name"]

@@ -5,14 +5,14 @@ not_recorded, closure_not_active 409; photo_too_large 413; the others 400."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import AwareDatetime
 
-from jejak.accounts.capabilities import Cap, require
+from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.inspections import service
 from jejak.inspections.errors import InspectionError
@@ -25,6 +25,9 @@ from jejak.inspections.models import (
     Sanction,
 )
 from jejak.venues.access import access_venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
 
 router = Router(tags=["inspections"])
 
@@ -111,7 +114,7 @@ class LiftIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-def _full(pk: int, user: Any) -> Inspection:
+def _full(pk: int, user: RequestUser) -> Inspection:
     return service.access_inspection(user, pk)
 
 
@@ -135,7 +138,7 @@ def plan_inspection(request: HttpRequest, body: PlanIn) -> Any:
     try:
         venue = access_venue(request.user, body.venue)
         planned = service.do_plan_inspection(
-            actor=request.user, venue=venue, planned_for=body.planned_for
+            actor=signed_in_user(request), venue=venue, planned_for=body.planned_for
         )
     except InspectionError as exc:
         raise _api_error(exc) from None
@@ -158,7 +161,7 @@ def record_inspection(request: HttpRequest, inspection_id: int, body: RecordIn) 
     try:
         inspection = _full(inspection_id, request.user)
         service.do_record_inspection(
-            actor=request.user,
+            actor=signed_in_user(request),
             inspection=inspection,
             checklist={
                 str(item): service.Answer(str(a.result), a.note)
@@ -180,7 +183,7 @@ def add_photos(request: HttpRequest, inspection_id: int, photos: File[list[Uploa
     require(request.user, Cap.RECORD_INSPECTIONS)
     try:
         inspection = _full(inspection_id, request.user)
-        service.do_add_photos(actor=request.user, inspection=inspection, photos=photos)
+        service.do_add_photos(actor=signed_in_user(request), inspection=inspection, photos=photos)
     except InspectionError as exc:
         raise _api_error(exc) from None
     return Status(201, inspection)
@@ -192,7 +195,7 @@ def schedule_reinspection(request: HttpRequest, inspection_id: int, body: Reinsp
     try:
         inspection = _full(inspection_id, request.user)
         again = service.do_schedule_reinspection(
-            actor=request.user, inspection=inspection, planned_for=body.planned_for
+            actor=signed_in_user(request), inspection=inspection, planned_for=body.planned_for
         )
     except InspectionError as exc:
         raise _api_error(exc) from None
@@ -207,7 +210,7 @@ def lift_closure(request: HttpRequest, inspection_id: int, body: LiftIn) -> Any:
         closure = Closure.objects.filter(inspection=inspection).first()
         if closure is None:
             raise ApiError(404, "closure_not_found", "This inspection ordered no closure.")
-        service.do_lift_closure(actor=request.user, closure=closure, reason=body.reason)
+        service.do_lift_closure(actor=signed_in_user(request), closure=closure, reason=body.reason)
     except InspectionError as exc:
         raise _api_error(exc) from None
     return inspection

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -35,6 +35,9 @@ from jejak.inspections.models import (
 )
 from jejak.venues.models import Venue, venues_visible_to
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
+
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
 PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
@@ -49,12 +52,12 @@ class Answer:
     note: str = ""
 
 
-def inspections_visible_to(user: Any) -> InspectionQuerySet:
+def inspections_visible_to(user: RequestUser) -> InspectionQuerySet:
     """Every inspection (plans included) of the venues `user` may see; for officers."""
     return Inspection.objects.filter(venue__in=venues_visible_to(user).values("pk"))
 
 
-def access_inspection(user: Any, pk: int) -> Inspection:
+def access_inspection(user: RequestUser, pk: int) -> Inspection:
     """An inspection the officer may see (VIEW_INSPECTIONS), or inspection_not_found."""
     require(user, Cap.VIEW_INSPECTIONS)
     found: Inspection | None = (
@@ -68,7 +71,7 @@ def access_inspection(user: Any, pk: int) -> Inspection:
     return found
 
 
-def venue_findings(*, user: Any, venue: Venue) -> InspectionQuerySet:
+def venue_findings(*, user: RequestUser, venue: Venue) -> InspectionQuerySet:
     """The recorded inspections of `venue` for its manager: findings and sanctions only,
     no plans. The caller fetched `venue` through the user's jurisdiction."""
     require(user, Cap.VIEW_VENUE_FINDINGS)
@@ -81,7 +84,7 @@ def venue_findings(*, user: Any, venue: Venue) -> InspectionQuerySet:
     )
 
 
-def check_photo(photo: UploadedFile) -> None:
+def check_photo(photo: UploadedFile[bytes]) -> None:
     """Refuse a file over MAX_PHOTO_BYTES or that is not a real JPEG, PNG or WebP image
     (the content decides, not the name or the declared type)."""
     from django import forms
@@ -102,7 +105,7 @@ def check_photo(photo: UploadedFile) -> None:
 @transaction.atomic
 def do_plan_inspection(
     *,
-    actor: Any,
+    actor: User,
     venue: Venue,
     planned_for: dt.date,
     previous: Inspection | None = None,
@@ -154,14 +157,14 @@ def _check_closure(
 @transaction.atomic
 def do_record_inspection(
     *,
-    actor: Any,
+    actor: User,
     inspection: Inspection,
     checklist: Mapping[str, Answer],
     findings: str = "",
     sanction: str = Sanction.NONE,
     closure_starts_at: dt.datetime | None = None,
     closure_ends_at: dt.datetime | None = None,
-    photos: Iterable[UploadedFile] = (),
+    photos: Iterable[UploadedFile[bytes]] = (),
     now: dt.datetime | None = None,
 ) -> Inspection:
     """Record a planned visit as done: every checklist item (pass/fail/na with a note),
@@ -232,7 +235,7 @@ def do_record_inspection(
 
 @transaction.atomic
 def do_add_photos(
-    *, actor: Any, inspection: Inspection, photos: Iterable[UploadedFile]
+    *, actor: User, inspection: Inspection, photos: Iterable[UploadedFile[bytes]]
 ) -> list[InspectionPhoto]:
     """Add photos to a recorded inspection (taken on a phone, uploaded later)."""
     require(actor, Cap.RECORD_INSPECTIONS)
@@ -249,7 +252,11 @@ def do_add_photos(
 
 
 def do_schedule_reinspection(
-    *, actor: Any, inspection: Inspection, planned_for: dt.date, now: dt.datetime | None = None
+    *,
+    actor: User,
+    inspection: Inspection,
+    planned_for: dt.date,
+    now: dt.datetime | None = None,
 ) -> Inspection:
     """Plan a new visit to check a recorded inspection's findings again."""
     if inspection.status != InspectionStatus.DONE:
@@ -260,7 +267,7 @@ def do_schedule_reinspection(
 
 
 @transaction.atomic
-def do_cancel_inspection(*, actor: Any, inspection: Inspection) -> Inspection:
+def do_cancel_inspection(*, actor: User, inspection: Inspection) -> Inspection:
     require(actor, Cap.RECORD_INSPECTIONS)
     if inspection.status != InspectionStatus.PLANNED:
         raise InspectionError(Code.ALREADY_RECORDED)
@@ -272,7 +279,7 @@ def do_cancel_inspection(*, actor: Any, inspection: Inspection) -> Inspection:
 
 @transaction.atomic
 def do_lift_closure(
-    *, actor: Any, closure: Closure, reason: str = "", now: dt.datetime | None = None
+    *, actor: User, closure: Closure, reason: str = "", now: dt.datetime | None = None
 ) -> Closure:
     """End a temporary closure early (the venue complied): check-ins open at once."""
     require(actor, Cap.RECORD_INSPECTIONS)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jejak.accounts.capabilities import Cap, capability_required, has_capability
+from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.inspections import service
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.forms import PlanForm, RecordForm, ReinspectionForm
@@ -89,7 +89,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 service.do_record_inspection(
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     inspection=inspection,
                     checklist=form.checklist(),
                     findings=data["findings"],
@@ -131,7 +131,9 @@ def inspection_reinspect(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("inspection_detail", inspection.pk)
     try:
         again = service.do_schedule_reinspection(
-            actor=request.user, inspection=inspection, planned_for=form.cleaned_data["planned_for"]
+            actor=signed_in_user(request),
+            inspection=inspection,
+            planned_for=form.cleaned_data["planned_for"],
         )
     except InspectionError as exc:
         messages.error(request, exc.message)
@@ -145,7 +147,7 @@ def inspection_reinspect(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = _inspection_or_404(request, pk)
     try:
-        service.do_cancel_inspection(actor=request.user, inspection=inspection)
+        service.do_cancel_inspection(actor=signed_in_user(request), inspection=inspection)
     except InspectionError as exc:
         messages.error(request, exc.message)
     return redirect("inspection_detail", inspection.pk)
@@ -160,7 +162,9 @@ def closure_lift(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         service.do_lift_closure(
-            actor=request.user, closure=closure, reason=request.POST.get("reason", "")[:500]
+            actor=signed_in_user(request),
+            closure=closure,
+            reason=request.POST.get("reason", "")[:500],
         )
     except InspectionError as exc:
         messages.error(request, exc.message)

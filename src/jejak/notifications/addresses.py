@@ -4,13 +4,17 @@ hash to find it and a mask to show it."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from jejak.core import crypto
 from jejak.core.phone import PhoneInvalid, normalize_phone, open_phone
 from jejak.notifications.models import Channel, Message
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+    from jejak.people.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +45,7 @@ def open_address(message: Message) -> str:
     ).decode()
 
 
-def _user_phone(user: Any) -> str | None:
+def _user_phone(user: User) -> str | None:
 
     if user.phone_encrypted is not None and user.phone_index:
         try:
@@ -60,7 +64,12 @@ def _user_phone(user: Any) -> str | None:
 
 
 def address_for(
-    channel: str, *, to_user: Any, to_person: Any, to_phone: str | None, to_email: str | None
+    channel: str,
+    *,
+    to_user: User | None,
+    to_person: Person | None,
+    to_phone: str | None,
+    to_email: str | None,
 ) -> str | None:
     """The phone or e-mail for `channel`: the one given, else the account's (a person's
     messages go to the account that holds them: a dependant's to the guardian)."""

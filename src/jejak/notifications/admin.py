@@ -4,7 +4,7 @@ health) is audited."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,9 +14,15 @@ from jejak.audit import service as audit
 from jejak.notifications import outbox
 from jejak.notifications.models import Message
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _MessageAdminBase = admin.ModelAdmin[Message]
+else:
+    _MessageAdminBase = admin.ModelAdmin
+
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(_MessageAdminBase):
     list_display = [
         "id",
         "channel",

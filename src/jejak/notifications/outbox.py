@@ -15,7 +15,7 @@ sends nothing. Sending, retries and backoff are delivery.py's. See docs/notifica
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +28,10 @@ from jejak.core.phone import mask_phone
 from jejak.notifications.addresses import address_aad, address_for, address_index, mask_email
 from jejak.notifications.models import Channel, Message, Status
 from jejak.notifications.tasks import send_message
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
+    from jejak.people.models import Person
 
 # --- Enqueueing -----------------------------------------------------------------------
 
@@ -58,8 +62,8 @@ def enqueue(
     template: str,
     context: dict[str, Any],
     channels: Sequence[str],
-    to_user: Any = None,
-    to_person: Any = None,
+    to_user: User | None = None,
+    to_person: Person | None = None,
     to_phone: str | None = None,
     to_email: str | None = None,
     language: str | None = None,
@@ -145,16 +149,16 @@ def messages_for(ref: str) -> QuerySet[Message]:
     return Message.objects.filter(ref=ref).select_related("to_user", "to_person")
 
 
-def inbox(user: Any) -> QuerySet[Message]:
+def inbox(user: RequestUser) -> QuerySet[Message]:
     """In-app messages to `user` or to one of the people on their account, newest first."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return Message.objects.none()
     return Message.objects.filter(
         Q(to_user=user) | Q(to_person__account=user), channel=Channel.INAPP
     ).order_by("-created_at", "-id")
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: RequestUser) -> int:
     return inbox(user).filter(read_at__isnull=True).count()
 
 
@@ -162,7 +166,7 @@ def unread_count(user: Any) -> int:
 MAX_ID = 2**63 - 1
 
 
-def mark_read(user: Any, message_id: int) -> Message | None:
+def mark_read(user: RequestUser, message_id: int) -> Message | None:
     """Mark one of the user's in-app messages read (idempotent); None if it is not theirs."""
     if not 0 < message_id <= MAX_ID:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,13 +18,16 @@ from django.http import HttpRequest, HttpResponse
 
 from jejak.accounts.roles import Role
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
+
 ViewFunc = Callable[..., HttpResponse]
 
 
-def is_visitor(user: Any) -> bool:
+def is_visitor(user: RequestUser) -> TypeGuard[User]:
     """True for an active, signed-in visitor account (never staff or a superuser)."""
     return bool(
-        getattr(user, "is_authenticated", False)
+        user.is_authenticated
         and user.is_active
         and user.role == Role.VISITOR
         and not user.is_staff

@@ -5,7 +5,7 @@ since it reads personal data outside the owner's own session."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -16,11 +16,18 @@ from jejak.people.masking import mask_nik
 from jejak.people.models import Person
 from jejak.people.nik import nik_index
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _PersonAdminBase = admin.ModelAdmin[Person]
+else:
+    _PersonAdminBase = admin.ModelAdmin
+
+
 _NIK = re.compile(r"[0-9]{16}")
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(_PersonAdminBase):
     list_display = ["public_id", "full_name", "nik_masked", "relation", "account", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["account"]

@@ -10,7 +10,7 @@ is stored, so an approval never binds an identity the registry does not know.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -27,6 +27,9 @@ from jejak.people.masking import mask_nik
 from jejak.people.models import DependantRequest, Person, Relation, RequestStatus
 from jejak.people.nik import nik_index, parse_nik
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 MAX_REASON_LENGTH = 500
 
 
@@ -40,7 +43,7 @@ def clean_reason(reason: str) -> str:
 
 def request_dependant(
     *,
-    account: Any,
+    account: User,
     nik: str,
     full_name: str,
     birth_date: dt.date,
@@ -98,12 +101,12 @@ def request_dependant(
     return service._write(account=account, index=index, write=write)
 
 
-def requests_of(*, account: Any) -> list[DependantRequest]:
+def requests_of(*, account: User) -> list[DependantRequest]:
     """The visitor's own requests, newest first."""
     return list(DependantRequest.objects.filter(account=account))
 
 
-def requests_visible_to(officer: Any) -> QuerySet[DependantRequest]:
+def requests_visible_to(officer: User) -> QuerySet[DependantRequest]:
     """Requests an officer may decide: capability, then the holder's region."""
     if not has_capability(officer, Cap.APPROVE_DEPENDANTS):
         return DependantRequest.objects.none()
@@ -116,7 +119,7 @@ def requests_visible_to(officer: Any) -> QuerySet[DependantRequest]:
     return qs.filter(Q(region_code=region.code) | Q(region_code__startswith=region.code + "."))
 
 
-def pending_for(officer: Any) -> list[DependantRequest]:
+def pending_for(officer: User) -> list[DependantRequest]:
     """The officer's queue of pending requests (audited: names and masked NIKs)."""
     found = list(requests_visible_to(officer).filter(status=RequestStatus.PENDING))
     audit.record(
@@ -132,7 +135,7 @@ class _NotVisible(Exception):
     pass
 
 
-def _access(officer: Any, public_id: str) -> DependantRequest:
+def _access(officer: User, public_id: str) -> DependantRequest:
     found = requests_visible_to(officer).select_for_update().filter(public_id=public_id).first()
     if found is None:
         raise _NotVisible
@@ -141,7 +144,7 @@ def _access(officer: Any, public_id: str) -> DependantRequest:
     return found
 
 
-def _refuse_unseen(officer: Any, public_id: str) -> NoReturn:
+def _refuse_unseen(officer: User, public_id: str) -> NoReturn:
     # Written after the decision's transaction has rolled back, so it survives.
     audit.record(actor=officer, action="people.dependant_request_refused", request=public_id[:12])
     raise PeopleError(Reason.REQUEST_NOT_FOUND)
@@ -161,7 +164,7 @@ def _tell(request: DependantRequest) -> None:
     )
 
 
-def approve(*, officer: Any, public_id: str, reason: str) -> Person:
+def approve(*, officer: User, public_id: str, reason: str) -> Person:
     """Add the requested dependant to the visitor's account, verified by the registry's
     earlier match; the officer's reason is recorded."""
     text = clean_reason(reason)
@@ -198,7 +201,7 @@ def approve(*, officer: Any, public_id: str, reason: str) -> Person:
     return person
 
 
-def reject(*, officer: Any, public_id: str, reason: str) -> DependantRequest:
+def reject(*, officer: User, public_id: str, reason: str) -> DependantRequest:
     """Refuse the request with a reason the visitor is told."""
     text = clean_reason(reason)
     try:
@@ -210,7 +213,7 @@ def reject(*, officer: Any, public_id: str, reason: str) -> DependantRequest:
     return request
 
 
-def _decide(request: DependantRequest, *, officer: Any, status: str, reason: str) -> None:
+def _decide(request: DependantRequest, *, officer: User, status: str, reason: str) -> None:
     """Record the officer's decision on the request, audit it and tell the visitor."""
     request.status = status
     request.decided_by = officer

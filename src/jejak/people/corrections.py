@@ -11,7 +11,7 @@ asked for does not go unnoticed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -26,8 +26,11 @@ from jejak.people.masking import mask_nik
 from jejak.people.models import IdentityRefusal, Person
 from jejak.people.nik import nik_index, parse_nik
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
-def _access(officer: Any, nik: str, *, action: str) -> Person:
+
+def _access(officer: User, nik: str, *, action: str) -> Person:
     """The person holding `nik`, if the officer may correct people of its region; the
     same refusal (person_not_found) whether it is unregistered or out of reach."""
     parse_nik(nik)
@@ -44,7 +47,7 @@ def _access(officer: Any, nik: str, *, action: str) -> Person:
 
 def correct_identity(
     *,
-    officer: Any,
+    officer: User,
     current_nik: str,
     nik: str,
     full_name: str,
@@ -100,7 +103,7 @@ def correct_identity(
     return person
 
 
-def refusals_for(*, officer: Any, nik: str) -> list[IdentityRefusal]:
+def refusals_for(*, officer: User, nik: str) -> list[IdentityRefusal]:
     """The registry's exact refusals of this NIK (audited read, officers of its region)."""
     parse_nik(nik)
     if not (

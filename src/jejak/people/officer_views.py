@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jejak.accounts.capabilities import Cap, capability_required, has_capability
+from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.people import approvals, corrections
 from jejak.people.errors import PeopleError
 from jejak.people.forms import PersonForm
@@ -48,7 +48,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         request,
         "people/officer_desk.html",
         {
-            "requests": approvals.pending_for(request.user),
+            "requests": approvals.pending_for(signed_in_user(request)),
             "decision_form": DecisionForm(),
             "may_correct": has_capability(request.user, Cap.CORRECT_IDENTITY),
         },
@@ -58,6 +58,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Cap.APPROVE_DEPENDANTS)
 def decide(request: HttpRequest, public_id: str, verdict: str) -> HttpResponse:
+    officer = signed_in_user(request)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Tuliskan alasannya (paling banyak 500 karakter)."))
@@ -65,12 +66,16 @@ def decide(request: HttpRequest, public_id: str, verdict: str) -> HttpResponse:
     try:
         if verdict == "approve":
             person = approvals.approve(
-                officer=request.user, public_id=public_id, reason=form.cleaned_data["reason"]
+                officer=officer,
+                public_id=public_id,
+                reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("%(name)s ditambahkan.") % {"name": person.full_name})
         else:
             approvals.reject(
-                officer=request.user, public_id=public_id, reason=form.cleaned_data["reason"]
+                officer=officer,
+                public_id=public_id,
+                reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("Pengajuan ditolak; pemohon diberi tahu."))
     except PeopleError as exc:
@@ -83,7 +88,9 @@ def correction(request: HttpRequest) -> HttpResponse:
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = corrections.correct_identity(officer=request.user, **form.cleaned_data)
+            person = corrections.correct_identity(
+                officer=signed_in_user(request), **form.cleaned_data
+            )
         except PeopleError as exc:
             form.add_refusal(exc)
         else:

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -32,6 +32,9 @@ from jejak.people.models import Sex
 from jejak.people.nik import NikError, known_region_codes, nik_index, parse_nik
 from jejak.regions.imports import normalize_code
 from jejak.regions.models import Region
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 COLUMNS = ("nik", "full_name", "birth_date", "sex", "family_card", "region_code", "died_on")
 OPTIONAL = frozenset({"died_on"})
@@ -95,7 +98,7 @@ Source = str | os.PathLike[str] | IO[bytes] | IO[str]
 
 
 def import_registry(
-    file: Source, *, actor: Any, filename: str | None = None
+    file: Source, *, actor: User | None, filename: str | None = None
 ) -> RegistryImportReport:
     """Create or update one Resident per row of a registry extract (CSV), all or nothing.
 
@@ -135,7 +138,7 @@ def import_registry(
     return _audited(report, actor)
 
 
-def _audited(report: RegistryImportReport, actor: Any) -> RegistryImportReport:
+def _audited(report: RegistryImportReport, actor: User | None) -> RegistryImportReport:
     audit.record(
         actor=actor,
         action="identity.registry_imported",

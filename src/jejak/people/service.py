@@ -12,7 +12,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -34,6 +34,10 @@ from jejak.people.models import (
     Sex,
 )
 from jejak.people.nik import nik_index, parse_nik
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+    from jejak.identity.port import Verification
 
 T = TypeVar("T")
 
@@ -94,12 +98,12 @@ class _HeldElsewhere(Exception):
         self.holder = holder
 
 
-def _lock_account(account: Any) -> None:
+def _lock_account(account: User) -> None:
     # Serialises one account's writes, so two tabs cannot both add the tenth dependant.
     list(get_user_model().objects.select_for_update().filter(pk=account.pk).values("pk"))
 
 
-def _check_nik_free(*, account: Any, index: str, person: Person | None) -> None:
+def _check_nik_free(*, account: User, index: str, person: Person | None) -> None:
     holders = Person.objects.filter(nik_index=index)
     if person is not None and person.pk is not None:
         holders = holders.exclude(pk=person.pk)
@@ -111,7 +115,7 @@ def _check_nik_free(*, account: Any, index: str, person: Person | None) -> None:
     raise _HeldElsewhere(holder)
 
 
-def _check_claim_budget(account: Any, index: str) -> None:
+def _check_claim_budget(account: User, index: str) -> None:
     if Person.objects.filter(account=account, nik_index=index).exists():
         return  # a NIK the account already holds reveals nothing new
     since = timezone.now() - dt.timedelta(days=1)
@@ -120,7 +124,7 @@ def _check_claim_budget(account: Any, index: str) -> None:
         raise PeopleError(Reason.TOO_MANY_CLAIM_ATTEMPTS)
 
 
-def _refuse_claim(*, account: Any, holder: Person) -> NoReturn:
+def _refuse_claim(*, account: User, holder: Person) -> NoReturn:
     # Written after the refused write's transaction has rolled back, so it survives.
     with transaction.atomic():
         NikClaimAttempt.objects.create(nik_index=holder.nik_index, attempted_by=account)
@@ -133,7 +137,7 @@ def _refuse_claim(*, account: Any, holder: Person) -> NoReturn:
     raise PeopleError(Reason.NIK_CLAIMED)
 
 
-def _write(*, account: Any, index: str | None, write: Callable[[], T]) -> T:
+def _write(*, account: User, index: str | None, write: Callable[[], T]) -> T:
     """Run `write` in a transaction; turn a NIK held elsewhere into a recorded refusal."""
     if index is not None:
         _check_claim_budget(account, index)
@@ -161,7 +165,7 @@ def _changed(person: Person, **values: Any) -> list[str]:
 
 
 def set_own_profile(
-    *, account: Any, nik: str, full_name: str, birth_date: dt.date, sex: str
+    *, account: User, nik: str, full_name: str, birth_date: dt.date, sex: str
 ) -> Person:
     """Create or update the account holder's own person (relation `self`).
 
@@ -224,7 +228,7 @@ def set_own_profile(
     return _write(account=account, index=index, write=write)
 
 
-def _refuse_locked(*, account: Any, person: Person) -> NoReturn:
+def _refuse_locked(*, account: User, person: Person) -> NoReturn:
     audit.record(
         actor=account,
         action="people.identity_change_refused",
@@ -234,12 +238,12 @@ def _refuse_locked(*, account: Any, person: Person) -> NoReturn:
     raise PeopleError(Reason.IDENTITY_LOCKED)
 
 
-def own_profile(*, account: Any) -> Person | None:
+def own_profile(*, account: User) -> Person | None:
     """The account holder's own person, if they have filled in their profile."""
     return Person.objects.filter(account=account, relation=Relation.SELF).first()
 
 
-def dependants_of(*, account: Any) -> list[Person]:
+def dependants_of(*, account: User) -> list[Person]:
     """The account's dependants, oldest entry first."""
     return list(
         Person.objects.filter(account=account)
@@ -248,7 +252,7 @@ def dependants_of(*, account: Any) -> list[Person]:
     )
 
 
-def access_dependant(*, account: Any, public_id: str) -> Person:
+def access_dependant(*, account: User, public_id: str) -> Person:
     """The account's dependant with this public id, or PeopleError dependant_not_found."""
     person = (
         Person.objects.filter(account=account, public_id=public_id)
@@ -260,7 +264,7 @@ def access_dependant(*, account: Any, public_id: str) -> Person:
     return person
 
 
-def verified_holder(*, account: Any) -> Person:
+def verified_holder(*, account: User) -> Person:
     """The account holder's own verified person, or PeopleError holder_not_verified:
     a family card can only be compared with a holder the registry knows."""
     holder = own_profile(account=account)
@@ -269,7 +273,7 @@ def verified_holder(*, account: Any) -> Person:
     return holder
 
 
-def _check_family_card(*, account: Any, holder: Person, found: Any, nik: str) -> None:
+def _check_family_card(*, account: User, holder: Person, found: Verification, nik: str) -> None:
     if found.family_card_index and found.family_card_index == holder.family_card_index:
         return
     audit.record(
@@ -283,7 +287,7 @@ def _check_family_card(*, account: Any, holder: Person, found: Any, nik: str) ->
 
 def add_dependant(
     *,
-    account: Any,
+    account: User,
     nik: str,
     full_name: str,
     birth_date: dt.date,
@@ -329,7 +333,7 @@ def add_dependant(
     return _write(account=account, index=index, write=write)
 
 
-def _check_dependant_count(account: Any) -> None:
+def _check_dependant_count(account: User) -> None:
     count = Person.objects.filter(account=account).exclude(relation=Relation.SELF).count()
     if count >= MAX_DEPENDANTS:
         raise PeopleError(
@@ -341,7 +345,7 @@ def _check_dependant_count(account: Any) -> None:
 
 def update_dependant(
     *,
-    account: Any,
+    account: User,
     public_id: str,
     nik: str | None = None,
     full_name: str | None = None,
@@ -413,7 +417,7 @@ def _approved(person: Person) -> bool:
     return DependantRequest.objects.filter(person=person, status=RequestStatus.APPROVED).exists()
 
 
-def remove_dependant(*, account: Any, public_id: str) -> None:
+def remove_dependant(*, account: User, public_id: str) -> None:
     """Remove a dependant from this account; their NIK becomes free to claim again."""
     with transaction.atomic():
         _lock_account(account)
@@ -436,7 +440,7 @@ class ClaimAttempt:
     at: dt.datetime
 
 
-def claim_attempts_for(account: Any) -> list[ClaimAttempt]:
+def claim_attempts_for(account: User) -> list[ClaimAttempt]:
     """Attempts by other accounts on this account's NIKs since it holds them, newest first."""
     people = {p.nik_index: p for p in Person.objects.filter(account=account)}
     if not people:

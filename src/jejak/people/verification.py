@@ -9,7 +9,7 @@ audit log, where officers see it; each account may be refused a few times a day 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +22,9 @@ from jejak.people.masking import mask_nik
 from jejak.people.models import IdentityRefusal, Person
 from jejak.people.nik import nik_index
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 MAX_REFUSED_PER_DAY = 5
 
 
@@ -30,7 +33,7 @@ def district_of(nik: str) -> str:
     return f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
 
 
-def _ask(*, actor: Any, nik: str, full_name: str, birth_date: dt.date) -> Verification:
+def _ask(*, actor: User, nik: str, full_name: str, birth_date: dt.date) -> Verification:
     try:
         return port.verify(nik=nik, full_name=full_name, birth_date=birth_date)
     except IdentityServiceUnavailable:
@@ -44,7 +47,7 @@ def _ask(*, actor: Any, nik: str, full_name: str, birth_date: dt.date) -> Verifi
 
 
 def check_identity(
-    *, account: Any, nik: str, full_name: str, birth_date: dt.date, purpose: str
+    *, account: User, nik: str, full_name: str, birth_date: dt.date, purpose: str
 ) -> Verification:
     """The registry's match for what a visitor typed, or PeopleError.
 
@@ -81,7 +84,7 @@ def check_identity(
 
 
 def check_identity_for_officer(
-    *, officer: Any, nik: str, full_name: str, birth_date: dt.date
+    *, officer: User, nik: str, full_name: str, birth_date: dt.date
 ) -> Verification:
     """As check_identity, for an officer's correction: no daily cap, and the refusal's
     message names the registry's exact outcome, which officers may know."""

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jejak.accounts.capabilities import signed_in_user
 from jejak.people import approvals, service
 from jejak.people.access import visitor_required
 from jejak.people.errors import PeopleError, Reason
@@ -29,14 +30,15 @@ def _initial(person: Person) -> dict[str, Any]:
 
 @visitor_required
 def profile(request: HttpRequest) -> HttpResponse:
-    person = service.own_profile(account=request.user)
+    account = signed_in_user(request)
+    person = service.own_profile(account=account)
     form = PersonForm(
         request.POST if request.method == "POST" else None,
         initial=_initial(person) if person else None,
     )
     if form.is_bound and form.is_valid():
         try:
-            service.set_own_profile(account=request.user, **form.cleaned_data)
+            service.set_own_profile(account=account, **form.cleaned_data)
         except PeopleError as exc:
             form.add_refusal(exc)
         else:
@@ -49,19 +51,20 @@ def profile(request: HttpRequest) -> HttpResponse:
             "person": person,
             "nik": service.decrypt_nik(person) if person else "",
             "form": form,
-            "attempts": service.claim_attempts_for(request.user),
+            "attempts": service.claim_attempts_for(account),
         },
     )
 
 
 @visitor_required
 def dependants(request: HttpRequest) -> HttpResponse:
+    account = signed_in_user(request)
     form = DependantForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("approval_reason", "")
         try:
-            person = service.add_dependant(account=request.user, **data)
+            person = service.add_dependant(account=account, **data)
         except PeopleError as exc:
             if exc.code == Reason.NOT_ON_FAMILY_CARD and reason:
                 return _request_approval(request, form, data, reason)
@@ -71,7 +74,7 @@ def dependants(request: HttpRequest) -> HttpResponse:
                 request, _("%(name)s ditambahkan ke keluarga Anda.") % {"name": person.full_name}
             )
             return redirect("visitor_dependants")
-    people = service.dependants_of(account=request.user)
+    people = service.dependants_of(account=account)
     return render(
         request,
         "people/dependants.html",
@@ -79,7 +82,7 @@ def dependants(request: HttpRequest) -> HttpResponse:
             "people": [(p, service.decrypt_nik(p)) for p in people],
             "form": form,
             "limit": service.MAX_DEPENDANTS,
-            "requests": approvals.requests_of(account=request.user),
+            "requests": approvals.requests_of(account=account),
         },
     )
 
@@ -87,8 +90,9 @@ def dependants(request: HttpRequest) -> HttpResponse:
 def _request_approval(
     request: HttpRequest, form: DependantForm, data: dict[str, Any], reason: str
 ) -> HttpResponse:
+    account = signed_in_user(request)
     try:
-        approvals.request_dependant(account=request.user, reason=reason, **data)
+        approvals.request_dependant(account=account, reason=reason, **data)
     except PeopleError as exc:
         form.add_refusal(exc)
         return render(
@@ -96,11 +100,11 @@ def _request_approval(
             "people/dependants.html",
             {
                 "people": [
-                    (p, service.decrypt_nik(p)) for p in service.dependants_of(account=request.user)
+                    (p, service.decrypt_nik(p)) for p in service.dependants_of(account=account)
                 ],
                 "form": form,
                 "limit": service.MAX_DEPENDANTS,
-                "requests": approvals.requests_of(account=request.user),
+                "requests": approvals.requests_of(account=account),
             },
         )
     messages.success(
@@ -113,8 +117,9 @@ def _request_approval(
 
 @visitor_required
 def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    account = signed_in_user(request)
     try:
-        person = service.access_dependant(account=request.user, public_id=public_id)
+        person = service.access_dependant(account=account, public_id=public_id)
     except PeopleError:
         raise Http404(_("Anggota keluarga tidak ditemukan.")) from None
     form = DependantForm(
@@ -124,7 +129,7 @@ def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             data = dict(form.cleaned_data)
             data.pop("approval_reason", None)
-            service.update_dependant(account=request.user, public_id=public_id, **data)
+            service.update_dependant(account=account, public_id=public_id, **data)
         except PeopleError as exc:
             form.add_refusal(exc)
         else:
@@ -137,7 +142,7 @@ def dependant_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @visitor_required
 def dependant_remove(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        service.remove_dependant(account=request.user, public_id=public_id)
+        service.remove_dependant(account=signed_in_user(request), public_id=public_id)
     except PeopleError:
         raise Http404(_("Anggota keluarga tidak ditemukan.")) from None
     messages.success(request, _("Anggota keluarga dihapus."))

@@ -4,22 +4,34 @@ City admins are not admin users: they schedule levels on the /ppkm/ page."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from jejak.accounts.capabilities import signed_in_user
 from jejak.accounts.jurisdiction import is_national
 from jejak.ppkm import service
 from jejak.ppkm.errors import PpkmError, PpkmErrorCode
 from jejak.ppkm.models import LevelAssignment, SectorRule
 from jejak.screening.models import Colour
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    # Shared by the admins of two models, each saving its own model: no single model type.
+    _IssuerOnlyBase = admin.ModelAdmin[Any]
+    _LevelAssignmentFormBase = forms.ModelForm[LevelAssignment]
+    _SectorRuleFormBase = forms.ModelForm[SectorRule]
+else:
+    _IssuerOnlyBase = admin.ModelAdmin
+    _LevelAssignmentFormBase = _SectorRuleFormBase = forms.ModelForm
+
+
 ADMISSIBLE = [(c.value, c.label) for c in Colour if c.value != Colour.HITAM]
 
 
-class _IssuerOnly(admin.ModelAdmin):
+class _IssuerOnly(_IssuerOnlyBase):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_national(request.user)
 
@@ -31,7 +43,7 @@ class _IssuerOnly(admin.ModelAdmin):
         return False
 
 
-class LevelAssignmentForm(forms.ModelForm):
+class LevelAssignmentForm(_LevelAssignmentFormBase):
     class Meta:
         model = LevelAssignment
         fields = ["region", "level", "effective_from", "reason"]
@@ -67,7 +79,7 @@ class LevelAssignmentAdmin(_IssuerOnly):
             region=obj.region,
             level=obj.level,
             effective_from=obj.effective_from,
-            actor=request.user,
+            actor=signed_in_user(request),
             reason=obj.reason,
         )
         obj.pk = created.pk
@@ -76,7 +88,7 @@ class LevelAssignmentAdmin(_IssuerOnly):
         obj._state.adding = False
 
 
-class SectorRuleForm(forms.ModelForm):
+class SectorRuleForm(_SectorRuleFormBase):
     guest_colours = forms.MultipleChoiceField(
         choices=ADMISSIBLE, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -137,10 +149,12 @@ class SectorRuleAdmin(_IssuerOnly):
                 return
         try:
             if change:
-                saved = service.update_sector_rule(rule=obj, actor=request.user, **fields)
+                saved = service.update_sector_rule(
+                    rule=obj, actor=signed_in_user(request), **fields
+                )
             else:
                 saved = service.create_sector_rule(
-                    level=obj.level, sector=obj.sector, actor=request.user, **fields
+                    level=obj.level, sector=obj.sector, actor=signed_in_user(request), **fields
                 )
         except PpkmError as exc:  # the form validated the same rules; a race, at most
             raise forms.ValidationError(exc.message) from exc

@@ -16,7 +16,7 @@ import bisect
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +31,9 @@ from jejak.regions.models import Region
 from jejak.screening.models import Colour
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 VERSION_KEY = "ppkm:snapshot-version"
 
@@ -264,7 +267,7 @@ def current_levels(*, regions: list[Region], on: dt.date) -> dict[int, int]:
 # --- writing ------------------------------------------------------------------------------
 
 
-def may_assign_level(actor: Any, region: Region) -> bool:
+def may_assign_level(actor: User | None, region: Region) -> bool:
     """The issuer for any region; a city admin inside their own region's subtree."""
     if actor is None or is_national(actor):
         return True
@@ -274,7 +277,7 @@ def may_assign_level(actor: Any, region: Region) -> bool:
 
 
 def assign_level(
-    *, region: Region, level: int, effective_from: dt.date, actor: Any, reason: str
+    *, region: Region, level: int, effective_from: dt.date, actor: User | None, reason: str
 ) -> LevelAssignment:
     """Put `region` on PPKM `level` from local midnight of `effective_from` on.
 
@@ -374,7 +377,7 @@ def rule_problems(values: dict[str, Any]) -> dict[str, str]:
     return problems
 
 
-def _check_rule_actor(actor: Any) -> None:
+def _check_rule_actor(actor: User | None) -> None:
     # Sector rules are national data (Inmendagri); cities choose levels, not the rules.
     if actor is not None and not is_national(actor):
         raise PpkmError(PpkmErrorCode.FORBIDDEN)
@@ -400,7 +403,7 @@ def _colour_order(colour: str) -> int:
     return order.index(colour) if colour in order else len(order)
 
 
-def update_sector_rule(*, rule: SectorRule, actor: Any, **fields: Any) -> SectorRule:
+def update_sector_rule(*, rule: SectorRule, actor: User | None, **fields: Any) -> SectorRule:
     """Change a sector rule: validated, version + 1, audited. Issuer only: sector rules
     are national data (Inmendagri), while city admins set their city's level. Returns the
     saved row (a fresh instance; `rule` is not modified)."""
@@ -426,7 +429,9 @@ def update_sector_rule(*, rule: SectorRule, actor: Any, **fields: Any) -> Sector
     return locked
 
 
-def create_sector_rule(*, level: int, sector: Any, actor: Any, **fields: Any) -> SectorRule:
+def create_sector_rule(
+    *, level: int, sector: Sector, actor: User | None, **fields: Any
+) -> SectorRule:
     """Add the rule of `level` for a sector that has none (a new sub-category, say).
     Issuer only; validated and audited like an update."""
     _check_rule_actor(actor)

@@ -5,7 +5,7 @@ its history, a form to schedule a level change, and the sector rules of each lev
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,19 +26,24 @@ from jejak.ppkm.models import Level, LevelAssignment, SectorRule
 from jejak.regions.models import Region, RegionLevel
 from jejak.screening.models import Colour
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
 
-def _may_use_page(user: Any) -> bool:
+
+def _may_use_page(user: RequestUser) -> TypeGuard[User]:
     return has_capability(user, Cap.ASSIGN_PPKM_LEVELS) and (
         is_national(user) or user.region_id is not None
     )
 
 
-def _regions_of(user: Any) -> list[Region]:
+def _regions_of(user: User) -> list[Region]:
     # Levels are set for provinces, cities and kecamatan; villages inherit them.
     levels = [RegionLevel.PROVINCE, RegionLevel.REGENCY, RegionLevel.DISTRICT]
     regions = Region.objects.filter(level__in=levels)
     if not is_national(user):
-        regions = regions.filter(user.region.subtree_q(""))
+        home = user.region
+        assert home is not None, "_may_use_page lets in national or regional users only"
+        regions = regions.filter(home.subtree_q(""))
     else:
         # Nationally: provinces, cities and any region that has a level of its own.
         regions = regions.filter(

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest
 
 from jejak.qrcodes.models import CodeStatus, QrCode, SigningKey
 from jejak.qrcodes.tokens import b64url
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _ReadOnlyAdminBase = admin.ModelAdmin[Model]
+else:
+    _ReadOnlyAdminBase = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_ReadOnlyAdminBase):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

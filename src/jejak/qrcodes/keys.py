@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -21,6 +21,9 @@ from jejak.audit import service as audit
 from jejak.core import crypto
 from jejak.qrcodes.models import SigningKey
 from jejak.qrcodes.tokens import b64url, new_kid
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 # After a cache miss reloads the key set, further misses wait this long before asking
 # the database again. A scanner fed random kids thus costs at most one small query per
@@ -45,7 +48,7 @@ def raw_public_key(private_key: Ed25519PrivateKey) -> bytes:
     )
 
 
-def store_key(*, kid: str, private_key: Ed25519PrivateKey, actor: Any = None) -> SigningKey:
+def store_key(*, kid: str, private_key: Ed25519PrivateKey, actor: User | None = None) -> SigningKey:
     """Save `private_key` (encrypted) as the new signer and retire the others."""
     seed = private_key.private_bytes(
         serialization.Encoding.Raw,
@@ -67,7 +70,7 @@ def store_key(*, kid: str, private_key: Ed25519PrivateKey, actor: Any = None) ->
     return key
 
 
-def create_key(*, actor: Any = None) -> SigningKey:
+def create_key(*, actor: User | None = None) -> SigningKey:
     """Generate a new key, make it the signer, and retire the previous signer (rotation)."""
     for _attempt in range(5):
         try:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from jejak.accounts.capabilities import Cap, capability_required
+from jejak.accounts.capabilities import Cap, capability_required, signed_in_user
 from jejak.accounts.jurisdiction import is_national
 from jejak.audit import service as audit
 from jejak.regions.models import Region
@@ -42,7 +42,10 @@ def report_page(request: HttpRequest) -> HttpResponse:
             error = exc.message
         else:
             report = build_weekly(
-                week=week, user=request.user, region=region, language=get_language() or "id"
+                week=week,
+                user=signed_in_user(request),
+                region=region,
+                language=get_language() or "id",
             )
             audit.record(
                 actor=request.user,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -33,6 +33,9 @@ from jejak.regions.models import Region
 from jejak.reports.errors import ReportError, ReportErrorCode
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue, VenueQuerySet, venues_visible_to
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{2})$", re.IGNORECASE)
 LEAST_COMPLIANT_ROWS = 20
@@ -142,7 +145,9 @@ class WeeklyReport:
         return sum(1 for f in self.open_followups if f.overdue)
 
 
-def _scope(user: Any, region: Region | None) -> tuple[VenueQuerySet, list[Sector] | None, str]:
+def _scope(
+    user: User | None, region: Region | None
+) -> tuple[VenueQuerySet, list[Sector] | None, str]:
     venues: VenueQuerySet = Venue.objects.all() if user is None else venues_visible_to(user)
     if region is None and user is not None and not is_national(user):
         region = getattr(user, "region", None)
@@ -159,7 +164,7 @@ def _scope(user: Any, region: Region | None) -> tuple[VenueQuerySet, list[Sector
 
 
 def build_weekly(
-    *, week: Week, user: Any = None, region: Region | None = None, language: str = "id"
+    *, week: Week, user: User | None = None, region: Region | None = None, language: str = "id"
 ) -> WeeklyReport:
     """Every number of the weekly report for `week`, within what `user` may see (all
     when None, e.g. the CLI), narrowed to `region` if given."""

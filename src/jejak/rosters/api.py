@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from jejak.accounts.capabilities import Cap
+from jejak.accounts.capabilities import Cap, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.rosters import service
 from jejak.rosters.errors import RosterError
@@ -93,7 +93,7 @@ def add_entry(request: HttpRequest, short_code: str, body: EntryIn) -> Status[di
     venue = _venue(request, short_code)
     try:
         entry = service.add_entry(
-            actor=request.user,
+            actor=signed_in_user(request),
             venue=venue,
             phone=body.phone,
             nik=body.nik,
@@ -117,7 +117,7 @@ def end_entry(request: HttpRequest, short_code: str, entry_id: int) -> dict[str,
     entry. entry_not_found 404 for an entry of another venue. Audited."""
     venue = _venue(request, short_code)
     try:
-        entry = service.end_entry(actor=request.user, venue=venue, entry_id=entry_id)
+        entry = service.end_entry(actor=signed_in_user(request), venue=venue, entry_id=entry_id)
     except RosterError as exc:
         raise _refused(exc) from None
     return _out(entry, timezone.now())

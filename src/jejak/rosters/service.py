@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -30,6 +30,9 @@ from jejak.people.nik import NikError, nik_index, parse_nik
 from jejak.rosters.errors import Reason, RosterError
 from jejak.rosters.models import RosterEntry, covers
 from jejak.venues.models import Venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 ROLE_MAX = 100
 # An import is a venue's staff list, not a city's: these bound a mistaken upload.
@@ -121,7 +124,7 @@ def _conflicts(venue: Venue, candidates: Iterable[_Candidate]) -> set[tuple[str,
     return {c.key for c in wanted if any(_overlaps(e, c) for e in by_key[c.key])}
 
 
-def _write(*, actor: Any, venue: Venue, candidate: _Candidate, now: dt.datetime) -> RosterEntry:
+def _write(*, actor: User, venue: Venue, candidate: _Candidate, now: dt.datetime) -> RosterEntry:
     entry = RosterEntry(
         venue=venue,
         role=candidate.role,
@@ -141,7 +144,7 @@ def _write(*, actor: Any, venue: Venue, candidate: _Candidate, now: dt.datetime)
     return entry
 
 
-def _audit_added(*, actor: Any, entry: RosterEntry, venue: Venue, source: str) -> None:
+def _audit_added(*, actor: User, entry: RosterEntry, venue: Venue, source: str) -> None:
     audit.record(
         actor=actor,
         action="rosters.entry_added",
@@ -158,7 +161,7 @@ def _audit_added(*, actor: Any, entry: RosterEntry, venue: Venue, source: str) -
 
 def add_entry(
     *,
-    actor: Any,
+    actor: User,
     venue: Venue,
     role: str,
     phone: str = "",
@@ -192,7 +195,7 @@ def add_entry(
 
 
 def end_entry(
-    *, actor: Any, venue: Venue, entry_id: int, now: dt.datetime | None = None
+    *, actor: User, venue: Venue, entry_id: int, now: dt.datetime | None = None
 ) -> RosterEntry:
     """End a roster entry of `venue` now (the person no longer works there); audited.
 
@@ -315,7 +318,7 @@ def _rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 
 def import_csv(
-    *, actor: Any, venue: Venue, data: bytes, now: dt.datetime | None = None
+    *, actor: User, venue: Venue, data: bytes, now: dt.datetime | None = None
 ) -> ImportResult:
     """Add every line of a CSV (columns phone or nik, role, valid_from, valid_until) to
     `venue`'s roster, or none: any invalid line, duplicate or person already on the

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jejak.accounts.capabilities import Cap
+from jejak.accounts.capabilities import Cap, signed_in_user
 from jejak.rosters import service
 from jejak.rosters.errors import Reason, RosterError
 from jejak.rosters.forms import RosterEntryForm, RosterImportForm
@@ -68,7 +68,7 @@ def roster(request: HttpRequest, short_code: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             entry = service.add_entry(
-                actor=request.user,
+                actor=signed_in_user(request),
                 venue=venue,
                 phone=data["phone"],
                 nik=data["nik"],
@@ -95,7 +95,9 @@ def roster_import(request: HttpRequest, short_code: str) -> HttpResponse:
     form = RosterImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, venue, import_form=form)
-    result = service.import_csv(actor=request.user, venue=venue, data=form.cleaned_data["file"])
+    result = service.import_csv(
+        actor=signed_in_user(request), venue=venue, data=form.cleaned_data["file"]
+    )
     if result.errors:
         # 200 with the report: the manager fixes the file and uploads it again.
         return _page(request, venue, import_form=form, import_errors=result.errors)
@@ -117,7 +119,7 @@ def roster_end(request: HttpRequest, short_code: str, pk: int) -> HttpResponse:
     """End an entry now: the person no longer checks in here as an employee."""
     venue = access_venue(request.user, short_code, Cap.MANAGE_VENUE_STAFF)
     try:
-        entry = service.end_entry(actor=request.user, venue=venue, entry_id=pk)
+        entry = service.end_entry(actor=signed_in_user(request), venue=venue, entry_id=pk)
     except RosterError:
         raise Http404 from None
     messages.success(request, _("Entri %(masked)s diakhiri.") % {"masked": entry.masked})

@@ -3,7 +3,7 @@ document is validated and the effective range checked before anything is saved."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -16,8 +16,16 @@ from jejak.screening import ruleset
 from jejak.screening.models import RuleSet
 from jejak.screening.service import overlapping
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _RuleSetFormBase = forms.ModelForm[RuleSet]
+    _RuleSetAdminBase = admin.ModelAdmin[RuleSet]
+else:
+    _RuleSetFormBase = forms.ModelForm
+    _RuleSetAdminBase = admin.ModelAdmin
 
-class RuleSetForm(forms.ModelForm):
+
+class RuleSetForm(_RuleSetFormBase):
     class Meta:
         model = RuleSet
         fields = ["slug", "name", "effective_from", "effective_until", "document"]
@@ -51,7 +59,7 @@ class RuleSetForm(forms.ModelForm):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(_RuleSetAdminBase):
     form = RuleSetForm
     list_display = ["slug", "name", "effective_from", "effective_until", "created_by"]
     readonly_fields = ("created_at", "created_by")

@@ -4,12 +4,12 @@ look-up, and a guard's check of a status pass."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from jejak.accounts.capabilities import Cap, has_capability, require
+from jejak.accounts.capabilities import Cap, has_capability, require, signed_in_user
 from jejak.accounts.jurisdiction import region_code_visible_to
 from jejak.audit import service as audit
 from jejak.core.api_errors import ApiError
@@ -20,6 +20,9 @@ from jejak.people.models import Relation
 from jejak.screening import service
 from jejak.screening.errors import ErrorCode, PassError, ScreeningError
 from jejak.screening.passes import do_verify_status_pass
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
 
 router = Router(tags=["screening"])
 
@@ -106,7 +109,7 @@ def my_status(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-def _may_look_up(user: Any, nik: str) -> bool:
+def _may_look_up(user: RequestUser, nik: str) -> bool:
     # A regional officer may look up NIKs issued in their region (the NIK's first six
     # digits are its district's Kemendagri code). NIK region is where the card was
     # issued, not where the person lives; case-bound access comes with tracing.
@@ -166,7 +169,7 @@ def verify_pass(request: HttpRequest, payload: PassIn) -> dict[str, Any]:
     require(request.user, Cap.VERIFY_STATUS_PASS)
     try:
         view = do_verify_status_pass(
-            scanned=payload.scanned, actor=request.user, ip=_client_ip(request)
+            scanned=payload.scanned, actor=signed_in_user(request), ip=_client_ip(request)
         )
     except PassError as exc:
         raise ApiError(exc.http_status, exc.code.value, exc.message) from None

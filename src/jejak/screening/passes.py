@@ -18,7 +18,7 @@ import binascii
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from django.db import transaction
@@ -31,6 +31,9 @@ from jejak.qrcodes.tokens import b64url, b64url_decode, new_public_id, to_base36
 from jejak.screening.errors import PassError, PassRefusal
 from jejak.screening.models import StatusPass
 from jejak.screening.service import status_for_person
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 VERSION = "JS1"
 LIFETIME = dt.timedelta(minutes=5)
@@ -206,7 +209,7 @@ def verify_status_pass(token: object, *, at: dt.datetime | None = None) -> PassV
 
 
 def do_verify_status_pass(
-    *, scanned: object, actor: Any, ip: str | None = None, at: dt.datetime | None = None
+    *, scanned: object, actor: User, ip: str | None = None, at: dt.datetime | None = None
 ) -> PassView:
     """Verify a pass for a guard and audit the check (pass id and outcome, never the NIK)."""
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +26,9 @@ from jejak.screening import ruleset
 from jejak.screening.errors import ErrorCode, ScreeningError
 from jejak.screening.facts import Facts, load_records
 from jejak.screening.models import IDENTITY_UNVERIFIED, UNVERIFIED, RuleSet
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def status(*, nik_index: str, birth_date: dt.date, at: dt.datetime | None = None
     return statuses(people=[(nik_index, birth_date)], at=at)[0]
 
 
-def people_of(*, account: Any) -> list[Person]:
+def people_of(*, account: User) -> list[Person]:
     """The account holder first, then dependants in the order they were added."""
     people = list(Person.objects.filter(account=account).order_by("id"))
     return sorted(people, key=lambda person: person.relation != Relation.SELF)
@@ -223,7 +226,7 @@ def load_rule_set(
     document: Mapping[str, Any],
     slug: str | None = None,
     effective_from: dt.datetime | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     close_previous: bool = False,
 ) -> tuple[RuleSet, bool]:
     """Store a rule-set file (identity and document); returns (rule set, created).

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jejak.accounts.capabilities import Cap, capability_required
+from jejak.accounts.capabilities import Cap, capability_required, signed_in_user
 from jejak.people.access import visitor_required
 from jejak.people.models import Person, Relation
 from jejak.screening import passes, service
@@ -65,7 +65,7 @@ def visitor_status(request: HttpRequest) -> HttpResponse:
     cards: list[dict[str, Any]] = []
     error = None
     try:
-        for person in service.people_of(account=request.user):
+        for person in service.people_of(account=signed_in_user(request)):
             payload = _pass_payload(person)
             cards.append({**payload, "person": person, "person_key": payload["person"]})
     except ScreeningError as exc:
@@ -106,7 +106,7 @@ def verify_pass(request: HttpRequest) -> HttpResponse:
         try:
             view = passes.do_verify_status_pass(
                 scanned=request.POST.get("pass", ""),
-                actor=request.user,
+                actor=signed_in_user(request),
                 ip=request.META.get("REMOTE_ADDR") or None,
             )
         except PassError as exc:

@@ -16,9 +16,9 @@ nothing rather than everything; the national issuer (and superusers) see all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from jejak.accounts.capabilities import Cap, require
@@ -29,6 +29,7 @@ from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.models import (
     Case,
     CaseVisit,
+    CaseWindowChange,
     ClusterAlert,
     Contact,
     ContactVenue,
@@ -37,13 +38,17 @@ from jejak.tracing.models import (
 from jejak.venues.models import Venue
 
 if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
+    from jejak.notifications.models import Message
     from jejak.regions.models import Region
+
+_M = TypeVar("_M", bound=Model)
 
 # Action of the audit row written for every refused attempt (detail: attempt, code).
 REFUSED = "tracing.refused"
 
 
-def _region(user: Any) -> Region | None:
+def _region(user: RequestUser) -> Region | None:
     """The region a regional user works in; None for everyone else (who sees nothing)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
@@ -63,7 +68,9 @@ def _home_contains(region: Region, code: str) -> bool:
     return bool(code) and (code == region.code or code.startswith(region.code + "."))
 
 
-def _narrow(user: Any, qs: Any, *, home: str, through: Callable[[Region], Any] | None) -> Any:
+def _narrow(
+    user: RequestUser, qs: QuerySet[_M], *, home: str, through: Callable[[Region], Any] | None
+) -> QuerySet[_M]:
     """`qs` narrowed to rows whose case's home regency is in the user's region, or (when
     `through` is given) that the user reaches through a venue of their region."""
     if is_national(user):
@@ -87,23 +94,27 @@ def _contact_met_in(region: Region) -> Exists:
     )
 
 
-def cases_visible_to(user: Any, queryset: Any = None) -> Any:
+def cases_visible_to(user: RequestUser, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases the user sees, wholly or in part."""
     qs = Case.objects.all() if queryset is None else queryset
     return _narrow(user, qs, home="home_region_code", through=_case_visited_in)
 
 
-def whole_cases_visible_to(user: Any, queryset: Any = None) -> Any:
+def whole_cases_visible_to(
+    user: RequestUser, queryset: QuerySet[Case] | None = None
+) -> QuerySet[Case]:
     """Cases the user sees whole: their region holds the person's home regency."""
     qs = Case.objects.all() if queryset is None else queryset
     return _narrow(user, qs, home="home_region_code", through=None)
 
 
-def sees_whole_case(user: Any, case: Case) -> bool:
+def sees_whole_case(user: RequestUser, case: Case) -> bool:
     return bool(whole_cases_visible_to(user).filter(pk=case.pk).exists())
 
 
-def case_visits_visible_to(user: Any, queryset: Any = None) -> Any:
+def case_visits_visible_to(
+    user: RequestUser, queryset: QuerySet[CaseVisit] | None = None
+) -> QuerySet[CaseVisit]:
     """A case's stays: all of a whole case, those at the region's venues of a partial one."""
     qs = CaseVisit.objects.all() if queryset is None else queryset
     return _narrow(
@@ -114,7 +125,9 @@ def case_visits_visible_to(user: Any, queryset: Any = None) -> Any:
     )
 
 
-def exposure_sites_visible_to(user: Any, queryset: Any = None) -> Any:
+def exposure_sites_visible_to(
+    user: RequestUser, queryset: QuerySet[ExposureSite] | None = None
+) -> QuerySet[ExposureSite]:
     qs = ExposureSite.objects.all() if queryset is None else queryset
     return _narrow(
         user,
@@ -124,7 +137,9 @@ def exposure_sites_visible_to(user: Any, queryset: Any = None) -> Any:
     )
 
 
-def contacts_visible_to(user: Any, queryset: Any = None) -> Any:
+def contacts_visible_to(
+    user: RequestUser, queryset: QuerySet[Contact] | None = None
+) -> QuerySet[Contact]:
     """Contacts of whole cases, and of partial cases those who shared a venue of the
     user's region with the case. Contacts are seen through a case, whatever their own
     region."""
@@ -137,12 +152,16 @@ def contacts_visible_to(user: Any, queryset: Any = None) -> Any:
     return qs.filter(case__in=cases_visible_to(user).values("pk"))
 
 
-def window_changes_visible_to(user: Any, queryset: Any) -> Any:
+def window_changes_visible_to(
+    user: RequestUser, queryset: QuerySet[CaseWindowChange]
+) -> QuerySet[CaseWindowChange]:
     """The window's history (its reasons may name other places): whole cases only."""
     return _narrow(user, queryset, home="case__home_region_code", through=None)
 
 
-def case_messages_visible_to(user: Any, case: Case, queryset: Any) -> Any:
+def case_messages_visible_to(
+    user: RequestUser, case: Case, queryset: QuerySet[Message]
+) -> QuerySet[Message]:
     """A case's outbox messages: all of a whole case; of a partial one, those to the
     contacts the user sees."""
     if sees_whole_case(user, case):
@@ -151,7 +170,7 @@ def case_messages_visible_to(user: Any, case: Case, queryset: Any) -> Any:
     return queryset.filter(to_person_id__in=persons)
 
 
-def venue_ids_visible_to(user: Any, case: Case, venue_ids: Iterable[int]) -> set[int]:
+def venue_ids_visible_to(user: RequestUser, case: Case, venue_ids: Iterable[int]) -> set[int]:
     """Of these venues, those whose visits of `case` the user may see (for the per-venue
     explanation stored with each contact)."""
 
@@ -168,7 +187,9 @@ def venue_ids_visible_to(user: Any, case: Case, venue_ids: Iterable[int]) -> set
     )
 
 
-def may_open_case_for(user: Any, *, home_region_code: str, venue_ids: Iterable[int]) -> bool:
+def may_open_case_for(
+    user: RequestUser, *, home_region_code: str, venue_ids: Iterable[int]
+) -> bool:
     """Whether the user may open a case for a person of this home regency who visited
     these venues inside the would-be window: the rule of `cases_visible_to`, before the
     case exists (asked before anything that tells whether the person is a case)."""
@@ -185,7 +206,7 @@ def may_open_case_for(user: Any, *, home_region_code: str, venue_ids: Iterable[i
 
 
 def refuse(
-    user: Any,
+    user: RequestUser | None,
     reason: Reason,
     *,
     attempt: str,
@@ -202,7 +223,7 @@ def refuse(
 
 
 def access_case(
-    user: Any, case_id: int | str, *, cap: Cap = Cap.TRACE_CASES, ip: str | None = None
+    user: RequestUser, case_id: int | str, *, cap: Cap = Cap.TRACE_CASES, ip: str | None = None
 ) -> Case:
     """The case, if `user` has `cap` and sees the case (wholly or in part); else
     PermissionDenied (no capability) or TracingError(case_not_found), audited."""
@@ -221,7 +242,9 @@ def access_case(
     return case
 
 
-def clusters_visible_to(user: Any, queryset: Any = None) -> Any:
+def clusters_visible_to(
+    user: RequestUser, queryset: QuerySet[ClusterAlert] | None = None
+) -> QuerySet[ClusterAlert]:
     """Cluster alerts at venues in the user's region (all for the national issuer)."""
     qs = ClusterAlert.objects.all() if queryset is None else queryset
     if is_national(user):
@@ -233,7 +256,7 @@ def clusters_visible_to(user: Any, queryset: Any = None) -> Any:
 
 
 def access_contact(
-    user: Any, contact_id: int | str, *, cap: Cap = Cap.TRACE_CASES, ip: str | None = None
+    user: RequestUser, contact_id: int | str, *, cap: Cap = Cap.TRACE_CASES, ip: str | None = None
 ) -> Contact:
     """A contact the user sees (see `contacts_visible_to`); TracingError(contact_not_found)
     else, audited."""
@@ -248,7 +271,7 @@ def access_contact(
     return contact
 
 
-def access_cluster(user: Any, alert_id: int | str) -> ClusterAlert:
+def access_cluster(user: RequestUser, alert_id: int | str) -> ClusterAlert:
     require(user, Cap.TRACE_CASES)
     try:
         pk = int(alert_id)

@@ -11,14 +11,14 @@ through the caller's venues only is shown in part (tracing/access.py).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
-from jejak.accounts.capabilities import Cap, require
+from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.notifications import outbox
 from jejak.tracing import access, cases, designation, exports, notices, reads
@@ -34,6 +34,9 @@ from jejak.tracing.errors import TracingError
 from jejak.tracing.models import Case, ClusterAlert, Contact
 from jejak.tracing.public import published_sites
 from jejak.tracing.search import search_contacts  # by name: `search` is an endpoint
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
 
 router = Router(tags=["tracing"])
 public_router = Router(tags=["tracing"])
@@ -127,7 +130,7 @@ def _case_out(case: Case) -> dict[str, Any]:
     }
 
 
-def _case_detail(case: Case, user: Any) -> dict[str, Any]:
+def _case_detail(case: Case, user: RequestUser) -> dict[str, Any]:
     contacts = access.contacts_visible_to(user, case.contacts.all())
     visits = access.case_visits_visible_to(user, case.visits.select_related("venue"))
     changes = access.window_changes_visible_to(
@@ -294,7 +297,7 @@ def _case(request: HttpRequest, case_id: int, cap: Cap = Cap.TRACE_CASES) -> Cas
 @router.get("/cases", response=list[CaseOut], summary="Cases in your jurisdiction")
 def list_cases(request: HttpRequest, status: StatusFilter = "") -> list[dict[str, Any]]:
     """Newest first, at most 500. Every call is audited."""
-    cases = reads.list_cases(actor=request.user, status=status, ip=client_ip(request))
+    cases = reads.list_cases(actor=signed_in_user(request), status=status, ip=client_ip(request))
     return [_case_out(c) for c in cases]
 
 
@@ -305,7 +308,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
     try:
         case = cases.open_case_by_nik(
             nik=payload.nik,
-            actor=request.user,
+            actor=signed_in_user(request),
             specimen_date=payload.specimen_date,
             symptom_onset=payload.symptom_onset,
             isolation_started_at=payload.isolation_started_at,
@@ -320,7 +323,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its visits and window history (audited)."""
     case = _case(request, case_id)
-    reads.read_case(case=case, actor=request.user, ip=client_ip(request))
+    reads.read_case(case=case, actor=signed_in_user(request), ip=client_ip(request))
     return _case_detail(case, request.user)
 
 
@@ -330,7 +333,7 @@ def change_window(request: HttpRequest, case_id: int, payload: WindowIn) -> dict
     case = _case(request, case_id)
     try:
         cases.change_window(
-            case=case, actor=request.user, start=payload.start, end=payload.end,
+            case=case, actor=signed_in_user(request), start=payload.start, end=payload.end,
             reason=payload.reason,
         )  # fmt: skip
     except TracingError as exc:
@@ -341,12 +344,13 @@ def change_window(request: HttpRequest, case_id: int, payload: WindowIn) -> dict
 @router.post("/cases/{case_id}/search", response={200: list[ContactOut], ERRORS: ErrorOut})
 def search(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     """Run the contact search now and return the ranked contacts (audited)."""
+    user = signed_in_user(request)
     case = _case(request, case_id)
     try:
-        search_contacts(case=case, actor=request.user)
+        search_contacts(case=case, actor=user)
     except TracingError as exc:
         raise _refused(exc) from None
-    contacts = reads.read_contacts(case=case, actor=request.user, ip=client_ip(request))
+    contacts = reads.read_contacts(case=case, actor=user, ip=client_ip(request))
     return [_contact_out(c) for c in contacts]
 
 
@@ -354,7 +358,7 @@ def search(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
 def contacts(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     """The ranked contacts of the last search, each with its shared visits (audited)."""
     case = _case(request, case_id)
-    found = reads.read_contacts(case=case, actor=request.user, ip=client_ip(request))
+    found = reads.read_contacts(case=case, actor=signed_in_user(request), ip=client_ip(request))
     return [_contact_out(c) for c in found]
 
 
@@ -365,7 +369,10 @@ def designate(request: HttpRequest, case_id: int, payload: DesignateIn) -> dict[
     case = _case(request, case_id, Cap.DESIGNATE_CONTACTS)
     try:
         done = designation.designate_contacts(
-            case=case, actor=request.user, contact_ids=payload.contacts, ip=client_ip(request)
+            case=case,
+            actor=signed_in_user(request),
+            contact_ids=payload.contacts,
+            ip=client_ip(request),
         )
     except TracingError as exc:
         raise _refused(exc) from None
@@ -404,7 +411,7 @@ def export(
     for a case you see through your region's venues, the contacts made there."""
     case = _case(request, case_id, Cap.EXPORT_CONTACTS)
     content, kind, name = exports.export_contacts(
-        case=case, actor=request.user, fmt=format, ip=client_ip(request)
+        case=case, actor=signed_in_user(request), fmt=format, ip=client_ip(request)
     )
     response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -415,7 +422,7 @@ def export(
 def close(request: HttpRequest, case_id: int) -> dict[str, Any]:
     case = _case(request, case_id)
     try:
-        return _case_out(cases.close_case(case=case, actor=request.user))
+        return _case_out(cases.close_case(case=case, actor=signed_in_user(request)))
     except TracingError as exc:
         raise _refused(exc) from None
 
@@ -432,7 +439,7 @@ def case_from_contact(
         contact = access_contact(request.user, contact_id, ip=client_ip(request))
         case = cases.open_case_from_contact(
             contact=contact,
-            actor=request.user,
+            actor=signed_in_user(request),
             specimen_date=payload.specimen_date,
             symptom_onset=payload.symptom_onset,
         )
@@ -454,7 +461,7 @@ def acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:
         alert = access_cluster(request.user, alert_id)
     except TracingError as exc:
         raise _refused(exc) from None
-    acknowledge_cluster(alert=alert, actor=request.user)
+    acknowledge_cluster(alert=alert, actor=signed_in_user(request))
     return _cluster_out(alert)
 
 

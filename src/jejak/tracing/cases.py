@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +34,9 @@ from jejak.tracing.window import (
     window_stays,
 )
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 # A positive result opens a case only while it is this recent; older results are history.
 AUTO_OPEN_WITHIN = dt.timedelta(days=14)
 
@@ -52,7 +55,7 @@ def _regency_code(nik: str) -> str:
 def open_case(
     *,
     person: Person,
-    actor: Any,
+    actor: User | None,
     specimen_date: dt.date,
     symptom_onset: dt.date | None = None,
     isolation_started_at: dt.datetime | None = None,
@@ -137,7 +140,7 @@ def open_case(
     return case
 
 
-def open_case_by_nik(*, nik: str, actor: Any, ip: str | None = None, **kwargs: Any) -> Case:
+def open_case_by_nik(*, nik: str, actor: User | None, ip: str | None = None, **kwargs: Any) -> Case:
     """open_case for the registered person holding this NIK (person_unknown otherwise,
     but only for a NIK of the officer's own region: anyone else is refused as outside
     their jurisdiction, audited, whether or not the NIK is registered)."""
@@ -204,7 +207,7 @@ def open_cases_for_new_results(*, nik_indexes: Iterable[str]) -> list[Case]:
 def open_case_from_contact(
     *,
     contact: Contact,
-    actor: Any,
+    actor: User | None,
     specimen_date: dt.date,
     symptom_onset: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -227,7 +230,7 @@ def open_case_from_contact(
 def change_window(
     *,
     case: Case,
-    actor: Any,
+    actor: User | None,
     start: dt.datetime,
     end: dt.datetime,
     reason: str,
@@ -275,7 +278,7 @@ def change_window(
     return case
 
 
-def close_case(*, case: Case, actor: Any, now: dt.datetime | None = None) -> Case:
+def close_case(*, case: Case, actor: User | None, now: dt.datetime | None = None) -> Case:
     """Close the case; only for those who see the whole case."""
     check_case(actor, case, Cap.TRACE_CASES, whole="tracing.case.close")
     now = now or timezone.now()

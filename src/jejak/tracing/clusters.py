@@ -5,7 +5,7 @@ health officers are told, and an officer marks it handled."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +20,9 @@ from jejak.tracing.guards import check_actor
 from jejak.tracing.models import Case, CaseVisit, ClusterAlert
 from jejak.tracing.window import JAKARTA
 from jejak.venues.models import Venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 
 def cluster_threshold() -> int:
@@ -106,7 +109,9 @@ def _notify_cluster(alert: ClusterAlert, venue: Any, cases: int) -> None:
         )
 
 
-def acknowledge_cluster(*, alert: ClusterAlert, actor: Any, now: dt.datetime | None = None) -> None:
+def acknowledge_cluster(
+    *, alert: ClusterAlert, actor: User | None, now: dt.datetime | None = None
+) -> None:
     check_actor(actor, Cap.TRACE_CASES)
     now = now or timezone.now()
     updated = ClusterAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(

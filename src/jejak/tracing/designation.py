@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,9 @@ from jejak.tracing.models import Case, CaseStatus, ExposureSite
 from jejak.tracing.notices import case_ref, notify
 from jejak.tracing.reads import contacts_of
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 
 @dataclass(frozen=True)
 class Designated:
@@ -35,7 +38,7 @@ class Designated:
 def designate_contacts(
     *,
     case: Case,
-    actor: Any,
+    actor: User | None,
     contact_ids: Sequence[int] | None = None,
     now: dt.datetime | None = None,
     ip: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -17,6 +17,9 @@ from jejak.tracing.guards import check_case
 from jejak.tracing.models import Case, Contact
 from jejak.tracing.reads import visible_contacts
 from jejak.tracing.window import JAKARTA
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 EXPORT_HEADERS = [
     "rank",
@@ -65,7 +68,7 @@ def _local(iso: str) -> dt.datetime:
 
 
 def export_contacts(
-    *, case: Case, actor: Any, fmt: str, ip: str | None = None
+    *, case: Case, actor: User | None, fmt: str, ip: str | None = None
 ) -> tuple[bytes, str, str]:
     """The case's contact list as CSV or XLSX (formula-safe): (content, content type,
     file name), of the contacts the actor sees. Audited: who, when, which case, how many

@@ -7,7 +7,7 @@ otherwise the actor needs the capability and the case in their jurisdiction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from jejak.accounts.capabilities import Cap, require
 from jejak.tracing import access
@@ -15,13 +15,16 @@ from jejak.tracing.access import cases_visible_to, refuse
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.models import Case, CaseStatus
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
-def check_actor(actor: Any, cap: Cap) -> None:
+
+def check_actor(actor: User | None, cap: Cap) -> None:
     if actor is not None:
         require(actor, cap)
 
 
-def check_case(actor: Any, case: Case, cap: Cap, *, whole: str = "") -> None:
+def check_case(actor: User | None, case: Case, cap: Cap, *, whole: str = "") -> None:
     """The capability, then the jurisdiction again (views check it too): a case outside
     it does not exist for this actor. With `whole` (the attempt's name), an actor who
     sees only part of the case is refused, audited."""

@@ -4,7 +4,9 @@ that part."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
 
 from jejak.accounts.capabilities import Cap, require
 from jejak.audit import service as audit
@@ -12,8 +14,11 @@ from jejak.tracing import access
 from jejak.tracing.access import cases_visible_to, contacts_visible_to
 from jejak.tracing.models import Case, CaseStatus, Contact
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
-def list_cases(*, actor: Any, status: str = "", ip: str | None = None) -> list[Case]:
+
+def list_cases(*, actor: User, status: str = "", ip: str | None = None) -> list[Case]:
     """The cases in the actor's jurisdiction (newest first); the read is audited."""
     require(actor, Cap.TRACE_CASES)
     qs = cases_visible_to(actor, Case.objects.select_related("person"))
@@ -24,20 +29,20 @@ def list_cases(*, actor: Any, status: str = "", ip: str | None = None) -> list[C
     return cases
 
 
-def read_case(*, case: Case, actor: Any, ip: str | None = None) -> Case:
+def read_case(*, case: Case, actor: User | None, ip: str | None = None) -> Case:
     """Record that `actor` read the case (call after access_case, before showing it)."""
     partial = actor is not None and not access.sees_whole_case(actor, case)
     audit.record(actor=actor, action="tracing.case.read", obj=case, ip=ip, partial=partial)
     return case
 
 
-def contacts_of(case: Case, actor: Any) -> Any:
+def contacts_of(case: Case, actor: User | None) -> QuerySet[Contact]:
     """The case's contacts the actor sees (all of them for the system)."""
     qs = Contact.objects.filter(case=case)
     return qs if actor is None else contacts_visible_to(actor, qs)
 
 
-def visible_contacts(case: Case, actor: Any) -> list[Contact]:
+def visible_contacts(case: Case, actor: User | None) -> list[Contact]:
     """The contacts the actor sees, ranked, each explained only by the visits to venues
     whose visits of the case the actor sees. The score, minutes and close-contact flag
     stay the case's: they decide the person's quarantine wherever the minutes were."""
@@ -55,7 +60,7 @@ def visible_contacts(case: Case, actor: Any) -> list[Contact]:
     return contacts
 
 
-def read_contacts(*, case: Case, actor: Any, ip: str | None = None) -> list[Contact]:
+def read_contacts(*, case: Case, actor: User | None, ip: str | None = None) -> list[Contact]:
     """The case's contacts the actor sees, ranked; the read is audited with the number
     of rows."""
     contacts = visible_contacts(case, actor)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,9 @@ from jejak.tracing.models import Case, CaseStatus, CaseVisit, Contact, ContactVe
 from jejak.tracing.window import aerosol_cap, refresh_visits
 from jejak.venues.models import Venue
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 SEARCH_FIELDS = [
     "rank",
     "score",
@@ -31,7 +34,9 @@ SEARCH_FIELDS = [
 ]
 
 
-def search_contacts(*, case: Case, actor: Any, now: dt.datetime | None = None) -> list[Contact]:
+def search_contacts(
+    *, case: Case, actor: User | None, now: dt.datetime | None = None
+) -> list[Contact]:
     """Find, score and rank the case's contacts, and store them (a new search replaces the
     contacts not designated yet). The case's exposure sites are prepared, unpublished."""
     check_case(actor, case, Cap.TRACE_CASES)

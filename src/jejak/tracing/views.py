@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jejak.accounts.capabilities import Cap, capability_required, has_capability
+from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.audit import service as audit
 from jejak.notifications import outbox
 from jejak.tracing import access, cases, clusters, designation, exports, notices, reads, search
@@ -47,13 +47,14 @@ def _case(request: HttpRequest, pk: int, cap: Cap = Cap.TRACE_CASES) -> Case:
 
 @capability_required(Cap.TRACE_CASES)
 def case_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     form = OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             case = cases.open_case_by_nik(
                 nik=data["nik"],
-                actor=request.user,
+                actor=user,
                 specimen_date=data["specimen_date"],
                 symptom_onset=data["symptom_onset"],
                 isolation_started_at=data["isolation_started_at"],
@@ -66,7 +67,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             return redirect("tracing_case", case.pk)
     status = request.GET.get("status", "")
     # Not `cases`: this view also calls the module of that name.
-    listed = reads.list_cases(actor=request.user, status=status, ip=client_ip(request))
+    listed = reads.list_cases(actor=user, status=status, ip=client_ip(request))
     return render(
         request,
         "tracing/case_list.html",
@@ -78,10 +79,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     ip = client_ip(request)
-    user = request.user
+    user = signed_in_user(request)
     reads.read_case(case=case, actor=user, ip=ip)
     whole = access.sees_whole_case(user, case)
-    contacts = reads.read_contacts(case=case, actor=request.user, ip=ip)
+    contacts = reads.read_contacts(case=case, actor=user, ip=ip)
     for contact in contacts:
         contact.shown_visits = [  # type: ignore[attr-defined]
             {**v, "start": _parse(v["start"]), "end": _parse(v["end"])} for v in contact.visits
@@ -136,7 +137,7 @@ def _done(request: HttpRequest, case: Case, exc: TracingError | None, ok: str) -
 def case_search(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     try:
-        found = search.search_contacts(case=case, actor=request.user)
+        found = search.search_contacts(case=case, actor=signed_in_user(request))
     except TracingError as exc:
         return _done(request, case, exc, "")
     close = sum(1 for c in found if c.is_close)
@@ -160,7 +161,7 @@ def case_window(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         cases.change_window(
             case=case,
-            actor=request.user,
+            actor=signed_in_user(request),
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
             reason=form.cleaned_data["reason"],
@@ -184,7 +185,7 @@ def case_designate(request: HttpRequest, pk: int) -> HttpResponse:
             ids = []
     try:
         done = designation.designate_contacts(
-            case=case, actor=request.user, contact_ids=ids, ip=client_ip(request)
+            case=case, actor=signed_in_user(request), contact_ids=ids, ip=client_ip(request)
         )
     except TracingError as exc:
         return _done(request, case, exc, "")
@@ -205,7 +206,7 @@ def case_designate(request: HttpRequest, pk: int) -> HttpResponse:
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     try:
-        cases.close_case(case=case, actor=request.user)
+        cases.close_case(case=case, actor=signed_in_user(request))
     except TracingError as exc:
         return _done(request, case, exc, "")
     return _done(request, case, None, _("Kasus ditutup."))
@@ -217,7 +218,7 @@ def case_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     case = _case(request, pk, Cap.EXPORT_CONTACTS)
     content, kind, name = exports.export_contacts(
-        case=case, actor=request.user, fmt=fmt, ip=client_ip(request)
+        case=case, actor=signed_in_user(request), fmt=fmt, ip=client_ip(request)
     )
     response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -243,7 +244,7 @@ def second_generation(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         child = cases.open_case_from_contact(
             contact=contact,
-            actor=request.user,
+            actor=signed_in_user(request),
             specimen_date=form.cleaned_data["specimen_date"],
             symptom_onset=form.cleaned_data["symptom_onset"],
         )
@@ -270,7 +271,7 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except TracingError as exc:
         raise Http404(exc.message) from None
     if request.method == "POST":
-        clusters.acknowledge_cluster(alert=alert, actor=request.user)
+        clusters.acknowledge_cluster(alert=alert, actor=signed_in_user(request))
         messages.success(request, _("Peringatan klaster ditandai sudah ditindaklanjuti."))
         return redirect("tracing_cluster", alert.pk)
     cases = list(alert.cases.select_related("person").order_by("opened_at"))

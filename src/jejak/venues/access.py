@@ -6,13 +6,16 @@ Every page and API operation that names a venue by its short code goes through
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from jejak.accounts.capabilities import Cap, require
 from jejak.venues.models import Venue, VenueQuerySet
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser
 
 
 class VenueNotFound(Http404):
@@ -23,12 +26,12 @@ class VenueNotFound(Http404):
     code = "venue_not_found"
 
 
-def console_venues(user: Any) -> VenueQuerySet:
+def console_venues(user: RequestUser) -> VenueQuerySet:
     """The venues whose console `user` may open (venue roles: their own venues)."""
     return Venue.objects.visible_to(user).order_by("short_code")
 
 
-def access_venue(user: Any, short_code: str, cap: Cap | None = None) -> Venue:
+def access_venue(user: RequestUser, short_code: str, cap: Cap | None = None) -> Venue:
     """The venue with this short code, if `user` holds `cap` (PermissionDenied without
     it; no check when None) and may see the venue (VenueNotFound otherwise)."""
     if cap is not None:

@@ -1,14 +1,28 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from jejak.venues.models import EntryPoint, Venue, VenueTransition
 
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _EntryPointInlineBase = admin.TabularInline[EntryPoint, Venue]
+    _TransitionInlineBase = admin.TabularInline[VenueTransition, Venue]
+    _VenueAdminBase = admin.ModelAdmin[Venue]
+else:
+    _EntryPointInlineBase = _TransitionInlineBase = admin.TabularInline
+    _VenueAdminBase = admin.ModelAdmin
 
-class EntryPointInline(admin.TabularInline):
+
+class EntryPointInline(_EntryPointInlineBase):
     model = EntryPoint
     extra = 0
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(_TransitionInlineBase):
     model = VenueTransition
     extra = 0
     can_delete = False
@@ -23,12 +37,12 @@ class TransitionInline(admin.TabularInline):
         "photo",
     )
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Venue | None = None) -> bool:
         return False
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(_VenueAdminBase):
     list_display = ("short_code", "name", "sector", "region", "status", "capacity")
     list_filter = ("status", "sector")
     search_fields = ("short_code", "name")

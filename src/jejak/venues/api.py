@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Router, Schema
 
-from jejak.accounts.capabilities import Cap, require
+from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.regions.models import Region
 from jejak.venues.models import Venue
@@ -58,7 +58,9 @@ def rollout(request: HttpRequest, region: str | None = None) -> dict[str, Any]:
         area = Region.objects.filter(code=region).first()
         if area is None:
             raise ApiError(404, "unknown_region", f"No region with code {region!r}.")
-    data = compute_rollout(user=request.user, region=area, language=get_language() or "id")
+    data = compute_rollout(
+        user=signed_in_user(request), region=area, language=get_language() or "id"
+    )
     return data.as_json()
 
 
@@ -147,7 +149,7 @@ def transition(request: HttpRequest, short_code: str, body: TransitionIn) -> dic
         do_transition(
             venue=venue,
             action=body.action,
-            actor=request.user,
+            actor=signed_in_user(request),
             reason=body.reason,
             effective_date=body.effective_date,
         )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,8 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from jejak.regions.models import Region
 from jejak.venues.models import Venue
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
-class VenueForm(forms.ModelForm):
+
+if TYPE_CHECKING:
+    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
+    _VenueFormBase = forms.ModelForm[Venue]
+else:
+    _VenueFormBase = forms.ModelForm
+
+
+class VenueForm(_VenueFormBase):
     entrances = forms.CharField(
         label=_("Pintu masuk (satu per baris)"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -35,10 +45,10 @@ class VenueForm(forms.ModelForm):
             "coordinator_phone",
         ]
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = Region.objects.exclude(level="province")
-        if user.region_id:
+        if user.region is not None:
             regions = regions.filter(user.region.subtree_q(""))
         self.fields["region"].queryset = regions  # type: ignore[attr-defined]
         if self.instance.pk:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts.capabilities import Cap, capability_required
+from jejak.accounts.capabilities import Cap, capability_required, signed_in_user
 from jejak.venues.import_problems import COLUMNS, MAX_FILE_BYTES, REQUIRED_COLUMNS
 from jejak.venues.imports import import_venues
 from jejak.venues.imports import template_csv as build_template_csv
@@ -25,8 +25,8 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         if PurePath(upload.name or "").suffix.lower() not in (".csv", ".xlsx"):
             raise forms.ValidationError(_("Hanya berkas .csv atau .xlsx."))
         if upload.size is not None and upload.size > MAX_FILE_BYTES:
@@ -47,7 +47,7 @@ def venue_import(request: HttpRequest) -> HttpResponse:
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        report = import_venues(form.cleaned_data["file"], actor=request.user)
+        report = import_venues(form.cleaned_data["file"], actor=signed_in_user(request))
         if report.ok:
             form = ImportForm()
     return render(

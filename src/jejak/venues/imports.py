@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -32,6 +32,9 @@ from jejak.sectors.models import Sector
 from jejak.venues.import_problems import COLUMNS, MAX_FILE_BYTES, ImportReport, Problem
 from jejak.venues.import_table import CONTROL_CHARS, read_bytes, read_table
 from jejak.venues.models import SHORT_CODE_VALIDATOR, EntryPoint, Venue
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 MAX_ENTRANCES = 20
 MAX_STAY_MINUTES = 7 * 24 * 60
@@ -57,7 +60,7 @@ FALLBACK_STAY_MINUTES = 120
 _PHONE = re.compile(r"[0-9+\-() ]+")
 
 
-def import_venues(file: str | os.PathLike[str] | IO[bytes], *, actor: Any) -> ImportReport:
+def import_venues(file: str | os.PathLike[str] | IO[bytes], *, actor: User | None) -> ImportReport:
     """Register every venue in a CSV/XLSX sheet with its entrances, or none and say why.
 
     `actor` None is the system (a command run by IT staff): any region. Otherwise the actor
@@ -117,7 +120,7 @@ class _Lookups:
     first_line: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, rows: list[tuple[int, dict[str, str]]], actor: Any) -> _Lookups:
+    def load(cls, rows: list[tuple[int, dict[str, str]]], actor: User | None) -> _Lookups:
         all_sectors = list(Sector.objects.all())
         by_id = {s.pk: s for s in all_sectors}
         sectors: dict[str, Sector] = {}
@@ -336,7 +339,7 @@ def _entrances(row: _Row) -> list[str]:
 # Writing -----------------------------------------------------------------------------------
 
 
-def _save(parsed: list[_Parsed], actor: Any, report: ImportReport) -> None:
+def _save(parsed: list[_Parsed], actor: User | None, report: ImportReport) -> None:
     try:
         with transaction.atomic():
             # Both supported backends (SQLite >= 3.35, PostgreSQL) return the new ids.

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -11,6 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import REGIONAL_ROLES, VENUE_ROLES, Role
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    from jejak.accounts.models import RequestUser
+
+    # Explicit only for type checking: the django-stubs plugin reads `QuerySet["Venue"]`
+    # this way by itself, but not under disallow_any_generics. With these, annotate()
+    # keeps the fields it adds on the venues it yields.
+    _V = TypeVar("_V", bound="Venue", covariant=True, default="Venue")
+    _Row = TypeVar("_Row", covariant=True, default=_V)
 
 SHORT_CODE_VALIDATOR = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$",
@@ -46,12 +57,12 @@ class VenueAction(models.TextChoices):
     REISSUE = "reissue", _("Terbitkan ulang")
 
 
-class VenueQuerySet(models.QuerySet["Venue"]):
-    def visible_to(self, user: Any) -> VenueQuerySet:
+class VenueQuerySet(models.QuerySet["_V", "_Row"]):
+    def visible_to(self, user: RequestUser | None) -> Self:
         """The venues `user` may see: all for national roles, their region's (and for an
         agency officer only their sectors') for regional roles, their own for venue
         roles, none otherwise (an unknown role fails closed)."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if is_national(user):
             return self
@@ -68,7 +79,9 @@ class VenueQuerySet(models.QuerySet["Venue"]):
         return self.none()
 
 
-def venues_visible_to(user: Any, queryset: VenueQuerySet | None = None) -> VenueQuerySet:
+def venues_visible_to(
+    user: RequestUser | None, queryset: VenueQuerySet | None = None
+) -> VenueQuerySet:
     """`queryset` (every venue by default) narrowed to what `user` may see."""
     return (Venue.objects.all() if queryset is None else queryset).visible_to(user)
 

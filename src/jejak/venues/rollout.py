@@ -10,7 +10,7 @@ it: `issued` counts every code issued and still valid, including those since ins
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, F, Q, When
 from django.db.models.functions import Substr
@@ -21,6 +21,9 @@ from jejak.accounts.roles import Role
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue, VenueStatus, venues_visible_to
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 S = VenueStatus
 STAGES: dict[str, frozenset[str]] = {
@@ -98,7 +101,7 @@ def _child_code_length(region: Region | None) -> int:
 
 
 def compute_rollout(
-    *, user: Any = None, region: Region | None = None, language: str = "id"
+    *, user: User | None = None, region: Region | None = None, language: str = "id"
 ) -> Rollout:
     """Count codes by sector and by sub-region, within what `user` may see (all if None)."""
     venues = Venue.objects.all() if user is None else venues_visible_to(user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,11 +13,14 @@ from jejak.venues import signals
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
 from jejak.venues.workflow import WorkflowError
 
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
+
 # Once codes exist, a new entrance gets its code at once, so only the issuer adds one.
 CODED = frozenset({VenueStatus.ISSUED, VenueStatus.INSTALLED, VenueStatus.SUSPENDED})
 
 
-def create_venue(*, actor: Any, venue: Venue, entrances: list[str]) -> Venue:
+def create_venue(*, actor: User, venue: Venue, entrances: list[str]) -> Venue:
     """Register a venue with its entrances (status `registered`)."""
     with transaction.atomic():
         venue.status = VenueStatus.REGISTERED
@@ -29,14 +32,14 @@ def create_venue(*, actor: Any, venue: Venue, entrances: list[str]) -> Venue:
     return venue
 
 
-def update_venue(*, actor: Any, venue: Venue, changed: list[str]) -> Venue:
+def update_venue(*, actor: User, venue: Venue, changed: list[str]) -> Venue:
     with transaction.atomic():
         venue.save()
         audit.record(actor=actor, action="venue.update", obj=venue, fields=changed)
     return venue
 
 
-def add_entry_point(*, actor: Any, venue: Venue, name: str) -> EntryPoint:
+def add_entry_point(*, actor: User, venue: Venue, name: str) -> EntryPoint:
     """Add an entrance; if the venue's codes are already issued, issue this one's too."""
     name = name.strip()
     with transaction.atomic():

@@ -14,7 +14,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jejak.accounts.capabilities import Cap, capability_required, has_capability
+from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.core.exports import to_csv, to_xlsx
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
@@ -32,7 +32,9 @@ def rollout(request: HttpRequest) -> HttpResponse:
     region = None
     if code := request.GET.get("region"):
         region = Region.objects.filter(code=code).first()
-    data = compute_rollout(user=request.user, region=region, language=get_language() or "id")
+    data = compute_rollout(
+        user=signed_in_user(request), region=region, language=get_language() or "id"
+    )
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
         by = request.GET.get("by", "sector")
@@ -149,12 +151,11 @@ def venue_detail(request: HttpRequest, short_code: str) -> HttpResponse:
 
 @capability_required(Cap.EDIT_VENUES)
 def venue_create(request: HttpRequest) -> HttpResponse:
-    form = VenueForm(request.POST or None, user=request.user)
+    user = signed_in_user(request)
+    form = VenueForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         venue = form.save(commit=False)
-        service.create_venue(
-            actor=request.user, venue=venue, entrances=form.cleaned_data["entrances"]
-        )
+        service.create_venue(actor=user, venue=venue, entrances=form.cleaned_data["entrances"])
         messages.success(request, _("Tempat terdaftar."))
         return redirect("venue_detail", short_code=venue.short_code)
     return render(request, "venues/venue_form.html", {"form": form})
@@ -162,12 +163,11 @@ def venue_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Cap.EDIT_VENUES)
 def venue_edit(request: HttpRequest, short_code: str) -> HttpResponse:
-    venue = access_venue(request.user, short_code)
-    form = VenueForm(request.POST or None, instance=venue, user=request.user)
+    user = signed_in_user(request)
+    venue = access_venue(user, short_code)
+    form = VenueForm(request.POST or None, instance=venue, user=user)
     if request.method == "POST" and form.is_valid():
-        service.update_venue(
-            actor=request.user, venue=form.save(commit=False), changed=form.changed_data
-        )
+        service.update_venue(actor=user, venue=form.save(commit=False), changed=form.changed_data)
         messages.success(request, _("Perubahan disimpan."))
         return redirect("venue_detail", short_code=venue.short_code)
     return render(request, "venues/venue_form.html", {"form": form, "venue": venue})
@@ -182,7 +182,9 @@ def entry_point_add(request: HttpRequest, short_code: str) -> HttpResponse:
         messages.error(request, _("Nama pintu wajib diisi (maksimal 100 karakter)."))
     else:
         try:
-            service.add_entry_point(actor=request.user, venue=venue, name=form.cleaned_data["name"])
+            service.add_entry_point(
+                actor=signed_in_user(request), venue=venue, name=form.cleaned_data["name"]
+            )
         except WorkflowError as exc:
             messages.error(request, exc.message)
         else:
@@ -206,7 +208,7 @@ def venue_step(request: HttpRequest, short_code: str) -> HttpResponse:
         do_venue_transition(
             venue=venue,
             action=action,
-            actor=request.user,
+            actor=signed_in_user(request),
             reason=request.POST.get("reason", ""),
             effective_date=effective_date,
             photo=request.FILES.get("photo"),
@@ -240,7 +242,10 @@ def venue_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Pilih tempat dan langkah."))
     else:
         result = do_bulk_transition(
-            venues=venues, action=action, actor=request.user, reason=request.POST.get("reason", "")
+            venues=venues,
+            action=action,
+            actor=signed_in_user(request),
+            reason=request.POST.get("reason", ""),
         )
         if result.done:
             messages.success(

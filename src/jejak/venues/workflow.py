@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,6 +22,9 @@ from jejak.accounts.capabilities import Cap, has_capability
 from jejak.audit import service as audit
 from jejak.venues import signals
 from jejak.venues.models import Venue, VenueAction, VenueStatus, VenueTransition
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import RequestUser, User
 
 S = VenueStatus
 Action = VenueAction
@@ -67,7 +70,7 @@ class WorkflowError(Exception):
         self.message = message
 
 
-def allowed_actions(venue: Venue, user: Any) -> list[Action]:
+def allowed_actions(venue: Venue, user: RequestUser) -> list[Action]:
     """The steps this user may take on this venue now (for buttons; do_transition re-checks)."""
     return [
         Action(a)
@@ -87,10 +90,10 @@ def do_transition(
     *,
     venue: Venue,
     action: str,
-    actor: Any,
+    actor: User | None,
     reason: str = "",
     effective_date: dt.date | None = None,
-    photo: UploadedFile | None = None,
+    photo: UploadedFile[bytes] | None = None,
 ) -> VenueTransition:
     """Move `venue` one step along the workflow, or raise WorkflowError saying why not."""
     step = STEPS.get(action)
@@ -153,7 +156,7 @@ def do_transition(
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 
-def _check_photo(photo: UploadedFile) -> None:
+def _check_photo(photo: UploadedFile[bytes]) -> None:
     from django import forms
     from django.core.exceptions import ValidationError
 
@@ -175,7 +178,7 @@ class BulkResult:
 
 
 def do_bulk_transition(
-    *, venues: Iterable[Venue], action: str, actor: Any, reason: str = ""
+    *, venues: Iterable[Venue], action: str, actor: User | None, reason: str = ""
 ) -> BulkResult:
     """Apply one step to many venues; each succeeds or is refused on its own, with its reason."""
     result = BulkResult()

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from jejak.accounts.capabilities import signed_in_user
 from jejak.checkins import checkout, occupancy, record
 from jejak.checkins.errors import CheckInError, Decision, DenialReason, Note
 from jejak.checkins.models import CheckIn, CheckInRequest, VisitorType
@@ -38,6 +39,9 @@ from jejak.qrcodes.service import VerifiedCode, verify
 from jejak.qrcodes.tokens import extract_token
 from jejak.screening.models import Colour, Reason, colour_label
 from jejak.screening.service import people_of
+
+if TYPE_CHECKING:
+    from jejak.accounts.models import User
 
 # The history shows what retention keeps: JEJAK_CHECKIN_RETENTION_DAYS (three weeks, as
 # PeduliLindungi did; checkins/retention.py purges the rest).
@@ -51,7 +55,7 @@ def retention_days() -> int:
     return settings.JEJAK_CHECKIN_RETENTION_DAYS
 
 
-def queue_owner(user: Any) -> str:
+def queue_owner(user: User) -> str:
     """An opaque mark of the signed-in account for the phone's offline queue, so a check-in
     queued by one account is never sent under another's session on a shared phone."""
     return salted_hmac("jejak.visits.queue", str(user.pk)).hexdigest()[:20]
@@ -144,7 +148,11 @@ def check_in(request: HttpRequest) -> HttpResponse:
         visitor_type = VisitorType.GUEST
     try:
         record.record_checkins(
-            account=request.user, qr=token, nonce=nonce, people=people, visitor_type=visitor_type
+            account=signed_in_user(request),
+            qr=token,
+            nonce=nonce,
+            people=people,
+            visitor_type=visitor_type,
         )
     except (CheckInError, QrError) as exc:
         messages.error(request, exc.message)
@@ -218,7 +226,7 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
             "scanned_at": dt.datetime.fromisoformat(data["scanned_at"]),
             "page_colour": page_colour,
             "server_time": timezone.now().isoformat(),
-            "queue_owner": queue_owner(request.user),
+            "queue_owner": queue_owner(signed_in_user(request)),
         },
     )
 
@@ -228,7 +236,9 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
 def check_out(request: HttpRequest, public_id: str) -> HttpResponse:
     """The check-out button (a plain form: it needs no script)."""
     try:
-        checkin = checkout.check_out(account=request.user, checkin_public_id=public_id[:32])
+        checkin = checkout.check_out(
+            account=signed_in_user(request), checkin_public_id=public_id[:32]
+        )
     except CheckInError as exc:
         messages.error(request, exc.message)
         return redirect("visit_history")
@@ -274,7 +284,7 @@ def history(request: HttpRequest) -> HttpResponse:
                 for row in rows
             ],
             "retention_days": retention_days(),
-            "queue_owner": queue_owner(request.user),
+            "queue_owner": queue_owner(signed_in_user(request)),
         },
     )
 

@@ -20,9 +20,13 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
+# One row in the database's text format: strings, but SQLite's NULL is None and its bytes
+# are bytes (see Format), so the values' type depends on the database.
+Row = tuple[Any, ...]
 HEX_TO_BASE32 = str.maketrans("0123456789abcdef", "abcdefghijkmnpqr")
 
 FIRST_NAMES = [
@@ -175,7 +179,7 @@ def family_sizes(people: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def user_rows(fmt: Format, accounts: int, first_id: int, joined: str) -> Iterator[tuple]:
+def user_rows(fmt: Format, accounts: int, first_id: int, joined: str) -> Iterator[Row]:
     """accounts_user: id, password, is_superuser, username, first_name, last_name, email,
     is_staff, is_active, date_joined, role, phone, phone_index, phone_masked, position."""
     f = fmt.false
@@ -220,7 +224,7 @@ USER_COLUMNS = [
 
 def person_rows(
     fmt: Format, sizes: list[int], first_id: int, first_account_id: int, created: str
-) -> Iterator[tuple]:
+) -> Iterator[Row]:
     rng = random.Random(7)  # noqa: S311 (fake data)
     relations = ("self", "spouse", "child", "child")
     districts = ("367101", "367102", "367103", "367104", "367105", "367401", "317101")
@@ -274,7 +278,7 @@ PERSON_COLUMNS = [
 ]
 
 
-def request_rows(accounts: int, first_id: int, first_account_id: int, at: str) -> Iterator[tuple]:
+def request_rows(accounts: int, first_id: int, first_account_id: int, at: str) -> Iterator[Row]:
     """One placeholder request per account: check-ins must name one, tracing reads none."""
     for i in range(accounts):
         yield (
@@ -323,7 +327,7 @@ def venue_weights(count: int, sectors: list[str], rng: random.Random) -> list[in
     ]
 
 
-def checkin_rows(fmt: Format, world: World, total: int) -> Iterator[tuple]:
+def checkin_rows(fmt: Format, world: World, total: int) -> Iterator[Row]:
     """`total` check-ins over `world.days` days, in time order block by block."""
     rng = world.rng
     rand = rng.random
@@ -364,7 +368,7 @@ def checkin_rows(fmt: Format, world: World, total: int) -> Iterator[tuple]:
     refused = ("denied", '["status_red"]', "merah")
     policy = '{"level": 2, "rule_id": 1, "rule_version": 1}'
 
-    def row(p: int, v: int, start: int, end: int | None, planned: int, kind: str) -> tuple:
+    def row(p: int, v: int, start: int, end: int | None, planned: int, kind: str) -> Row:
         nonlocal serial
         serial += 1
         info = world.venues[v]
@@ -406,7 +410,7 @@ def checkin_rows(fmt: Format, world: World, total: int) -> Iterator[tuple]:
 
     for day in range(world.days):
         busy: set[int] = set()
-        shifts: dict[int, list[tuple]] = {0: [], 2: []}
+        shifts: dict[int, list[Row]] = {0: [], 2: []}
         for p in employees:
             if rand() >= EMPLOYEE_WORKDAY or made + len(shifts[0]) + len(shifts[2]) >= total:
                 continue

@@ -13,9 +13,12 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+
+if TYPE_CHECKING:
+    from jejak.devtools.trace_bench.data import Row
 
 CHUNK = 20_000
 
@@ -48,14 +51,14 @@ def set_tracing_index(variant: str) -> None:
             cursor.execute(COVERING[connection.vendor])
 
 
-def load(table: str, columns: list[str], rows: Iterable[tuple], *, freeze: bool = False) -> int:
+def load(table: str, columns: list[str], rows: Iterable[Row], *, freeze: bool = False) -> int:
     """Insert rows (tuples of strings in the database's text format); return the count."""
     if connection.vendor == "postgresql":
         return _copy(table, columns, rows, freeze=freeze)
     return _executemany(table, columns, rows)
 
 
-def _copy(table: str, columns: list[str], rows: Iterable[tuple], *, freeze: bool) -> int:
+def _copy(table: str, columns: list[str], rows: Iterable[Row], *, freeze: bool) -> int:
     count = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if freeze:
@@ -71,7 +74,7 @@ def _copy(table: str, columns: list[str], rows: Iterable[tuple], *, freeze: bool
     return count
 
 
-def _executemany(table: str, columns: list[str], rows: Iterable[tuple]) -> int:
+def _executemany(table: str, columns: list[str], rows: Iterable[Row]) -> int:
     count = 0
     marks = ", ".join("?" * len(columns))
     raw = connection.connection
