@@ -64,7 +64,7 @@ def mask_phone(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def _aad(index: str) -> bytes:
+def phone_aad(index: str) -> bytes:
     # Binding the blob to its own index means a ciphertext copied onto another account
     # does not decrypt there.
     return b"accounts.user.phone:" + index.encode()
@@ -72,9 +72,9 @@ def _aad(index: str) -> bytes:
 
 def seal_phone(number: str, *, index: str) -> bytes:
     """Encrypt a normalised number for User.phone_encrypted."""
-    return crypto.encrypt(number.encode(), aad=_aad(index))
+    return crypto.encrypt(number.encode(), aad=phone_aad(index))
 
 
 def open_phone(*, index: str, blob: bytes | memoryview) -> str:
     """Decrypt User.phone_encrypted (raises crypto.DecryptionError if it was tampered with)."""
-    return crypto.decrypt(blob, aad=_aad(index)).decode()
+    return crypto.decrypt(blob, aad=phone_aad(index)).decode()

@@ -6,10 +6,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from django.db import transaction
-
 from jejak.core import crypto
 from jejak.core.phone import PhoneInvalid, normalize_phone, open_phone
+from jejak.core.reencryption import reencrypt_rows
 from jejak.notifications.models import Channel, Message
 
 if TYPE_CHECKING:
@@ -88,15 +87,9 @@ def address_for(
 def reencrypt_addresses() -> int:
     """Re-encrypt the stored addresses of messages not under the first JEJAK_DATA_KEYS
     entry (step two of a key rotation, `jejak reencrypt`)."""
-    count = 0
-    with transaction.atomic():
-        messages = Message.objects.select_for_update().filter(address_encrypted__isnull=False)
-        for message in messages.only("channel", "address_index", "address_encrypted"):
-            blob = message.address_encrypted
-            if blob is not None and crypto.needs_reencryption(blob):
-                aad = address_aad(message.channel, message.address_index)
-                Message.objects.filter(pk=message.pk).update(
-                    address_encrypted=crypto.encrypt(crypto.decrypt(blob, aad=aad), aad=aad)
-                )
-                count += 1
-    return count
+    messages = Message.objects.filter(address_encrypted__isnull=False).only(
+        "channel", "address_index", "address_encrypted"
+    )
+    return reencrypt_rows(
+        messages, {"address_encrypted": lambda m: address_aad(m.channel, m.address_index)}
+    )

@@ -19,7 +19,8 @@ from django.utils import timezone
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import is_national
 from jejak.audit import service as audit
-from jejak.core.crypto import decrypt, encrypt, needs_reencryption
+from jejak.core.crypto import decrypt, encrypt
+from jejak.core.reencryption import reencrypt_rows
 from jejak.notifications import outbox
 from jejak.people import service, verification
 from jejak.people.errors import PeopleError, Reason
@@ -236,15 +237,5 @@ def _nik(request: DependantRequest) -> str:
 
 def reencrypt_requests() -> int:
     """Re-encrypt requests' NIKs not under the first JEJAK_DATA_KEYS entry."""
-    count = 0
-    with transaction.atomic():
-        for request in DependantRequest.objects.select_for_update().only(
-            "public_id", "nik_encrypted"
-        ):
-            if needs_reencryption(request.nik_encrypted):
-                nik = decrypt(request.nik_encrypted, aad=_aad(request))
-                DependantRequest.objects.filter(pk=request.pk).update(
-                    nik_encrypted=encrypt(nik, aad=_aad(request))
-                )
-                count += 1
-    return count
+    requests = DependantRequest.objects.only("public_id", "nik_encrypted")
+    return reencrypt_rows(requests, {"nik_encrypted": _aad})

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jejak.audit import service as audit
-from jejak.core.crypto import decrypt, encrypt, needs_reencryption
+from jejak.core.crypto import decrypt, encrypt
+from jejak.core.reencryption import reencrypt_rows
 from jejak.people import verification
 from jejak.people.errors import PeopleError, Reason
 from jejak.people.masking import mask_nik
@@ -459,13 +460,6 @@ def claim_attempts_for(account: User) -> list[ClaimAttempt]:
 
 def reencrypt_niks() -> int:
     """Re-encrypt NIKs not under the first JEJAK_DATA_KEYS entry (a data-key rotation)."""
-    count = 0
-    with transaction.atomic():
-        for person in Person.objects.select_for_update().only("public_id", "nik_encrypted"):
-            if needs_reencryption(person.nik_encrypted):
-                nik = decrypt(person.nik_encrypted, aad=_aad(person))
-                Person.objects.filter(pk=person.pk).update(
-                    nik_encrypted=encrypt(nik, aad=_aad(person))
-                )
-                count += 1
-    return count
+    return reencrypt_rows(
+        Person.objects.only("public_id", "nik_encrypted"), {"nik_encrypted": _aad}
+    )

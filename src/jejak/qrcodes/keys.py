@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jejak.audit import service as audit
 from jejak.core import crypto
+from jejak.core.reencryption import reencrypt_rows
 from jejak.qrcodes.models import SigningKey
 from jejak.qrcodes.tokens import b64url, new_kid
 
@@ -94,17 +95,8 @@ def reencrypt_private_keys() -> int:
     old data key. Raises crypto.DecryptionError if a key was encrypted under a data key
     that is no longer configured.
     """
-    count = 0
-    with transaction.atomic():
-        for key in SigningKey.objects.select_for_update().only("kid", "private_key_encrypted"):
-            if not crypto.needs_reencryption(key.private_key_encrypted):
-                continue
-            seed = crypto.decrypt(key.private_key_encrypted, aad=_aad(key.kid))
-            SigningKey.objects.filter(pk=key.pk).update(
-                private_key_encrypted=crypto.encrypt(seed, aad=_aad(key.kid))
-            )
-            count += 1
-    return count
+    keys = SigningKey.objects.only("kid", "private_key_encrypted")
+    return reencrypt_rows(keys, {"private_key_encrypted": lambda key: _aad(key.kid)})
 
 
 def current_key() -> SigningKey | None:

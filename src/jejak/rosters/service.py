@@ -24,6 +24,7 @@ from django.utils import timezone
 from jejak.audit import service as audit
 from jejak.core import crypto
 from jejak.core.phone import PhoneInvalid, mask_phone, normalize_phone, phone_index
+from jejak.core.reencryption import reencrypt_rows
 from jejak.people.masking import mask_nik
 from jejak.people.models import Person, Relation
 from jejak.people.nik import NikError, nik_index, parse_nik
@@ -428,19 +429,13 @@ def rostered(*, claims: Collection[Claim]) -> set[Claim]:
 def reencrypt_entries() -> int:
     """Re-encrypt roster entries' phone numbers and NIKs not under the first
     JEJAK_DATA_KEYS entry (step two of a key rotation, `jejak reencrypt`)."""
-    count = 0
-    with transaction.atomic():
-        entries = RosterEntry.objects.select_for_update().only(
-            "phone_index", "phone_encrypted", "nik_index", "nik_encrypted"
-        )
-        for entry in entries:
-            changed = {}
-            for kind in ("phone", "nik"):
-                index, blob = getattr(entry, f"{kind}_index"), getattr(entry, f"{kind}_encrypted")
-                if blob is not None and crypto.needs_reencryption(blob):
-                    plain = crypto.decrypt(blob, aad=_aad(kind, index))
-                    changed[f"{kind}_encrypted"] = crypto.encrypt(plain, aad=_aad(kind, index))
-            if changed:
-                RosterEntry.objects.filter(pk=entry.pk).update(**changed)
-                count += 1
-    return count
+    entries = RosterEntry.objects.only(
+        "phone_index", "phone_encrypted", "nik_index", "nik_encrypted"
+    )
+    return reencrypt_rows(
+        entries,
+        {
+            "phone_encrypted": lambda entry: _aad("phone", entry.phone_index),
+            "nik_encrypted": lambda entry: _aad("nik", entry.nik_index),
+        },
+    )

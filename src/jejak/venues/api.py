@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
 from jejak.regions.models import Region
+from jejak.venues.access import VenueNotFound, access_venue
 from jejak.venues.models import Venue
 from jejak.venues.rollout import compute_rollout
 from jejak.venues.workflow import WorkflowError, do_transition
@@ -112,15 +113,11 @@ def list_venues(
 
 
 def _venue(request: HttpRequest, short_code: str) -> Venue:
-    venue = (
-        Venue.objects.visible_to(request.user)
-        .select_related("sector", "region")
-        .filter(short_code=short_code.upper())
-        .first()
-    )
-    if venue is None:
-        raise ApiError(404, "unknown_venue", "No such venue within your jurisdiction.")
-    return venue
+    try:
+        return access_venue(request.user, short_code)
+    except VenueNotFound:
+        # This API's reason code since its first release; partners match on it.
+        raise ApiError(404, "unknown_venue", "No such venue within your jurisdiction.") from None
 
 
 @router.get("/venues/{short_code}", response=VenueOut)
