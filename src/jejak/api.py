@@ -1,11 +1,14 @@
 """The JSON API at /api/v1/: each app contributes a router from its own api.py. This is
 the top of the import layers (docs/architecture.md): it imports every app, none imports it."""
 
+import logging
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -76,6 +79,33 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
 @api.exception_handler(VenueNotFound)
 def on_venue_not_found(request: HttpRequest, exc: VenueNotFound) -> HttpResponse:
     return error(request, 404, exc.code, str(exc))
+
+
+# Where Django logs the server errors of pages, so that whatever reports those (mail to
+# the admins, an error tracker) reports the API's too.
+server_errors = logging.getLogger("django.request")
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Anything no other handler answers is a bug. The caller still gets the shape every
+    # error has, in their language, with an id to quote; the log line carries the same
+    # id and the traceback. Nothing of the exception itself reaches the caller.
+    request_id = uuid.uuid4().hex[:16]
+    server_errors.error(
+        "Internal Server Error %s: %s %s",
+        request_id,
+        request.method,
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    message = _("Terjadi kesalahan di server. Sebutkan kode %(id)s bila melapor.")
+    response = error(
+        request, 500, "internal_error", message % {"id": request_id}, request_id=request_id
+    )
+    response["X-Request-ID"] = request_id
+    return response
 
 
 @api.exception_handler(HttpError)

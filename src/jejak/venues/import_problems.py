@@ -31,6 +31,11 @@ REQUIRED_COLUMNS = ("short_code", "name", "sector", "region", "capacity")
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+# An XLSX is a zip: a small upload can unpack to gigabytes or hold millions of empty,
+# styled cells, and parsing them costs seconds of CPU per 100 KB sent. Both are checked
+# before or while reading, far above what a real sheet of venues needs (14 columns).
+MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_CELLS = MAX_ROWS * 20
 
 
 class Problem(models.TextChoices):
@@ -43,6 +48,14 @@ class Problem(models.TextChoices):
     )
     TOO_LARGE = "too_large", _("Berkas lebih dari %(limit)s MB.")
     TOO_MANY_ROWS = "too_many_rows", _("Lebih dari %(limit)s baris; pecah menjadi beberapa berkas.")
+    XLSX_TOO_LARGE = (
+        "xlsx_too_large",
+        _("Isi XLSX lebih dari %(limit)s MB setelah dibuka; simpan ulang sebagai CSV."),
+    )
+    TOO_MANY_CELLS = (
+        "too_many_cells",
+        _("Lembar kerja memuat lebih dari %(limit)s sel; hapus kolom dan baris yang tak dipakai."),
+    )
     EMPTY_FILE = "empty_file", _("Berkas kosong: tidak ada baris judul atau baris data.")
     MISSING_COLUMN = "missing_column", _("Kolom wajib '%(column)s' tidak ada.")
     UNKNOWN_COLUMN = "unknown_column", _("Kolom '%(column)s' tidak dikenal.")

@@ -7,14 +7,17 @@ import csv
 import io
 import os
 import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from jejak.venues.import_problems import (
     COLUMNS,
+    MAX_CELLS,
     MAX_FILE_BYTES,
     MAX_ROWS,
+    MAX_XLSX_UNPACKED_BYTES,
     REQUIRED_COLUMNS,
     ImportReport,
     Problem,
@@ -96,10 +99,19 @@ def _xlsx_rows(data: bytes, report: ImportReport) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            report.add(0, "", Problem.XLSX_TOO_LARGE, limit=MAX_XLSX_UNPACKED_BYTES // 2**20)
+            return
         # data_only: the values a person sees, not the formulas behind them.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
+            cells = 0
             for row in book.worksheets[0].iter_rows(values_only=True):
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    report.add(0, "", Problem.TOO_MANY_CELLS, limit=MAX_CELLS)
+                    return
                 yield [_cell_text(value) for value in row]
         finally:
             book.close()

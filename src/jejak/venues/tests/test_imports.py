@@ -485,3 +485,39 @@ def test_page_is_forbidden_to_agency_officers(city: Region, client_for: Callable
 def test_page_sends_anonymous_visitors_to_login(db: None):
     response = Client().get(reverse("venue_import"))
     assert response.status_code == 302
+
+
+def _xlsx_with(tmp_path: Path, rows: int, columns: int) -> Path:
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["short_code", "name", "sector", "region", "capacity"])
+    for n in range(rows):
+        ws.append([f"TNG-{n}", "Toko", "toko", "36.71.01", 10, *[""] * columns])
+    path = tmp_path / "venues.xlsx"
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_with_too_many_cells_is_refused_while_reading(
+    city: Region, city_admin: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A small upload can declare millions of (empty, styled) cells: reading stops at the cap.
+    monkeypatch.setattr("jejak.venues.import_table.MAX_CELLS", 50)
+    report = import_venues(_xlsx_with(tmp_path, rows=20, columns=0), actor=city_admin)
+    assert problems(report) == [(0, "", "too_many_cells")]
+    assert_nothing_stored()
+
+
+def test_an_xlsx_that_unpacks_too_large_is_refused_before_parsing(
+    city: Region, city_admin: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("jejak.venues.import_table.MAX_XLSX_UNPACKED_BYTES", 1024)
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("parsed a file refused by its size")
+
+    monkeypatch.setattr("openpyxl.load_workbook", never)
+    report = import_venues(_xlsx_with(tmp_path, rows=2, columns=0), actor=city_admin)
+    assert problems(report) == [(0, "", "xlsx_too_large")]
+    assert_nothing_stored()
