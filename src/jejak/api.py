@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from jejak.accounts.api import router as auth_router
 from jejak.accounts.api_auth import session_or_token
@@ -18,6 +19,7 @@ from jejak.checkins.api import router as checkins_router
 from jejak.console.api import router as console_router
 from jejak.core.api_errors import ApiError
 from jejak.core.errors import DatabaseUnavailable
+from jejak.core.middleware import is_json
 from jejak.dashboards.api import router as dashboards_router
 from jejak.followups.api import router as followups_router
 from jejak.health.api import router as health_router
@@ -33,12 +35,26 @@ from jejak.tracing.api import router as tracing_router
 from jejak.venues.access import VenueNotFound
 from jejak.venues.api import router as venues_router
 
+
+class JsonBodies(Parser):
+    """Operations that take a JSON body take nothing else: a form or a text body is
+    refused (415) rather than guessed at. Uploads (multipart) never come here."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        # ninja turns any failure here into "Cannot parse request body" (400), which
+        # on_http_error answers as 415 for a body that is not JSON.
+        if not is_json(request.content_type or ""):
+            raise ValueError("not a JSON body")
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
     title="Jejak API",
     version="1",
     urls_namespace="api",
     auth=session_or_token,
     docs_url="/docs",
+    parser=JsonBodies(),
 )
 
 
@@ -115,10 +131,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         for name, value in exc.headers.items():
             response[name] = value
         return response
-    # ninja's own HttpErrors carry no code; the one partners meet is a body that is not
-    # JSON at all.
-    code = "invalid_json" if str(exc).startswith("Cannot parse request body") else "error"
-    return error(request, exc.status_code, code, str(exc))
+    # ninja's own HttpErrors carry no code; the one partners meet is a body that could
+    # not be parsed: not JSON at all (415), or broken JSON (400).
+    if str(exc).startswith("Cannot parse request body"):
+        if not is_json(request.content_type or ""):
+            message = _("Kirim badan permintaan sebagai application/json.")
+            return error(request, 415, "unsupported_media_type", message)
+        return error(request, 400, "invalid_json", str(exc))
+    return error(request, exc.status_code, "error", str(exc))
 
 
 # Every app's router, under the prefixes partners use.

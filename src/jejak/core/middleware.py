@@ -1,9 +1,12 @@
+import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
 
 
@@ -51,3 +54,54 @@ def api_language(cookie: str, accept_language: str) -> str:
         if found in languages:
             return found
     return settings.LANGUAGE_CODE
+
+
+# Control characters have no place in the text people type, and PostgreSQL refuses NUL
+# in text columns outright (a DataError, once an HTTP 500). Tab, line feed and carriage
+# return stay allowed: notes and reasons have lines.
+_QUERY_CONTROL = re.compile(r"%(?:0[0-8bcef]|1[0-9a-f]|7f)", re.IGNORECASE)
+_PATH_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In a JSON body they can only arrive escaped; an escaped backslash before "u" is text.
+_JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bcef]|1[0-9a-f]|7f)", re.IGNORECASE)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class InputGuardMiddleware:
+    """Refuses, before any view runs, what no view should have to handle: control
+    characters in the path, the query string or a JSON body (400 `control_characters`).
+    API answers have the API's `{code, message}` shape; pages get a plain 400."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith("/api/")
+        if _has_control_characters(request):
+            message = _("Permintaan memuat karakter kontrol.")
+            if api:
+                return _refuse(request, 400, "control_characters", message)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
+
+
+def _has_control_characters(request: HttpRequest) -> bool:
+    if _PATH_CONTROL.search(request.path) or _QUERY_CONTROL.search(
+        request.META.get("QUERY_STRING", "")
+    ):
+        return True
+    if request.method in _BODY_METHODS and is_json(request.content_type or ""):
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return False  # the view answers that (413)
+        return _JSON_CONTROL.search(body) is not None
+    return False
+
+
+def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    # The API's error shape (jejak/api.py), built here because no view has run yet.
+    return JsonResponse({"code": code, "message": message}, status=status)
