@@ -52,6 +52,16 @@ def _regency_code(nik: str) -> str:
     return f"{digits[:2]}.{digits[2:]}" if len(digits) == 4 and digits.isdigit() else ""
 
 
+# No date a tracer types can be older; at the calendar's edge (year 1) the window
+# arithmetic would overflow into a server error.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def _check_sane(*dates: dt.date | None) -> None:
+    if any(d is not None and d < EARLIEST_DATE for d in dates):
+        raise TracingError(Reason.DATE_OUT_OF_RANGE)
+
+
 def open_case(
     *,
     person: Person,
@@ -78,6 +88,7 @@ def open_case(
     today = now.astimezone(JAKARTA).date()
     if specimen_date > today or (symptom_onset is not None and symptom_onset > today):
         raise TracingError(Reason.DATE_IN_FUTURE)
+    _check_sane(specimen_date, symptom_onset)
     isolation = isolation_started_at or now
     start, end = default_window(
         specimen_date=specimen_date, symptom_onset=symptom_onset, isolation_started_at=isolation
@@ -246,6 +257,7 @@ def change_window(
         raise TracingError(Reason.REASON_REQUIRED)
     if timezone.is_naive(start) or timezone.is_naive(end) or end <= start:
         raise TracingError(Reason.WINDOW_INVALID)
+    _check_sane(start.date())
     if end - start > MAX_WINDOW:
         raise TracingError(Reason.WINDOW_TOO_LONG)
     with transaction.atomic():

@@ -27,6 +27,7 @@ class Reason(TextChoices):
         "date_in_future",
         _("Tanggal spesimen dan mulai gejala tidak boleh di masa depan."),
     )
+    DATE_OUT_OF_RANGE = "date_out_of_range", _("Tanggal sebelum tahun 1900 tidak masuk akal.")
     NOT_SEARCHED = "not_searched", _("Cari kontak dulu sebelum menetapkan kontak erat.")
     NO_CONTACTS_CHOSEN = "no_contacts_chosen", _("Pilih setidaknya satu kontak.")
     ALREADY_A_CASE = "already_a_case", _("Orang ini sudah menjadi kasus yang masih terbuka.")

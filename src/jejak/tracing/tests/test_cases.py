@@ -201,3 +201,33 @@ def test_retention_keeps_the_visits_of_a_case_until_it_is_closed(officer, person
     cases.close_case(case=case, actor=officer)
     assert retention.purge_expired_checkins(now=later)["checkins"] == 1
     assert not CheckIn.objects.exists()
+
+
+def test_dates_at_the_calendars_edge_are_refused_not_a_server_error(officer, person):
+    with pytest.raises(TracingError) as refused:
+        cases.open_case(person=person(), actor=officer, specimen_date=dt.date(1, 1, 1), now=NOW)
+    assert refused.value.code == "date_out_of_range"
+    case = cases.open_case(person=person(), actor=officer, specimen_date=T0.date(), now=NOW)
+    year_one = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+    with pytest.raises(TracingError) as refused:
+        cases.change_window(
+            case=case,
+            actor=officer,
+            start=year_one,
+            end=year_one + dt.timedelta(days=3),
+            reason="x",
+        )
+    assert refused.value.code == "date_out_of_range"
+
+
+def test_the_api_answers_400_to_a_year_one_specimen_date(officer_client, person):
+    from jejak.people.tests.factories import make_nik
+
+    siti = person("Siti")
+    nik = make_nik(born=siti.birth_date, sex=siti.sex, serial=int(siti.nik_masked[-4:]))
+    response = officer_client.post(
+        "/api/v1/tracing/cases",
+        {"nik": nik, "specimen_date": "0001-01-01"},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "date_out_of_range")
