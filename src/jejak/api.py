@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from jejak.accounts.api import router as auth_router
+from jejak.accounts.api import tokens_router
 from jejak.accounts.api_auth import session_or_token
 from jejak.checkins.api import router as checkins_router
 from jejak.console.api import router as console_router
@@ -143,6 +144,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 # Every app's router, under the prefixes partners use.
 api.add_router("/auth", auth_router)
+api.add_router("/me/tokens", tokens_router)
 api.add_router("/me", people_router)
 api.add_router("/people", people_officer_router)
 api.add_router("/health", health_router)

@@ -153,6 +153,8 @@ INSTALLED_APPS = [
     "jejak.dashboards",
 ]
 # The benchmarks' commands (`make bench*`); production may leave them out.
+# A visitor's bearer token lapses after this many days without use (each use extends it).
+JEJAK_TOKEN_IDLE_DAYS = env_int("JEJAK_TOKEN_IDLE_DAYS", 90)
 JEJAK_DEVTOOLS = env_bool("JEJAK_DEVTOOLS", True)
 if JEJAK_DEVTOOLS:
     INSTALLED_APPS.append("jejak.devtools")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from jejak.accounts import otp
+from jejak.accounts import otp, tokens
+from jejak.accounts.capabilities import signed_in_user
 from jejak.core.api_errors import ApiError
 
 router = Router(tags=["auth"])
+# Mounted at /api/v1/me/tokens by the API root.
+tokens_router = Router(tags=["auth"])
 
 
 class OtpIn(Schema):
@@ -92,3 +98,55 @@ def verify_otp(request: HttpRequest, payload: VerifyIn) -> VerifyOut | HttpRespo
     except otp.SignInError as exc:
         raise _refused(exc) from None
     return VerifyOut(token=raw, user=UserOut(phone_masked=user.phone_masked))
+
+
+@router.post("/logout", response={204: None}, summary="Sign out: revoke the token in use")
+def sign_out(request: HttpRequest) -> Status[None]:
+    """Revoke the bearer token this request came with (a browser session is ended
+    instead). The token stops working at once; other tokens of the account stay."""
+    user = signed_in_user(request)
+    token_id = getattr(request, "api_token_id", None)
+    if token_id is not None:
+        tokens.revoke(user=user, token_id=token_id)
+    else:
+        logout(request)
+    return Status(204, None)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    current: bool
+
+
+@tokens_router.get("", response=list[TokenOut], summary="My live bearer tokens")
+def list_tokens(request: HttpRequest) -> list[TokenOut]:
+    """The caller's tokens that still work, newest first; `current` marks the one this
+    request came with. A token lapses `JEJAK_TOKEN_IDLE_DAYS` (90) after its last use."""
+    user = signed_in_user(request)
+    current = getattr(request, "api_token_id", None)
+    return [
+        TokenOut(
+            id=t.pk,
+            name=t.name,
+            created_at=t.created_at,
+            last_used_at=t.last_used_at,
+            expires_at=t.expires_at,
+            current=t.pk == current,
+        )
+        for t in tokens.tokens_of(user)
+    ]
+
+
+@tokens_router.delete(
+    "/{token_id}", response={204: None, 404: ErrorOut}, summary="Revoke one of my tokens"
+)
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+    """Revoke a token (a lost phone's, say). `token_not_found` 404 for a token that is
+    not the caller's, or no longer works."""
+    if not tokens.revoke(user=signed_in_user(request), token_id=token_id):
+        raise ApiError(404, "token_not_found", "No such token of yours.")
+    return Status(204, None)

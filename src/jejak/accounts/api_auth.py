@@ -17,6 +17,8 @@ class BearerToken(HttpBearer):
         token_id, last_used_at, user = found
         token_usage.note(token_id, last_used_at, now)
         request.user = user
+        # Which token this request came with: sign-out revokes it, the list marks it.
+        request.api_token_id = token_id  # type: ignore[attr-defined]
         return user
 
 

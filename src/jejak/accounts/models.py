@@ -115,9 +115,16 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.user})"
 
     @classmethod
-    def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls, *, user: User, name: str, expires_at: dt.datetime | None = None
+    ) -> tuple[ApiToken, str]:
+        """A new token; `expires_at` None never lapses (staff and partners' tokens made
+        with `jejak api-token`, revoked by hand)."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, digest=_hash_token(raw)), raw
+        token = cls.objects.create(
+            user=user, name=name, digest=_hash_token(raw), expires_at=expires_at
+        )
+        return token, raw
 
     @classmethod
     def lookup(cls, raw: str) -> ApiToken | None:

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from jejak.accounts import token_usage
 from jejak.accounts.models import ApiToken, OneTimeCode, SignInGuard, User
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
@@ -280,7 +281,8 @@ def verify_code_for_app(
 ) -> tuple[User, str]:
     """verify_code, then a new bearer token named "app"; returns the user and the raw token."""
     user = verify_code(phone=phone, code=code, client_ip=client_ip, channel="api", now=now)
-    _token, raw = ApiToken.issue(user=user, name="app")
+    expires_at = (now or timezone.now()) + token_usage.idle_lifetime()
+    _token, raw = ApiToken.issue(user=user, name="app", expires_at=expires_at)
     return user, raw
 
 

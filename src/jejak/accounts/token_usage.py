@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from django.conf import settings
 from django.db import transaction
 
 from jejak.accounts.models import ApiToken
@@ -59,6 +60,13 @@ def flush(now: dt.datetime) -> None:
 
 
 def write(ids: list[int], now: dt.datetime) -> None:
-    """Store these tokens' last use (one UPDATE; at most a second's worth of tokens)."""
+    """Store these tokens' last use and, for tokens that lapse, move their expiry to
+    JEJAK_TOKEN_IDLE_DAYS from now (two UPDATEs; at most a second's worth of tokens)."""
     if ids:
-        ApiToken.objects.filter(pk__in=ids).update(last_used_at=now)
+        tokens = ApiToken.objects.filter(pk__in=ids)
+        tokens.update(last_used_at=now)
+        tokens.filter(expires_at__isnull=False).update(expires_at=now + idle_lifetime())
+
+
+def idle_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=settings.JEJAK_TOKEN_IDLE_DAYS)
