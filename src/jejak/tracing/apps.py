@@ -14,8 +14,9 @@ class TracingConfig(AppConfig):
         from jejak.health.signals import positive_results_recorded
 
         positive_results_recorded.connect(_open_cases, dispatch_uid="tracing.open_cases")
-        if _held_by_cases not in retention.KEEP_PREDICATES:
-            retention.KEEP_PREDICATES.append(_held_by_cases)
+        for hold in (_held_by_cases, _held_by_clusters):
+            if hold not in retention.KEEP_PREDICATES:
+                retention.KEEP_PREDICATES.append(hold)
 
 
 def _open_cases(sender: Any, *, nik_indexes: set[str], **kwargs: Any) -> None:
@@ -35,3 +36,24 @@ def _held_by_cases(cutoff: dt.datetime) -> QuerySet[Any]:
         .filter(checkin__scanned_at__lt=cutoff)
         .values("checkin_id")
     )
+
+
+def _held_by_clusters(cutoff: dt.datetime) -> QuerySet[Any]:
+    """The check-ins past retention at the venue of a cluster alert nobody has handled
+    yet, over the alert's period (and the longest stay before it): the investigation
+    may still need every visitor of that time."""
+    from django.db.models import Q
+
+    from jejak.checkins.decision import MAX_STAY
+    from jejak.checkins.models import CheckIn
+    from jejak.tracing.models import ClusterAlert
+
+    periods = ClusterAlert.objects.filter(acknowledged_at__isnull=True).values_list(
+        "venue_id", "period_start", "period_end"
+    )
+    held = Q()
+    for venue_id, start, end in periods:
+        held |= Q(venue_id=venue_id, scanned_at__gte=start - MAX_STAY, scanned_at__lte=end)
+    if not held:
+        return CheckIn.objects.none().values("pk")
+    return CheckIn.objects.filter(held, scanned_at__lt=cutoff).values("pk")

@@ -231,3 +231,22 @@ def test_the_api_answers_400_to_a_year_one_specimen_date(officer_client, person)
         content_type="application/json",
     )
     assert (response.status_code, response.json()["code"]) == (400, "date_out_of_range")
+
+
+def test_retention_keeps_the_visits_of_an_unhandled_cluster(officer, person, hotel):
+    from jejak.checkins import retention
+    from jejak.checkins.models import CheckIn
+    from jejak.tracing.models import ClusterAlert
+
+    during = stay(person("Siti"), hotel, at(-24), at(-23))
+    before = stay(person("Budi"), hotel, at(-24 * 5), at(-24 * 5 + 1))  # days earlier
+    alert = ClusterAlert.objects.create(venue=hotel, period_start=at(-30), period_end=at(0))
+
+    later = NOW + dt.timedelta(days=60)
+    assert retention.purge_expired_checkins(now=later)["checkins"] == 1
+    assert list(CheckIn.objects.values_list("pk", flat=True)) == [during.pk]
+    assert not CheckIn.objects.filter(pk=before.pk).exists()
+
+    ClusterAlert.objects.filter(pk=alert.pk).update(acknowledged_at=NOW)
+    assert retention.purge_expired_checkins(now=later)["checkins"] == 1
+    assert not CheckIn.objects.exists()
