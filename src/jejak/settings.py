@@ -166,6 +166,7 @@ MIDDLEWARE = [
     "jejak.core.middleware.LanguageMiddleware",
     # After the language (its refusals are translated), before everything that reads input.
     "jejak.core.middleware.InputGuardMiddleware",
+    "jejak.core.middleware.DatabaseOutageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

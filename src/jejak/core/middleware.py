@@ -1,13 +1,20 @@
+import logging
 import re
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
+
+from jejak.core.errors import DatabaseUnavailable
+
+outage = logging.getLogger("jejak.outage")
 
 
 class LanguageMiddleware:
@@ -105,3 +112,25 @@ def _has_control_characters(request: HttpRequest) -> bool:
 def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     # The API's error shape (jejak/api.py), built here because no view has run yet.
     return JsonResponse({"code": code, "message": message}, status=status)
+
+
+class DatabaseOutageMiddleware:
+    """A page whose database is down (or restarting, or lost its connection) answers a
+    friendly 503 with Retry-After instead of Django's 500: nothing was stored, and the
+    same action can be tried again in a moment. The API answers its own 503 JSON
+    (jejak/api.py); this is for pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, (OperationalError, InterfaceError, DatabaseUnavailable)):
+            return None
+        outage.warning("Service unavailable (database): %s %s", request.method, request.path)
+        # No request context: its processors would read the session from the database.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "2"
+        return response

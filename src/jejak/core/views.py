@@ -1,16 +1,30 @@
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_redis import get_redis_connection
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: the process answers and the database does too."""
+    """For load balancers and monitors: 200 while the process and its database answer,
+    503 when the database does not. Each line names a dependency that is down; Redis is
+    optional (its outage only costs cache hits), so it is reported but never a 503."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # a health check reports any database failure, whatever its type
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    lines = ["ok"]
+    if settings.REDIS_URL and not _redis_answers():
+        lines.append("redis unavailable (cache misses only)")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def _redis_answers() -> bool:
+    try:
+        return bool(get_redis_connection("default").ping())
+    except Exception:  # any failure to reach it is "down", whatever its type
+        return False
