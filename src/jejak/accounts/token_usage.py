@@ -15,6 +15,7 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Value, When
 
 from jejak.accounts.models import ApiToken
 
@@ -61,11 +62,16 @@ def flush(now: dt.datetime) -> None:
 
 def write(ids: list[int], now: dt.datetime) -> None:
     """Store these tokens' last use and, for tokens that lapse, move their expiry to
-    JEJAK_TOKEN_IDLE_DAYS from now (two UPDATEs; at most a second's worth of tokens)."""
+    JEJAK_TOKEN_IDLE_DAYS from now (one UPDATE; at most a second's worth of tokens)."""
     if ids:
-        tokens = ApiToken.objects.filter(pk__in=ids)
-        tokens.update(last_used_at=now)
-        tokens.filter(expires_at__isnull=False).update(expires_at=now + idle_lifetime())
+        ApiToken.objects.filter(pk__in=ids).update(
+            last_used_at=now,
+            # A token without an expiry (`jejak api-token`) keeps none.
+            expires_at=Case(
+                When(expires_at__isnull=True, then=Value(None)),
+                default=Value(now + idle_lifetime()),
+            ),
+        )
 
 
 def idle_lifetime() -> dt.timedelta:

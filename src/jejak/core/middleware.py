@@ -90,7 +90,8 @@ class InputGuardMiddleware:
         if _has_control_characters(request):
             message = _("Permintaan memuat karakter kontrol.")
             if api:
-                return _refuse(request, 400, "control_characters", message)
+                # The API's error shape (jejak/api.py), built here: no view has run yet.
+                return JsonResponse({"code": "control_characters", "message": message}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
 
@@ -107,11 +108,6 @@ def _has_control_characters(request: HttpRequest) -> bool:
             return False  # the view answers that (413)
         return _JSON_CONTROL.search(body) is not None
     return False
-
-
-def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
-    # The API's error shape (jejak/api.py), built here because no view has run yet.
-    return JsonResponse({"code": code, "message": message}, status=status)
 
 
 class DatabaseOutageMiddleware:
