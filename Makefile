@@ -26,7 +26,9 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(JEJAK) demo --if-empty
 	$(JEJAK) collectstatic --noinput -v 0
-	HOST=$(HOST) $(BIN)/honcho start --port $(PORT) --procfile Procfile
+	@# DEMO ONLY: the demo's officer accounts sign in without enrolling a second factor.
+	HOST=$(HOST) JEJAK_DEMO_SKIP_SECOND_FACTOR=$${JEJAK_DEMO_SKIP_SECOND_FACTOR:-true} \
+		$(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 test: setup lint typecheck pytest
 

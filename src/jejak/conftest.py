@@ -68,6 +68,13 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_waived(settings: Any) -> None:
+    # Most tests sign officers in with force_login and test something else; the tests of
+    # the second factor (accounts/tests/test_second_factor.py) turn the waiver off.
+    settings.JEJAK_DEMO_SKIP_SECOND_FACTOR = True
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 

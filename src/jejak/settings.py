@@ -4,11 +4,13 @@ Every variable is documented in docs/configuration.md. The defaults run the demo
 bare machine: SQLite under ./var, no Redis, background tasks inline.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("JEJAK_VAR_DIR", Path.cwd() / "var"))
@@ -84,6 +86,9 @@ JEJAK_SMS_HTTP_RETRIES = env_int("JEJAK_SMS_HTTP_RETRIES", 2)
 # Sign-in codes one client address may request per hour. Generous because thousands of
 # phones can share one address behind a mobile carrier's NAT.
 JEJAK_OTP_PER_ADDRESS_PER_HOUR = env_int("JEJAK_OTP_PER_ADDRESS_PER_HOUR", 20)
+# Wrong sign-in codes one client address may give within 15 minutes, whatever the numbers
+# (accounts/otp.py); then it may try none for 15 minutes.
+JEJAK_OTP_WRONG_CODES_PER_ADDRESS = env_int("JEJAK_OTP_WRONG_CODES_PER_ADDRESS", 20)
 # The dashboards' map: a tile server URL template ({z}/{x}/{y}) and its attribution. Empty:
 # no tiles (and no traffic to a third party); the venues still show on a plain background.
 JEJAK_MAP_TILE_URL = env_str("JEJAK_MAP_TILE_URL")
@@ -127,6 +132,13 @@ INSTALLED_APPS = [
     # The database task backend's tables and its worker (`jejak db_worker`), used when
     # JEJAK_TASK_BACKEND is django_tasks_db.DatabaseBackend (docs/notifications.md).
     "django_tasks_db",
+    # Password sign-in throttling and lockout (django-axes) and staff second factors
+    # (django-otp: TOTP apps and one-time backup codes), see docs/security.md.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "jejak.core",
     "jejak.accounts",
     "jejak.audit",
@@ -170,8 +182,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions' idle and absolute limits, then the second-factor requirement.
+    "jejak.accounts.middleware.StaffSessionMiddleware",
+    "jejak.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jejak.urls"
@@ -262,6 +281,37 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes sees every password sign-in (the staff form and the admin's) first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Wrong passwords: JEJAK_LOGIN_FAILURE_LIMIT for one account (from anywhere) or from one
+# client address (any account) lock that account or address out for
+# JEJAK_LOGIN_LOCKOUT_MINUTES; the right password then works again. Counted in the
+# database, so across processes and hosts.
+AXES_FAILURE_LIMIT = env_int("JEJAK_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("JEJAK_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address is REMOTE_ADDR: behind nginx, gunicorn sets it from X-Forwarded-For only
+# for JEJAK_TRUSTED_PROXIES (jejak serve --forwarded-allow-ips).
+AXES_CLIENT_IP_CALLABLE = "jejak.accounts.otp.client_address"
+# Successful sign-ins are in the audit log already; axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+# Staff whose role reads personal data beyond one venue must confirm a second factor
+# (TOTP) after their password; venue managers and staff too when this is on.
+JEJAK_SECOND_FACTOR_FOR_VENUE_ROLES = env_bool("JEJAK_SECOND_FACTOR_FOR_VENUE_ROLES", False)
+# DEMO ONLY: staff sign in with a password alone, so `make run`'s demo accounts work
+# without enrolling a phone. `jejak check --deploy` reports it as an error.
+JEJAK_DEMO_SKIP_SECOND_FACTOR = env_bool("JEJAK_DEMO_SKIP_SECOND_FACTOR", False)
+OTP_TOTP_ISSUER = env_str("JEJAK_TOTP_ISSUER", "Jejak")
+# Staff sessions end after this long without a request, and this long after signing in
+# whatever happens; visitors' sessions keep Django's two weeks (their phones).
+JEJAK_STAFF_SESSION_IDLE_MINUTES = env_int("JEJAK_STAFF_SESSION_IDLE_MINUTES", 30)
+JEJAK_STAFF_SESSION_MAX_HOURS = env_int("JEJAK_STAFF_SESSION_MAX_HOURS", 12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -283,7 +333,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 # Front-end libraries come from the npm registry (package.json, `make setup` runs
 # `npm ci`); only their distribution folders are served, under static/vendor/.
 NODE_MODULES = BASE_DIR.parent.parent / "node_modules"
-VENDOR_STATIC = {"jsqr": "jsqr/dist", "leaflet": "leaflet/dist"}
+VENDOR_STATIC = {
+    "jsqr": "jsqr/dist",
+    "leaflet": "leaflet/dist",
+    "swagger-ui": "swagger-ui-dist",
+}
 STATICFILES_DIRS: list[Any] = [BASE_DIR / "static"] + [
     (f"vendor/{name}", NODE_MODULES / folder)
     for name, folder in VENDOR_STATIC.items()
@@ -304,13 +358,55 @@ STORAGES = {
     },
 }
 
+# https in production: JEJAK_PUBLIC_URL starting with https:// turns every protection
+# below on; each can still be set on its own (docs/configuration.md, "Security").
+HTTPS = JEJAK_PUBLIC_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", JEJAK_PUBLIC_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# A load balancer probes over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# nginx in front says whether the client's connection was https (BEHIND_PROXY=true);
+# which proxies may also say who the client is: JEJAK_TRUSTED_PROXIES (jejak serve).
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+JEJAK_TRUSTED_PROXIES = env_str("JEJAK_TRUSTED_PROXIES", "127.0.0.1")
+
+
+def map_tile_origin(template: str) -> list[str]:
+    """The scheme and host of the map's tile server, which the CSP must let images from."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template.replace("{s}", "a"))
+    if not parts.scheme or not parts.netloc:
+        return []
+    host = parts.netloc.replace("a.", "*.", 1) if "{s}" in template else parts.netloc
+    return [f"{parts.scheme}://{host}"]
+
+
+# Content Security Policy (django-csp): scripts and styles from this site only, inline
+# scripts only with the request's nonce, no plugins, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *map_tile_origin(JEJAK_MAP_TILE_URL)],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

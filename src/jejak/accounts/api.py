@@ -66,9 +66,10 @@ def request_otp(request: HttpRequest, payload: OtpIn) -> Status[OtpOut] | HttpRe
     """Send a 6-digit code, valid 5 minutes, to an Indonesian mobile number.
 
     The answer is the same whether or not the number has an account. Refusals:
-    `phone_invalid` 400; `otp_locked` 423 (too many wrong codes; `locked_until` and a
-    Retry-After header); `otp_rate_limited` 429 (3 codes per number per 15 minutes, 10 per
-    day, and a per-address hourly limit; `retry_after` seconds and a Retry-After header).
+    `phone_invalid` 400; `otp_locked` 423 (too many wrong codes for this number from this
+    address; `locked_until` and a Retry-After header); `otp_rate_limited` 429 (3 codes
+    per number per 15 minutes, 10 per day, and a per-address hourly limit; `retry_after`
+    seconds and a Retry-After header).
     """
     try:
         otp.request_code(phone=payload.phone, client_ip=otp.client_address(request))
@@ -80,7 +81,7 @@ def request_otp(request: HttpRequest, payload: OtpIn) -> Status[OtpOut] | HttpRe
 @router.post(
     "/verify",
     auth=None,
-    response={200: VerifyOut, frozenset({400, 403, 423}): ErrorOut},
+    response={200: VerifyOut, frozenset({400, 403, 423, 429}): ErrorOut},
     summary="Exchange a sign-in code for a bearer token",
 )
 def verify_otp(request: HttpRequest, payload: VerifyIn) -> VerifyOut | HttpResponse:
@@ -88,8 +89,11 @@ def verify_otp(request: HttpRequest, payload: VerifyIn) -> VerifyOut | HttpRespo
 
     Send the token as `Authorization: Bearer <token>`. Refusals: `phone_invalid` 400;
     `otp_invalid` 400 (wrong, used or replaced code); `otp_expired` 400 (the right code,
-    but older than 5 minutes); `otp_locked` 423 (5 wrong codes lock the number for 15
-    minutes, even against the right code); `account_disabled` 403.
+    but older than 5 minutes); `otp_retired` 400 (the number's code took 5 wrong tries
+    and was cancelled: ask for a new one); `otp_locked` 423 (5 wrong codes from this
+    address lock the number here for 15 minutes, even against the right code; other
+    addresses are not affected); `otp_rate_limited` 429 (too many wrong codes from this
+    address, whatever the numbers; `retry_after`); `account_disabled` 403.
     """
     try:
         user, raw = otp.verify_code_for_app(

@@ -11,6 +11,8 @@ class AccountsConfig(AppConfig):
         from jejak.core.reencryption import reencrypt_requested
 
         reencrypt_requested.connect(_reencrypt, dispatch_uid="accounts.phones")
+        # The staff session clock starts at sign-in (its receiver lives with the rest of it).
+        from jejak.accounts import checks, middleware  # noqa: F401
 
 
 def _reencrypt(sender: Any, **kwargs: Any) -> tuple[str, int]:

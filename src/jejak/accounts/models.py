@@ -75,12 +75,13 @@ def _token_user_sql(vendor: str) -> tuple[list[str], str]:
     names = [f.attname for f in User._meta.concrete_fields]
     columns = ", ".join(f"u.{sqlrows.column(User, n)}" for n in names)
     tc = partial(sqlrows.column, ApiToken)
+    # Quoted names from the models' metadata; every value is a parameter.
     sql = (
         f"SELECT t.{tc('digest')}, t.{tc('id')}, t.{tc('last_used_at')}, {columns} FROM {t} t "
         f"JOIN {u} u ON u.{sqlrows.column(User, 'id')} = t.{tc('user')} "
         f"WHERE {sqlrows.any_of('t.' + tc('digest'))} AND t.{tc('revoked_at')} IS NULL "
         f"AND (t.{tc('expires_at')} IS NULL OR t.{tc('expires_at')} > %s) "
-        f"AND u.{sqlrows.column(User, 'is_active')}"
+        f"AND u.{sqlrows.column(User, 'is_active')}"  # nosec B608
     )
     return names, sql
 
@@ -181,7 +182,10 @@ class OneTimeCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     # Set when a newer code was requested for the same number: only the latest one works.
+    # Also set when this code has taken MAX_WRONG_TRIES_PER_CODE wrong guesses.
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # Wrong codes given while this was the number's live code, from any address.
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -195,15 +199,16 @@ class OneTimeCode(models.Model):
 
 
 class SignInGuard(models.Model):
-    """One row per phone number (`phone:<index>`) or client address (`address:<index>`).
+    """One row per phone number (`phone:<index>`), client address (`address:<index>`) or
+    pair of them (`pair:<phone index>:<address index>`).
 
     Sign-in requests lock this row (select_for_update) before counting codes or wrong
     tries, so two processes never both see "two codes so far" and both send a third: the
-    limits hold across gunicorn workers and hosts with nothing but the database. It also
-    carries a number's wrong tries and its lockout.
+    limits hold across gunicorn workers and hosts with nothing but the database. An address
+    row and a pair row also carry their wrong tries and their lockout.
     """
 
-    key = models.CharField(max_length=80, unique=True)
+    key = models.CharField(max_length=140, unique=True)
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     last_failed_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)

@@ -5,20 +5,32 @@ The rules, each enforced here and nowhere else:
 - A code has 6 digits, is valid for 5 minutes and works once. Only a keyed hash of it is
   stored (HMAC-SHA256 under a key derived from SECRET_KEY, bound to the number), and the
   comparison is constant-time. Requesting a new code retires the older unused ones.
-- 5 wrong codes within 15 minutes lock the number for 15 minutes: while locked even the
-  right code is refused (`otp_locked`, with the unlock time), and no new code is sent.
+- Wrong codes are limited three ways, so that guessing is bounded without letting a
+  stranger lock a citizen out:
+  - per code: after 5 wrong codes for a number (from anywhere) its live code is retired
+    (`otp_retired`): at most 5 guesses per code, and a number gets at most 10 codes a
+    day, so blind guessing succeeds once in 20,000 days. The owner just asks for a new
+    code; nothing is locked.
+  - per number and address: 5 wrong codes within 15 minutes from one address lock that
+    number *for that address* for 15 minutes (`otp_locked`, with the unlock time; even
+    the right code and new codes are refused there). The owner's phone, at another
+    address, is not affected.
+  - per address, across numbers: JEJAK_OTP_WRONG_CODES_PER_ADDRESS (20) wrong codes
+    within 15 minutes stop that address from trying any code for 15 minutes
+    (`otp_rate_limited`). Spreading guesses over many numbers gains nothing.
   Every refused code counts, including an expired or already used one.
 - Codes requested per number: 3 per 15 minutes and 10 per day; per client address:
   JEJAK_OTP_PER_ADDRESS_PER_HOUR (20) per hour. Beyond that, `otp_rate_limited` with the
-  seconds until the next request can succeed.
+  seconds until the next request can succeed. (Someone who knows a number can use up its
+  requests; the owner's wait is then at most 15 minutes, never a lockout by guessing.)
 - `otp_expired` is reported only when the code given was the right one but is older than
   5 minutes; every other wrong code is `otp_invalid`. An attacker learns nothing from the
   difference (an expired code is useless), while the person who was simply slow is told
   to ask for a new code rather than to retype it.
 
 The limits are counted in the database, not in a cache, so they hold across processes
-and hosts with no Redis: every request first locks the SignInGuard row of its number
-(and, when requesting, of its client address), then counts and writes.
+and hosts with no Redis: every request first locks the SignInGuard rows of its number, its
+client address and the pair (always in that order), then counts and writes.
 
 The client address is REMOTE_ADDR. Behind a reverse proxy, the proxy must make it the
 real client's (the PROXY protocol to gunicorn, see docs/configuration.md);
@@ -50,8 +62,9 @@ from jejak.core import phone as phones
 from jejak.notifications.sms import send_sms
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
-MAX_WRONG_TRIES = 5
-LOCK_DURATION = dt.timedelta(minutes=15)
+MAX_WRONG_TRIES = 5  # per number and address, then that pair is locked
+MAX_WRONG_TRIES_PER_CODE = 5  # from anywhere, then the code is retired
+LOCK_DURATION = dt.timedelta(minutes=15)  # also the window the wrong tries count in
 # (how many codes, within how long) for one number.
 PER_NUMBER_LIMITS = ((3, dt.timedelta(minutes=15)), (10, dt.timedelta(days=1)))
 ADDRESS_WINDOW = dt.timedelta(hours=1)
@@ -70,6 +83,10 @@ class Reason(TextChoices):
     RATE_LIMITED = "otp_rate_limited", _("Terlalu banyak permintaan kode. Coba lagi nanti.")
     LOCKED = "otp_locked", _("Terlalu banyak kode salah. Nomor ini dikunci sementara.")
     INVALID = "otp_invalid", _("Kode salah atau sudah tidak berlaku.")
+    RETIRED = (
+        "otp_retired",
+        _("Kode ini dibatalkan setelah terlalu banyak percobaan salah. Minta kode baru."),
+    )
     EXPIRED = "otp_expired", _("Kode sudah kedaluwarsa. Minta kode baru.")
     ACCOUNT_DISABLED = (
         "account_disabled",
@@ -83,6 +100,7 @@ HTTP_STATUS: dict[str, int] = {
     Reason.RATE_LIMITED: 429,
     Reason.LOCKED: 423,
     Reason.INVALID: 400,
+    Reason.RETIRED: 400,
     Reason.EXPIRED: 400,
     Reason.ACCOUNT_DISABLED: 403,
 }
@@ -185,10 +203,10 @@ def request_code(*, phone: str, client_ip: str, now: dt.datetime | None = None) 
     address = crypto.blind_index(client_ip or "unknown", purpose="client_address")
     _purge(now)
     with transaction.atomic():
-        # Always number first, then address: a fixed order cannot deadlock.
-        guard = _guard(f"phone:{index}", now)
+        # Always number, then address, then the pair: a fixed order cannot deadlock.
+        _guard(f"phone:{index}", now)
         _guard(f"address:{address}", now)
-        refusal = _locked(guard, now)
+        refusal = _locked(_guard(_pair_key(index, address), now), now)
         if refusal is not None:
             raise refusal
         day_ago = now - KEEP_FOR
@@ -238,10 +256,13 @@ def verify_code(
     number = _normalize(phone)
     now = now or timezone.now()
     index = phones.phone_index(number)
+    address = crypto.blind_index(client_ip or "unknown", purpose="client_address")
     user: User | None = None
     with transaction.atomic():
-        guard = _guard(f"phone:{index}", now)
-        refusal = _locked(guard, now)
+        _guard(f"phone:{index}", now)
+        from_address = _guard(f"address:{address}", now)
+        pair = _guard(_pair_key(index, address), now)
+        refusal = _locked(pair, now) or _address_blocked(from_address, now)
         if refusal is None:
             live = (
                 OneTimeCode.objects.filter(
@@ -259,15 +280,15 @@ def verify_code(
                     used_at=now
                 )
                 if used:
-                    user, refusal = _sign_in(number, index, guard, client_ip, channel, now)
+                    user, refusal = _sign_in(number, index, pair, client_ip, channel, now)
                 else:
                     refusal = SignInError(Reason.INVALID)
             else:
                 if live is not None and matches:
                     OneTimeCode.objects.filter(pk=live.pk).update(used_at=now)
-                refusal = _count_failure(guard, number, client_ip, now) or SignInError(
-                    Reason.EXPIRED if matches else Reason.INVALID
-                )
+                refusal = _count_failure(
+                    pair, from_address, None if matches else live, number, client_ip, now
+                ) or SignInError(Reason.EXPIRED if matches else Reason.INVALID)
     # Raised outside the atomic block: the wrong try and any lockout must be committed
     # (which is also why this must not run inside a caller's transaction).
     if refusal is not None:
@@ -286,35 +307,70 @@ def verify_code_for_app(
     return user, raw
 
 
-def _count_failure(
-    guard: SignInGuard, number: str, client_ip: str, now: dt.datetime
-) -> SignInError | None:
-    """Record one wrong code; lock the number when it is the fifth. Returns otp_locked then."""
+def _pair_key(index: str, address: str) -> str:
+    return f"pair:{index}:{address}"
+
+
+def _address_blocked(guard: SignInGuard, now: dt.datetime) -> SignInError | None:
+    if guard.locked_until is not None and guard.locked_until > now:
+        return SignInError(Reason.RATE_LIMITED, retry_after=_seconds_until(guard.locked_until, now))
+    return None
+
+
+def _one_more(guard: SignInGuard, limit: int, now: dt.datetime) -> bool:
+    """Count a wrong try on `guard`; True (and the guard locked) when it is the limit-th."""
     recent = guard.last_failed_at is not None and guard.last_failed_at > now - LOCK_DURATION
     guard.failed_attempts = (guard.failed_attempts if recent else 0) + 1
     guard.last_failed_at = now
-    if guard.failed_attempts < MAX_WRONG_TRIES:
-        guard.save(update_fields=["failed_attempts", "last_failed_at"])
-        return None
-    guard.failed_attempts = 0
-    guard.locked_until = now + LOCK_DURATION
+    reached = guard.failed_attempts >= limit
+    if reached:
+        guard.failed_attempts = 0
+        guard.locked_until = now + LOCK_DURATION
     guard.save(update_fields=["failed_attempts", "last_failed_at", "locked_until"])
-    audit.record(
-        actor=None,
-        action="visitor.sign_in_locked",
-        ip=client_ip or None,
-        phone_masked=phones.mask_phone(number),
-        locked_until=guard.locked_until.isoformat(),
-    )
-    return _locked(guard, now)
+    return reached
+
+
+def _count_failure(
+    pair: SignInGuard,
+    from_address: SignInGuard,
+    live: OneTimeCode | None,
+    number: str,
+    client_ip: str,
+    now: dt.datetime,
+) -> SignInError | None:
+    """Record one wrong code on the pair, the address and the live code. Returns the
+    refusal that a limit reached now calls for, else None."""
+    pair_locked = _one_more(pair, MAX_WRONG_TRIES, now)
+    address_blocked = _one_more(from_address, settings.JEJAK_OTP_WRONG_CODES_PER_ADDRESS, now)
+    retired = False
+    if live is not None:
+        live.wrong_tries += 1
+        retired = live.wrong_tries >= MAX_WRONG_TRIES_PER_CODE
+        live.superseded_at = now if retired else None
+        live.save(update_fields=["wrong_tries", "superseded_at"])
+    if pair_locked:
+        audit.record(
+            actor=None,
+            action="visitor.sign_in_locked",
+            ip=client_ip or None,
+            phone_masked=phones.mask_phone(number),
+            locked_until=pair.locked_until.isoformat() if pair.locked_until else None,
+        )
+        return _locked(pair, now)
+    if address_blocked:
+        audit.record(actor=None, action="visitor.sign_in_address_blocked", ip=client_ip or None)
+        return _address_blocked(from_address, now)
+    if retired:
+        return SignInError(Reason.RETIRED)
+    return None
 
 
 def _sign_in(
-    number: str, index: str, guard: SignInGuard, client_ip: str, channel: str, now: dt.datetime
+    number: str, index: str, pair: SignInGuard, client_ip: str, channel: str, now: dt.datetime
 ) -> tuple[User | None, SignInError | None]:
-    guard.failed_attempts = 0
-    guard.last_failed_at = None
-    guard.save(update_fields=["failed_attempts", "last_failed_at"])
+    pair.failed_attempts = 0
+    pair.last_failed_at = None
+    pair.save(update_fields=["failed_attempts", "last_failed_at"])
     user = User.objects.filter(phone_index=index).first()
     created = user is None
     if user is None:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jejak.accounts import views
+from jejak.accounts import second_factor_views, views
 
 urlpatterns = [
     path(
@@ -10,6 +10,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/kode/", second_factor_views.verify, name="second_factor_verify"),
+    path("login/faktor-kedua/", second_factor_views.enrol, name="second_factor_enrol"),
     path("", views.home, name="dashboard"),
     path("masuk/", views.visitor_login, name="visitor_login"),
     path("saya/", views.visitor_home, name="visitor_home"),

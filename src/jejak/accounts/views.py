@@ -49,7 +49,7 @@ class CodeForm(forms.Form):
     )
 
 
-def _safe_next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -76,7 +76,7 @@ def _refusal_message(exc: otp.SignInError) -> str:
 @require_http_methods(["GET", "POST"])
 def visitor_login(request: HttpRequest) -> HttpResponse:
     """Visitors sign in with a phone number, then the code sent to it by SMS."""
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     here = reverse("visitor_login") + (f"?{urlencode({'next': next_url})}" if next_url else "")
     user = request.user
     if request.method == "GET" and user.is_authenticated and user.role == Role.VISITOR:

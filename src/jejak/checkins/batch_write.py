@@ -49,15 +49,16 @@ def save_occupancy(rows: Iterable[tuple[int, int, dt.datetime | None]], now: dt.
 
 @cache
 def _save_occupancy_sql(vendor: str) -> str:
+    # Quoted names from the model's metadata; every value is a parameter.
     o, oc = sql.table(VenueOccupancy), partial(sql.column, VenueOccupancy)
     if vendor == "postgresql":
         # One statement for all the venues, their values as arrays.
         return (
             f"UPDATE {o} SET {oc('inside')} = v.inside, {oc('updated_at')} = %s, "
             f"{oc('sweep_due_at')} = v.due FROM unnest(%b::integer[], %b::timestamptz[], "
-            f"%b::bigint[]) AS v(inside, due, venue) WHERE {oc('venue')} = v.venue"
+            f"%b::bigint[]) AS v(inside, due, venue) WHERE {oc('venue')} = v.venue"  # nosec B608
         )
     return (
         f"UPDATE {o} SET {oc('inside')} = %s, {oc('updated_at')} = %s, "
-        f"{oc('sweep_due_at')} = %s WHERE {oc('venue')} = %s"
+        f"{oc('sweep_due_at')} = %s WHERE {oc('venue')} = %s"  # nosec B608
     )

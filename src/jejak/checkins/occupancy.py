@@ -96,12 +96,13 @@ def _close_sql(vendor: str) -> str:
     # Only `checked_out_at IS NULL`, not the whole ACTIVE_Q: the ids are of admitted stays
     # already, and a condition that matched the partial indexes' let the planner (on a
     # young table's statistics, kept for the life of a prepared statement) scan every
-    # open stay instead of fetching a handful by primary key.
+    # open stay instead of fetching a handful by primary key. Quoted names from the model's
+    # metadata; every value is a parameter.
     return (
         f"UPDATE {sql.table(CheckIn)} SET {cc('checked_out_at')} = CASE WHEN "
         f"{cc('checked_in_at')} > %s THEN {cc('checked_in_at')} ELSE %s END, "
         f"{cc('checkout_method')} = %s WHERE {sql.any_of(cc('id'))} "
-        f"AND {cc('checked_out_at')} IS NULL RETURNING {cc('venue')}"
+        f"AND {cc('checked_out_at')} IS NULL RETURNING {cc('venue')}"  # nosec B608
     )
 
 

@@ -71,10 +71,12 @@ def _people_sql(vendor: str, by: str) -> str:
     and, by account, the account's requests of the burst window; locked, in id order."""
     p, c, r = Person, CheckIn, CheckInRequest
     pc, cc, rc = partial(sql.column, p), partial(sql.column, c), partial(sql.column, r)
+    # Quoted names from the models' metadata and the constant ADMITTED decisions; every
+    # other value is a parameter (`by` must name a field of Person: sql.column checks).
     admitted = ", ".join(f"'{d}'" for d in ADMITTED)
     burst = (
         f"(SELECT COUNT(*) FROM {sql.table(r)} r WHERE r.{rc('account')} = p.{pc('account')} "
-        f"AND r.{rc('received_at')} > %s)"
+        f"AND r.{rc('received_at')} > %s)"  # nosec B608
         if by == "account"
         else "0"
     )
@@ -90,7 +92,7 @@ def _people_sql(vendor: str, by: str) -> str:
     if vendor == "postgresql":
         stay = (
             f"LEFT JOIN LATERAL (SELECT {', '.join(cc(f) for f in _ACTIVE_FIELDS)} "
-            f"FROM {sql.table(c)} c WHERE {active} LIMIT 1) c ON TRUE"
+            f"FROM {sql.table(c)} c WHERE {active} LIMIT 1) c ON TRUE"  # nosec B608
         )
     else:
         stay = f"LEFT JOIN {sql.table(c)} c ON {active}"
@@ -98,7 +100,7 @@ def _people_sql(vendor: str, by: str) -> str:
         f"SELECT {', '.join('p.' + pc(f) for f in _PERSON_FIELDS)}, "
         f"{', '.join('c.' + cc(f) for f in _ACTIVE_FIELDS)}, {burst} "
         f"FROM {sql.table(p)} p {stay} "
-        f"WHERE {sql.any_of('p.' + pc(by))} ORDER BY p.{pc('id')}{lock}"
+        f"WHERE {sql.any_of('p.' + pc(by))} ORDER BY p.{pc('id')}{lock}"  # nosec B608
     )
 
 

@@ -42,3 +42,18 @@ def launch(extra_args: list[str] | None = None) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 10_000) -> None:
+    """Wait until `expression` (a JavaScript function of `arg`, or an expression) is true
+    in the page. Playwright's wait_for_function evaluates its predicate with `eval`, which
+    the site's Content Security Policy refuses; page.evaluate is not subject to it."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        if page.evaluate(expression, arg) if arg is not None else page.evaluate(expression):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(100)

@@ -174,7 +174,8 @@ def any_of(expression: str, backend: str = "") -> str:
     PostgreSQL, a JSON array read by json_each on SQLite."""
     if (backend or vendor()) == "postgresql":
         return f"{expression} = ANY(%s)"
-    return f"{expression} IN (SELECT value FROM json_each(%s))"
+    # `expression` is the caller's quoted column; the values are the one parameter.
+    return f"{expression} IN (SELECT value FROM json_each(%s))"  # nosec B608
 
 
 def many(values: Sequence[Any], backend: str = "") -> Any:

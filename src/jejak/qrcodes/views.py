@@ -3,16 +3,15 @@ screen. The page a phone camera opens is the visitor's (`visits.views.landing`).
 
 from __future__ import annotations
 
-import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from jejak.accounts.capabilities import Cap, capability_required
+from jejak.core.qr_svg import qr_svg
 from jejak.qrcodes import keys, service
 from jejak.qrcodes.errors import QrError
 from jejak.qrcodes.models import SigningKey
@@ -43,15 +42,6 @@ def _entry_point_for(request: HttpRequest, short_code: str, position: int) -> En
     return entry_point
 
 
-def _svg(url: str) -> SafeString:
-    # segno draws paths only; the URL is not embedded as text, so marking it safe is sound.
-    return mark_safe(  # noqa: S308
-        segno.make(url, error="m").svg_inline(
-            scale=4, border=4, dark="#000", light="#fff", omitsize=True, svgclass="qr"
-        )
-    )
-
-
 def _dynamic_payload(entry_point: EntryPoint) -> dict[str, object]:
     token, expires_at = service.dynamic_token(entry_point=entry_point)
     url = qr_url(token)
@@ -59,7 +49,7 @@ def _dynamic_payload(entry_point: EntryPoint) -> dict[str, object]:
     expires_in = max(0, int((expires_at - timezone.now()).total_seconds()))
     return {
         "url": url,
-        "svg": _svg(url),
+        "svg": qr_svg(url),
         "expires_at": expires_at.isoformat(),
         "expires_in": expires_in,
         "lifetime": lifetime,

@@ -183,7 +183,7 @@ def _union_sql(alias: str, tables: tuple[str, ...]) -> str:
         for name, operator, _moment in conditions:
             where.append(f"{quote(_column(model, name))} {operator} %s")
         # Only quoted identifiers from the models and fixed operators; values are parameters.
-        select = f"SELECT {', '.join(columns)} FROM {quote(opts.db_table)}"  # noqa: S608
+        select = f"SELECT {', '.join(columns)} FROM {quote(opts.db_table)}"  # noqa: S608  # nosec B608
         arms.append(f"{select} WHERE {' AND '.join(where)}")
     return " UNION ALL ".join(arms)
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jejak.accounts.capabilities import Cap, capability_required, signed_in_user
+from jejak.core.qr_svg import qr_svg
 from jejak.people.access import visitor_required
 from jejak.people.models import Person, Relation
 from jejak.screening import passes, service
@@ -29,15 +28,6 @@ def reason_labels(codes: list[str]) -> list[str]:
     return [reason_label(code) for code in codes]
 
 
-def _svg(text: str) -> SafeString:
-    # segno draws paths only; the token is not embedded as text, so marking it safe is sound.
-    return mark_safe(  # noqa: S308
-        segno.make(text, error="m").svg_inline(
-            scale=4, border=4, dark="#000", light="#fff", omitsize=True, svgclass="qr"
-        )
-    )
-
-
 def _person_key(person: Person) -> str:
     return "self" if person.relation == Relation.SELF else person.public_id
 
@@ -50,7 +40,7 @@ def _pass_payload(person: Person) -> dict[str, Any]:
         "colour_label": colour_label(issued.colour),
         "reasons": reason_labels(issued.reasons),
         "rule_set": issued.rule_set,
-        "svg": _svg(issued.token),
+        "svg": qr_svg(issued.token),
         "expires_at": issued.expires_at.isoformat(),
         "expires_in": max(0, int((issued.expires_at - timezone.now()).total_seconds())),
         "renew_in": RENEW_SECONDS,

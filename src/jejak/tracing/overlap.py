@@ -126,7 +126,7 @@ def case_query(
     adapt = connection.ops.adapt_datetimefield_value
     sql = (
         f"SELECT c.id, c.venue_id, v.sector_id, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the models)
-        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "
+        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "  # nosec B608
         f"FROM {CheckIn._meta.db_table} c JOIN {Venue._meta.db_table} v ON v.id = c.venue_id "
         "WHERE c.person_id = %s AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s ORDER BY c.checked_in_at, c.id"
@@ -146,7 +146,7 @@ def contact_query(
     # with neither check-out nor plan ends at now: see stay_end).
     branch = (
         f"SELECT %s, c.id, c.person_id, c.visitor_type, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the model)
-        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "
+        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "  # nosec B608
         f"FROM {CheckIn._meta.db_table} c WHERE c.venue_id = %s "
         "AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s AND c.person_id <> %s "

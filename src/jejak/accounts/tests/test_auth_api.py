@@ -134,6 +134,16 @@ def test_five_wrong_codes_are_423_otp_locked_even_for_the_right_one(api, sms_out
     assert api("otp", {"phone": PHONE}).status_code == 423
 
 
+def test_wrong_codes_spread_over_many_numbers_meet_429(api):
+    """The probe's attack: 120 wrong codes over 30 numbers from one address."""
+    statuses = [
+        api("verify", {"phone": f"+62812000{n % 30:05d}", "code": "000000"}).status_code
+        for n in range(120)
+    ]
+    assert statuses[:19] == [400] * 19
+    assert set(statuses[19:]) == {429}
+
+
 def test_a_staff_number_is_403_account_disabled(api, sms_outbox, make_user):
     make_user(Role.ISSUER, phone_index=phone_index(PHONE), is_staff=True)
     api("otp", {"phone": PHONE})

@@ -317,3 +317,52 @@ def test_concurrent_requests_never_exceed_the_limit(sms_outbox):
     assert sorted(outcomes) == ["otp_rate_limited"] * 5 + ["sent"] * 3
     assert OneTimeCode.objects.count() == 3
     assert OneTimeCode.objects.filter(superseded_at__isnull=True).count() == 1
+
+
+OWNER_IP = "198.51.100.20"
+
+
+def test_guesses_from_one_address_do_not_lock_the_owner_elsewhere(ask):
+    ask()  # the owner asked; a stranger guesses blind from another address
+    for n in range(5):
+        refusal(verify, f"{n:06d}", now=T0 + minutes(n / 10))
+    assert refusal(verify, "999999", now=T0 + minutes(1)).code == otp.Reason.LOCKED
+    # The code the owner holds is retired after 5 wrong tries (guessing is bounded per
+    # code) but the owner is told to ask again, and can: nothing is locked for them.
+    retired = refusal(verify, "123456", now=T0 + minutes(1), ip=OWNER_IP)
+    assert retired.code == otp.Reason.INVALID
+    fresh = ask(now=T0 + minutes(2), ip=OWNER_IP)
+    assert verify(fresh, now=T0 + minutes(2), ip=OWNER_IP).role == Role.VISITOR
+
+
+def test_a_code_is_retired_after_five_wrong_tries_from_anywhere(ask):
+    code = ask()
+    answers = [
+        refusal(verify, wrong(code), ip=f"10.0.0.{n}", now=T0 + minutes(n / 10)).code
+        for n in range(5)
+    ]
+    assert answers == [otp.Reason.INVALID] * 4 + [otp.Reason.RETIRED]
+    assert refusal(verify, code, ip="10.0.0.99").code == otp.Reason.INVALID
+    assert OneTimeCode.objects.get().superseded_at is not None
+
+
+def test_wrong_codes_per_address_are_limited_across_numbers(ask, settings):
+    settings.JEJAK_OTP_WRONG_CODES_PER_ADDRESS = 20
+    numbers = [f"+62812000{n:05d}" for n in range(30)]
+    answers = []
+    for n, number in enumerate(numbers):
+        answers.append(refusal(verify, "000000", phone=number, now=T0 + minutes(n / 60)).code)
+    assert answers[:19] == [otp.Reason.INVALID] * 19
+    assert set(answers[19:]) == {otp.Reason.RATE_LIMITED}
+    blocked = refusal(verify, "000000", phone=numbers[0], now=T0 + minutes(1))
+    assert blocked.retry_after is not None and blocked.retry_after > 13 * 60
+    assert AuditEvent.objects.filter(action="visitor.sign_in_address_blocked").count() == 1
+    # Even a right code is not looked at from that address; from another it works.
+    code = ask(numbers[0], ip="192.0.2.50", now=T0 + minutes(2))
+    assert refusal(verify, code, phone=numbers[0], now=T0 + minutes(2)).code == (
+        otp.Reason.RATE_LIMITED
+    )
+    assert verify(code, phone=numbers[0], ip="192.0.2.50", now=T0 + minutes(2))
+    # The block lifts after 15 minutes.
+    later = T0 + minutes(20)
+    assert refusal(verify, "000000", phone=numbers[1], now=later).code == otp.Reason.INVALID

@@ -17,6 +17,7 @@ from django.utils import timezone
 from jejak.accounts.roles import Role
 from jejak.checkins.tests.conftest import code_of
 from jejak.console.tests.conftest import identity
+from jejak.core.browser import wait_until
 from jejak.screening import passes
 from jejak.screening.service import invalidate_rule_sets
 
@@ -101,9 +102,10 @@ def test_guard_checks_a_fresh_status_qr_and_an_expired_one(
 
     page.fill("#pass-text", stale)
     page.click("#pass-form button[type=submit]")
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelector('#pass-result').dataset.genuine === '0'"
-        " && !document.querySelector('#pass-result').hidden"
+        " && !document.querySelector('#pass-result').hidden",
     )
     assert "DITOLAK" in result.inner_text()
     assert "pass_expired" in result.inner_text()
@@ -149,7 +151,7 @@ def test_occupancy_follows_a_check_in_without_reloading(page, log_in, staff, hal
     )
     assert response.status_code == 201, response.content
 
-    page.wait_for_function("document.querySelector('#inside').textContent === '1'", timeout=15000)
+    wait_until(page, "document.querySelector('#inside').textContent === '1'", timeout=15000)
     assert page.evaluate("window.__notReloaded") is True
     assert page.locator("#occupancy-bar").get_attribute("aria-valuenow") == "1"
     assert fits_a_phone(page)

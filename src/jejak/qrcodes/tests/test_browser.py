@@ -3,6 +3,7 @@
 import pytest
 
 from jejak.accounts.roles import Role
+from jejak.core.browser import wait_until
 from jejak.qrcodes.tests.conftest import active_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +24,8 @@ def test_screen_code_renews_itself(page, log_in, issued_venue, make_user, settin
     page.goto(f"/venues/{issued_venue.short_code}/entrances/0/live/")
     first = page.locator("#qr svg path.qrline").get_attribute("d")
     assert int(page.locator("#countdown").inner_text()) <= 6
-    page.wait_for_function(
+    wait_until(
+        page,
         "d => document.querySelector('#qr svg path.qrline').getAttribute('d') !== d",
         arg=first,
         timeout=15000,

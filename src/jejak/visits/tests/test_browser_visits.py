@@ -11,7 +11,7 @@ import pytest
 
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.conftest import code_of
-from jejak.core.browser import chromium_path
+from jejak.core.browser import chromium_path, wait_until
 from jejak.notifications.sms import read_last_code
 from jejak.qrcodes.tokens import qr_url
 from jejak.visits.tests.camera import camera_page, write_y4m
@@ -66,9 +66,7 @@ def test_visitor_checks_in_from_a_poster_and_checks_out(page, mini_demo, sms_out
     assert "Nabila Hijau" in people.nth(1).inner_text()
     # The clock runs and the stripe moves: a screenshot cannot pass for this screen.
     first = page.locator("#visit-clock").inner_text()
-    page.wait_for_function(
-        "t => document.getElementById('visit-clock').textContent !== t", arg=first
-    )
+    wait_until(page, "t => document.getElementById('visit-clock').textContent !== t", arg=first)
     assert (
         page.evaluate("getComputedStyle(document.querySelector('.visit-sweep span')).animationName")
         == "visit-sweep"
@@ -136,7 +134,7 @@ def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_de
     page.goto(f"/q/{mini_demo.token}")
     # The connection drops after the page has loaded and its worker installed; the next
     # test covers a worker that never installed.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
     page.click("button:has-text('Check-in sekarang')")
 
@@ -180,7 +178,7 @@ def test_offline_check_in_is_queued_without_the_service_worker(page, mini_demo, 
 def test_poster_never_opened_can_still_be_checked_in_offline(page, mini_demo, sign_in_as):
     sign_in_as(page, mini_demo.visitors["hijau"])
     page.goto(f"/q/{mini_demo.token}")  # remembers the family and installs the worker
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     other_door = code_of(mini_demo.venue, position=1)
 
     page.context.set_offline(True)
@@ -205,7 +203,7 @@ def test_last_known_status_is_shown_offline_with_a_banner(page, mini_demo, sign_
     page.goto("/saya/riwayat/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # Controlled once the worker has claimed the page: the next loads pass through it.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.goto("/saya/status/")
     assert "Dewi Kuning" in page.locator("main").inner_text()
 

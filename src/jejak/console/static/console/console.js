@@ -93,6 +93,10 @@
     if (fresh && navigator.vibrate) navigator.vibrate([200, 100, 200]);
   }
 
+  // The page's CSP allows no inline style: the server's first figure is applied here.
+  var firstFill = document.getElementById("occupancy-fill");
+  if (firstFill) firstFill.style.width = firstFill.dataset.percent + "%";
+
   function render(state) {
     setText("inside", state.inside);
     setText("capacity", state.capacity);

@@ -15,6 +15,7 @@ import socket
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 APP = "jejak.asgi:application"
@@ -74,8 +75,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
         parser.add_argument(
             "--forwarded-allow-ips",
-            default="127.0.0.1",
-            help="Proxies trusted for X-Forwarded-For/-Proto (comma-separated addresses).",
+            default=settings.JEJAK_TRUSTED_PROXIES,
+            help="Proxies trusted for X-Forwarded-For/-Proto (comma-separated addresses; "
+            "default JEJAK_TRUSTED_PROXIES).",
         )
         parser.add_argument(
             "--timeout",

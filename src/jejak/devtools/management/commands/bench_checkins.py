@@ -441,7 +441,7 @@ def serving_stack(
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 (loopback)
+                with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 (loopback)  # nosec B310
                     break
             except OSError:
                 time.sleep(0.1)
