@@ -160,6 +160,17 @@ def check_in(request: HttpRequest) -> HttpResponse:
     return redirect("visit_result", nonce=nonce)
 
 
+# The screen's colour is the decision, never the health status alone: a green (hijau)
+# person at a closed venue is refused, and the guard glancing at the screen must see red.
+DECISION_COLOUR = {
+    Decision.ALLOWED: "hijau",
+    Decision.ALLOWED_AFTER_STAFF_CHECK: "kuning",
+    Decision.DENIED: "merah",
+}
+# For a group: the strictest decision colours the page.
+STRICTNESS = ["hijau", "kuning", "merah"]
+
+
 def _decision_label(code: str) -> str:
     return str(Decision(code).label) if code in Decision.values else code
 
@@ -208,13 +219,14 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
                 "colour_reasons": _reason_labels(entry["colour_reasons"], Reason),
                 "decision": entry["decision"],
                 "decision_label": _decision_label(entry["decision"]),
+                "decision_colour": DECISION_COLOUR.get(entry["decision"], "merah"),
                 "messages": _reason_labels(entry["reasons"], DenialReason)
                 + _reason_labels(entry.get("notes", []), Note),
                 "black": entry["colour"] == Colour.HITAM,
             }
         )
-    first = people[0] if people else None
-    page_colour = "keluar" if first is None or first["leaving"] else first["colour"]
+    entering = [p["decision_colour"] for p in people if not p["leaving"]]
+    page_colour = max(entering, key=STRICTNESS.index) if entering else "keluar"
     return render(
         request,
         "visits/result.html",

@@ -89,6 +89,15 @@ def test_visitor_checks_in_from_a_poster_and_checks_out(page, mini_demo, sms_out
     assert page.errors == []
 
 
+# The screen's colour is the decision (boleh masuk green, periksa petugas yellow, tidak
+# boleh masuk red); the health status is a chip beneath it.
+DECISION_BACKGROUND = {
+    "allowed": BACKGROUNDS["hijau"],
+    "allowed_after_staff_check": BACKGROUNDS["kuning"],
+    "denied": BACKGROUNDS["merah"],
+}
+
+
 @pytest.mark.parametrize("colour", ["hijau", "kuning", "merah", "hitam"])
 def test_result_screen_in_each_colour(page, mini_demo, sign_in_as, screenshot, colour):
     sign_in_as(page, mini_demo.visitors[colour])
@@ -98,13 +107,19 @@ def test_result_screen_in_each_colour(page, mini_demo, sign_in_as, screenshot, c
 
     stored = CheckIn.objects.get()
     assert stored.colour == colour
-    assert background(page) == BACKGROUNDS[colour]
+    assert background(page) == DECISION_BACKGROUND[stored.decision]
+    chip = page.locator(".visit-person .visit-chip")
+    assert chip.evaluate("e => getComputedStyle(e).backgroundColor") == BACKGROUNDS[colour]
     card = page.locator(".visit-person").inner_text()
     assert stored.get_decision_display() in card
     assert stored.person.nik_masked in card
     if colour == "hitam":
         assert stored.decision == "denied"
         assert "area tunggu" in card
+        staging = page.locator(".visit-staging")
+        assert staging.evaluate("e => getComputedStyle(e).backgroundColor") == (
+            BACKGROUNDS["hitam"]
+        )
     if colour == "merah":
         assert "Tidak boleh masuk" in card
     assert fits_a_phone(page)

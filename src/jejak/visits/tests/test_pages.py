@@ -73,10 +73,32 @@ def test_black_result_says_wait_in_the_staging_area(visitor_client, mini_demo):
     nonce = uuid.uuid4()
     post_check_in(client, mini_demo.token, nonce)
     html = client.get(f"/saya/check-in/{nonce}/").content.decode()
-    assert "visit-bg-hitam" in html
+    assert "visit-bg-merah" in html  # the decision colours the screen
+    assert "visit-chip visit-hitam" in html  # the status beneath it
     assert "Tidak boleh masuk" in html
     assert "area tunggu" in html
     assert 'action="/saya/check-out/' not in html  # nothing to check out of
+
+
+def test_a_green_person_at_a_closed_venue_sees_a_red_screen(visitor_client, mini_demo):
+    """Defect 2 of issue 18: the full-screen colour is the decision, not the status."""
+    from django.utils import timezone
+
+    from jejak.inspections.models import Closure
+
+    now = timezone.now()
+    Closure.objects.create(
+        venue=mini_demo.venue,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=1),
+    )
+    client = visitor_client("hijau")
+    nonce = uuid.uuid4()
+    post_check_in(client, mini_demo.token, nonce)
+    html = client.get(f"/saya/check-in/{nonce}/").content.decode()
+    assert "visit-bg-merah" in html and "visit-bg-hijau" not in html
+    assert "Tidak boleh masuk" in html
+    assert "visit-chip visit-hijau" in html
 
 
 def test_refused_code_goes_back_to_the_poster_page_with_the_reason(visitor_client, mini_demo):
