@@ -25,9 +25,11 @@ from jejak.core.phone import PhoneInvalid, mask_phone, normalize_phone
 SESSION_PHONE = "visitor_login_phone"
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role lands where its work is: the rollout for coordinators, venues for the rest."""
+    """Each role lands where its work is: the rollout for coordinators, venues for the rest.
+    Someone not signed in (a citizen who typed the address) is offered both sign-ins."""
+    if not request.user.is_authenticated:
+        return render(request, "accounts/welcome.html")
     if request.user.role == Role.VISITOR:  # type: ignore[union-attr]
         return redirect("visitor_home")
     if has_capability(request.user, Cap.VIEW_ROLLOUT):

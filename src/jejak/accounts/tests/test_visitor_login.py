@@ -172,3 +172,12 @@ def test_a_visitor_lands_on_my_page_and_signs_out_to_the_visitor_sign_in(visitor
     logout = visitor.post("/logout/", {"next": "/masuk/", "csrfmiddlewaretoken": token})
     assert logout["Location"] == "/masuk/"
     assert "_auth_user_id" not in visitor.session
+
+
+def test_the_site_root_offers_a_newcomer_both_sign_ins(client):
+    """Issue 18, defect 1: typing the address must not strand a citizen at the staff form."""
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/masuk/"' in html and 'href="/login/"' in html and 'href="/saya/pindai/"' in html
+    assert 'href="/masuk/"' in client.get("/login/").content.decode()
