@@ -90,6 +90,10 @@ class Refusal(TextChoices):
         "not_checked_in",
         _("Check-in ini tidak diizinkan masuk, jadi tidak ada check-out."),
     )
+    ALREADY_INSIDE = (
+        "already_inside",
+        _("Orang ini masih tercatat di dalam tempat ini. Catat check-out dulu bila ia keluar."),
+    )
 
 
 # Partner apps switch on the code; the status only groups them.
@@ -102,6 +106,7 @@ HTTP_STATUS: dict[str, int] = {
     Refusal.NO_RULE_SET: 503,
     Refusal.CHECKIN_NOT_FOUND: 404,
     Refusal.NOT_CHECKED_IN: 409,
+    Refusal.ALREADY_INSIDE: 409,
 }
 
 

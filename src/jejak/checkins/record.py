@@ -249,6 +249,13 @@ def _choose_people(plans: list[Plan], now: dt.datetime, out: dict[int, Outcome])
             and active[p.pk].venue_id == plan.venue.pk
             and (active[p.pk].planned_checkout_at or plan.scanned) > plan.scanned
         ]
+        if ask.person is not None and plan.leaving:
+            # A visitor's own second scan at the door means "I am leaving"; staff typing
+            # someone in who is still inside means a mistake or a lost check-out, and a
+            # silent check-out would put tracing and the crowd count wrong.
+            out[plan.index] = CheckInError(Refusal.ALREADY_INSIDE)
+            plan.leaving = []
+            continue
         plan.entering = [p for p in plan.chosen if p not in plan.leaving]
     return locked
 
