@@ -17,8 +17,8 @@ from django_otp import match_token
 from jejak.accounts import second_factor
 from jejak.accounts.models import User
 from jejak.accounts.otp import client_address
-from jejak.accounts.views import safe_next
 from jejak.audit import service as audit
+from jejak.core.next_url import safe_next
 from jejak.core.qr_svg import qr_svg
 
 

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from jejak.accounts import otp
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.roles import VENUE_ROLES, Role
+from jejak.core.next_url import safe_next
 from jejak.core.phone import PhoneInvalid, mask_phone, normalize_phone
 
 # The number being signed in, between the phone step and the code step.
@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     Someone not signed in (a citizen who typed the address) is offered both sign-ins."""
     if not request.user.is_authenticated:
         return render(request, "accounts/welcome.html")
-    if request.user.role == Role.VISITOR:  # type: ignore[union-attr]
+    if request.user.role == Role.VISITOR:
         return redirect("visitor_home")
     if has_capability(request.user, Cap.VIEW_ROLLOUT):
         return redirect("rollout")
@@ -49,15 +49,6 @@ class CodeForm(forms.Form):
         regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": gettext_lazy("Kode terdiri dari 6 angka.")},
     )
-
-
-def safe_next(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
 
 
 def _refusal_message(exc: otp.SignInError) -> str:

@@ -96,7 +96,7 @@ def _out(person: Person) -> dict[str, Any]:
     }
 
 
-@router.get("/profile", response=PersonOut)
+@router.get("/profile", response={200: PersonOut, frozenset({403, 404}): ErrorOut})
 def get_profile(request: HttpRequest) -> dict[str, Any]:
     """The caller's own profile, with the full NIK."""
     person = service.own_profile(account=_visitor(request))
@@ -121,7 +121,7 @@ def put_profile(request: HttpRequest, body: ProfileIn) -> dict[str, Any]:
     return _out(person)
 
 
-@router.get("/dependants", response=list[PersonOut])
+@router.get("/dependants", response={200: list[PersonOut], 403: ErrorOut})
 def list_dependants(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's dependants, with their full NIKs."""
     return [_out(p) for p in service.dependants_of(account=_visitor(request))]
@@ -152,7 +152,7 @@ def update_dependant(request: HttpRequest, public_id: str, body: DependantPatch)
     return _out(person)
 
 
-@router.delete("/dependants/{public_id}", response={204: None})
+@router.delete("/dependants/{public_id}", response={204: None, frozenset({403, 404}): ErrorOut})
 def remove_dependant(request: HttpRequest, public_id: str) -> Status[None]:
     """Remove a dependant; their NIK may then be added by another account."""
     account = _visitor(request)
@@ -163,7 +163,7 @@ def remove_dependant(request: HttpRequest, public_id: str) -> Status[None]:
     return Status(204, None)
 
 
-@router.get("/claim-attempts", response=ClaimAttemptsOut)
+@router.get("/claim-attempts", response={200: ClaimAttemptsOut, 403: ErrorOut})
 def claim_attempts(request: HttpRequest) -> dict[str, Any]:
     """When other accounts tried to add one of the caller's NIKs (never who)."""
     attempts = service.claim_attempts_for(_visitor(request))
@@ -221,7 +221,7 @@ def request_dependant(request: HttpRequest, body: DependantRequestIn) -> Status[
     return Status(202, request_out(found))
 
 
-@router.get("/dependant-requests", response=list[DependantRequestOut])
+@router.get("/dependant-requests", response={200: list[DependantRequestOut], 403: ErrorOut})
 def my_dependant_requests(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's requests and their decisions, newest first."""
     return [request_out(r) for r in approvals.requests_of(account=_visitor(request))]
@@ -268,7 +268,7 @@ def _officer_refused(exc: PeopleError) -> ApiError:
     return ApiError(exc.http_status, exc.code.value, exc.message)
 
 
-@officer_router.get("/dependant-requests", response=list[PendingRequestOut])
+@officer_router.get("/dependant-requests", response={200: list[PendingRequestOut], 403: ErrorOut})
 def pending_requests(request: HttpRequest) -> list[dict[str, Any]]:
     """Pending requests of the officer's region (APPROVE_DEPENDANTS; audited read)."""
     return [
@@ -279,7 +279,7 @@ def pending_requests(request: HttpRequest) -> list[dict[str, Any]]:
 
 @officer_router.post(
     "/dependant-requests/{public_id}/approve",
-    response={200: DependantRequestOut, frozenset({400, 404, 409}): ErrorOut},
+    response={200: DependantRequestOut, frozenset({400, 403, 404, 409}): ErrorOut},
 )
 def approve_request(request: HttpRequest, public_id: str, body: DecisionIn) -> dict[str, Any]:
     """Add the requested dependant, with the officer's reason (audited; the visitor is
@@ -298,7 +298,7 @@ def approve_request(request: HttpRequest, public_id: str, body: DecisionIn) -> d
 
 @officer_router.post(
     "/dependant-requests/{public_id}/reject",
-    response={200: DependantRequestOut, frozenset({400, 404, 409}): ErrorOut},
+    response={200: DependantRequestOut, frozenset({400, 403, 404, 409}): ErrorOut},
 )
 def reject_request(request: HttpRequest, public_id: str, body: DecisionIn) -> dict[str, Any]:
     """Refuse the request with a reason the visitor is told (audited)."""
@@ -315,7 +315,7 @@ def reject_request(request: HttpRequest, public_id: str, body: DecisionIn) -> di
 
 @officer_router.post(
     "/identity-corrections",
-    response={200: CorrectedOut, frozenset({400, 404, 409, 503}): ErrorOut},
+    response={200: CorrectedOut, frozenset({400, 403, 404, 409, 503}): ErrorOut},
 )
 def correct_identity(request: HttpRequest, body: CorrectionIn) -> dict[str, Any]:
     """Correct the verified identity of the person holding `current_nik` (CORRECT_IDENTITY,
@@ -336,7 +336,8 @@ def correct_identity(request: HttpRequest, body: CorrectionIn) -> dict[str, Any]
 
 
 @officer_router.get(
-    "/identity-refusals", response={200: list[RefusalOut], frozenset({400, 404}): ErrorOut}
+    "/identity-refusals",
+    response={200: list[RefusalOut], frozenset({400, 403, 404}): ErrorOut},
 )
 def identity_refusals(request: HttpRequest, nik: str) -> list[dict[str, Any]]:
     """The registry's exact refusals of a NIK (not found, name or birth date mismatch,

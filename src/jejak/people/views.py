@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jejak.accounts.capabilities import signed_in_user
+from jejak.core.next_url import safe_next
 from jejak.people import approvals, service
 from jejak.people.access import visitor_required
 from jejak.people.errors import PeopleError, Reason
@@ -43,7 +44,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             form.add_refusal(exc)
         else:
             messages.success(request, _("Profil disimpan."))
-            return redirect("visitor_profile")
+            # Sent here from a poster's page: back to it, to check in at once.
+            return redirect(safe_next(request) or "visitor_profile")
     return render(
         request,
         "people/profile.html",
@@ -52,6 +54,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "nik": service.decrypt_nik(person) if person else "",
             "form": form,
             "attempts": service.claim_attempts_for(account),
+            "next": safe_next(request),
         },
     )
 

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_app_tokens_lapse'),
+        ("accounts", "0005_app_tokens_lapse"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='onetimecode',
-            name='wrong_tries',
+            model_name="onetimecode",
+            name="wrong_tries",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='signinguard',
-            name='key',
+            model_name="signinguard",
+            name="key",
             field=models.CharField(max_length=140, unique=True),
         ),
     ]

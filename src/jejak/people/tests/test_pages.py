@@ -208,3 +208,16 @@ def test_a_reason_does_not_bypass_other_refusals(visitor_client, holder):
     response = visitor_client.post("/saya/keluarga/", form(data))
     assert "tidak dapat diverifikasi dengan data kependudukan" in response.content.decode()
     assert not DependantRequest.objects.exists()
+
+
+def test_a_profile_filled_in_from_a_poster_goes_back_to_the_poster(visitor_client):
+    """Issue 18, defect 5: the newcomer need not scan the poster again."""
+    page = visitor_client.get("/saya/profil/?next=/q/abc123").content.decode()
+    assert 'name="next" value="/q/abc123"' in page
+    saved = visitor_client.post("/saya/profil/", {**form(own(BUDI)), "next": "/q/abc123"})
+    assert saved["Location"] == "/q/abc123"
+    # Never off the site.
+    elsewhere = visitor_client.post(
+        "/saya/profil/", {**form(own(BUDI)), "next": "https://evil.example/"}
+    )
+    assert elsewhere["Location"] == "/saya/profil/"

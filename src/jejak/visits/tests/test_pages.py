@@ -212,3 +212,10 @@ def test_rescan_of_the_same_venue_shows_a_check_out(visitor_client, mini_demo):
     assert "visit-bg-keluar" in html
     assert "mencatat check-out" in html
     assert CheckIn.objects.get().checkout_method == "rescan"
+
+
+def test_the_poster_page_sends_a_newcomer_to_the_profile_and_back(client, mini_demo, make_user):
+    newcomer = make_user("visitor")
+    client.force_login(newcomer)
+    html = client.get(f"/q/{mini_demo.token}").content.decode()
+    assert f'href="/saya/profil/?next=/q/{mini_demo.token}"' in html
