@@ -76,12 +76,13 @@ class CheckInIn(BaseModel):
         )
 
 
-class VenueOut(Schema):
+# Named for this app, like CheckInPersonOut below: the venues app has its VenueOut.
+class CheckInVenueOut(Schema):
     short_code: str
     name: str
 
 
-class EntryPointOut(Schema):
+class CheckInEntryPointOut(Schema):
     name: str
 
 
@@ -121,8 +122,8 @@ class PolicyOut(Schema):
 
 
 class CheckInOut(Schema):
-    venue: VenueOut
-    entry_point: EntryPointOut
+    venue: CheckInVenueOut
+    entry_point: CheckInEntryPointOut
     crowd: CrowdOut
     scanned_at: dt.datetime
     received_at: dt.datetime
@@ -134,7 +135,7 @@ class CheckInOut(Schema):
 
 class CheckOutOut(Schema):
     checkin: str
-    venue: VenueOut
+    venue: CheckInVenueOut
     checked_in_at: dt.datetime | None
     checked_out_at: dt.datetime | None
     checkout_method: str
@@ -142,8 +143,8 @@ class CheckOutOut(Schema):
 
 class CheckInReadOut(Schema):
     checkin: str
-    venue: VenueOut
-    entry_point: EntryPointOut
+    venue: CheckInVenueOut
+    entry_point: CheckInEntryPointOut
     decision: str
     reasons: list[str]
     colour: str
@@ -155,8 +156,8 @@ class CheckInReadOut(Schema):
 
 
 class PreviewOut(Schema):
-    venue: VenueOut
-    entry_point: EntryPointOut
+    venue: CheckInVenueOut
+    entry_point: CheckInEntryPointOut
     crowd: CrowdOut
     advice: str
 
@@ -321,6 +322,38 @@ def check_out(request: HttpRequest, public_id: str) -> dict[str, Any]:
         "checked_in_at": checkin.checked_in_at,
         "checked_out_at": checkin.checked_out_at,
         "checkout_method": checkin.checkout_method,
+    }
+
+
+class GroupCheckOutOut(Schema):
+    checked_out: list[CheckOutOut]
+
+
+@router.post(
+    "/requests/{nonce}/checkout",
+    response={200: GroupCheckOutOut, frozenset({403, 404}): ErrorOut},
+    summary="Check out everyone of one check-in request (a family, at once)",
+)
+def check_out_group(request: HttpRequest, nonce: uuid.UUID) -> dict[str, Any]:
+    """Check out every admitted person of the caller's check-in request `nonce` together.
+    Those already out are returned as they are. Refusals: checkin_not_found 404 (no such
+    request of this account, or nobody in it was admitted), visitor_only 403."""
+    account = _visitor(request)
+    try:
+        rows = checkout.check_out_group(account=account, nonce=str(nonce))
+    except CheckInError as exc:
+        raise _refused(exc) from None
+    return {
+        "checked_out": [
+            {
+                "checkin": row.public_id,
+                "venue": {"short_code": row.venue.short_code, "name": row.venue.name},
+                "checked_in_at": row.checked_in_at,
+                "checked_out_at": row.checked_out_at,
+                "checkout_method": row.checkout_method,
+            }
+            for row in rows
+        ]
     }
 
 

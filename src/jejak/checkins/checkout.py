@@ -54,6 +54,33 @@ def check_out(*, account: User, checkin_public_id: str, now: dt.datetime | None 
     return found
 
 
+def check_out_group(*, account: User, nonce: str, now: dt.datetime | None = None) -> list[CheckIn]:
+    """Check out, at once, everyone the account checked in with one request (a family
+    scanned together leaves together). Those already out stay as they are; returns the
+    request's admitted check-ins. Raises CheckInError (checkin_not_found)."""
+    now = now or timezone.now()
+    rows = list(
+        CheckIn.objects.filter(
+            request__account=account, request__nonce=nonce, decision__in=ADMITTED
+        ).select_related("venue")
+    )
+    if not rows:
+        raise CheckInError(Refusal.CHECKIN_NOT_FOUND)
+    venue_id = rows[0].venue_id
+    with transaction.atomic():
+        occupancy = lock_occupancy([venue_id])[venue_id]
+        expire(occupancy, now)
+        closed = CheckIn.objects.filter(ACTIVE_Q, pk__in=[r.pk for r in rows]).update(
+            checked_out_at=Greatest(F("checked_in_at"), Value(now)),
+            checkout_method=CheckoutMethod.EXPLICIT,
+        )
+        occupancy.inside = max(0, occupancy.inside - closed)
+        save_occupancy([occupancy], now)
+    for row in rows:
+        row.refresh_from_db(fields=["checked_out_at", "checkout_method"])
+    return rows
+
+
 def check_out_everyone(*, venue: Venue, actor: User, now: dt.datetime | None = None) -> int:
     """Close every stay at `venue` (staff, at closing time); returns how many were inside.
 

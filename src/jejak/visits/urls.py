@@ -15,4 +15,9 @@ urlpatterns = [
     path("saya/check-in/", views.check_in, name="visit_checkin"),
     path("saya/check-in/<uuid:nonce>/", views.result, name="visit_result"),
     path("saya/check-out/<str:public_id>/", views.check_out, name="visit_checkout"),
+    path(
+        "saya/check-in/<uuid:nonce>/check-out/",
+        views.check_out_group,
+        name="visit_checkout_group",
+    ),
 ]

@@ -237,6 +237,8 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
             "crowd": data["crowd"],
             "scanned_at": dt.datetime.fromisoformat(data["scanned_at"]),
             "page_colour": page_colour,
+            "inside": sum(1 for p in people if p["checkin"].is_active),
+            "nonce": nonce,
             "server_time": timezone.now().isoformat(),
             "queue_owner": queue_owner(signed_in_user(request)),
         },
@@ -257,6 +259,19 @@ def check_out(request: HttpRequest, public_id: str) -> HttpResponse:
     messages.success(request, _("Check-out tercatat."))
     nonce = CheckInRequest.objects.filter(pk=checkin.request_id).values_list("nonce", flat=True)
     return redirect("visit_result", nonce=nonce[0]) if nonce else redirect("visit_history")
+
+
+@require_POST
+@visitor_required
+def check_out_group(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
+    """ "Check-out semua": everyone of one check-in request leaves at once."""
+    try:
+        checkout.check_out_group(account=signed_in_user(request), nonce=str(nonce))
+    except CheckInError as exc:
+        messages.error(request, exc.message)
+        return redirect("visit_history")
+    messages.success(request, _("Check-out tercatat."))
+    return redirect("visit_result", nonce=nonce)
 
 
 @require_GET

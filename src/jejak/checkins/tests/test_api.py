@@ -117,6 +117,25 @@ def test_check_out_button(visitor_client, hotel, policy):
     assert (response.status_code, response.json()["code"]) == (404, "checkin_not_found")
 
 
+def test_a_family_checks_out_together(visitor_client, visitor, make_visitor, hotel, policy):
+    child = add_child(visitor)
+    request = body(hotel, people=["self", child.public_id])
+    assert post(visitor_client, "/api/v1/checkins", request).status_code == 201
+    path = f"/api/v1/checkins/requests/{request['nonce']}/checkout"
+    stranger = Client()
+    stranger.force_login(make_visitor())
+    assert stranger.post(path).json()["code"] == "checkin_not_found"
+    response = visitor_client.post(path)
+    assert response.status_code == 200
+    out = response.json()["checked_out"]
+    assert len(out) == 2 and all(row["checked_out_at"] for row in out)
+    assert not CheckIn.objects.filter(checked_out_at__isnull=True).exists()
+    assert visitor_client.post(path).status_code == 200  # again: the same answer
+    assert (
+        visitor_client.post(f"/api/v1/checkins/requests/{uuid.uuid4()}/checkout").status_code == 404
+    )
+
+
 def test_preview_is_public_and_personal_data_free(visitor_client, hotel, policy, visitor):
     post(visitor_client, "/api/v1/checkins", body(hotel))
     response = Client().get("/api/v1/checkins/preview", {"qr": code_of(hotel)})

@@ -117,8 +117,8 @@ def test_result_screen_in_each_colour(page, mini_demo, sign_in_as, screenshot, c
         assert stored.decision == "denied"
         assert "area tunggu" in card
         staging = page.locator(".visit-staging")
-        assert staging.evaluate("e => getComputedStyle(e).backgroundColor") == (
-            BACKGROUNDS["hitam"]
+        assert (
+            staging.evaluate("e => getComputedStyle(e).backgroundColor") == (BACKGROUNDS["hitam"])
         )
     if colour == "merah":
         assert "Tidak boleh masuk" in card

@@ -219,3 +219,30 @@ def test_the_poster_page_sends_a_newcomer_to_the_profile_and_back(client, mini_d
     client.force_login(newcomer)
     html = client.get(f"/q/{mini_demo.token}").content.decode()
     assert f'href="/saya/profil/?next=/q/{mini_demo.token}"' in html
+
+
+def test_a_family_checks_out_together_with_one_tap(visitor_client, mini_demo):
+    """Issue 18, defect 8: the child does not stay "inside" after the parent leaves."""
+    client = visitor_client("hijau")
+    nonce = uuid.uuid4()
+    family = dependant_keys(mini_demo.visitors["hijau"])
+    post_check_in(client, mini_demo.token, nonce, people=["self", *family])
+    html = client.get(f"/saya/check-in/{nonce}/").content.decode()
+    assert f'action="/saya/check-in/{nonce}/check-out/"' in html
+    assert CheckIn.objects.filter(checked_out_at__isnull=True).count() == 2
+    response = client.post(f"/saya/check-in/{nonce}/check-out/")
+    assert response["Location"] == f"/saya/check-in/{nonce}/"
+    assert CheckIn.objects.filter(checked_out_at__isnull=True).count() == 0
+    # Another account cannot check this family out.
+    assert visitor_client("kuning").post(f"/saya/check-in/{nonce}/check-out/").status_code == 302
+    assert visitor_client("kuning").get(f"/saya/check-in/{nonce}/").status_code == 404
+
+
+def dependant_keys(account) -> list[str]:
+    from jejak.people.models import Person, Relation
+
+    return list(
+        Person.objects.filter(account=account)
+        .exclude(relation=Relation.SELF)
+        .values_list("public_id", flat=True)
+    )
