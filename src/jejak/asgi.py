@@ -17,11 +17,16 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jejak.settings")
 # Django's handler is a WSGI callable; its stubs type the return as a response.
 django_application: Any = get_wsgi_application()
 application = WSGIMiddleware(django_application, workers=settings.JEJAK_WSGI_THREADS)
+# Django imports the URLconf, and with it every view and the API's routers, on the first
+# request: seconds of work (more on a busy machine) that each new worker's first requests
+# waited for, all of them, past 5 s. Loaded here, before the worker takes a request.
+urlconf = get_resolver().url_patterns
 
 # What start-up made (Django, the URLconf, the models) stays for the life of the process:
 # out of the cyclic collector's reach, its full collections walk only what requests made.

@@ -236,6 +236,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # statements (core/sql.py) ask to be prepared, which needs a threshold set.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["prepare_threshold"] = 5
+    # A database host that stops answering (rather than refusing) must cost a request a
+    # few seconds and a 503, not the minutes of a TCP timeout.
+    options["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 3)
     if JEJAK_DB_PREPARED_STATEMENTS:
         # Only those prepared statements are affected: plan them once. Left to choose,
         # PostgreSQL kept re-planning the ones that take a list (`= ANY(%s)`) on every
