@@ -27,7 +27,9 @@ run: setup
 	$(JEJAK) demo --if-empty
 	$(JEJAK) collectstatic --noinput -v 0
 	@# DEMO ONLY: the demo's officer accounts sign in without enrolling a second factor.
+	@# The demo's codes and messages open the address it is served on.
 	HOST=$(HOST) JEJAK_DEMO_SKIP_SECOND_FACTOR=$${JEJAK_DEMO_SKIP_SECOND_FACTOR:-true} \
+		JEJAK_PUBLIC_URL=$${JEJAK_PUBLIC_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 test: setup lint typecheck pytest

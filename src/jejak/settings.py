@@ -44,7 +44,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The public base URL printed inside every QR code. A phone camera opens it, so it must be
 # the address citizens reach, with https in production.
-JEJAK_PUBLIC_URL = env_str("JEJAK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Empty: the address each request came to (core/public_url.py), which is right on a
+# laptop and wrong behind a proxy; `jejak check --deploy` asks for it.
+JEJAK_PUBLIC_URL = env_str("JEJAK_PUBLIC_URL").rstrip("/")
 # Keys that encrypt secrets stored in the database (signing keys today, NIK and phone
 # later): comma-separated, the first encrypts, all decrypt, so a key can be rotated.
 JEJAK_DATA_KEYS = env_list("JEJAK_DATA_KEYS")

@@ -47,18 +47,21 @@ def printable_codes(venues: QuerySet[Venue]) -> QuerySet[QrCode]:
     )
 
 
-def render_posters(codes: Iterable[QrCode], out: BinaryIO, *, processes: int = 1) -> int:
+def render_posters(
+    codes: Iterable[QrCode], out: BinaryIO, *, base_url: str, processes: int = 1
+) -> int:
     """Write one A4 poster per code to `out` and return the page count.
 
     `codes` come from `printable_codes` (or carry the same related objects); a code that
     is not active is refused, since its poster would turn every visitor away.
+    `base_url` is the site's public address the codes open (core/public_url.py).
     `processes` > 1 encodes the QR symbols in that many worker processes.
     """
     codes = list(codes)
     for code in codes:
         if code.status != CodeStatus.ACTIVE:
             raise ValueError(f"Code {code.public_id} is {code.status}, not active.")
-    symbols = qr_runs_many([qr_url(code.token) for code in codes], processes=processes)
+    symbols = qr_runs_many([qr_url(code.token, base_url) for code in codes], processes=processes)
     canvas = Canvas(out, pagesize=A4, pageCompression=1)
     canvas.setTitle("Poster QR Jejak")
     canvas.setAuthor("Jejak")

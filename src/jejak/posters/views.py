@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jejak.accounts.capabilities import Cap, capability_required
+from jejak.core.public_url import public_base_url
 from jejak.posters.render import printable_codes, render_posters
 from jejak.venues.access import access_venue
 from jejak.venues.models import Venue
@@ -43,7 +44,7 @@ def _posters(request: HttpRequest, short_code: str, *, position: int | None) -> 
     if not codes:
         raise Http404(_("Tempat ini belum punya kode QR aktif untuk dicetak."))
     pdf = io.BytesIO()
-    render_posters(codes, pdf)
+    render_posters(codes, pdf, base_url=public_base_url(request))
     response = HttpResponse(pdf.getvalue(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
     return response

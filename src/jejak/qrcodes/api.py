@@ -16,7 +16,9 @@ from jejak.qrcodes.errors import QrError
 router = Router(tags=["qr"])
 
 
-class VerifyIn(Schema):
+# "Qr...": the OpenAPI components are named by class, and sign-in (`/auth/verify`) and
+# the venues app have a VerifyIn, a VerifyOut and a VenueOut of their own.
+class QrVerifyIn(Schema):
     qr: str
 
 
@@ -25,19 +27,19 @@ class SectorOut(Schema):
     name: str
 
 
-class VenueOut(Schema):
+class QrVenueOut(Schema):
     short_code: str
     name: str
     sector: SectorOut
 
 
-class EntryPointOut(Schema):
+class QrEntryPointOut(Schema):
     name: str
 
 
-class VerifyOut(Schema):
-    venue: VenueOut
-    entry_point: EntryPointOut
+class QrVerifyOut(Schema):
+    venue: QrVenueOut
+    entry_point: QrEntryPointOut
     kind: Literal["static", "dynamic"]
     kid: str
     expires_at: dt.datetime | None
@@ -51,10 +53,10 @@ class ErrorOut(Schema):
 @router.post(
     "/verify",
     auth=None,
-    response={200: VerifyOut, frozenset({400, 403, 404, 410}): ErrorOut},
+    response={200: QrVerifyOut, frozenset({400, 403, 404, 410}): ErrorOut},
     summary="Verify a scanned venue QR code",
 )
-def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
+def verify(request: HttpRequest, payload: QrVerifyIn) -> QrVerifyOut:
     """Check a scanned code (full URL or bare token) and say which venue entrance it names.
 
     Refusals carry a stable `code` (qr_malformed 400; qr_unknown_key, qr_bad_signature,
@@ -66,15 +68,15 @@ def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
     except QrError as exc:
         raise ApiError(exc.http_status, exc.code.value, exc.message) from None
     venue, sector = found.venue, found.venue.sector
-    return VerifyOut(
-        venue=VenueOut(
+    return QrVerifyOut(
+        venue=QrVenueOut(
             short_code=venue.short_code,
             name=venue.name,
             sector=SectorOut(
                 slug=sector.slug, name=sector.name(translation.get_language() or "id")
             ),
         ),
-        entry_point=EntryPointOut(name=found.entry_point.name),
+        entry_point=QrEntryPointOut(name=found.entry_point.name),
         kind=found.kind,  # type: ignore[arg-type]
         kid=found.kid,
         expires_at=found.expires_at,

@@ -19,3 +19,19 @@ def data_keys_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="jejak.qrcodes.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def public_url_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Without it, codes and links take the address of whichever request made them: behind
+    a proxy that can be an internal one, printed on posters for months."""
+    if settings.JEJAK_PUBLIC_URL:
+        return []
+    return [
+        Warning(
+            "JEJAK_PUBLIC_URL is not set: QR codes and links use the address each request "
+            "came to, and `jejak posters` refuses to print.",
+            hint="Set JEJAK_PUBLIC_URL to the https address citizens' phones reach.",
+            id="jejak.qrcodes.W002",
+        )
+    ]

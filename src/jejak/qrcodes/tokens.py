@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.conf import settings
 
+from jejak.core.public_url import public_base_url
 from jejak.qrcodes.errors import QrError, Reason
 
 VERSION = "J1"
@@ -94,9 +94,10 @@ def sign(
     return token
 
 
-def qr_url(token: str) -> str:
-    """What the QR code encodes: the landing page a phone camera opens."""
-    return f"{settings.JEJAK_PUBLIC_URL}/q/{token}"
+def qr_url(token: str, base_url: str | None = None) -> str:
+    """What the QR code encodes: the landing page a phone camera opens, under `base_url`
+    (by default the site's public address, core/public_url.py)."""
+    return f"{(base_url or public_base_url()).rstrip('/')}/q/{token}"
 
 
 def extract_token(scanned: object) -> str:

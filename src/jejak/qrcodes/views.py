@@ -11,6 +11,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from jejak.accounts.capabilities import Cap, capability_required
+from jejak.core.public_url import public_base_url
 from jejak.core.qr_svg import qr_svg
 from jejak.qrcodes import keys, service
 from jejak.qrcodes.errors import QrError
@@ -42,9 +43,9 @@ def _entry_point_for(request: HttpRequest, short_code: str, position: int) -> En
     return entry_point
 
 
-def _dynamic_payload(entry_point: EntryPoint) -> dict[str, object]:
+def _dynamic_payload(request: HttpRequest, entry_point: EntryPoint) -> dict[str, object]:
     token, expires_at = service.dynamic_token(entry_point=entry_point)
-    url = qr_url(token)
+    url = qr_url(token, public_base_url(request))
     lifetime = settings.JEJAK_DYNAMIC_QR_SECONDS
     expires_in = max(0, int((expires_at - timezone.now()).total_seconds()))
     return {
@@ -66,7 +67,7 @@ def dynamic_code(request: HttpRequest, short_code: str, position: int) -> HttpRe
     entry_point = _entry_point_for(request, short_code, position)
     context: dict[str, object] = {"entry_point": entry_point, "venue": entry_point.venue}
     try:
-        context.update(_dynamic_payload(entry_point))
+        context.update(_dynamic_payload(request, entry_point))
     except QrError as exc:
         context["error"] = exc
     return render(request, "qrcodes/dynamic.html", context)
@@ -79,6 +80,6 @@ def dynamic_code_json(request: HttpRequest, short_code: str, position: int) -> J
     """The next code for the screen page's script to swap in."""
     entry_point = _entry_point_for(request, short_code, position)
     try:
-        return JsonResponse(_dynamic_payload(entry_point))
+        return JsonResponse(_dynamic_payload(request, entry_point))
     except QrError as exc:
         return JsonResponse({"code": exc.code.value, "message": exc.message}, status=409)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-
+from jejak.core.public_url import public_base_url
 from jejak.notifications import outbox
 from jejak.tracing.models import Case, Contact
 from jejak.tracing.window import JAKARTA
@@ -56,7 +55,7 @@ def notice_context(contact: Contact) -> dict[str, Any]:
         "more": max(0, len(places) - 1),
         "until": last_day + dt.timedelta(days=QUARANTINE_DAYS),
         "district": districts.get(first.get("venue_id", 0), "") or "",
-        "public_url": settings.JEJAK_PUBLIC_URL,
+        "public_url": public_base_url(),
     }
 
 

@@ -57,3 +57,9 @@ def decode_qr(page: pypdfium2.PdfPage) -> list[str]:
     """Rasterise a page at 150 dpi, as a phone would see it, and read every QR code on it."""
     image = page.render(scale=150 / 72, grayscale=True).to_pil()
     return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+@pytest.fixture(autouse=True)
+def _public_url(settings: Any) -> None:
+    # Posters need the address phones reach; the command refuses to guess one.
+    settings.JEJAK_PUBLIC_URL = "https://jejak.example.go.id"

@@ -114,3 +114,40 @@ def test_bench_prints_rate_and_keeps_nothing(hotel: Venue) -> None:
     assert "3 pages (synthetic codes" in stdout.getvalue()
     assert "pages/s" in stdout.getvalue()
     assert Venue.objects.count() == 1
+
+
+def test_the_codes_open_the_public_address(school: Venue, tmp_path: Path) -> None:
+    _pages, said = run("--venue", school.short_code, out=tmp_path / "p.pdf")
+    assert "opening https://jejak.example.go.id" in said
+
+
+@pytest.mark.parametrize(
+    ("base_url", "allowed"),
+    [
+        ("http://127.0.0.1:8000", False),
+        ("http://localhost:8123", False),
+        ("http://[::1]:8000", False),
+        ("http://192.168.1.20:8000", True),
+        ("https://jejak.kotatangerang.go.id", True),
+    ],
+)
+def test_a_loopback_address_is_refused_unless_asked_for(
+    school: Venue, tmp_path: Path, base_url: str, allowed: bool
+) -> None:
+    out = tmp_path / "p.pdf"
+    if allowed:
+        run("--venue", school.short_code, "--base-url", base_url, out=out)
+        return
+    with pytest.raises(CommandError, match="phone cannot open it"):
+        run("--venue", school.short_code, "--base-url", base_url, out=out)
+    assert not out.exists()
+    run("--venue", school.short_code, "--base-url", base_url, "--allow-loopback", out=out)
+    assert out.exists()
+
+
+def test_without_any_address_the_command_says_what_to_set(
+    school: Venue, tmp_path: Path, settings: Any
+) -> None:
+    settings.JEJAK_PUBLIC_URL = ""
+    with pytest.raises(CommandError, match="set JEJAK_PUBLIC_URL or give --base-url"):
+        call_command("posters", "--venue", school.short_code, "--out", str(tmp_path / "p.pdf"))

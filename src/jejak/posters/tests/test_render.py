@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import pytest
 from django.db.models import QuerySet
 
+from jejak.core.public_url import public_base_url
 from jejak.devtools.management.commands.bench_posters import synthetic_codes
 from jejak.posters.render import human_code, printable_codes, render_posters
 from jejak.posters.tests.conftest import decode_qr, issued, page_text, pdf_pages
@@ -21,7 +22,7 @@ from jejak.venues.tests.factories import VenueFactory
 
 def render(codes: Iterable[QrCode]) -> bytes:
     out = io.BytesIO()
-    render_posters(codes, out)
+    render_posters(codes, out, base_url=public_base_url())
     return out.getvalue()
 
 
@@ -105,7 +106,7 @@ def test_timing_of_a_city_batch() -> None:
     codes = synthetic_codes(339)
     out = io.BytesIO()
     start = time.perf_counter()
-    pages = render_posters(codes, out, processes=os.cpu_count() or 1)
+    pages = render_posters(codes, out, base_url=public_base_url(), processes=os.cpu_count() or 1)
     seconds = time.perf_counter() - start
 
     print(f"\n{pages} posters in {seconds:.2f} s ({pages / seconds:.0f} pages/s)")

@@ -73,3 +73,18 @@ def test_one_entrance_poster(hotel: Venue, client_for: Any) -> None:
     assert len(pages) == 1
     assert decode_qr(pages[0]) == [qr_url(code.token)]
     assert client.get(reverse("entrance_poster", args=["HTL-CISADANE", 7])).status_code == 404
+
+
+def test_without_a_public_url_the_poster_opens_where_the_site_was_reached(
+    hotel: Venue, client_for: Any, settings: Any
+) -> None:
+    """Issue 18, defect 11: `make run PORT=8123` must not print codes for port 8000."""
+    settings.JEJAK_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["192.168.1.20"]
+    client = client_for(Role.VENUE_MANAGER, venues=[hotel])
+    code = QrCode.objects.get(entry_point__venue=hotel, entry_point__position=1)
+    response = client.get(
+        reverse("entrance_poster", args=["HTL-CISADANE", 1]), HTTP_HOST="192.168.1.20:8123"
+    )
+    [text] = decode_qr(pdf_pages(response.content)[0])
+    assert text == f"http://192.168.1.20:8123/q/{code.token}"

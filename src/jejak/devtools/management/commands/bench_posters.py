@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jejak.core.public_url import public_base_url
 from jejak.posters.render import printable_codes, render_posters
 from jejak.qrcodes.models import QrCode, SigningKey
 from jejak.qrcodes.tokens import STATIC, new_kid, new_public_id, sign
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             codes, source = synthetic_codes(count), "synthetic"
         with tempfile.TemporaryFile() as out:
             start = time.perf_counter()
-            pages = render_posters(codes, out, processes=processes)
+            pages = render_posters(codes, out, base_url=public_base_url(), processes=processes)
             seconds = time.perf_counter() - start
             size = out.tell()
         self.stdout.write(
