@@ -54,7 +54,8 @@ def _refused(exc: TracingError) -> ApiError:
     return ApiError(exc.http_status, exc.code.value, exc.message)
 
 
-class PersonOut(Schema):
+# Not "PersonOut": the OpenAPI components are named by class, and the people app has one.
+class CasePersonOut(Schema):
     public_id: str
     full_name: str
     nik_masked: str
@@ -64,7 +65,7 @@ class CaseOut(Schema):
     id: int
     status: str
     source: str
-    person: PersonOut
+    person: CasePersonOut
     specimen_date: dt.date
     symptom_onset: dt.date | None
     isolation_started_at: dt.datetime
@@ -179,7 +180,7 @@ class ContactVisitOut(Schema):
 class ContactOut(Schema):
     id: int
     rank: int
-    person: PersonOut
+    person: CasePersonOut
     phone_masked: str
     score: float
     minutes: int
@@ -294,7 +295,11 @@ def _case(request: HttpRequest, case_id: int, cap: Cap = Cap.TRACE_CASES) -> Cas
         raise _refused(exc) from None
 
 
-@router.get("/cases", response=list[CaseOut], summary="Cases in your jurisdiction")
+@router.get(
+    "/cases",
+    response={200: list[CaseOut], 403: ErrorOut},
+    summary="Cases in your jurisdiction",
+)
 def list_cases(request: HttpRequest, status: StatusFilter = "") -> list[dict[str, Any]]:
     """Newest first, at most 500. Every call is audited."""
     cases = reads.list_cases(actor=signed_in_user(request), status=status, ip=client_ip(request))
@@ -403,7 +408,24 @@ def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/cases/{case_id}/export", response={ERRORS: ErrorOut})
+@router.get(
+    "/cases/{case_id}/export",
+    response={ERRORS: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The contact list, as an attachment",
+                "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in (
+                        "text/csv",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    )
+                },
+            }
+        }
+    },
+)
 def export(
     request: HttpRequest, case_id: int, format: Literal["csv", "xlsx"] = "csv"
 ) -> HttpResponse:
@@ -448,7 +470,11 @@ def case_from_contact(
     return Status(201, _case_detail(case, request.user))
 
 
-@router.get("/clusters", response=list[ClusterOut], summary="Cluster alerts in your region")
+@router.get(
+    "/clusters",
+    response={200: list[ClusterOut], 403: ErrorOut},
+    summary="Cluster alerts in your region",
+)
 def clusters(request: HttpRequest) -> list[dict[str, Any]]:
     require(request.user, Cap.TRACE_CASES)
     alerts = clusters_visible_to(request.user).select_related("venue").prefetch_related("cases")

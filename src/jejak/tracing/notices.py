@@ -8,6 +8,7 @@ from typing import Any
 
 from jejak.core.public_url import public_base_url
 from jejak.notifications import outbox
+from jejak.people.models import Relation
 from jejak.tracing.models import Case, Contact
 from jejak.tracing.window import JAKARTA
 from jejak.venues.models import Venue
@@ -56,7 +57,17 @@ def notice_context(contact: Contact) -> dict[str, Any]:
         "until": last_day + dt.timedelta(days=QUARANTINE_DAYS),
         "district": districts.get(first.get("venue_id", 0), "") or "",
         "public_url": public_base_url(),
+        # A family member's messages reach the account holder's phone: say whom they are
+        # about (first name only), or a parent gets the same SMS twice and cannot tell.
+        "for_name": _dependant_name(contact),
     }
+
+
+def _dependant_name(contact: Contact) -> str:
+    person = contact.person
+    if person is None or person.relation == Relation.SELF:
+        return ""
+    return str(person.full_name).split()[0] if person.full_name else ""
 
 
 def _district_name(region: Any) -> str:

@@ -162,3 +162,28 @@ def test_exposure_sites_are_published_on_notification_without_personal_data(offi
     }  # fmt: skip
     # Listed for 14 days after the window.
     assert published_sites(now=at(days=15)) == []
+
+
+def test_a_family_members_message_says_whom_it_is_about(officer, person, hotel):
+    """Issue 18, defect 10: two children's SMS to one parent are not identical."""
+    from jejak.screening.tests.factories import make_person
+
+    case_person, parent = person("Kasus"), person("Rina Ibu")
+    give_phone(parent.account, "+6281100000077")
+    children = [
+        make_person(parent.account, full_name=name, relation="child", serial=900 + n)
+        for n, name in enumerate(["Nabila Putri", "Bima Putra"])
+    ]
+    for someone in (case_person, *children):
+        stay(someone, hotel, at(0), at(1))
+    case = cases.open_case(
+        person=case_person, actor=officer, specimen_date=T0.date(), isolation_started_at=at(days=1),
+        now=NOW,
+    )  # fmt: skip
+    search.search_contacts(case=case, actor=officer, now=NOW)
+    designate_contacts(case=case, actor=officer, now=NOW)
+    sms = [m for m in outbox.messages_for(notices.case_ref(case)) if m.channel == "sms"]
+    bodies = sorted(m.body for m in sms if m.to_person_id in {c.pk for c in children})
+    assert len(bodies) == 2 and bodies[0] != bodies[1]
+    assert bodies[0].startswith("Untuk Bima (keluarga Anda):")
+    assert bodies[1].startswith("Untuk Nabila (keluarga Anda):")

@@ -247,3 +247,26 @@ def test_pages_weigh_little(page, mini_demo, sign_in_as):
     # missing in desktop Chromium, and the page has no camera, so it never gets that far).
     assert page.evaluate("typeof window.jsQR") == "undefined"
     assert page.errors == []
+
+
+def test_removing_a_family_member_asks_first(page, mini_demo, sign_in_as):
+    """Issue 18, defect 10: an irreversible action is confirmed before it is sent."""
+    from jejak.people.models import Person
+
+    sign_in_as(page, mini_demo.visitors["hijau"])
+    page.goto("/saya/keluarga/")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.click("button.danger")
+    assert asked and "Nabila Hijau" in asked[0]
+    assert Person.objects.filter(full_name="Nabila Hijau", account__isnull=False).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button.danger")
+    page.wait_for_load_state()
+    wait_until(page, "() => !document.body.innerText.includes('Nabila Hijau')")
+    assert page.errors == []
