@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from jejak.checkins.models import BlackStatusAlert
 from jejak.console import live, service
 from jejak.console.errors import ConsoleError
 from jejak.console.forms import ManualCheckInForm, StaffAccountForm
+from jejak.inspections.closures import closure_at
 from jejak.screening.models import Colour, colour_label
 from jejak.venues.access import access_venue, console_venues
 from jejak.venues.workflow import Action, allowed_actions
@@ -57,6 +59,8 @@ def console_venue(request: HttpRequest, short_code: str) -> HttpResponse:
         {
             "venue": venue,
             "state": state,
+            # A Satpol PP closure in force: every scan is refused, and the staff must know.
+            "closure": closure_at(venue.pk, timezone.now()),
             "decisions": [
                 (d.value, d.label, state["today"]["decision"].get(d.value, 0)) for d in Decision
             ],

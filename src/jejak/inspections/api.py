@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import AwareDatetime
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
-from jejak.core.api_errors import ApiError
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.inspections import service
 from jejak.inspections.errors import InspectionError
 from jejak.inspections.models import (
@@ -118,7 +118,7 @@ def _full(pk: int, user: RequestUser) -> Inspection:
     return service.access_inspection(user, pk)
 
 
-@router.get("", response=list[InspectionOut])
+@router.get("", response={200: list[InspectionOut], 403: ErrorOut})
 def list_inspections(
     request: HttpRequest, status: InspectionStatus | None = None, venue: str | None = None
 ) -> Any:
@@ -132,7 +132,7 @@ def list_inspections(
     return list(found.prefetch_related("checks").order_by("-planned_for", "-pk")[:500])
 
 
-@router.post("", response={201: InspectionOut})
+@router.post("", response={201: InspectionOut, frozenset({400, 403, 404}): ErrorOut})
 def plan_inspection(request: HttpRequest, body: PlanIn) -> Any:
     require(request.user, Cap.RECORD_INSPECTIONS)
     try:
@@ -145,7 +145,7 @@ def plan_inspection(request: HttpRequest, body: PlanIn) -> Any:
     return Status(201, planned)
 
 
-@router.get("/{int:inspection_id}", response=InspectionOut)
+@router.get("/{int:inspection_id}", response={200: InspectionOut, frozenset({403, 404}): ErrorOut})
 def get_inspection(request: HttpRequest, inspection_id: int) -> Any:
     try:
         return _full(inspection_id, request.user)
@@ -153,7 +153,10 @@ def get_inspection(request: HttpRequest, inspection_id: int) -> Any:
         raise _api_error(exc) from None
 
 
-@router.post("/{int:inspection_id}/record", response=InspectionOut)
+@router.post(
+    "/{int:inspection_id}/record",
+    response={200: InspectionOut, frozenset({400, 403, 404, 409}): ErrorOut},
+)
 def record_inspection(request: HttpRequest, inspection_id: int, body: RecordIn) -> Any:
     """Record the visit: every checklist item, findings, sanction (with `closure` for a
     temporary closure). The venue's live occupancy is taken now. Photos: /photos."""
@@ -177,7 +180,10 @@ def record_inspection(request: HttpRequest, inspection_id: int, body: RecordIn) 
         raise _api_error(exc) from None
 
 
-@router.post("/{int:inspection_id}/photos", response={201: InspectionOut})
+@router.post(
+    "/{int:inspection_id}/photos",
+    response={201: InspectionOut, frozenset({400, 403, 404, 409, 413}): ErrorOut},
+)
 def add_photos(request: HttpRequest, inspection_id: int, photos: File[list[UploadedFile]]) -> Any:
     """Multipart upload (field `photos`, repeated): JPEG, PNG or WebP, 8 MB each."""
     require(request.user, Cap.RECORD_INSPECTIONS)
@@ -189,7 +195,10 @@ def add_photos(request: HttpRequest, inspection_id: int, photos: File[list[Uploa
     return Status(201, inspection)
 
 
-@router.post("/{int:inspection_id}/reinspection", response={201: InspectionOut})
+@router.post(
+    "/{int:inspection_id}/reinspection",
+    response={201: InspectionOut, frozenset({400, 403, 404, 409}): ErrorOut},
+)
 def schedule_reinspection(request: HttpRequest, inspection_id: int, body: ReinspectionIn) -> Any:
     require(request.user, Cap.RECORD_INSPECTIONS)
     try:
@@ -202,7 +211,10 @@ def schedule_reinspection(request: HttpRequest, inspection_id: int, body: Reinsp
     return Status(201, again)
 
 
-@router.post("/{int:inspection_id}/closure/lift", response=InspectionOut)
+@router.post(
+    "/{int:inspection_id}/closure/lift",
+    response={200: InspectionOut, frozenset({403, 404, 409}): ErrorOut},
+)
 def lift_closure(request: HttpRequest, inspection_id: int, body: LiftIn) -> Any:
     require(request.user, Cap.RECORD_INSPECTIONS)
     try:
@@ -216,7 +228,10 @@ def lift_closure(request: HttpRequest, inspection_id: int, body: LiftIn) -> Any:
     return inspection
 
 
-@router.get("/venues/{short_code}/findings", response=list[InspectionOut])
+@router.get(
+    "/venues/{short_code}/findings",
+    response={200: list[InspectionOut], frozenset({403, 404}): ErrorOut},
+)
 def venue_findings(request: HttpRequest, short_code: str) -> Any:
     """A venue manager's view: the recorded inspections of their venue (no plans)."""
     require(request.user, Cap.VIEW_VENUE_FINDINGS)

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap, require
+from jejak.accounts.models import User
+from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.checkins.occupancy import crowd
 from jejak.inspections.errors import InspectionError
@@ -33,10 +35,11 @@ from jejak.inspections.models import (
     InspectionStatus,
     Sanction,
 )
+from jejak.notifications import outbox
 from jejak.venues.models import Venue, venues_visible_to
 
 if TYPE_CHECKING:
-    from jejak.accounts.models import RequestUser, User
+    from jejak.accounts.models import RequestUser
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 10
@@ -230,7 +233,30 @@ def do_record_inspection(
                 "ends_at": period[1].isoformat(),
             }
         audit.record(actor=actor, action="inspections.sanction_imposed", obj=inspection, **detail)
+        _tell_managers(inspection, period)
     return inspection
+
+
+def _tell_managers(inspection: Inspection, period: tuple[dt.datetime, dt.datetime] | None) -> None:
+    """A sanction reaches the venue's managers (in the app, and by e-mail where they have
+    one): a closure they hear of from their own door's refusals is too late."""
+    venue = inspection.venue
+    context = {
+        "venue": venue.name,
+        "sanction": inspection.get_sanction_display(),
+        "findings": inspection.findings,
+        "starts": period[0] if period else None,
+        "ends": period[1] if period else None,
+    }
+    managers = User.objects.filter(role=Role.VENUE_MANAGER, is_active=True, venues=venue)
+    for manager in managers:
+        outbox.enqueue(
+            template="venue_sanction",
+            context=context,
+            channels=["inapp", "email"],
+            to_user=manager,
+            ref=f"inspections.inspection:{inspection.pk}",
+        )
 
 
 @transaction.atomic

@@ -84,6 +84,29 @@ def test_written_warning_and_closure_are_audited(officer, hotel):
     assert AuditEvent.objects.filter(action="inspections.closure_lifted").count() == 1
 
 
+def test_the_venue_managers_are_told_of_a_sanction(officer, hotel, manager, client):
+    """Issue 18, defect 9: the manager hears of a closure from Jejak, not from the door."""
+    from jejak.notifications.models import Message
+
+    now = timezone.now()
+    service.do_record_inspection(
+        actor=officer,
+        inspection=plan(officer, hotel),
+        checklist=all_pass(capacity_and_hours="fail"),
+        sanction="temporary_closure",
+        closure_starts_at=now - dt.timedelta(minutes=1),
+        closure_ends_at=now + dt.timedelta(days=2),
+        findings="Melebihi kapasitas",
+    )
+    [message] = Message.objects.filter(to_user=manager, template="venue_sanction", channel="inapp")
+    assert "Penutupan sementara" in message.subject
+    assert "ditutup sementara" in message.body and "Melebihi kapasitas" in message.body
+    # The console says so too, as long as the closure lasts.
+    client.force_login(manager)
+    page = client.get(f"/tempat/{hotel.short_code}/").content.decode()
+    assert 'id="venue-closed"' in page and "Melebihi kapasitas" in page
+
+
 @pytest.mark.parametrize(
     ("starts", "ends", "code"),
     [
