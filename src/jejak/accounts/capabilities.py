@@ -25,6 +25,9 @@ ViewFunc = Callable[..., Any]
 class Cap(StrEnum):
     VIEW_VENUES = "view_venues"
     EDIT_VENUES = "edit_venues"
+    # Start the registration of one's own venue (a manager): it joins their venues, and
+    # the city and the issuer take it from there.
+    REGISTER_OWN_VENUE = "register_own_venue"
     IMPORT_VENUES = "import_venues"
     SUBMIT_REQUESTS = "submit_requests"
     REVIEW_REQUESTS = "review_requests"
@@ -133,6 +136,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.VENUE_MANAGER: frozenset(
         {
             Cap.VIEW_VENUES,
+            Cap.REGISTER_OWN_VENUE,
             Cap.SUBMIT_REQUESTS,
             Cap.CONFIRM_INSTALLATION,
             Cap.DOWNLOAD_POSTERS,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jejak.accounts.capabilities import Cap, has_capability
+from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.venues import signals
 from jejak.venues.models import EntryPoint, Venue, VenueStatus
@@ -21,13 +22,16 @@ CODED = frozenset({VenueStatus.ISSUED, VenueStatus.INSTALLED, VenueStatus.SUSPEN
 
 
 def create_venue(*, actor: User, venue: Venue, entrances: list[str]) -> Venue:
-    """Register a venue with its entrances (status `registered`)."""
+    """Register a venue with its entrances (status `registered`). A manager who registers
+    their own venue becomes its manager in Jejak too."""
     with transaction.atomic():
         venue.status = VenueStatus.REGISTERED
         venue.save()
         EntryPoint.objects.bulk_create(
             [EntryPoint(venue=venue, name=n, position=i) for i, n in enumerate(entrances)]
         )
+        if actor.role == Role.VENUE_MANAGER:
+            actor.venues.add(venue)
         audit.record(actor=actor, action="venue.create", obj=venue, entrances=len(entrances))
     return venue
 

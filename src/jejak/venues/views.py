@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -149,9 +151,11 @@ def venue_detail(request: HttpRequest, short_code: str) -> HttpResponse:
     )
 
 
-@capability_required(Cap.EDIT_VENUES)
+@login_required
 def venue_create(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    if not (has_capability(user, Cap.EDIT_VENUES) or has_capability(user, Cap.REGISTER_OWN_VENUE)):
+        raise PermissionDenied
     form = VenueForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         venue = form.save(commit=False)

@@ -59,6 +59,27 @@ def test_city_admin_cannot_register_in_another_city(city, other_city, client_for
     assert not Venue.objects.exists()
 
 
+def test_a_venue_manager_starts_registering_their_own_venue(city, make_user):
+    """Issue 18, defect 9: a manager may start the request; the city takes it from there."""
+    from django.test import Client
+
+    manager = make_user(Role.VENUE_MANAGER)
+    c = Client()
+    c.force_login(manager)
+    assert 'href="/venues/new/"' in c.get("/venues/").content.decode()
+    response = c.post("/venues/new/", form_data(city))
+    assert response.status_code == 302
+    venue = Venue.objects.get(short_code="HOTEL-BARU")
+    assert venue.status == "registered"
+    assert list(manager.venues.all()) == [venue]
+    # Editing stays with the city.
+    assert c.get(f"/venues/{venue.short_code}/edit/").status_code == 403
+
+
+def test_venue_staff_cannot_register(city, client_for):
+    assert client_for(Role.VENUE_STAFF).post("/venues/new/", form_data(city)).status_code == 403
+
+
 def test_agency_officer_cannot_register(city, client_for):
     c = client_for(Role.AGENCY_OFFICER, region=city)
     assert c.post("/venues/new/", form_data(city)).status_code == 403
