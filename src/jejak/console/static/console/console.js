@@ -180,13 +180,14 @@
       result.className = "console-result " + body.colour;
     } else {
       node.querySelector(".message").textContent = body.message || "";
-      node.querySelector(".code").textContent = body.code || "";
       result.className = "console-result refused";
     }
     result.textContent = "";
     result.appendChild(node);
     result.hidden = false;
     result.dataset.genuine = ok ? "1" : "0";
+    // The reason code is for support and tests; the guard reads the sentence.
+    result.dataset.code = ok ? "" : body.code || "";
   }
 
   function verify(text) {
