@@ -14,5 +14,4 @@ urlpatterns = [
     path("login/faktor-kedua/", second_factor_views.enrol, name="second_factor_enrol"),
     path("", views.home, name="dashboard"),
     path("masuk/", views.visitor_login, name="visitor_login"),
-    path("saya/", views.visitor_home, name="visitor_home"),
 ]

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -134,11 +133,3 @@ def visitor_login(request: HttpRequest) -> HttpResponse:
         },
         status=200,
     )
-
-
-@login_required(login_url="visitor_login")
-def visitor_home(request: HttpRequest) -> HttpResponse:
-    """The visitor's own page: for now the number they signed in with (issue 5 adds more)."""
-    if request.user.role != Role.VISITOR:  # type: ignore[union-attr]
-        return redirect("dashboard")
-    return render(request, "accounts/visitor_home.html")

@@ -1,8 +1,9 @@
 from django.urls import path, re_path
 
-from jejak.visits import views
+from jejak.visits import home, views
 
 urlpatterns = [
+    path("saya/", home.home, name="visitor_home"),
     # What a poster's code opens. Posters encode /q/<token> without a slash; accepting
     # both spares every scan a redirect.
     re_path(r"^q/(?P<token>[^/]+)/?$", views.landing, name="qr_landing"),

@@ -29,7 +29,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from jejak.accounts.capabilities import signed_in_user
-from jejak.checkins import checkout, occupancy, record
+from jejak.checkins import checkout, record
 from jejak.checkins.errors import CheckInError, Decision, DenialReason, Note
 from jejak.checkins.models import CheckIn, CheckInRequest, VisitorType
 from jejak.people.access import is_visitor, visitor_required
@@ -39,6 +39,7 @@ from jejak.qrcodes.service import VerifiedCode, verify
 from jejak.qrcodes.tokens import extract_token
 from jejak.screening.models import Colour, Reason, colour_label
 from jejak.screening.service import people_of
+from jejak.zones.around import around, around_by_code
 
 if TYPE_CHECKING:
     from jejak.accounts.models import User
@@ -100,8 +101,10 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
 def confirmation_context(request: HttpRequest, found: VerifiedCode) -> dict[str, Any]:
     """What the poster's landing page (/q/<token>) needs to become the confirmation page:
     the crowd, the advice, and either the people who may check in or the way to sign in."""
+    nearby = around(found.venue)
     context: dict[str, Any] = {
-        "crowd": occupancy.crowd(venue=found.venue),
+        "crowd": {"inside": nearby.crowd.inside, "capacity": nearby.crowd.capacity},
+        "around": nearby,
         "advice": _advice(),
         "token": found.token,
         "visitor_types": VisitorType.choices,
@@ -235,6 +238,7 @@ def result(request: HttpRequest, nonce: uuid.UUID) -> HttpResponse:
             "venue": data["venue"],
             "entry_point": data["entry_point"],
             "crowd": data["crowd"],
+            "around": around_by_code(data["venue"]["short_code"]),
             "scanned_at": dt.datetime.fromisoformat(data["scanned_at"]),
             "page_colour": page_colour,
             "inside": sum(1 for p in people if p["checkin"].is_active),

@@ -246,3 +246,30 @@ def dependant_keys(account) -> list[str]:
         .exclude(relation=Relation.SELF)
         .values_list("public_id", flat=True)
     )
+
+
+def test_the_citizen_home_is_worth_opening(visitor_client, mini_demo):
+    """Issue 18, defect 7: status, scan, current stay, certificate, tests, unread."""
+    client = visitor_client("hijau")
+    nonce = uuid.uuid4()
+    family = dependant_keys(mini_demo.visitors["hijau"])
+    post_check_in(client, mini_demo.token, nonce, people=["self", *family])
+    html = client.get("/saya/").content.decode()
+    assert 'href="/saya/pindai/"' in html  # the big scan button
+    assert "visit-chip visit-hijau" in html and "Ahmad Hijau" in html
+    assert "Sedang di dalam" in html and mini_demo.venue.name in html
+    assert f'action="/saya/check-in/{nonce}/check-out/"' in html
+    assert "Dosis 1" in html  # the vaccination certificate
+    assert 'href="/saya/status/"' in html
+    assert "Kunjungan terakhir" in html
+    client.post(f"/saya/check-in/{nonce}/check-out/")
+    assert "Sedang di dalam" not in client.get("/saya/").content.decode()
+
+
+def test_the_citizen_home_reads_a_bounded_number_of_queries(
+    visitor_client, mini_demo, django_assert_max_num_queries
+):
+    client = visitor_client("hijau")
+    post_check_in(client, mini_demo.token, uuid.uuid4())
+    with django_assert_max_num_queries(20):
+        assert client.get("/saya/").status_code == 200
