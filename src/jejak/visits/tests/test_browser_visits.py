@@ -157,6 +157,16 @@ def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_de
     pending.wait_for(state="visible")
     assert "Belum terkirim" in pending.inner_text()
     assert page.locator("#visit-offline").is_visible()
+    # Feedback where the thumb is, and a button that says it cannot be pressed again.
+    queued = page.locator("#visit-queued")
+    assert queued.is_visible()
+    assert page.evaluate(
+        "(() => { const r = document.getElementById('visit-queued').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; })()"
+    )
+    button = page.locator("button:has-text('Check-in sekarang')")
+    assert button.is_disabled()
+    assert float(button.evaluate("b => getComputedStyle(b).opacity")) < 1
     stored = page.evaluate("JSON.parse(localStorage.getItem('jejak.visits.queue'))")
     assert len(stored) == 1 and stored[0]["scanned_at"] and stored[0]["nonce"]
     assert CheckIn.objects.count() == 0
@@ -168,6 +178,27 @@ def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_de
     assert CheckIn.objects.count() == 1
     assert str(CheckIn.objects.get().request.nonce) == stored[0]["nonce"]
     assert page.errors == [] or all("ERR_INTERNET_DISCONNECTED" in e for e in page.errors)
+
+
+def test_a_waiting_check_in_keeps_the_poster_button_off_after_a_reload(
+    page, mini_demo, sign_in_as
+):
+    """Issue 18, defect 4: a second tap must not make a second check-in."""
+    sign_in_as(page, mini_demo.visitors["hijau"])
+    page.goto(f"/q/{mini_demo.token}")
+    page.context.set_offline(True)
+    page.click("button:has-text('Check-in sekarang')")
+    page.locator("#visit-queued").wait_for(state="visible")
+    # Back online but the check-in cannot get through yet (a flaky connection).
+    page.route("**/api/v1/checkins", lambda route: route.abort())
+    page.context.set_offline(False)
+    page.reload()
+    page.locator("#visit-queued").wait_for(state="visible")
+    assert page.locator("button:has-text('Check-in sekarang')").is_disabled()
+    assert not page.locator("#visit-offline").is_visible()  # it says online again
+    page.unroute("**/api/v1/checkins")
+    page.wait_for_url(RESULT_URL, timeout=30000)  # the waiting one went, and only it
+    assert CheckIn.objects.count() == 1
 
 
 def test_offline_check_in_is_queued_without_the_service_worker(page, mini_demo, sign_in_as):

@@ -21,6 +21,11 @@
   var banner = document.getElementById("visit-offline");
   function showConnection() { if (banner) { banner.hidden = navigator.onLine; } }
   window.addEventListener("offline", showConnection);
+  window.addEventListener("online", showConnection);
+  // A page restored from the back/forward cache or left open in the background missed
+  // the events: look again when it is shown.
+  window.addEventListener("pageshow", showConnection);
+  document.addEventListener("visibilitychange", showConnection);
   showConnection();
 
   // --- helpers ----------------------------------------------------------------------
@@ -142,6 +147,12 @@
       list.appendChild(li);
     });
     pending.hidden = list.children.length === 0;
+    // The heading says what the list holds: nothing "not sent" once all went.
+    var heading = pending.querySelector("h2");
+    if (heading) {
+      heading.textContent = heading.getAttribute(mine.length ? "data-pending" : "data-done");
+    }
+    if (form) { holdIfQueued(mine); }
   }
 
   // --- a poster never opened before, scanned offline -------------------------------
@@ -196,6 +207,22 @@
   var flushing = false;
   var form = document.getElementById("visit-confirm-form");
   var formNonce = newNonce();
+  var queuedNote = document.getElementById("visit-queued");
+
+  // A check-in at this poster already waits in the queue (made here before a reload, or
+  // on another page): the button stays off, so a second tap cannot make a second one.
+  function holdIfQueued(mine) {
+    var qr = form.getAttribute("data-qr");
+    var waiting = mine.filter(function (i) { return i.qr === qr; });
+    var submit = form.querySelector("button[type=submit]");
+    if (waiting.length) {
+      formNonce = waiting[0].nonce;  // when it goes, this page shows its result
+      submit.disabled = true;
+      if (queuedNote) { queuedNote.hidden = false; }
+    } else if (queuedNote && !queuedNote.hidden) {
+      queuedNote.hidden = true;
+    }
+  }
 
   function sent(item) {
     remove(item.nonce);
@@ -258,7 +285,16 @@
         scanned_at: new Date().toISOString()
       };
       button.disabled = true;
-      var queue = function () { enqueue(item); render(); };
+      var queue = function () {
+        enqueue(item);
+        render();
+        // Said where the thumb is, not only in the list at the top of the page.
+        if (queuedNote) {
+          queuedNote.hidden = false;
+          queuedNote.scrollIntoView({block: "center"});
+          queuedNote.focus({preventScroll: true});
+        }
+      };
       if (!navigator.onLine) { queue(); return; }
       // Online: no scanned_at, the server's clock is the scan time.
       post({qr: item.qr, nonce: item.nonce, people: item.people, visitor_type: item.visitor_type})
