@@ -3,14 +3,17 @@ the top of the import layers (docs/architecture.md): it imports every app, none 
 
 import logging
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from jejak.accounts.api import router as auth_router
@@ -18,7 +21,8 @@ from jejak.accounts.api import tokens_router
 from jejak.accounts.api_auth import session_or_token
 from jejak.checkins.api import router as checkins_router
 from jejak.console.api import router as console_router
-from jejak.core.api_errors import ApiError
+from jejak.core.api_docs import LocalSwagger
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.core.errors import DatabaseUnavailable
 from jejak.core.middleware import is_json
 from jejak.dashboards.api import router as dashboards_router
@@ -35,6 +39,7 @@ from jejak.tracing.api import public_router as exposure_router
 from jejak.tracing.api import router as tracing_router
 from jejak.venues.access import VenueNotFound
 from jejak.venues.api import router as venues_router
+from jejak.zones.api import router as zones_router
 
 
 class JsonBodies(Parser):
@@ -49,12 +54,25 @@ class JsonBodies(Parser):
         return super().parse_body(request)
 
 
-api = NinjaAPI(
+class JejakApi(NinjaAPI):
+    """ninja documents the statuses each operation declares; the document served at
+    /api/v1/openapi.json also names those the root answers for any operation (below)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_root_errors(schema)
+        return schema
+
+
+api = JejakApi(
     title="Jejak API",
     version="1",
     urls_namespace="api",
     auth=session_or_token,
     docs_url="/docs",
+    docs=LocalSwagger(),
     parser=JsonBodies(),
 )
 
@@ -67,6 +85,12 @@ def error(request: HttpRequest, status: int, code: str, message: str, **extra: A
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return error(request, 422, "invalid_input", "The request body is not valid.", errors=exc.errors)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # An upload whose Content-Type names no boundary, or whose parts are cut short.
+    return error(request, 400, "invalid_multipart", "The multipart body cannot be read.")
 
 
 @api.exception_handler(AuthenticationError)
@@ -142,6 +166,53 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, "error", str(exc))
 
 
+def root_errors(operation: dict[str, Any]) -> dict[int, str]:
+    """What the root answers for this operation (an OpenAPI operation object) before or
+    around its view: the handlers above, the input guard (core/middleware.py) and the
+    parser. Each status with its reason codes."""
+    parameters = operation.get("parameters") or []
+    media_types = list((operation.get("requestBody") or {}).get("content", {}))
+    json_body = any(is_json(media_type) for media_type in media_types)
+    refused = ["`control_characters`: a control character in the path, query or body"]
+    if json_body:
+        refused.append("`invalid_json`: a body that is not JSON")
+    if any(media_type.startswith("multipart/") for media_type in media_types):
+        refused.append("`invalid_multipart`: a multipart body that cannot be read")
+    errors = {
+        400: "; ".join(refused),
+        503: "`service_unavailable`: the database is briefly unavailable; send the same "
+        "request again after Retry-After seconds",
+    }
+    if operation.get("security"):
+        errors[401] = "`not_authenticated`: no signed-in session and no valid bearer token"
+    if parameters or media_types:
+        errors[422] = "`invalid_input`: a parameter or the body does not validate (`errors`)"
+    if any(parameter.get("in") == "path" for parameter in parameters):
+        errors[404] = "`not_found`: no such path (a path parameter of the wrong form)"
+    if json_body:
+        errors[415] = "`unsupported_media_type`: a body that is not application/json"
+    return errors
+
+
+def document_root_errors(schema: dict[str, Any]) -> None:
+    """Add the root's answers (`root_errors`) to every operation that does not declare
+    that status itself, with the error schema every such answer has."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for path in schema["paths"].values():
+        for operation in path.values():
+            responses = operation["responses"]
+            declared = {int(status) for status in responses}
+            for status, codes in root_errors(operation).items():
+                if status not in declared:
+                    responses[status] = {
+                        "description": f"{HTTPStatus(status).phrase}: {codes}.",
+                        "content": content,
+                    }
+            operation["responses"] = dict(sorted(responses.items(), key=lambda r: int(r[0])))
+
+
 # Every app's router, under the prefixes partners use.
 api.add_router("/auth", auth_router)
 api.add_router("/me/tokens", tokens_router)
@@ -160,3 +231,4 @@ api.add_router("/inspections", inspections_router)
 api.add_router("/console", console_router)
 api.add_router("/rosters", rosters_router)
 api.add_router("", notifications_router)
+api.add_router("", zones_router)

@@ -168,8 +168,13 @@ def page(browser: Any, live_server: Any, transactional_db: None) -> Any:
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    from jejak.core.browser import AccessibilityWatch
+
+    watch = AccessibilityWatch(page)
     yield page
+    watch.check()  # the page the test ended on
     context.close()
+    assert not watch.problems, "accessibility (axe-core, serious or critical):\n" + watch.report()
 
 
 @pytest.fixture

@@ -27,3 +27,6 @@ urlpatterns = [
     path("", include("jejak.rosters.urls")),
     path("", include("jejak.notifications.urls")),
 ]
+
+# Under /api/ a path that names no operation answers the API's JSON error, not a page.
+handler404 = "jejak.core.views.not_found"

@@ -1,4 +1,5 @@
-"""The error every API view raises: an HTTP status, a stable reason code, a sentence.
+"""The error every API view raises (an HTTP status, a stable reason code, a sentence) and
+the schema of its body that operations declare.
 
 It lives here, below every app, so that apps raise it without importing the API root
 (`jejak/api.py`, which imports every app's router and renders these as `{code, message}`).
@@ -6,6 +7,7 @@ It lives here, below every app, so that apps raise it without importing the API 
 
 from __future__ import annotations
 
+from ninja import Schema
 from ninja.errors import HttpError
 
 
@@ -26,3 +28,12 @@ class ApiError(HttpError):
         self.code = code
         self.extra = extra or {}
         self.headers = headers or {}
+
+
+class ErrorOut(Schema):
+    """The body of every error answer, for operations to declare (`response={404:
+    ErrorOut}`): a stable reason code and a sentence. Some answers add fields (`errors`,
+    `retry_after`, `request_id` ...)."""
+
+    code: str
+    message: str

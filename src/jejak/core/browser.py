@@ -57,3 +57,61 @@ def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 10_
         if time.monotonic() > deadline:
             raise TimeoutError(f"not true within {timeout:.0f} ms: {expression}")
         page.wait_for_timeout(100)
+
+
+# axe-core (npm, a devDependency) checks each page a browser test loads: WCAG 2.1 A and
+# AA rules, and a test fails on any serious or critical violation (conftest.py's `page`).
+AXE_SCRIPT = os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "node_modules", "axe-core", "axe.min.js"
+)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical violations on the page as it is now. page.evaluate is not
+    bound by the site's CSP, so the script needs no nonce."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        with open(AXE_SCRIPT, encoding="utf-8") as script:
+            page.evaluate(script.read())
+    found: list[dict[str, Any]] = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags},
+                                       resultTypes: ["violations"]})
+            .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+                summary: v.nodes.length ? v.nodes[0].failureSummary : ""})))""",
+        AXE_TAGS,
+    )
+    return [v for v in found if v["impact"] in FAILING_IMPACTS]
+
+
+class AccessibilityWatch:
+    """Runs axe on every page a test's browser page loads; `problems` lists what failed,
+    by URL. A page left before the check finishes is checked at its next load."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.problems: dict[str, list[dict[str, Any]]] = {}
+        self.checked: set[str] = set()
+        page.on("load", lambda _page: self.check())
+
+    def check(self) -> None:
+        url = self.page.url
+        if url in self.checked or not url.startswith("http"):
+            return
+        try:
+            found = axe_violations(self.page)
+        except Exception:  # noqa: BLE001 (navigated away mid-check: the next load checks)
+            return
+        self.checked.add(url)
+        if found:
+            self.problems[url] = found
+
+    def report(self) -> str:
+        lines = []
+        for url, violations in self.problems.items():
+            lines.append(url)
+            for v in violations:
+                lines.append(f"  {v['impact']} {v['id']}: {v['help']} at {v['targets']}")
+                lines.append(f"    {v['summary'].splitlines()[0] if v['summary'] else ''}")
+        return "\n".join(lines)

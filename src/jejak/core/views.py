@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_redis import get_redis_connection
@@ -28,3 +30,12 @@ def _redis_answers() -> bool:
         return bool(get_redis_connection("default").ping())
     except Exception:  # any failure to reach it is "down", whatever its type
         return False
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 (`handler404`): the site's page, or under /api/ the API's error shape
+    (a path that names no operation, such as /api/v1/inspections/abc)."""
+    if request.path.startswith("/api/"):
+        message = _("Halaman atau data ini tidak ada, atau berada di luar wilayah Anda.")
+        return JsonResponse({"code": "not_found", "message": message}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from ninja import Router
 
 from jejak.accounts.capabilities import Cap, require
-from jejak.core.api_errors import ApiError
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.dashboards import metrics, tables
 from jejak.dashboards.filters import Filters, error_text, parse_filters, scope_for
 
@@ -25,7 +25,11 @@ def _filters(request: HttpRequest) -> Filters:
     return filters
 
 
-@router.get("/map", url_name="dashboards_map")
+@router.get(
+    "/map",
+    url_name="dashboards_map",
+    response={200: dict[str, Any], frozenset({400, 403}): ErrorOut},
+)
 def venue_map(request: HttpRequest) -> dict[str, Any]:
     """Every venue in scope with its position, status and scans in the period; venues
     without coordinates are listed apart."""
@@ -44,7 +48,7 @@ def venue_map(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/{name}")
+@router.get("/{name}", response={200: dict[str, Any], frozenset({400, 403, 404}): ErrorOut})
 def table(request: HttpRequest, name: str) -> dict[str, Any]:
     """One dashboard table by name (rollout-sector, checkins-venue, least-compliant...)."""
     filters = _filters(request)

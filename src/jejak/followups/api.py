@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
-from jejak.core.api_errors import ApiError
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.followups import service
 from jejak.followups.errors import FollowUpError
 from jejak.followups.models import FollowUp, FollowUpKind
@@ -34,7 +34,7 @@ class LaggingOut(Schema):
     open_followups: int
 
 
-@router.get("/venues", response=list[LaggingOut])
+@router.get("/venues", response={200: list[LaggingOut], frozenset({400, 403}): ErrorOut})
 def lagging(
     request: HttpRequest,
     days: int = service.LOW_USAGE_DAYS,
@@ -102,7 +102,7 @@ class FollowUpPatch(Schema):
     deadline: dt.date | None = None
 
 
-@router.get("", response=list[FollowUpOut])
+@router.get("", response={200: list[FollowUpOut], 403: ErrorOut})
 def list_followups(
     request: HttpRequest, overdue: bool = False, venue: str | None = None, done: bool | None = None
 ) -> Any:
@@ -119,7 +119,7 @@ def list_followups(
     return list(found.order_by("-created_at", "-pk")[:1000])
 
 
-@router.post("", response={201: FollowUpOut})
+@router.post("", response={201: FollowUpOut, frozenset({400, 403, 404}): ErrorOut})
 def create_followup(request: HttpRequest, body: FollowUpIn) -> Any:
     require(request.user, Cap.RECORD_FOLLOWUPS)
     try:
@@ -138,7 +138,9 @@ def create_followup(request: HttpRequest, body: FollowUpIn) -> Any:
     return Status(201, followup)
 
 
-@router.patch("/{int:followup_id}", response=FollowUpOut)
+@router.patch(
+    "/{int:followup_id}", response={200: FollowUpOut, frozenset({400, 403, 404}): ErrorOut}
+)
 def update_followup(request: HttpRequest, followup_id: int, body: FollowUpPatch) -> Any:
     """Change notes, outcome, deadline (send null to clear it) or done."""
     require(request.user, Cap.RECORD_FOLLOWUPS)

@@ -8,7 +8,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
-from jejak.core.api_errors import ApiError
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.health.report import NOTHING_IMPORTED
 from jejak.health.service import MAX_FILE_BYTES, import_health_file
 
@@ -48,7 +48,12 @@ class ImportFailedOut(Schema):
 
 @router.post(
     "/import",
-    response={200: ImportReportOut, 400: ImportFailedOut},
+    # 400 is the import's report (`import_failed`) or a refusal of the request itself.
+    response={
+        200: ImportReportOut,
+        400: ImportFailedOut | ErrorOut,
+        frozenset({403, 413}): ErrorOut,
+    },
     summary="Import health records (FHIR R4 Bundle or CSV)",
 )
 def import_records(

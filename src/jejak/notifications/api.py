@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from jejak.core.api_errors import ApiError
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.notifications import outbox
 from jejak.notifications.models import Message
 
@@ -63,7 +63,7 @@ def list_notifications(request: HttpRequest, filters: Query[ListFilter]) -> dict
     }
 
 
-@router.post("/me/notifications/{message_id}/read", response=NotificationOut)
+@router.post("/me/notifications/{message_id}/read", response={200: NotificationOut, 404: ErrorOut})
 def read_notification(request: HttpRequest, message_id: int) -> dict[str, Any]:
     """Mark one of the caller's messages read (idempotent)."""
     message = outbox.mark_read(request.user, message_id)

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from ninja import Router, Schema
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
-from jejak.core.api_errors import ApiError
+from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.regions.models import Region
 from jejak.venues.access import VenueNotFound, access_venue
 from jejak.venues.models import Venue
@@ -16,6 +16,10 @@ from jejak.venues.rollout import compute_rollout
 from jejak.venues.workflow import WorkflowError, do_transition
 
 router = Router(tags=["venues"])
+
+# The largest offset asked of the database: past the last venue a page is empty however
+# far, and offset + limit must fit in a bigint.
+MAX_OFFSET = 2**62
 
 
 class Stage(Schema):
@@ -50,7 +54,7 @@ class RolloutOut(Schema):
     total: Stage
 
 
-@router.get("/rollout", response=RolloutOut)
+@router.get("/rollout", response={200: RolloutOut, frozenset({403, 404}): ErrorOut})
 def rollout(request: HttpRequest, region: str | None = None) -> dict[str, Any]:
     """QR codes per sector and per sub-region at each registration stage."""
     require(request.user, Cap.VIEW_ROLLOUT)
@@ -93,7 +97,7 @@ class VenueOut(Schema):
         return list(obj.entry_points.all())
 
 
-@router.get("/venues", response=list[VenueOut])
+@router.get("/venues", response={200: list[VenueOut], 403: ErrorOut})
 def list_venues(
     request: HttpRequest,
     status: str | None = None,
@@ -109,7 +113,8 @@ def list_venues(
     if sector:
         venues = venues.filter(sector__slug=sector)
     limit = max(1, min(limit, 1000))
-    return venues.prefetch_related("entry_points")[max(offset, 0) : max(offset, 0) + limit]
+    offset = min(max(offset, 0), MAX_OFFSET)
+    return venues.prefetch_related("entry_points")[offset : offset + limit]
 
 
 def _venue(request: HttpRequest, short_code: str) -> Venue:
@@ -120,7 +125,7 @@ def _venue(request: HttpRequest, short_code: str) -> Venue:
         raise ApiError(404, "unknown_venue", "No such venue within your jurisdiction.") from None
 
 
-@router.get("/venues/{short_code}", response=VenueOut)
+@router.get("/venues/{short_code}", response={200: VenueOut, frozenset({403, 404}): ErrorOut})
 def get_venue(request: HttpRequest, short_code: str) -> Venue:
     require(request.user, Cap.VIEW_VENUES)
     return _venue(request, short_code)
@@ -137,7 +142,10 @@ class TransitionOut(Schema):
     status: str
 
 
-@router.post("/venues/{short_code}/transitions", response=TransitionOut)
+@router.post(
+    "/venues/{short_code}/transitions",
+    response={200: TransitionOut, frozenset({400, 403, 404, 409}): ErrorOut},
+)
 def transition(request: HttpRequest, short_code: str, body: TransitionIn) -> dict[str, str]:
     """Move a venue one step along the registration workflow."""
     require(request.user, Cap.VIEW_VENUES)

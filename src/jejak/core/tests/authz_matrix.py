@@ -324,6 +324,8 @@ PUBLIC_API: dict[str, str] = {
     "POST /qr/verify": "names a venue entrance from a scanned poster code",
     "GET /checkins/preview": "venue, entrance and crowd of a scanned code",
     "GET /exposure-sites": "published venues and windows, no person",
+    "GET /venues/{short_code}/around": "a venue's crowd, recent exposure windows and its "
+    "kecamatan's zone; counts and times, no person",
 }
 
 API_ROWS: list[Row] = [
@@ -908,6 +910,9 @@ ADMIN_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "ppkm.sectorrule": "sector rules",
     "tracing.venuetypeweight": "scoring weights",
     "inspections.closure": "venue closures",
+    "zones.thresholdset": "risk-zone thresholds",
+    "zones.population": "kecamatan populations",
+    "zones.zonesnapshot": "kecamatan case counts per week, no person",
     "auth.group": "permission groups",
     "django_tasks_database.dbtaskresult": "background tasks (arguments are row ids)",
 }

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from jejak.accounts.models import ApiToken
 from jejak.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,28 @@ def test_a_json_operation_refuses_other_content_types_with_415(client_for, city)
     # Unauthenticated callers still learn only that they must sign in.
     anonymous = Client().post("/api/v1/checkins", "qr=x", content_type="text/plain")
     assert anonymous.status_code == 401
+
+
+def test_a_multipart_body_without_a_boundary_is_refused_with_400(make_user, city):
+    # Found by the fuzzing gate (test_fuzz_api.py): Django's MultiPartParserError was an
+    # internal_error 500 on every upload operation, for a client with a bearer token.
+    _token, raw = ApiToken.issue(user=make_user(Role.HEALTH_OFFICER, region=city), name="t")
+    answer = Client().post(
+        "/api/v1/health/import",
+        b"--x--",
+        content_type="multipart/form-data",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid_multipart")
+
+
+def test_a_path_that_names_no_operation_answers_the_apis_json_404(client_for, city):
+    # Found by the fuzzing gate: /api/v1/inspections/abc (the id is an int: path converter)
+    # answered the site's HTML 404 page.
+    client = client_for(Role.ENFORCEMENT_OFFICER, region=city)
+    for path in ("/api/v1/inspections/abc", "/api/v1/no-such-thing"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
+        assert answer.json()["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

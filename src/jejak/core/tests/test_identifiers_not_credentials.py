@@ -26,6 +26,8 @@ PUBLIC_OPERATIONS = {
 }
 # Public listings: they take no identifier at all, only filters, and list places.
 PUBLIC_LISTINGS = {("get", "/api/v1/exposure-sites")}
+# Public answers about one venue, named by its short code: never about a person.
+PUBLIC_BY_VENUE = {("get", "/api/v1/venues/{short_code}/around")}
 VICTIM = {k: v for k, v in BUDI.items() if k != "relation"}
 
 
@@ -65,7 +67,7 @@ def test_every_api_operation_but_the_public_ones_needs_a_caller():
     anonymous = Client()
     checked = 0
     for method, path in operations():
-        if (method, path) in PUBLIC_OPERATIONS | PUBLIC_LISTINGS:
+        if (method, path) in PUBLIC_OPERATIONS | PUBLIC_LISTINGS | PUBLIC_BY_VENUE:
             continue
         response = call(anonymous, method, path, {"nik": VICTIM["nik"]})
         assert response.status_code == 401, (method, path, response.status_code)
@@ -90,6 +92,16 @@ def test_the_public_listings_ignore_identifiers_and_show_no_person(victim):
         text = response.content.decode()
         assert VICTIM["nik"] not in text and VICTIM["full_name"] not in text
         assert "hitam" not in text
+
+
+def test_the_public_venue_answers_take_no_personal_identifier(victim):
+    anonymous = Client()
+    for _method, path in sorted(PUBLIC_BY_VENUE):
+        # A NIK where the venue's code goes names no venue; a NIK in the query is ignored.
+        as_code = anonymous.get(path.replace("{short_code}", VICTIM["nik"]))
+        assert as_code.status_code == 404, path
+        text = as_code.content.decode()
+        assert VICTIM["full_name"] not in text and "hitam" not in text
 
 
 def test_another_visitor_cannot_claim_the_identifiers_to_read_the_status(victim, client_for):
