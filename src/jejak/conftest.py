@@ -62,6 +62,17 @@ def _fresh_process_caches(monkeypatch: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    # The "around you" panel, the console's counts and sign-in throttles cache per venue or
+    # account: one test's figures must not answer the next test's request.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 is slow on purpose; tests log in hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

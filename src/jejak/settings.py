@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "jejak.notifications",
     "jejak.console",
     "jejak.tracing",
+    "jejak.zones",
     "jejak.followups",
     "jejak.inspections",
     "jejak.reports",

@@ -55,6 +55,12 @@ class Step:
         return self.last_run is None or (now - self.last_run).total_seconds() >= self.every
 
 
+# Steps of apps above this one, which it may not import (docs/architecture.md, "Layers"):
+# each adds (name, function, seconds between runs) from its AppConfig.ready, as zones
+# does for its hourly risk figures.
+EXTRA_STEPS: list[tuple[str, Callable[[], dict[str, int]], float]] = []
+
+
 def steps(*, retention_every: float = 3600) -> list[Step]:
     """The steps of one round, in order. Retention scans old rows, so it runs less often."""
     return [
@@ -62,6 +68,7 @@ def steps(*, retention_every: float = 3600) -> list[Step]:
         Step("black-alerts", notify_black_alerts),
         Step("send-due", send_due_messages),
         Step("retention", purge_expired, every=retention_every),
+        *(Step(name, run, every=every) for name, run, every in EXTRA_STEPS),
     ]
 
 

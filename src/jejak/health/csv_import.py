@@ -38,6 +38,7 @@ from jejak.health.report import (
     date_problem,
     is_valid_nik,
     moment_problem,
+    nik_district,
     nik_index_for,
 )
 
@@ -187,6 +188,7 @@ class _Row:
     def __init__(self, line: int, cells: dict[str, str], report: ImportReport) -> None:
         self.line, self.cells, self.report = line, cells, report
         self.failed = False
+        self.district = ""  # the NIK's kecamatan, once the NIK is read
 
     def fail(self, column: str, problem: Problem, *, show: bool = True, **params: Any) -> None:
         self.failed = True
@@ -217,6 +219,7 @@ class _Row:
         elif not is_valid_nik(nik):
             self.fail("nik", Problem.BAD_NIK, show=False)
         else:
+            self.district = nik_district(nik)
             return nik_index_for(nik)
         return None
 
@@ -307,6 +310,8 @@ def _parse_row(line: int, cells: dict[str, str], batch: Batch, report: ImportRep
         return
     record.nik_index = nik_index
     record.source = Source.CSV
+    if isinstance(record, LabResult):
+        record.nik_district = row.district
     conflict = batch.add(record_type, record, f"line {line}")
     if conflict is not None:
         row.fail("nik", Problem.CONFLICTING_DUPLICATE, show=False, where=conflict)

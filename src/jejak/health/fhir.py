@@ -39,6 +39,7 @@ from jejak.health.report import (
     date_problem,
     is_valid_nik,
     moment_problem,
+    nik_district,
     nik_index_for,
 )
 
@@ -164,6 +165,8 @@ class _Reader:
         # Reference key -> nik_index; None for a Patient that is itself broken, so that
         # pointing at it does not add a second problem for the same mistake.
         self.patients: dict[str, str | None] = {}
+        # nik_index -> the NIK's kecamatan, which lab results keep (LabResult.nik_district).
+        self.districts: dict[str, str] = {}
         self.organizations: dict[str, str] = {}
         self.specimens: dict[str, Any] = {}
 
@@ -244,7 +247,12 @@ class _Reader:
         if not is_valid_nik(nik):
             self.fail(entry, Problem.BAD_NIK, "identifier")
             return None
-        return nik_index_for(nik)
+        return self._index(nik)
+
+    def _index(self, nik: str) -> str:
+        index = nik_index_for(nik)
+        self.districts[index] = nik_district(nik)
+        return index
 
     def _resolve(self, entry: _Entry, ref: Reference | None, column: str) -> str | None:
         """The nik_index of the referenced Patient, or None after reporting why not."""
@@ -254,7 +262,7 @@ class _Reader:
             if ident.system == codes.NIK_SYSTEM and ident.value:
                 nik = str(ident.value).strip()
                 if is_valid_nik(nik):
-                    return nik_index_for(nik)
+                    return self._index(nik)
                 self.fail(entry, Problem.BAD_NIK, f"{column}.identifier")
                 return None
         target = str(ref.reference) if ref is not None and ref.reference else ""
@@ -390,6 +398,7 @@ class _Reader:
             result=outcome,
             specimen_at=specimen_at,
             lab=self._lab(obs)[:_LAB_MAX],
+            nik_district=self.districts.get(nik_index, ""),
         )
         self._keep(entry, RecordType.LAB_RESULT, result)
 

@@ -61,12 +61,24 @@ class LabResult(HealthRecord):
     result = models.CharField(max_length=10, choices=LabOutcome.choices)
     specimen_at = models.DateTimeField()
     lab = models.CharField(max_length=150, blank=True)
+    # The kecamatan the NIK was issued in, its first six digits as a Kemendagri code
+    # ("36.71.01"), kept by the import so that a kecamatan's weekly cases (zones) can be
+    # counted without the NIK; blank for results stored before it was kept.
+    nik_district = models.CharField(max_length=8, blank=True)
 
     class Meta:
         ordering = ["nik_index", "specimen_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["nik_index", "method", "specimen_at", "result"], name="lab_natural_key"
+            )
+        ]
+        # The zones' hourly count of a week's positive results (zones/compute.py).
+        indexes = [
+            models.Index(
+                fields=["specimen_at"],
+                condition=models.Q(result="positive"),
+                name="lab_positive_specimen",
             )
         ]
 

@@ -233,6 +233,11 @@ def nik_index_for(nik: str) -> str:
     return blind_index(nik, purpose="nik")
 
 
+def nik_district(nik: str) -> str:
+    """The kecamatan a valid NIK was issued in, as a Kemendagri code: "36.71.01"."""
+    return f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
+
+
 @dataclass
 class Batch:
     """Records parsed from one file, deduplicated by natural key.

@@ -49,6 +49,23 @@ def published_sites(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     return listed
 
 
+def windows_at_venue(
+    venue_id: int, *, now: dt.datetime | None = None, limit: int = 10
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The published windows at one venue that /paparan/ lists now (ended less than 14
+    days ago), latest first, each once: only when, never whose. One indexed query."""
+    now = now or timezone.now()
+    found = (
+        ExposureSite.objects.filter(
+            venue_id=venue_id, published_at__isnull=False, window_end__gte=now - LISTED_FOR
+        )
+        .order_by("-window_start", "-window_end")
+        .values_list("window_start", "window_end")
+        .distinct()
+    )
+    return list(found[:limit])
+
+
 def _district_and_city(region: Any) -> tuple[str, str]:
     chain = []
     while region is not None:

@@ -301,3 +301,14 @@ def test_removing_a_family_member_asks_first(page, mini_demo, sign_in_as):
     page.wait_for_load_state()
     wait_until(page, "() => !document.body.innerText.includes('Nabila Hijau')")
     assert page.errors == []
+
+
+def test_the_phone_header_leaves_the_check_in_button_above_the_fold(page, mini_demo, sign_in_as):
+    """Issue 18, defect 6: the header took 155 px at 360 px wide."""
+    sign_in_as(page, mini_demo.visitors["hijau"])
+    page.goto(f"/q/{mini_demo.token}")
+    header = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
+    assert header <= 100, header
+    button = page.locator("button:has-text('Check-in sekarang')").bounding_box()
+    assert button is not None and button["y"] + button["height"] <= 740
+    assert fits_a_phone(page)
