@@ -101,7 +101,7 @@ class AccessibilityWatch:
             return
         try:
             found = axe_violations(self.page)
-        except Exception:  # noqa: BLE001 (navigated away mid-check: the next load checks)
+        except Exception:  # navigated away mid-check: the next load checks
             return
         self.checked.add(url)
         if found:

@@ -24,7 +24,7 @@ from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from jejak.checkins.models import CheckIn
-from jejak.regions.models import Region
+from jejak.regions.models import Region, RegionLevel
 from jejak.sectors.models import Sector
 from jejak.venues.models import VenueQuerySet, VenueStatus, VenueTransition
 from jejak.venues.rollout import Counts, Row
@@ -213,13 +213,17 @@ class VenuePoint:
     latitude: float | None
     longitude: float | None
     checkins: int  # decisions in the period
+    # The kecamatan the venue lies in ("" for a venue registered at city level only): the
+    # map labels each kecamatan where its venues are, a readable map without tiles.
+    kecamatan: str = ""
+    kecamatan_name: str = ""
 
 
 def venue_points(
     scope: VenueQuerySet, start: dt.date, end: dt.date, *, language: str = "id"
 ) -> list[VenuePoint]:
-    """Every venue in scope with its position (None when unknown) and its scans in the
-    period: what the map colours by status or by usage."""
+    """Every venue in scope with its position (None when unknown), its kecamatan and its
+    scans in the period: what the map colours by status or by usage."""
     used = dict(
         checkins_between(scope, start, end)
         .values("venue")
@@ -227,8 +231,18 @@ def venue_points(
         .values_list("venue", "n")
         .order_by()
     )
+    venues = list(
+        scope.select_related("sector__parent")
+        .annotate(area=Substr("region__code", 1, KECAMATAN_CODE_LENGTH))
+        .order_by("short_code")
+    )
+    areas = dict(
+        Region.objects.filter(
+            code__in={v.area for v in venues}, level=RegionLevel.DISTRICT
+        ).values_list("code", "name")
+    )
     points = []
-    for v in scope.select_related("sector__parent").order_by("short_code"):
+    for v in venues:
         root = v.sector.root
         points.append(
             VenuePoint(
@@ -240,6 +254,8 @@ def venue_points(
                 latitude=float(v.latitude) if v.latitude is not None else None,
                 longitude=float(v.longitude) if v.longitude is not None else None,
                 checkins=used.get(v.pk, 0),
+                kecamatan=v.area if v.area in areas else "",
+                kecamatan_name=areas.get(v.area, ""),
             )
         )
     return points

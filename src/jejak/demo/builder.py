@@ -19,6 +19,7 @@ from jejak.health.models import (
     VaccinationExemption,
 )
 from jejak.identity.models import Resident
+from jejak.identity.synthetic import ResidentRow
 from jejak.notifications.models import Message
 from jejak.people.models import NikClaimAttempt, Person
 from jejak.ppkm.demo import reset_demo_levels, seed_demo_levels
@@ -29,8 +30,11 @@ from jejak.sectors.models import Agency, Sector
 from jejak.tracing.models import Case
 from jejak.venues.models import EntryPoint, Venue, VenueTransition
 from jejak.venues.workflow import Action, do_transition
+from jejak.zones.demo import load_demo_zones
 
 from . import catalogue as cat
+from .activity import build_activity
+from .places import placed
 from .visitors import build_citizens, load_registry
 
 REGIONS_CSV = Path(__file__).parent / "data" / "regions.csv"
@@ -103,7 +107,7 @@ def build() -> dict[str, Any]:
         accounts = _accounts(city, sectors, agencies)
         issuer = accounts["penerbit"]
 
-        venues = [*cat.issued_venues(), *cat.PENDING]
+        venues = placed([*cat.issued_venues(), *cat.PENDING])
         created = _venues(venues, sectors, regions)
         for username, _role, _name, scope in cat.ACCOUNTS:
             user = accounts[username]
@@ -123,18 +127,22 @@ def build() -> dict[str, Any]:
                 do_transition(venue=venue, action=action, actor=actor, reason=reason)
         seed_demo_levels()
         # Before the citizens: their profiles and dependants are verified against it.
-        _registry()
+        residents = _registry()
         citizens = build_citizens()
+        # Before the zones: the positive results of its cases count in them.
+        activity = build_activity(residents=residents, officer=accounts["dinkes"])
+        load_demo_zones()
     return {
         "accounts": cat.ACCOUNTS,
         "password": demo_password(),
         "venues": len(created),
         "citizens": citizens,
+        "activity": activity,
     }
 
 
-def _registry() -> None:
-    load_registry(extra_residents=REGISTRY_RESIDENTS, seed=REGISTRY_SEED)
+def _registry() -> list[ResidentRow]:
+    return load_registry(extra_residents=REGISTRY_RESIDENTS, seed=REGISTRY_SEED)
 
 
 def _agencies(city: Region, sectors: dict[str, Sector]) -> dict[str, Agency]:

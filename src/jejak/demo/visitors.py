@@ -62,16 +62,19 @@ def registry_rows() -> list[ResidentRow]:
     return rows
 
 
-def load_registry(*, extra_residents: int = 0, seed: int = 2021) -> None:
+def load_registry(*, extra_residents: int = 0, seed: int = 2021) -> list[ResidentRow]:
     """Load the demo citizens' registry rows, and as many made-up residents, through
-    `jejak import-registry`'s service; before the citizens, whose NIKs it verifies."""
+    `jejak import-registry`'s service; before the citizens, whose NIKs it verifies.
+    Returns the made-up residents (the demo's other visitors)."""
     citizens = registry_rows()
+    others = list(residents(extra_residents, seed=seed, reserved=citizens))
     extract = io.StringIO()
-    write_csv([*citizens, *residents(extra_residents, seed=seed, reserved=citizens)], extract)
+    write_csv([*citizens, *others], extract)
     extract.seek(0)
     report = import_registry(extract, actor=None, filename="demo-registry.csv")
     if not report.ok:
         raise RuntimeError(f"demo registry refused: {report.errors[:5]}")
+    return others
 
 
 def _records(colour: str, nik: str, today: dt.date) -> list[str]:

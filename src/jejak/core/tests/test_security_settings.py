@@ -111,3 +111,23 @@ def test_the_map_tile_host_is_allowed_for_images_only() -> None:
         "https://tiles.example.org"
     ]
     assert map_tile_origin("") == []
+
+
+def test_every_aria_describedby_points_at_an_element_on_the_page(make_user: Any, city: Any) -> None:
+    """Issue 18, defect 6: Django names a field's help text in aria-describedby; the
+    templates that draw the help text themselves must give it that id."""
+    visitor = make_user(Role.VISITOR)
+    client = Client()
+    client.force_login(visitor)
+    admin = Client()
+    admin.force_login(make_user(Role.CITY_ADMIN, region=city))
+    pages = [
+        (client, "/saya/profil/"),
+        (client, "/saya/keluarga/"),
+        (admin, "/venues/new/"),
+    ]
+    for who, url in pages:
+        html = who.get(url).content.decode()
+        for target in re.findall(r'aria-describedby="([^"]+)"', html):
+            for one in target.split():
+                assert f'id="{one}"' in html, (url, one)

@@ -180,9 +180,7 @@ def test_offline_check_in_is_sent_once_when_the_connection_returns(page, mini_de
     assert page.errors == [] or all("ERR_INTERNET_DISCONNECTED" in e for e in page.errors)
 
 
-def test_a_waiting_check_in_keeps_the_poster_button_off_after_a_reload(
-    page, mini_demo, sign_in_as
-):
+def test_a_waiting_check_in_keeps_the_poster_button_off_after_a_reload(page, mini_demo, sign_in_as):
     """Issue 18, defect 4: a second tap must not make a second check-in."""
     sign_in_as(page, mini_demo.visitors["hijau"])
     page.goto(f"/q/{mini_demo.token}")

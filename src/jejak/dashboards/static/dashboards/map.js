@@ -1,7 +1,9 @@
 // The dashboards' venue map: points from GET /api/v1/dashboards/map, drawn as circle
 // markers (no marker images to fetch) coloured by registration status or by usage.
-// With no tile server configured the map is a plain background: the markers, zoom and
-// popups still work, and nothing is requested from a third party.
+// Each kecamatan is labelled where its venues are, inside a dashed line around them, so
+// the map reads without tiles: with no tile server configured (JEJAK_MAP_TILE_URL) the
+// background is plain, the markers, labels, scale, zoom and popups still work, and
+// nothing is requested from a third party.
 (function () {
   "use strict";
   var el = document.getElementById("jd-map");
@@ -10,9 +12,9 @@
   var STATUS_COLOURS = {
     registered: "#8a94a0", requested: "#d4a106", under_review: "#d4a106",
     approved: "#b58900", rejected: "#c5221f", issued: "#1a73e8",
-    installed: "#1e8e3e", suspended: "#e37400", revoked: "#3c4043"
+    installed: "#17692f", suspended: "#e37400", revoked: "#3c4043"
   };
-  var USAGE_COLOURS = ["#c5221f", "#e37400", "#9bbf3b", "#1e8e3e"];
+  var USAGE_COLOURS = ["#c5221f", "#e37400", "#9bbf3b", "#17692f"];
   var labels = JSON.parse(document.getElementById("jd-status-labels").textContent);
   var days = Math.max(parseInt(el.dataset.days, 10) || 1, 1);
   // Kota Tangerang: where the map opens when no venue has coordinates.
@@ -20,6 +22,8 @@
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution, maxZoom: 19 }).addTo(map);
   }
+  L.control.scale({ imperial: false }).addTo(map);
+  var areas = L.layerGroup().addTo(map);
   var layer = L.layerGroup().addTo(map);
   var venues = [];
 
@@ -43,6 +47,53 @@
     box.appendChild(link);
     box.appendChild(info);
     return box;
+  }
+
+  // The convex hull of [lat, lng] points (Andrew's monotone chain), for a kecamatan's
+  // outline: where its venues are, not its legal boundary.
+  function hull(points) {
+    var p = points.slice().sort(function (a, b) { return a[1] - b[1] || a[0] - b[0]; });
+    function cross(o, a, b) { return (a[1] - o[1]) * (b[0] - o[0]) - (a[0] - o[0]) * (b[1] - o[1]); }
+    function half(list) {
+      var out = [];
+      list.forEach(function (q) {
+        while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], q) <= 0) out.pop();
+        out.push(q);
+      });
+      out.pop();
+      return out;
+    }
+    return half(p).concat(half(p.slice().reverse()));
+  }
+
+  function drawAreas() {
+    var groups = {};
+    venues.forEach(function (v) {
+      if (!v.kecamatan) return;
+      if (!groups[v.kecamatan]) groups[v.kecamatan] = { name: v.kecamatan_name, points: [] };
+      groups[v.kecamatan].points.push([v.latitude, v.longitude]);
+    });
+    var codes = Object.keys(groups).sort();
+    codes.forEach(function (code) {
+      var group = groups[code];
+      var outline = hull(group.points);
+      if (outline.length >= 3) {
+        L.polygon(outline, {
+          color: "#5f6b7a", weight: 1, dashArray: "4 4", fillColor: "#5f6b7a", fillOpacity: 0.06,
+          interactive: false, className: "jd-area"
+        }).addTo(areas);
+      }
+      var lat = 0, lng = 0;
+      group.points.forEach(function (q) { lat += q[0]; lng += q[1]; });
+      // Built from a text node: a region's name comes from an imported file.
+      var label = document.createElement("span");
+      label.textContent = group.name;
+      L.marker([lat / group.points.length, lng / group.points.length], {
+        icon: L.divIcon({ className: "jd-area-label", html: label, iconSize: [140, 20], iconAnchor: [70, 10] }),
+        interactive: false, keyboard: false
+      }).addTo(areas);
+    });
+    el.dataset.areas = String(codes.length);
   }
 
   function draw(mode) {
@@ -74,6 +125,7 @@
     })
     .then(function (data) {
       venues = data.venues;
+      drawAreas();
       draw(mode());
       if (venues.length) {
         map.fitBounds(L.latLngBounds(venues.map(function (v) { return [v.latitude, v.longitude]; })),

@@ -7,7 +7,10 @@ from jejak.demo import builder
 
 
 class Command(BaseCommand):
-    help = "Build the Kota Tangerang demo: 13 kecamatan, 12 sectors, 339 issued QR codes, staff."
+    help = (
+        "Build the Kota Tangerang demo: 13 kecamatan, 12 sectors, 339 issued QR codes, staff, "
+        "and two weeks of residents' check-ins and tracing cases."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reset", action="store_true", help="delete existing venue data first")
@@ -28,6 +31,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo built in {time.monotonic() - started:.1f}s: {result['venues']} venues, "
             "339 QR codes issued in Kota Tangerang."
+        )
+        a = result["activity"]
+        self.stdout.write(
+            f"The last {a['days']} days: {a['checkins']} check-ins ({a['denied']} refused) by "
+            f"{a['people']} residents on {a['accounts']} accounts, {a['inside_now']} inside "
+            f"now; {a['cases']} tracing cases with {a['contacts']} contacts."
         )
         self.stdout.write("Demo logins (for local use only; set JEJAK_DEMO_PASSWORD to change):")
         for username, role, _name, _scope in result["accounts"]:
