@@ -114,6 +114,24 @@ def identity(colour: str) -> dict[str, Any]:
     }
 
 
+def post_manual(client: Client, venue: Venue, colour: str, visitor_type: str = "guest") -> Any:
+    """Staff type in the visitor of that colour at the venue's first entrance."""
+    import uuid
+
+    data = identity(colour)
+    return client.post(
+        f"/tempat/{venue.short_code}/manual/",
+        {
+            "entry_point": venue.entry_points.first().pk,  # type: ignore[union-attr]
+            "nik": data["nik"],
+            "full_name": data["full_name"],
+            "birth_date": data["birth_date"].isoformat(),
+            "visitor_type": visitor_type,
+            "nonce": str(uuid.uuid4()),
+        },
+    )
+
+
 @pytest.fixture
 def make_registered(make_user: Callable[..., Any], city: Any) -> Callable[[str], Any]:
     """make_registered("kuning"): a visitor account with its own profile of that colour;

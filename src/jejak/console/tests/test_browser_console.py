@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jejak.accounts.roles import Role
 from jejak.checkins.tests.conftest import code_of
-from jejak.console.tests.conftest import identity
+from jejak.console.tests.conftest import identity, post_manual
 from jejak.core.browser import wait_until
 from jejak.screening import passes
 from jejak.screening.service import invalidate_rule_sets
@@ -167,18 +167,7 @@ def test_black_status_alert_appears_and_is_acknowledged(
     page.goto(URL)
     colleague = Client()
     colleague.force_login(make_user(Role.VENUE_STAFF, venues=[hall]))
-    data = identity("hitam")
-    colleague.post(
-        f"{URL}manual/",
-        {
-            "entry_point": hall.entry_points.first().pk,
-            "nik": data["nik"],
-            "full_name": data["full_name"],
-            "birth_date": data["birth_date"].isoformat(),
-            "visitor_type": "guest",
-            "nonce": str(uuid.uuid4()),
-        },
-    )
+    post_manual(colleague, hall, "hitam")
     item = page.locator("#alerts li[data-alert]")
     item.wait_for(timeout=15000)
     assert "Pintu Utara" in item.inner_text()

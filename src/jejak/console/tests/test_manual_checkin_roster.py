@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from jejak.checkins.models import CheckIn
-from jejak.console.tests.conftest import identity
+from jejak.console.tests.conftest import post_manual
 from jejak.rosters.tests.factories import put_on_roster
 
 pytestmark = pytest.mark.django_db
 
 
 def manual_employee(client: Client, hall: Any, colour: str):
-    data = identity(colour)
-    return client.post(
-        "/tempat/PUSPEM-UJI/manual/",
-        {
-            "entry_point": hall.entry_points.first().pk,
-            "nik": data["nik"],
-            "full_name": data["full_name"],
-            "birth_date": data["birth_date"].isoformat(),
-            "visitor_type": "employee",
-            "nonce": str(uuid.uuid4()),
-        },
-    )
+    return post_manual(client, hall, colour, "employee")
 
 
 def test_an_employee_off_the_roster_is_checked_in_as_a_guest(staff_client, hall, make_registered):
