@@ -310,3 +310,23 @@ def test_the_phone_header_leaves_the_check_in_button_above_the_fold(page, mini_d
     button = page.locator("button:has-text('Check-in sekarang')").bounding_box()
     assert button is not None and button["y"] + button["height"] <= 740
     assert fits_a_phone(page)
+
+
+def test_the_citizen_home_on_a_phone(page, mini_demo, sign_in_as, screenshot):
+    """Issue 18, defect 7: colour, scan button, the stay with its group check-out."""
+    sign_in_as(page, mini_demo.visitors["hijau"])
+    page.goto(f"/q/{mini_demo.token}")
+    page.locator("label:has-text('Nabila Hijau') input").check()
+    page.click("button:has-text('Check-in sekarang')")
+    page.wait_for_url(RESULT_URL)
+    page.goto("/saya/")
+    assert page.locator(".home-scan").is_visible()
+    stay = page.locator(".home-stay")
+    assert "Ahmad Hijau" in stay.inner_text() and "Nabila Hijau" in stay.inner_text()
+    assert page.locator(".home-person .visit-chip").count() == 2
+    assert fits_a_phone(page)
+    screenshot(page, "visitor-home", full_page=True)
+    stay.locator("button").click()
+    page.wait_for_url(RESULT_URL)
+    assert not CheckIn.objects.filter(checked_out_at__isnull=True).exists()
+    assert page.errors == []
