@@ -23,6 +23,15 @@ class Decision(TextChoices):
     DENIED = "denied", _("Tidak boleh masuk")
 
 
+# What a screen at the door shows in full: the decision's colour, never the health status
+# alone (a green person at a closed venue is refused, and a guard glancing must see red).
+DECISION_COLOUR: dict[str, str] = {
+    Decision.ALLOWED: "hijau",
+    Decision.ALLOWED_AFTER_STAFF_CHECK: "kuning",
+    Decision.DENIED: "merah",
+}
+
+
 class DenialReason(TextChoices):
     # The label is the sentence shown to the visitor; the value never changes.
     STATUS_BLACK = (

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jejak.accounts.capabilities import Cap, has_capability, require, signed_in_user
 from jejak.checkins import checkout
-from jejak.checkins.errors import Decision
+from jejak.checkins.errors import DECISION_COLOUR, Decision
 from jejak.checkins.models import BlackStatusAlert
 from jejak.console import live, service
 from jejak.console.errors import ConsoleError
@@ -103,6 +103,7 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
             live.forget_today_counts(venue)
             context["outcome"] = outcome
             context["decision_label"] = Decision(outcome.decision).label
+            context["decision_colour"] = DECISION_COLOUR.get(outcome.decision, "merah")
             context["colour_label"] = colour_label(outcome.colour)
         # The next visitor gets an empty form with a new nonce.
         context["form"] = ManualCheckInForm(

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jejak.accounts.capabilities import signed_in_user
 from jejak.checkins import checkout, record
-from jejak.checkins.errors import CheckInError, Decision, DenialReason, Note
+from jejak.checkins.errors import DECISION_COLOUR, CheckInError, Decision, DenialReason, Note
 from jejak.checkins.models import CheckIn, CheckInRequest, VisitorType
 from jejak.people.access import is_visitor, visitor_required
 from jejak.people.models import Person, Relation
@@ -163,13 +163,6 @@ def check_in(request: HttpRequest) -> HttpResponse:
     return redirect("visit_result", nonce=nonce)
 
 
-# The screen's colour is the decision, never the health status alone: a green (hijau)
-# person at a closed venue is refused, and the guard glancing at the screen must see red.
-DECISION_COLOUR = {
-    Decision.ALLOWED: "hijau",
-    Decision.ALLOWED_AFTER_STAFF_CHECK: "kuning",
-    Decision.DENIED: "merah",
-}
 # For a group: the strictest decision colours the page.
 STRICTNESS = ["hijau", "kuning", "merah"]
 

@@ -419,3 +419,15 @@ def test_a_suspended_venue_refuses_manual_check_ins(staff_client, staff, hall, m
     assert not CheckIn.objects.exists()
     event = AuditEvent.objects.get(action="console.manual_checkin")
     assert (event.detail["outcome"], event.detail["code"]) == ("refused", "qr_suspended")
+
+
+def test_the_manual_answer_is_coloured_by_the_decision(staff_client, hall, make_registered):
+    """Issue 18: a hitam visitor's card is red (refused) with the black status beneath."""
+    from jejak.console.tests.conftest import post_manual
+
+    make_registered("hitam")
+    body = post_manual(staff_client, hall, "hitam").content.decode()
+    start = body.index('id="manual-result"')
+    card = body[body.rindex("<div", 0, start) : body.index("</div>", start)]
+    assert 'class="console-result merah"' in card
+    assert "visit-chip visit-hitam" in card
