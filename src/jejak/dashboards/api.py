@@ -13,6 +13,7 @@ from jejak.accounts.capabilities import Cap, require
 from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.dashboards import metrics, tables
 from jejak.dashboards.filters import Filters, error_text, parse_filters, scope_for
+from jejak.zones.service import latest_zones
 
 router = Router(tags=["dashboards"])
 
@@ -32,7 +33,8 @@ def _filters(request: HttpRequest) -> Filters:
 )
 def venue_map(request: HttpRequest) -> dict[str, Any]:
     """Every venue in scope with its position, status and scans in the period; venues
-    without coordinates are listed apart."""
+    without coordinates are listed apart. `zones`: each kecamatan's latest risk zone
+    (weekly new cases per 100,000, docs/zones.md), keyed by its code."""
     filters = _filters(request)
     points = metrics.venue_points(
         scope_for(request.user, filters),
@@ -45,7 +47,23 @@ def venue_map(request: HttpRequest) -> dict[str, Any]:
         "filters": filters.params(),
         "venues": [r for r in rows if r["latitude"] is not None and r["longitude"] is not None],
         "without_coordinates": [r for r in rows if r["latitude"] is None or r["longitude"] is None],
+        "zones": {
+            z.district_code: {
+                "zone": z.zone,
+                "colour": z.colour,
+                "label": z.label,
+                "level": z.level,
+                "weekly_rate": z.weekly_rate,
+            }
+            for z in latest_zones(within=_region_code(request))
+        },
     }
+
+
+def _region_code(request: HttpRequest) -> str | None:
+    """The caller's region (a city admin's city); None for the issuer: every kecamatan."""
+    region = getattr(request.user, "region", None)
+    return region.code if region is not None else None
 
 
 @router.get("/{name}", response={200: dict[str, Any], frozenset({400, 403, 404}): ErrorOut})

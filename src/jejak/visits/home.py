@@ -22,6 +22,7 @@ from jejak.notifications.outbox import unread_count
 from jejak.people.access import is_visitor
 from jejak.screening.models import colour_label
 from jejak.screening.service import people_of, statuses_for_people
+from jejak.zones.service import ZoneFigure, latest_zones
 
 RECENT_VISITS = 5
 RECENT_TESTS = dt.timedelta(days=30)
@@ -67,8 +68,18 @@ def home(request: HttpRequest) -> HttpResponse:
                 .order_by("-scanned_at")[:RECENT_VISITS]
             ),
             "unread": unread_count(account),
+            "zones": _zones_of_city(people[0].nik_masked if people else ""),
         },
     )
+
+
+def _zones_of_city(nik_masked: str) -> list[ZoneFigure]:
+    """The risk zones of the kecamatan of the holder's city (the NIK's first four digits,
+    the part a masked NIK shows), highest first."""
+    if len(nik_masked) < 4 or not nik_masked[:4].isdigit():
+        return []
+    figures = latest_zones(within=f"{nik_masked[:2]}.{nik_masked[2:4]}")
+    return sorted(figures, key=lambda z: (-(z.level or 0), z.district))
 
 
 def _stays(account_id: int, now: dt.datetime) -> list[dict[str, Any]]:

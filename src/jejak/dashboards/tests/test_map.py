@@ -32,6 +32,31 @@ def test_venue_points_name_their_kecamatan(world, city_scope):
     assert points["K1-PKM"].kecamatan_name == "Karawaci"
 
 
+def snapshot(region, zone: str, level: int, rate: float):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jejak.zones.models import ZoneSnapshot
+
+    now = timezone.now()
+    return ZoneSnapshot.objects.create(
+        region=region, computed_at=now, window_start=now - dt.timedelta(days=7), window_end=now,
+        cases=int(rate), population=100_000, weekly_rate=rate, level=level, zone=zone,
+        thresholds="who-2021-06-14",
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_map_data_carries_each_kecamatans_risk_zone(world, client_for):
+    """Issue 18: the map shows zones per kecamatan."""
+    snapshot(world.city.children.get(code="36.71.01"), "tinggi", 3, 72.0)
+    client = client_for(Role.CITY_ADMIN, region=world.city)
+    zones = client.get(f"/api/v1/dashboards/map?{PERIOD}").json()["zones"]
+    assert zones["36.71.01"]["zone"] == "tinggi" and zones["36.71.01"]["colour"] == "oranye"
+    assert zones["36.71.01"]["weekly_rate"] == 72.0
+
+
 @pytest.mark.django_db
 def test_the_page_passes_the_tile_server_and_its_attribution(world, client_for, settings):
     client = client_for(Role.CITY_ADMIN, region=world.city)
@@ -54,6 +79,7 @@ def test_the_map_without_tiles_shows_labelled_kecamatan_and_markers_offline(
 ):
     settings.JEJAK_MAP_TILE_URL = ""
     _more_venues_in_tangerang(world)
+    snapshot(world.city.children.get(code="36.71.01"), "rendah", 1, 4.0)
     hosts: list[str | None] = []
 
     def seen(request):
@@ -67,10 +93,10 @@ def test_the_map_without_tiles_shows_labelled_kecamatan_and_markers_offline(
     page.wait_for_selector("#jd-map[data-loaded='4'][data-areas='2']")
     assert page.locator("path.jd-marker").count() == 4
     labels = page.locator(".jd-area-label")
-    assert sorted(labels.all_inner_texts()) == ["Karawaci", "Tangerang"]
+    assert sorted(labels.all_inner_texts()) == ["Karawaci", "Tangerang · Risiko rendah"]
     assert all(label.is_visible() for label in labels.all())
     # Three venues in Tangerang: a dashed line around them; one in Karawaci: none.
-    assert page.locator("path.jd-area").count() == 1
+    assert page.locator("path.jd-area.jd-zone-rendah").count() == 1
     assert page.locator(".leaflet-control-scale").is_visible()
     assert page.locator(".leaflet-tile").count() == 0
     # Nothing left this machine: no tile server, no font or script from elsewhere.

@@ -273,3 +273,17 @@ def test_the_citizen_home_reads_a_bounded_number_of_queries(
     post_check_in(client, mini_demo.token, uuid.uuid4())
     with django_assert_max_num_queries(20):
         assert client.get("/saya/").status_code == 200
+
+
+def test_the_citizen_home_lists_the_zones_of_their_city(visitor_client, mini_demo):
+    """Issue 18: the citizen home shows zones per kecamatan (highest first)."""
+    from jejak.dashboards.tests.test_map import snapshot
+    from jejak.regions.models import Region
+
+    kecamatan = list(Region.objects.filter(code__startswith="36.71.").order_by("code")[:2])
+    snapshot(kecamatan[0], "rendah", 1, 3.0)
+    snapshot(kecamatan[1], "sedang", 2, 31.5)
+    html = visitor_client("hijau").get("/saya/").content.decode()
+    assert "Zona risiko di kota Anda" in html
+    first, second = html.index('data-zone="sedang"'), html.index('data-zone="rendah"')
+    assert first < second and "31,5" in html

@@ -66,6 +66,10 @@
     return half(p).concat(half(p.slice().reverse()));
   }
 
+  // A kecamatan's risk zone (docs/zones.md) tints its outline and follows its name.
+  var ZONE_COLOURS = { hijau: "#17692f", kuning: "#b8860b", oranye: "#c2570c", merah: "#8b1a14", abu: "#5f6b7a" };
+  var zones = {};
+
   function drawAreas() {
     var groups = {};
     venues.forEach(function (v) {
@@ -77,19 +81,21 @@
     codes.forEach(function (code) {
       var group = groups[code];
       var outline = hull(group.points);
+      var zone = zones[code];
+      var tint = ZONE_COLOURS[zone ? zone.colour : "abu"] || ZONE_COLOURS.abu;
       if (outline.length >= 3) {
         L.polygon(outline, {
-          color: "#5f6b7a", weight: 1, dashArray: "4 4", fillColor: "#5f6b7a", fillOpacity: 0.06,
-          interactive: false, className: "jd-area"
+          color: tint, weight: zone ? 2 : 1, dashArray: "4 4", fillColor: tint, fillOpacity: zone ? 0.12 : 0.06,
+          interactive: false, className: "jd-area" + (zone ? " jd-zone-" + zone.zone : "")
         }).addTo(areas);
       }
       var lat = 0, lng = 0;
       group.points.forEach(function (q) { lat += q[0]; lng += q[1]; });
       // Built from a text node: a region's name comes from an imported file.
       var label = document.createElement("span");
-      label.textContent = group.name;
+      label.textContent = zone ? group.name + " · " + zone.label : group.name;
       L.marker([lat / group.points.length, lng / group.points.length], {
-        icon: L.divIcon({ className: "jd-area-label", html: label, iconSize: [140, 20], iconAnchor: [70, 10] }),
+        icon: L.divIcon({ className: "jd-area-label", html: label, iconSize: [200, 20], iconAnchor: [100, 10] }),
         interactive: false, keyboard: false
       }).addTo(areas);
     });
@@ -118,13 +124,18 @@
     input.addEventListener("change", function () { draw(mode()); });
   });
 
-  fetch(el.dataset.points, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  // The API answers in the language asked for: the page's, not the browser's default.
+  fetch(el.dataset.points, {
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang || "id" }
+  })
     .then(function (response) {
       if (!response.ok) throw new Error(response.status);
       return response.json();
     })
     .then(function (data) {
       venues = data.venues;
+      zones = data.zones || {};
       drawAreas();
       draw(mode());
       if (venues.length) {
