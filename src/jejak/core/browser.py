@@ -85,24 +85,36 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in FAILING_IMPACTS]
 
 
+TRANSIENT_AXE_ERRORS = ("context was destroyed", "closed", "Axe is already running")
+
+
 class AccessibilityWatch:
     """Runs axe on every page a test's browser page loads; `problems` lists what failed,
     by URL. A page left before the check finishes is checked at its next load."""
 
     def __init__(self, page: Any) -> None:
+        # Without the script every check would be skipped and the gate pass unseen.
+        if not os.path.exists(AXE_SCRIPT):
+            raise FileNotFoundError(f"{AXE_SCRIPT}: run `npm ci` (make setup)")
         self.page = page
         self.problems: dict[str, list[dict[str, Any]]] = {}
         self.checked: set[str] = set()
         page.on("load", lambda _page: self.check())
 
     def check(self) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
         url = self.page.url
         if url in self.checked or not url.startswith("http"):
             return
         try:
             found = axe_violations(self.page)
-        except Exception:  # navigated away mid-check: the next load checks
-            return
+        except PlaywrightError as exc:
+            # The page navigated (or closed) mid-check, or a load arrived while a check
+            # still ran: the next load checks. Any other failure is the test's failure.
+            if any(sign in str(exc) for sign in TRANSIENT_AXE_ERRORS):
+                return
+            raise
         self.checked.add(url)
         if found:
             self.problems[url] = found
