@@ -76,9 +76,10 @@ def check_out_group(*, account: User, nonce: str, now: dt.datetime | None = None
         )
         occupancy.inside = max(0, occupancy.inside - closed)
         save_occupancy([occupancy], now)
-    for row in rows:
-        row.refresh_from_db(fields=["checked_out_at", "checkout_method"])
-    return rows
+    # One read of what the update wrote, not one per person.
+    return list(
+        CheckIn.objects.filter(pk__in=[r.pk for r in rows]).select_related("venue").order_by("pk")
+    )
 
 
 def check_out_everyone(*, venue: Venue, actor: User, now: dt.datetime | None = None) -> int:
