@@ -6,6 +6,7 @@ urlpatterns = [
     path("tempat/", views.console_index, name="console_index"),
     path("tempat/<str:short_code>/", views.console_venue, name="console_venue"),
     path("tempat/<str:short_code>/manual/", views.manual_checkin, name="console_manual_checkin"),
+    path("tempat/<str:short_code>/status/", views.door_pass, name="console_door_pass"),
     path(
         "tempat/<str:short_code>/peringatan/<int:pk>/ditangani/",
         views.acknowledge_alert,

@@ -20,13 +20,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jejak.accounts.capabilities import Cap, has_capability, require, signed_in_user
 from jejak.checkins import checkout
+from jejak.checkins.door import answer_for_pass
 from jejak.checkins.errors import DECISION_COLOUR, Decision
 from jejak.checkins.models import BlackStatusAlert
 from jejak.console import live, service
 from jejak.console.errors import ConsoleError
 from jejak.console.forms import ManualCheckInForm, StaffAccountForm
 from jejak.inspections.closures import closure_at
+from jejak.screening.errors import PassError
 from jejak.screening.models import Colour, colour_label
+from jejak.screening.passes import do_verify_status_pass
 from jejak.venues.access import access_venue, console_venues
 from jejak.venues.workflow import Action, allowed_actions
 
@@ -114,6 +117,32 @@ def manual_checkin(request: HttpRequest, short_code: str) -> HttpResponse:
         # would be logged as an error in the browser's console.
         return render(request, "console/manual_checkin.html", context)
     return render(request, "console/manual_checkin.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def door_pass(request: HttpRequest, short_code: str) -> HttpResponse:
+    """The guard's pass scanner without JavaScript: the scanned text posted, the decision
+    at this door shown full width (console.js asks `POST /api/v1/console/.../pass`)."""
+    venue = access_venue(request.user, short_code, Cap.VENUE_CONSOLE)
+    require(request.user, Cap.VERIFY_STATUS_PASS)
+    context: dict[str, Any] = {"venue": venue}
+    try:
+        view = do_verify_status_pass(
+            scanned=request.POST.get("pass", ""),
+            actor=signed_in_user(request),
+            ip=_client_ip(request),
+        )
+    except PassError as exc:
+        context["refusal"] = exc
+    else:
+        context.update(
+            found=view,
+            answer=answer_for_pass(view, venue=venue),
+            colour_label=colour_label(view.colour),
+        )
+    return render(request, "console/door_pass.html", context)
 
 
 @require_POST

@@ -72,6 +72,9 @@ class PassView:
     expires_at: dt.datetime
     genuine: bool = True
     current: bool = True
+    # For the door's decision (age limits) and the audit's subject; never shown.
+    nik_index: str = ""
+    birth_date: dt.date | None = None
 
 
 def sign_pass(*, private_key: Any, kid: str, pass_id: str, exp: int) -> str:
@@ -188,6 +191,8 @@ def verify_status_pass(token: object, *, at: dt.datetime | None = None) -> PassV
             "expires_at",
             "person__nik_masked",
             "person__full_name",
+            "person__nik_index",
+            "person__birth_date",
         )
         .filter(public_id=parsed.pass_id)
         .first()
@@ -205,6 +210,8 @@ def verify_status_pass(token: object, *, at: dt.datetime | None = None) -> PassV
         full_name=found.person.full_name,
         issued_at=found.issued_at,
         expires_at=found.expires_at,
+        nik_index=found.person.nik_index,
+        birth_date=found.person.birth_date,
     )
 
 

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jejak.accounts.capabilities import Cap, capability_required, signed_in_user
+from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.core.qr_svg import qr_svg
 from jejak.people.access import visitor_required
 from jejak.people.models import Person, Relation
 from jejak.screening import passes, service
 from jejak.screening.errors import PassError, ScreeningError
 from jejak.screening.models import colour_label, reason_label
+from jejak.venues.access import console_venues
 
 # The page asks for a new pass this often; each pass is valid passes.LIFETIME (5 min),
 # so a scan taken just before a renewal still has minutes to spare.
@@ -91,7 +92,12 @@ def visitor_status_pass(request: HttpRequest) -> JsonResponse:
 @capability_required(Cap.VERIFY_STATUS_PASS)
 def verify_pass(request: HttpRequest) -> HttpResponse:
     """A guard's scanner types (or a camera fills in) the scanned text; the result is big."""
-    context: dict[str, Any] = {}
+    # A venue's guard decides entry on the console's scanner (the decision at that door);
+    # this page shows the status alone, for officers who are at no venue's door.
+    door = has_capability(request.user, Cap.VENUE_CONSOLE)
+    context: dict[str, Any] = {
+        "door_venues": list(console_venues(request.user)[:20]) if door else []
+    }
     if request.method == "POST":
         try:
             view = passes.do_verify_status_pass(

@@ -98,6 +98,10 @@ def test_guard_checks_a_fresh_status_qr_and_an_expired_one(
     assert "ASLI DAN BERLAKU" in result.inner_text()
     assert result.get_attribute("data-genuine") == "1"
     assert "hijau" in (result.get_attribute("class") or "")
+    # The big word is the decision at this door; the status chip comes beneath it.
+    assert result.get_attribute("data-decision") == "allowed"
+    assert result.locator(".verdict").inner_text() in ("Boleh masuk", "Allowed in")
+    assert result.locator(".visit-chip").get_attribute("data-colour") == "hijau"
     assert person.nik_masked in result.inner_text()
 
     page.fill("#pass-text", stale)
@@ -131,6 +135,7 @@ def test_guard_scans_a_status_qr_with_the_camera(
         result.wait_for(state="visible", timeout=20000)
         assert "ASLI DAN BERLAKU" in result.inner_text()
         assert "kuning" in (result.get_attribute("class") or "")
+        assert result.get_attribute("data-decision") == "allowed_after_staff_check"
         # The camera is released once the code is read.
         assert page.locator("#scan-video").is_hidden()
         assert errors == []

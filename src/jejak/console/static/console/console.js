@@ -171,13 +171,24 @@
     var tpl = document.getElementById(ok ? "pass-genuine" : "pass-refused");
     var node = tpl.content.cloneNode(true);
     if (ok) {
-      node.querySelector(".colour").textContent = body.colour.toUpperCase();
+      node.querySelector(".verdict").textContent = body.decision_label;
+      var reasons = node.querySelector(".reasons");
+      body.reasons.forEach(function (sentence) {
+        var li = document.createElement("li");
+        li.textContent = sentence;
+        reasons.appendChild(li);
+      });
+      var chip = node.querySelector(".visit-chip");
+      chip.textContent = body.colour_label;
+      chip.className = "visit-chip visit-" + body.colour;
+      chip.dataset.colour = body.colour;
       node.querySelector(".name").textContent = body.full_name;
       node.querySelector(".nik").textContent = body.nik_masked;
       var t = node.querySelector(".expiry time");
       t.dateTime = body.expires_at;
       t.textContent = clock(body.expires_at);
-      result.className = "console-result " + body.colour;
+      result.className = "console-result " + body.decision_colour;
+      result.dataset.decision = body.decision;
     } else {
       node.querySelector(".message").textContent = body.message || "";
       result.className = "console-result refused";
@@ -186,6 +197,7 @@
     result.appendChild(node);
     result.hidden = false;
     result.dataset.genuine = ok ? "1" : "0";
+    if (!ok) { result.dataset.decision = ""; }
     // The reason code is for support and tests; the guard reads the sentence.
     result.dataset.code = ok ? "" : body.code || "";
   }
