@@ -219,6 +219,36 @@ def test_offline_check_in_is_queued_without_the_service_worker(page, mini_demo, 
     assert all(any(e in error for e in expected) for error in page.errors)
 
 
+def test_a_failed_worker_update_is_quiet_and_the_old_worker_keeps_serving(
+    page, mini_demo, sign_in_as, monkeypatch
+):
+    from jejak.visits import views
+
+    sign_in_as(page, mini_demo.visitors["hijau"])
+    page.goto(f"/q/{mini_demo.token}")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+
+    # The next version of the worker cannot be fetched (the server errs; a route in the
+    # browser does not see the worker's own update requests).
+    def broken() -> list[str]:
+        raise RuntimeError("the worker's script cannot be made now")
+
+    monkeypatch.setattr(views, "_shell_urls", broken)
+    page.context.set_offline(True)
+    page.context.set_offline(False)  # "online": the page asks for an update
+    wait_until(page, "document.getElementById('visit-app').dataset.swUpdate === 'failed'")
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    # The next page load goes through the worker installed before, and works.
+    page.reload()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    page.click("button:has-text('Check-in sekarang')")
+    page.wait_for_url(RESULT_URL, timeout=30000)
+    assert CheckIn.objects.count() == 1
+    # Only the browser's own log of the failed fetch; nothing thrown by the page.
+    assert [e for e in page.errors if "sw.js" not in e and "status of 500" not in e] == []
+    assert not [e for e in page.errors if "Uncaught" in e]
+
+
 def test_poster_never_opened_can_still_be_checked_in_offline(page, mini_demo, sign_in_as):
     sign_in_as(page, mini_demo.visitors["hijau"])
     page.goto(f"/q/{mini_demo.token}")  # remembers the family and installs the worker

@@ -13,8 +13,22 @@
   function t(name) { return app.getAttribute("data-t-" + name) || ""; }
 
   if ("serviceWorker" in navigator && app.getAttribute("data-sw")) {
+    // A failed registration or update is quiet: the worker installed before (if any)
+    // keeps serving, and the page works online without one. data-sw-update says how
+    // the last update check ended (for support, and for the tests).
     navigator.serviceWorker.register(app.getAttribute("data-sw"), {scope: "/"})
-      .catch(function () { /* the app still works online without it */ });
+      .then(function (registration) {
+        function update() {
+          return registration.update().then(function () {
+            app.setAttribute("data-sw-update", "done");
+          }, function () {
+            app.setAttribute("data-sw-update", "failed");
+          });
+        }
+        // Back online after a day in the field: the check that failed offline runs again.
+        window.addEventListener("online", update);
+      })
+      .catch(function () { app.setAttribute("data-sw-update", "failed"); });
   }
 
   // --- the offline banner -------------------------------------------------------------
