@@ -182,6 +182,7 @@ def page(browser: Any, live_server: Any, transactional_db: None) -> Any:
     from jejak.core.browser import AccessibilityWatch
 
     watch = AccessibilityWatch(page)
+    page.accessibility_watch = watch
     yield page
     watch.check()  # the page the test ended on
     context.close()
