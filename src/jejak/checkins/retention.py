@@ -57,14 +57,24 @@ def expired_checkins(before: dt.datetime) -> QuerySet[CheckIn]:
 
 
 def purge_expired_checkins(
-    *, now: dt.datetime | None = None, days: int | None = None, batch: int = BATCH
+    *,
+    now: dt.datetime | None = None,
+    days: int | None = None,
+    batch: int = BATCH,
+    dry_run: bool = False,
 ) -> dict[str, int]:
     """Delete check-ins past retention in batches (their black-status alerts go with them),
-    then the requests left without check-ins; audits one summary row.
+    then the requests left without check-ins; audits one summary row. `dry_run` only
+    counts what would go.
 
     Returns {"checkins": n, "requests": m}.
     """
     before = cutoff(now, days)
+    if dry_run:
+        expired = expired_checkins(before)
+        staying = CheckIn.objects.exclude(pk__in=expired.values("pk")).values("request_id")
+        emptied = CheckInRequest.objects.filter(received_at__lt=before).exclude(pk__in=staying)
+        return {"checkins": expired.count(), "requests": emptied.count()}
     deleted = {"checkins": 0, "requests": 0}
     # Oldest ids first: ids grow with time, so walking the primary key finds the expired
     # rows at its start, with no index on scanned_at (each index is paid on every

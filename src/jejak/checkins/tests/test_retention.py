@@ -82,3 +82,26 @@ def test_batches_delete_everything_due(make_visitor, check_in):
         age(first(check_in(make_visitor())), days=25)
     assert retention.purge_expired_checkins(batch=2) == {"checkins": 5, "requests": 5}
     assert not CheckIn.objects.exists()
+
+
+def test_run_periodic_purges_checkins_and_a_dry_run_only_counts(
+    make_visitor, check_in, settings, monkeypatch
+):
+    from jejak.core.tests.retention_tools import purge
+
+    settings.JEJAK_CHECKIN_RETENTION_DAYS = 21
+    old = age(first(check_in(make_visitor())), days=22)
+    recent = age(first(check_in(make_visitor())), days=20)
+    held = age(first(check_in(make_visitor())), days=40)
+    monkeypatch.setattr(
+        retention,
+        "KEEP_PREDICATES",
+        [lambda cutoff: CheckIn.objects.filter(pk=held.pk).values("pk")],
+    )
+
+    assert purge("checkins", dry_run=True) == {"checkins": 1, "requests": 1}
+    assert CheckIn.objects.filter(pk=old.pk).exists()
+    assert purge("checkins") == {"checkins": 1, "requests": 1}
+
+    assert set(CheckIn.objects.values_list("pk", flat=True)) == {recent.pk, held.pk}
+    assert not CheckInRequest.objects.filter(pk=old.request_id).exists()
