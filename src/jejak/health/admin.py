@@ -1,14 +1,17 @@
 """Health records are read-only here: they change only through imports and tracing, which
 audit every change. No NIK is shown because none is stored; the list shows the start of
-the blind index, enough to tell rows of one person apart."""
+the blind index, enough to tell rows of one person apart. Every list and record shown is
+an audited read naming the people (audit/admin_reads.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from jejak.audit.admin_reads import AuditedReadsAdmin
 from jejak.health.models import (
     Designation,
     HealthRecord,
@@ -20,12 +23,16 @@ from jejak.health.models import (
 
 if TYPE_CHECKING:
     # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
-    _ReadOnlyRecordAdminBase = admin.ModelAdmin[HealthRecord]
+    _ReadOnlyRecordAdminBase = AuditedReadsAdmin[HealthRecord]
 else:
-    _ReadOnlyRecordAdminBase = admin.ModelAdmin
+    _ReadOnlyRecordAdminBase = AuditedReadsAdmin
 
 
 class ReadOnlyRecordAdmin(_ReadOnlyRecordAdminBase):
+    # Records are keyed by the NIK's blind index: the subject key itself.
+    def read_subjects(self, rows: Sequence[Any]) -> Iterable[str]:
+        return [row.nik_index for row in rows]
+
     # Search by the index a support engineer computed with blind_index, or its first
     # characters as shown in the list.
     search_fields = ("nik_index__startswith",)

@@ -4,17 +4,17 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin
 
+from jejak.audit.admin_reads import AuditedReadsAdmin
 from jejak.inspections.models import Closure, Inspection, InspectionCheck, InspectionPhoto
 
 if TYPE_CHECKING:
     # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
     _CheckInlineBase = admin.TabularInline[InspectionCheck, Inspection]
     _PhotoInlineBase = admin.TabularInline[InspectionPhoto, Inspection]
-    _InspectionAdminBase = admin.ModelAdmin[Inspection]
     _ClosureAdminBase = admin.ModelAdmin[Closure]
 else:
     _CheckInlineBase = _PhotoInlineBase = admin.TabularInline
-    _InspectionAdminBase = _ClosureAdminBase = admin.ModelAdmin
+    _ClosureAdminBase = admin.ModelAdmin
 
 
 class CheckInline(_CheckInlineBase):
@@ -28,7 +28,8 @@ class PhotoInline(_PhotoInlineBase):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(_InspectionAdminBase):
+class InspectionAdmin(AuditedReadsAdmin[Inspection]):
+    # Findings, photos and the officers' names: an audited read, with no subject key.
     list_display = ["venue", "planned_for", "status", "sanction", "inspector", "visited_at"]
     list_filter = ["status", "sanction"]
     search_fields = ["venue__short_code", "venue__name", "findings"]

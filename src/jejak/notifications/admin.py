@@ -1,28 +1,28 @@
 """The outbox, read-only: messages change only through notifications/outbox.py. Addresses
-are shown masked, never decrypted; opening a message (its text may concern someone's
-health) is audited."""
+are shown masked, never decrypted; the list and each message (its text may concern
+someone's health) are audited reads naming the recipients and the people a message is
+about (audit/admin_reads.py, notifications/subjects.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from jejak.audit import service as audit
-from jejak.notifications import outbox
+from jejak.audit import subjects as audit_subjects
+from jejak.audit.admin_reads import AuditedReadsAdmin
+from jejak.notifications import outbox, subjects
 from jejak.notifications.models import Message
-
-if TYPE_CHECKING:
-    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
-    _MessageAdminBase = admin.ModelAdmin[Message]
-else:
-    _MessageAdminBase = admin.ModelAdmin
 
 
 @admin.register(Message)
-class MessageAdmin(_MessageAdminBase):
+class MessageAdmin(AuditedReadsAdmin[Message]):
+    read_action_prefix = "notifications"
     list_display = [
         "id",
         "channel",
@@ -78,14 +78,11 @@ class MessageAdmin(_MessageAdminBase):
         audit.record(actor=request.user, action="notifications.admin_retry", count=count)
         self.message_user(request, f"{count} message(s) queued again.", messages.SUCCESS)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        message = self.get_object(request, object_id)
-        if message is not None:
-            audit.record(actor=request.user, action="notifications.admin_view", obj=message)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def read_subjects(self, rows: Sequence[Message]) -> Iterable[str]:
+        # The recipient (a person, or an account's own person) and whom the text is about.
+        accounts = audit_subjects.of_accounts(m.to_user_id for m in rows)
+        recipients = [
+            m.to_person.nik_index if m.to_person else accounts.get(m.to_user_id or 0, "")
+            for m in rows
+        ]
+        return chain(recipients, chain.from_iterable(subjects.about(rows).values()))

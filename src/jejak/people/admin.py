@@ -1,33 +1,29 @@
 """Read-only admin: people change only through people/service.py, and the NIK is never
-shown here in clear or as ciphertext, only masked. Every list or detail view is audited,
-since it reads personal data outside the owner's own session."""
+shown here in clear or as ciphertext, only masked. Every list or detail view is an
+audited read naming the people shown (audit/admin_reads.py), since it reads personal data
+outside the owner's own session; a NIK searched for is kept masked."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from jejak.audit import service as audit
+from jejak.audit.admin_reads import AuditedReadsAdmin, mask_search
 from jejak.people.masking import mask_nik
 from jejak.people.models import Person
 from jejak.people.nik import nik_index
-
-if TYPE_CHECKING:
-    # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
-    _PersonAdminBase = admin.ModelAdmin[Person]
-else:
-    _PersonAdminBase = admin.ModelAdmin
-
 
 _NIK = re.compile(r"[0-9]{16}")
 
 
 @admin.register(Person)
-class PersonAdmin(_PersonAdminBase):
+class PersonAdmin(AuditedReadsAdmin[Person]):
+    read_action_prefix = "people"
     list_display = ["public_id", "full_name", "nik_masked", "relation", "account", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["account"]
@@ -66,21 +62,10 @@ class PersonAdmin(_PersonAdminBase):
             return queryset.filter(nik_index=nik_index(term)), False
         return super().get_search_results(request, queryset, search_term)
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        term = request.GET.get("q", "").strip()
-        # A NIK searched for is personal data too: the audit row keeps it masked.
-        searched = mask_nik(term) if _NIK.fullmatch(term) else term
-        audit.record(actor=request.user, action="people.admin_list", search=searched)
-        return super().changelist_view(request, extra_context)
+    def read_subjects(self, rows: Sequence[Person]) -> Iterable[str]:
+        return [person.nik_index for person in rows]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        person = self.get_object(request, object_id)
-        if person is not None:
-            audit.record(actor=request.user, action="people.admin_view", obj=person)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def masked_search(self, term: str) -> str:
+        # A NIK searched for is personal data too: masked as everywhere else.
+        term = term.strip()
+        return mask_nik(term) if _NIK.fullmatch(term) else mask_search(term)

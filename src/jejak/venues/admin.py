@@ -5,16 +5,15 @@ from typing import TYPE_CHECKING
 from django.contrib import admin
 from django.http import HttpRequest
 
+from jejak.audit.admin_reads import AuditedReadsAdmin
 from jejak.venues.models import EntryPoint, Venue, VenueTransition
 
 if TYPE_CHECKING:
     # Generic only in django-stubs: Django's classes cannot be subscripted at run time.
     _EntryPointInlineBase = admin.TabularInline[EntryPoint, Venue]
     _TransitionInlineBase = admin.TabularInline[VenueTransition, Venue]
-    _VenueAdminBase = admin.ModelAdmin[Venue]
 else:
     _EntryPointInlineBase = _TransitionInlineBase = admin.TabularInline
-    _VenueAdminBase = admin.ModelAdmin
 
 
 class EntryPointInline(_EntryPointInlineBase):
@@ -42,7 +41,9 @@ class TransitionInline(_TransitionInlineBase):
 
 
 @admin.register(Venue)
-class VenueAdmin(_VenueAdminBase):
+class VenueAdmin(AuditedReadsAdmin[Venue]):
+    # The coordinator's name, e-mail and phone number: an audited read, with no subject
+    # key (a venue's contact person has no NIK here).
     list_display = ("short_code", "name", "sector", "region", "status", "capacity")
     list_filter = ("status", "sector")
     search_fields = ("short_code", "name")
