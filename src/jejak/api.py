@@ -16,9 +16,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from jejak.accounts.api import privacy_router, tokens_router
 from jejak.accounts.api import router as auth_router
-from jejak.accounts.api import tokens_router
 from jejak.accounts.api_auth import session_or_token
+from jejak.accounts.privacy import open_api_path
 from jejak.checkins.api import router as checkins_router
 from jejak.console.api import router as console_router
 from jejak.core.api_docs import LocalSwagger
@@ -26,6 +27,7 @@ from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.core.errors import DatabaseUnavailable
 from jejak.core.middleware import is_json
 from jejak.dashboards.api import router as dashboards_router
+from jejak.erasure.api import router as erasure_router
 from jejak.followups.api import router as followups_router
 from jejak.health.api import router as health_router
 from jejak.inspections.api import router as inspections_router
@@ -33,6 +35,7 @@ from jejak.notifications.api import router as notifications_router
 from jejak.people.api import officer_router as people_officer_router
 from jejak.people.api import router as people_router
 from jejak.qrcodes.api import router as qr_router
+from jejak.rights.api import router as rights_router
 from jejak.rosters.api import router as rosters_router
 from jejak.screening.api import router as screening_router
 from jejak.tracing.api import public_router as exposure_router
@@ -84,23 +87,24 @@ def error(request: HttpRequest, status: int, code: str, message: str, **extra: A
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return error(request, 422, "invalid_input", "The request body is not valid.", errors=exc.errors)
+    message = _("Parameter atau badan permintaan tidak sah.")
+    return error(request, 422, "invalid_input", message, errors=exc.errors)
 
 
 @api.exception_handler(MultiPartParserError)
 def on_unreadable_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     # An upload whose Content-Type names no boundary, or whose parts are cut short.
-    return error(request, 400, "invalid_multipart", "The multipart body cannot be read.")
+    return error(request, 400, "invalid_multipart", _("Badan multipart tidak dapat dibaca."))
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error(request, 401, "not_authenticated", "Sign in or send a bearer token.")
+    return error(request, 401, "not_authenticated", _("Masuk dahulu atau kirim token bearer."))
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return error(request, 403, "forbidden", "Your role does not allow this.")
+    return error(request, 403, "forbidden", _("Peran Anda tidak mengizinkan ini."))
 
 
 @api.exception_handler(OperationalError)
@@ -110,16 +114,15 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
     # The database is down or restarting: nothing was stored, and the same request (a
     # check-in keeps its nonce) can be sent again in a moment. Logged by Django's
     # handler for 5xx answers like any other server error.
-    response = error(
-        request, 503, "service_unavailable", "The service is briefly unavailable; try again."
-    )
+    message = _("Layanan sedang tidak tersedia sebentar; coba lagi.")
+    response = error(request, 503, "service_unavailable", message)
     response["Retry-After"] = "2"
     return response
 
 
 @api.exception_handler(VenueNotFound)
 def on_venue_not_found(request: HttpRequest, exc: VenueNotFound) -> HttpResponse:
-    return error(request, 404, exc.code, str(exc))
+    return error(request, 404, exc.code, str(exc) or _("Tempat tidak ditemukan."))
 
 
 # Where Django logs the server errors of pages, so that whatever reports those (mail to
@@ -162,14 +165,20 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if not is_json(request.content_type or ""):
             message = _("Kirim badan permintaan sebagai application/json.")
             return error(request, 415, "unsupported_media_type", message)
-        return error(request, 400, "invalid_json", str(exc))
+        # ninja's own text is English (and, with DEBUG, the parser's error).
+        return error(request, 400, "invalid_json", _("Badan permintaan bukan JSON yang sah."))
+    if str(exc).startswith("CSRF"):
+        # A browser's session write without its CSRF token (accounts/api_auth.py).
+        message = _("Pemeriksaan CSRF gagal: muat ulang halaman lalu coba lagi.")
+        return error(request, exc.status_code, "error", message)
     return error(request, exc.status_code, "error", str(exc))
 
 
-def root_errors(operation: dict[str, Any]) -> dict[int, str]:
-    """What the root answers for this operation (an OpenAPI operation object) before or
-    around its view: the handlers above, the input guard (core/middleware.py) and the
-    parser. Each status with its reason codes."""
+def root_errors(operation: dict[str, Any], path: str = "") -> dict[int, str]:
+    """What the root answers for this operation (an OpenAPI operation object at `path`)
+    before or around its view: the handlers above, the authentication
+    (accounts/api_auth.py), the input guard (core/middleware.py) and the parser. Each
+    status with its reason codes."""
     parameters = operation.get("parameters") or []
     media_types = list((operation.get("requestBody") or {}).get("content", {}))
     json_body = any(is_json(media_type) for media_type in media_types)
@@ -185,6 +194,11 @@ def root_errors(operation: dict[str, Any]) -> dict[int, str]:
     }
     if operation.get("security"):
         errors[401] = "`not_authenticated`: no signed-in session and no valid bearer token"
+        if not open_api_path(path):
+            errors[403] = (
+                "`privacy_notice_changed`: a visitor who has not accepted the current "
+                "privacy notice (`version`); POST /api/v1/privacy-notice/accept"
+            )
     if parameters or media_types:
         errors[422] = "`invalid_input`: a parameter or the body does not validate (`errors`)"
     if any(parameter.get("in") == "path" for parameter in parameters):
@@ -200,11 +214,11 @@ def document_root_errors(schema: dict[str, Any]) -> None:
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-    for path in schema["paths"].values():
-        for operation in path.values():
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
             responses = operation["responses"]
             declared = {int(status) for status in responses}
-            for status, codes in root_errors(operation).items():
+            for status, codes in root_errors(operation, path).items():
                 if status not in declared:
                     responses[status] = {
                         "description": f"{HTTPStatus(status).phrase}: {codes}.",
@@ -216,7 +230,9 @@ def document_root_errors(schema: dict[str, Any]) -> None:
 # Every app's router, under the prefixes partners use.
 api.add_router("/auth", auth_router)
 api.add_router("/me/tokens", tokens_router)
+api.add_router("/privacy-notice", privacy_router)
 api.add_router("/me", people_router)
+api.add_router("/me", erasure_router)
 api.add_router("/people", people_officer_router)
 api.add_router("/health", health_router)
 api.add_router("", screening_router)
@@ -232,3 +248,4 @@ api.add_router("/console", console_router)
 api.add_router("/rosters", rosters_router)
 api.add_router("", notifications_router)
 api.add_router("", zones_router)
+api.add_router("", rights_router)

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from jejak.accounts.roles import Role
 from jejak.accounts.tests.factories import UserFactory
@@ -73,6 +75,16 @@ def _empty_cache() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in Indonesian: the language middleware activates the request's
+    language in the thread and leaves it there (as Django's does), so a test's request
+    in English would otherwise turn the next test's messages, SMS and exports English."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 is slow on purpose; tests log in hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -86,8 +98,31 @@ def _second_factor_waived(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _privacy_notice_accepted(request: Any, monkeypatch: Any) -> None:
+    # Most tests sign visitors in to test something else: every account counts as having
+    # accepted the current privacy notice. The tests of the notice ask for
+    # `privacy_notice_enforced` (accounts/tests/test_privacy.py) and get the real rule.
+    if "privacy_notice_enforced" in request.fixturenames:
+        return
+    from jejak.accounts import privacy
+
+    monkeypatch.setattr(privacy, "needs_acceptance", lambda user: False)
+
+
+@pytest.fixture
+def privacy_notice_enforced() -> None:
+    """Visitors must accept the current privacy notice, as in production."""
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _erasure_log(settings: Any, tmp_path: Any) -> None:
+    # Closing an account appends to the erasure log: never the developer's own var/.
+    settings.JEJAK_ERASURE_LOG = tmp_path / "erasure-log.jsonl"
 
 
 @pytest.fixture

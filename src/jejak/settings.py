@@ -106,11 +106,69 @@ JEJAK_CHECKIN_RETENTION_DAYS = env_int("JEJAK_CHECKIN_RETENTION_DAYS", 21)
 JEJAK_BLACK_ALERT_SWEEP_SECONDS = env_int("JEJAK_BLACK_ALERT_SWEEP_SECONDS", 30)
 # Sent (or given-up) outbox messages: exposure notices are health data too.
 JEJAK_MESSAGE_RETENTION_DAYS = env_int("JEJAK_MESSAGE_RETENTION_DAYS", 31)
+# Retention of the other classes of personal data, in days (docs/retention.md gives each
+# default's reason and the norms behind it; `jejak run-periodic` enforces them and
+# `jejak purge --dry-run` counts what would go).
+# Sign-in codes and idle sign-in guards: the limits count a day of codes (at least 1).
+JEJAK_OTP_RETENTION_DAYS = env_int("JEJAK_OTP_RETENTION_DAYS", 1)
+# Staff sign-in attempts (django-axes: user name, address): a month to look into an attack.
+JEJAK_LOGIN_ATTEMPT_RETENTION_DAYS = env_int("JEJAK_LOGIN_ATTEMPT_RETENTION_DAYS", 30)
+# API tokens after they were revoked or expired: a partner can still ask why one stopped.
+JEJAK_API_TOKEN_RETENTION_DAYS = env_int("JEJAK_API_TOKEN_RETENTION_DAYS", 30)
+# Refused NIK claims and identity checks: the NIK's owner sees them and may report them,
+# officers correcting an identity read them (at least 1: the daily caps count them).
+JEJAK_CLAIM_ATTEMPT_RETENTION_DAYS = env_int("JEJAK_CLAIM_ATTEMPT_RETENTION_DAYS", 90)
+# Dependant requests after the officer's decision (pending ones wait): time to ask why.
+JEJAK_DEPENDANT_REQUEST_RETENTION_DAYS = env_int("JEJAK_DEPENDANT_REQUEST_RETENTION_DAYS", 90)
+# Copies of doses, lab results, travel quarantines and exemptions after their date, and
+# longer while a colour may still read them (doses for as long as rule sets count doses).
+# The shipped rules look back 90 days ("recovered"); Jejak is not the medical record.
+JEJAK_HEALTH_RECORD_RETENTION_DAYS = env_int("JEJAK_HEALTH_RECORD_RETENTION_DAYS", 90)
+# Positive-case and close-contact designations after their start, as health records.
+JEJAK_DESIGNATION_RETENTION_DAYS = env_int("JEJAK_DESIGNATION_RETENTION_DAYS", 90)
+# Status passes after they expired: the day of the guard's scan.
+JEJAK_STATUS_PASS_RETENTION_DAYS = env_int("JEJAK_STATUS_PASS_RETENTION_DAYS", 1)
+# A citizen's copy of their data (docs/rights.md): a JSON export answered at once up to
+# this many rows; larger ones, and every PDF, are built by a background task.
+JEJAK_EXPORT_INLINE_ROWS = env_int("JEJAK_EXPORT_INLINE_ROWS", 2000)
+# Hours a built export may be downloaded; then `jejak run-periodic` deletes it.
+JEJAK_EXPORT_LINK_HOURS = env_int("JEJAK_EXPORT_LINK_HOURS", 24)
+# Venue staff roster entries after they ended: the inspections' look at recent weeks.
+JEJAK_ROSTER_RETENTION_DAYS = env_int("JEJAK_ROSTER_RETENTION_DAYS", 90)
+# The people told of a breach, after the breach was closed: the proof of the notices
+# (UU 27/2022 Art. 46) the authority may ask for; as long as the audit log.
+JEJAK_BREACH_RETENTION_DAYS = env_int("JEJAK_BREACH_RETENTION_DAYS", 730)
+# Completed account closures (blind indexes only): the proof a request was answered.
+JEJAK_ERASURE_REQUEST_RETENTION_DAYS = env_int("JEJAK_ERASURE_REQUEST_RETENTION_DAYS", 730)
+# Closed tracing cases with their contacts, after closing (open ones stay): the 90 days in
+# which a new positive of the same person is the same illness.
+JEJAK_CASE_RETENTION_DAYS = env_int("JEJAK_CASE_RETENTION_DAYS", 90)
+# Exposure sites after their window ended (never under the 14 days /paparan/ lists them):
+# the three weeks of the check-ins visitors compare them with.
+JEJAK_EXPOSURE_SITE_RETENTION_DAYS = env_int("JEJAK_EXPOSURE_SITE_RETENTION_DAYS", 21)
+# Cluster alerts after an officer handled them (unhandled ones stay), as their cases.
+JEJAK_CLUSTER_RETENTION_DAYS = env_int("JEJAK_CLUSTER_RETENTION_DAYS", 90)
+# Audit rows, then folded into daily counts per action: two years, for "who read my data"
+# asked late and a breach found months after it began.
+JEJAK_AUDIT_RETENTION_DAYS = env_int("JEJAK_AUDIT_RETENTION_DAYS", 730)
+# Closed accounts' erasures, one JSON line each, kept outside the database (and its
+# backups) so a restore replays them before serving: `jejak replay-erasures` (docs/erasure.md).
+JEJAK_ERASURE_LOG = Path(env_str("JEJAK_ERASURE_LOG", str(VAR_DIR / "erasure-log.jsonl")))
 # Contact tracing (docs/tracing.md): the case's stay counts this much longer after they
 # left (at most their stay's length), and this many cases at one venue within the
 # sector's period raise a cluster alert.
 JEJAK_TRACE_AEROSOL_MINUTES = env_int("JEJAK_TRACE_AEROSOL_MINUTES", 30)
 JEJAK_CLUSTER_CASES = env_int("JEJAK_CLUSTER_CASES", 3)
+# The privacy notice at /privasi/ (accounts/privacy.py, docs/privacy.md): its version (a
+# new one asks every visitor to accept again) and the date it takes effect, the
+# controller who answers for the data, and its data protection officer (UU 27/2022
+# Art. 53). The defaults are the demo's; `jejak check --deploy` flags them.
+JEJAK_PRIVACY_NOTICE_VERSION = env_str("JEJAK_PRIVACY_NOTICE_VERSION", "1.0")
+JEJAK_PRIVACY_NOTICE_DATE = env_str("JEJAK_PRIVACY_NOTICE_DATE", "2024-10-17")
+JEJAK_CONTROLLER_NAME = env_str("JEJAK_CONTROLLER_NAME", "Pemerintah Kota Tangerang (demo)")
+JEJAK_DPO_NAME = env_str("JEJAK_DPO_NAME", "Pejabat Pelindungan Data Pribadi (demo)")
+JEJAK_DPO_EMAIL = env_str("JEJAK_DPO_EMAIL", "dpo@jejak.example")
+JEJAK_DPO_PHONE = env_str("JEJAK_DPO_PHONE", "(021) 000-0000")
 # E-mail of the outbox; the console backend prints messages, for a laptop.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -166,6 +224,9 @@ INSTALLED_APPS = [
     "jejak.reports",
     "jejak.demo",
     "jejak.dashboards",
+    "jejak.breaches",
+    "jejak.erasure",
+    "jejak.rights",
 ]
 # The benchmarks' commands (`make bench*`); production may leave them out.
 # A visitor's bearer token lapses after this many days without use (each use extends it).
@@ -190,6 +251,8 @@ MIDDLEWARE = [
     # Staff sessions' idle and absolute limits, then the second-factor requirement.
     "jejak.accounts.middleware.StaffSessionMiddleware",
     "jejak.accounts.middleware.SecondFactorMiddleware",
+    # Visitors who have not accepted the current privacy notice are asked to first.
+    "jejak.accounts.middleware.PrivacyNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 page.

@@ -26,6 +26,9 @@ urlpatterns = [
     path("", include("jejak.console.urls")),
     path("", include("jejak.rosters.urls")),
     path("", include("jejak.notifications.urls")),
+    path("", include("jejak.breaches.urls")),
+    path("", include("jejak.rights.urls")),
+    path("", include("jejak.erasure.urls")),
 ]
 
 # Under /api/ a path that names no operation answers the API's JSON error, not a page.

@@ -1,4 +1,5 @@
-"""Sign-in for API clients under /api/v1/auth/: a one-time code by SMS, then a bearer token."""
+"""Sign-in for API clients under /api/v1/auth/: a one-time code by SMS, then a bearer
+token; the privacy notice under /api/v1/privacy-notice."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ import datetime as dt
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
 
-from jejak.accounts import otp, tokens
+from jejak.accounts import otp, privacy, tokens
 from jejak.accounts.capabilities import signed_in_user
+from jejak.accounts.models import PrivacyAcceptance
 from jejak.core.api_errors import ApiError
 
 router = Router(tags=["auth"])
 # Mounted at /api/v1/me/tokens by the API root.
 tokens_router = Router(tags=["auth"])
+# Mounted at /api/v1/privacy-notice by the API root.
+privacy_router = Router(tags=["privacy"])
 
 
 class OtpIn(Schema):
@@ -29,6 +35,8 @@ class OtpOut(Schema):
 class VerifyIn(Schema):
     phone: str
     code: str
+    # The privacy notice version the person accepted on this screen (GET /privacy-notice).
+    privacy_notice_version: str | None = Field(None, max_length=32)
 
 
 class UserOut(Schema):
@@ -47,6 +55,8 @@ class ErrorOut(Schema):
 
 def _refused(exc: otp.SignInError) -> ApiError:
     extra: dict[str, object] = {}
+    if exc.code == otp.Reason.PRIVACY_NOT_ACCEPTED:
+        extra["version"] = privacy.current_version()
     headers: dict[str, str] = {}
     if exc.retry_after is not None:
         extra["retry_after"] = exc.retry_after
@@ -93,11 +103,22 @@ def verify_otp(request: HttpRequest, payload: VerifyIn) -> VerifyOut | HttpRespo
     and was cancelled: ask for a new one); `otp_locked` 423 (5 wrong codes from this
     address lock the number here for 15 minutes, even against the right code; other
     addresses are not affected); `otp_rate_limited` 429 (too many wrong codes from this
-    address, whatever the numbers; `retry_after`); `account_disabled` 403.
+    address, whatever the numbers; `retry_after`); `account_disabled` 403;
+    `privacy_notice_not_accepted` 403 (a number without an account, and no
+    `privacy_notice_version` or not the current one: show the notice, then send the same
+    code again with the version accepted, which the refusal names as `version`).
+
+    `privacy_notice_version` also records an existing account's acceptance of a new
+    version; without it, an account that has not accepted the current version gets 403
+    `privacy_notice_changed` from every other operation until `POST
+    /privacy-notice/accept`.
     """
     try:
         user, raw = otp.verify_code_for_app(
-            phone=payload.phone, code=payload.code, client_ip=otp.client_address(request)
+            phone=payload.phone,
+            code=payload.code,
+            client_ip=otp.client_address(request),
+            privacy_notice_version=payload.privacy_notice_version,
         )
     except otp.SignInError as exc:
         raise _refused(exc) from None
@@ -152,5 +173,80 @@ def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     """Revoke a token (a lost phone's, say). `token_not_found` 404 for a token that is
     not the caller's, or no longer works."""
     if not tokens.revoke(user=signed_in_user(request), token_id=token_id):
-        raise ApiError(404, "token_not_found", "No such token of yours.")
+        raise ApiError(404, "token_not_found", _("Token ini tidak ada di akun Anda."))
     return Status(204, None)
+
+
+class DpoOut(Schema):
+    name: str
+    email: str
+    phone: str
+
+
+class PrivacyNoticeOut(Schema):
+    version: str
+    effective_date: dt.date | None
+    url: str
+    controller: str
+    data_protection_officer: DpoOut
+    checkin_retention_days: int
+
+
+@privacy_router.get(
+    "",
+    auth=None,
+    response=PrivacyNoticeOut,
+    summary="The current privacy notice",
+)
+def privacy_notice(request: HttpRequest) -> PrivacyNoticeOut:
+    """The version a visitor accepts, when it took effect, the page with its full text
+    (`url`, `/privasi/`: Indonesian, English through its language switch), the
+    controller and its data protection officer. Show the page, then send the version
+    with `POST /auth/verify` (a new account) or `POST /privacy-notice/accept`."""
+    found = privacy.notice()
+    return PrivacyNoticeOut(
+        version=found.version,
+        effective_date=found.effective_date,
+        url=reverse("privacy_notice"),
+        controller=found.controller,
+        data_protection_officer=DpoOut(
+            name=found.dpo_name, email=found.dpo_email, phone=found.dpo_phone
+        ),
+        checkin_retention_days=found.checkin_retention_days,
+    )
+
+
+class AcceptIn(Schema):
+    version: str = Field(..., max_length=32)
+
+
+class AcceptOut(Schema):
+    version: str
+    accepted_at: dt.datetime
+
+
+@privacy_router.post(
+    "/accept",
+    response={200: AcceptOut, frozenset({403, 409}): ErrorOut},
+    summary="Accept the current privacy notice",
+)
+def accept_privacy_notice(request: HttpRequest, payload: AcceptIn) -> AcceptOut:
+    """The signed-in visitor accepts the notice's current `version`; every operation
+    then works again (until the next version: 403 `privacy_notice_changed`).
+
+    Refusals: `privacy_notice_outdated` 409 (not the current version: the notice changed
+    since it was shown; fetch it again); `visitor_only` 403 (staff accept no notice: they
+    work under their employer's rules). Each call is recorded as an acceptance."""
+    user = signed_in_user(request)
+    if not privacy.concerned(user):
+        raise ApiError(403, "visitor_only", _("Halaman ini hanya untuk akun pengunjung."))
+    current = privacy.current_version()
+    if payload.version != current:
+        raise ApiError(
+            409,
+            privacy.OUTDATED,
+            _("Pemberitahuan Privasi sudah diperbarui. Baca versi terbaru lalu setujui."),
+            extra={"version": current},
+        )
+    acceptance = privacy.accept(user=user, version=current, channel=PrivacyAcceptance.Channel.API)
+    return AcceptOut(version=acceptance.version, accepted_at=acceptance.accepted_at)

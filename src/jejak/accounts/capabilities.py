@@ -77,6 +77,9 @@ class Cap(StrEnum):
     APPROVE_DEPENDANTS = "approve_dependants"
     # Put a region on a PPKM level (a city admin within their city, the issuer anywhere).
     ASSIGN_PPKM_LEVELS = "assign_ppkm_levels"
+    # Personal-data breaches (UU 27/2022 Art. 46): record them, choose the people
+    # affected, notify them and report to the authority (the issuer only).
+    MANAGE_BREACHES = "manage_breaches"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {

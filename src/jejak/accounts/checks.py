@@ -37,3 +37,20 @@ def second_factor_not_waived(app_configs: Any, **kwargs: Any) -> list[CheckMessa
             id="jejak.accounts.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def data_protection_officer_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """The privacy notice names the controller's data protection officer (UU 27/2022
+    Art. 53); the demo's address reaches nobody."""
+    if settings.JEJAK_DPO_EMAIL != "dpo@jejak.example":
+        return []
+    return [
+        Warning(
+            "JEJAK_DPO_EMAIL is the demo's address: the privacy notice names no one "
+            "citizens can reach.",
+            hint="Set JEJAK_CONTROLLER_NAME and JEJAK_DPO_NAME, _EMAIL and _PHONE "
+            "(docs/configuration.md, docs/privacy.md).",
+            id="jejak.accounts.W002",
+        )
+    ]

@@ -1,7 +1,8 @@
-"""Staff sessions: how long they last, and the second factor they must confirm.
+"""Staff sessions: how long they last, and the second factor they must confirm; visitors'
+acceptance of the current privacy notice.
 
-Both run after Django's authentication and django-otp's middleware, on every request;
-for visitors (and anonymous requests) they cost one attribute read.
+All run after Django's authentication and django-otp's middleware, on every request;
+each costs a few attribute reads of the account already loaded, and no query.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
-from jejak.accounts import second_factor
+from jejak.accounts import privacy, second_factor
 from jejak.accounts.models import User
 from jejak.accounts.roles import Role
 
@@ -135,4 +136,52 @@ class SecondFactorMiddleware:
                 else "second_factor_enrol"
             )
             return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+# Pages a visitor who has not accepted the current privacy notice may still open: the
+# notice and its acceptance, signing out, the language, what the phone fetches by itself
+# (the service worker, the manifest, the offline page), and the rights that need no
+# acceptance (a copy of one's data, who read it, closing the account).
+OPEN_BEFORE_PRIVACY_NOTICE = frozenset(
+    {
+        "privacy_notice",
+        "privacy_accept",
+        "logout",
+        "set_language",
+        "visitor_login",
+        "visit_sw",
+        "visit_manifest",
+        "visit_offline",
+        "rights_data",
+        "rights_request",
+        "rights_download_page",
+        "rights_reads",
+        "close_account",
+    }
+)
+
+
+def _open_before_privacy_notice(request: HttpRequest) -> bool:
+    if request.path.startswith((settings.STATIC_URL or "/static/", "/healthz", "/api/")):
+        # The API answers 403 privacy_notice_changed itself (accounts/api_auth.py).
+        return True
+    try:
+        return resolve(request.path_info).url_name in OPEN_BEFORE_PRIVACY_NOTICE
+    except Resolver404:
+        return True  # a 404 page shows nothing of theirs
+
+
+class PrivacyNoticeMiddleware:
+    """A visitor who has not accepted the current privacy notice (accounts/privacy.py) is
+    sent to /privasi/terima/ and back to the page they asked for. The version accepted
+    is on the account row, so a visitor who has accepted costs no query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if privacy.needs_acceptance(request.user) and not _open_before_privacy_notice(request):
+            target = request.get_full_path() if request.method == "GET" else request.path
+            return redirect(f"{reverse('privacy_accept')}?{urlencode({'next': target})}")
         return self.get_response(request)

@@ -41,6 +41,10 @@ class User(AbstractUser):
     phone_encrypted = models.BinaryField(null=True, blank=True)
     phone_masked = models.CharField(max_length=20, blank=True)
     position = models.CharField(_("jabatan"), max_length=100, blank=True)
+    # The privacy notice version this visitor last accepted (accounts/privacy.py); the
+    # history is PrivacyAcceptance. Kept on the row every request loads anyway, so the
+    # check that a visitor has accepted the current notice costs no query.
+    privacy_notice_version = models.CharField(max_length=32, blank=True)
 
     def clean(self) -> None:
         super().clean()
@@ -216,3 +220,26 @@ class SignInGuard(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PrivacyAcceptance(models.Model):
+    """One visitor's acceptance of one version of the privacy notice (accounts/privacy.py).
+
+    Kept as the record that the person was told and agreed (UU 27/2022 Art. 20-22);
+    deleted with the account.
+    """
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Situs web")
+        API = "api", _("Aplikasi (API)")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="privacy_acceptances")
+    version = models.CharField(max_length=32)
+    accepted_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "accepted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} accepted {self.version} at {self.accepted_at:%Y-%m-%d %H:%M}"

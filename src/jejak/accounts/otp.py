@@ -27,6 +27,9 @@ The rules, each enforced here and nowhere else:
   5 minutes; every other wrong code is `otp_invalid`. An attacker learns nothing from the
   difference (an expired code is useless), while the person who was simply slow is told
   to ask for a new code rather than to retype it.
+- A number without an account gets one only with the privacy notice's current version
+  accepted (accounts/privacy.py): the right code without it is refused with
+  `privacy_notice_not_accepted` and stays usable.
 
 The limits are counted in the database, not in a cache, so they hold across processes
 and hosts with no Redis: every request first locks the SignInGuard rows of its number, its
@@ -43,7 +46,7 @@ import datetime as dt
 import hmac
 import math
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -53,7 +56,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts import token_usage
+from jejak.accounts import privacy, token_usage
 from jejak.accounts.models import ApiToken, OneTimeCode, SignInGuard, User
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
@@ -71,7 +74,8 @@ ADDRESS_WINDOW = dt.timedelta(hours=1)
 # Rows older than the longest window count for nothing any more.
 KEEP_FOR = dt.timedelta(days=1)
 
-MESSAGE = "Kode Jejak Anda: {code}. Berlaku 5 menit. Jangan berikan kepada siapa pun."
+# In the language of the page or app that asked for it.
+MESSAGE = _("Kode Jejak Anda: %(code)s. Berlaku 5 menit. Jangan berikan kepada siapa pun.")
 
 
 class Reason(TextChoices):
@@ -92,6 +96,10 @@ class Reason(TextChoices):
         "account_disabled",
         _("Nomor ini tidak dapat dipakai untuk masuk sebagai pengunjung."),
     )
+    PRIVACY_NOT_ACCEPTED = (
+        privacy.NOT_ACCEPTED,
+        _("Untuk membuat akun, baca dan setujui Pemberitahuan Privasi terlebih dahulu."),
+    )
 
 
 # Clients should switch on the reason code; the status only groups them.
@@ -103,6 +111,7 @@ HTTP_STATUS: dict[str, int] = {
     Reason.RETIRED: 400,
     Reason.EXPIRED: 400,
     Reason.ACCOUNT_DISABLED: 403,
+    Reason.PRIVACY_NOT_ACCEPTED: 403,
 }
 
 
@@ -187,11 +196,14 @@ def _over_limit(
 
 
 def _purge(now: dt.datetime) -> None:
-    OneTimeCode.objects.filter(created_at__lt=now - KEEP_FOR).delete()
+    # The same period as the periodic purge (retention.py), which also catches the rows
+    # of a quiet night with no sign-in.
+    keep = max(KEEP_FOR, dt.timedelta(days=settings.JEJAK_OTP_RETENTION_DAYS))
+    OneTimeCode.objects.filter(created_at__lt=now - keep).delete()
     SignInGuard.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now),
         Q(last_failed_at__isnull=True) | Q(last_failed_at__lt=now - LOCK_DURATION),
-        created_at__lt=now - KEEP_FOR,
+        created_at__lt=now - keep,
     ).delete()
 
 
@@ -241,7 +253,8 @@ def request_code(*, phone: str, client_ip: str, now: dt.datetime | None = None) 
         )
         # The code exists only in this closure and the SMS; a rolled-back request sends
         # nothing, and a slow gateway delays the response, not the transaction.
-        transaction.on_commit(lambda: send_sms(number, MESSAGE.format(code=code)))
+        text = str(MESSAGE) % {"code": code}
+        transaction.on_commit(lambda: send_sms(number, text))
 
 
 def verify_code(
@@ -250,9 +263,16 @@ def verify_code(
     code: str,
     client_ip: str,
     channel: str = "api",
+    privacy_notice_version: str | None = None,
     now: dt.datetime | None = None,
 ) -> User:
-    """Check a code and return the visitor's account, created on first sign-in; or raise."""
+    """Check a code and return the visitor's account, created on first sign-in; or raise.
+
+    `privacy_notice_version` is the version of the privacy notice the person accepted
+    with this sign-in, if any. A new account needs the current one: without it the right
+    code is refused with `privacy_notice_not_accepted` and stays usable, so the person
+    can accept and send it again. An existing account's acceptance is recorded when the
+    version is the current one and new to it."""
     number = _normalize(phone)
     now = now or timezone.now()
     index = phones.phone_index(number)
@@ -276,13 +296,10 @@ def verify_code(
             expected = live.digest if live is not None else _digest(index, "")
             matches = hmac.compare_digest(given, expected) and live is not None
             if live is not None and matches and live.expires_at > now:
-                used = OneTimeCode.objects.filter(pk=live.pk, used_at__isnull=True).update(
-                    used_at=now
+                user, refusal = _sign_in(
+                    _SignIn(number, index, live, pair, client_ip, channel, privacy_notice_version),
+                    now,
                 )
-                if used:
-                    user, refusal = _sign_in(number, index, pair, client_ip, channel, now)
-                else:
-                    refusal = SignInError(Reason.INVALID)
             else:
                 if live is not None and matches:
                     OneTimeCode.objects.filter(pk=live.pk).update(used_at=now)
@@ -298,10 +315,22 @@ def verify_code(
 
 
 def verify_code_for_app(
-    *, phone: str, code: str, client_ip: str, now: dt.datetime | None = None
+    *,
+    phone: str,
+    code: str,
+    client_ip: str,
+    privacy_notice_version: str | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[User, str]:
     """verify_code, then a new bearer token named "app"; returns the user and the raw token."""
-    user = verify_code(phone=phone, code=code, client_ip=client_ip, channel="api", now=now)
+    user = verify_code(
+        phone=phone,
+        code=code,
+        client_ip=client_ip,
+        channel="api",
+        privacy_notice_version=privacy_notice_version,
+        now=now,
+    )
     expires_at = (now or timezone.now()) + token_usage.idle_lifetime()
     _token, raw = ApiToken.issue(user=user, name="app", expires_at=expires_at)
     return user, raw
@@ -365,12 +394,20 @@ def _count_failure(
     return None
 
 
-def _sign_in(
-    number: str, index: str, pair: SignInGuard, client_ip: str, channel: str, now: dt.datetime
-) -> tuple[User | None, SignInError | None]:
-    pair.failed_attempts = 0
-    pair.last_failed_at = None
-    pair.save(update_fields=["failed_attempts", "last_failed_at"])
+class _SignIn(NamedTuple):
+    """A sign-in whose code matched and has not expired."""
+
+    number: str
+    phone_index: str
+    code: OneTimeCode
+    pair: SignInGuard
+    client_ip: str
+    channel: str
+    accepted: str | None  # the privacy notice version accepted with it
+
+
+def _sign_in(attempt: _SignIn, now: dt.datetime) -> tuple[User | None, SignInError | None]:
+    number, index = attempt.number, attempt.phone_index
     user = User.objects.filter(phone_index=index).first()
     created = user is None
     if user is None:
@@ -381,13 +418,30 @@ def _sign_in(
             phone_encrypted=phones.seal_phone(number, index=index),
             phone_masked=phones.mask_phone(number),
         )
+        if privacy.needs_acceptance(user) and attempt.accepted != privacy.current_version():
+            # Before the code is used: the person accepts and sends the same code again.
+            # Only the holder of the right code learns that the number has no account.
+            return None, SignInError(Reason.PRIVACY_NOT_ACCEPTED)
+    used = OneTimeCode.objects.filter(pk=attempt.code.pk, used_at__isnull=True).update(used_at=now)
+    if not used:
+        return None, SignInError(Reason.INVALID)
+    pair = attempt.pair
+    pair.failed_attempts = 0
+    pair.last_failed_at = None
+    pair.save(update_fields=["failed_attempts", "last_failed_at"])
+    if created:
         user.set_unusable_password()
         user.save()
     elif user.role != Role.VISITOR or not user.is_active:
         # phone_index belongs to visitor accounts; staff sign in with a password.
         return None, SignInError(Reason.ACCOUNT_DISABLED)
-    detail: dict[str, Any] = {"channel": channel, "new_account": created}
+    detail: dict[str, Any] = {"channel": attempt.channel, "new_account": created}
     user.last_login = now
     User.objects.filter(pk=user.pk).update(last_login=now)
-    audit.record(actor=user, action="visitor.sign_in", obj=user, ip=client_ip or None, **detail)
+    audit.record(
+        actor=user, action="visitor.sign_in", obj=user, ip=attempt.client_ip or None, **detail
+    )
+    current = privacy.current_version()
+    if attempt.accepted == current and user.privacy_notice_version != current:
+        privacy.accept(user=user, version=current, channel=attempt.channel, now=now)
     return user, None

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from jejak.accounts import second_factor_views, views
+from jejak.accounts import privacy_views, second_factor_views, views
 
 urlpatterns = [
     path(
@@ -14,4 +14,6 @@ urlpatterns = [
     path("login/faktor-kedua/", second_factor_views.enrol, name="second_factor_enrol"),
     path("", views.home, name="dashboard"),
     path("masuk/", views.visitor_login, name="visitor_login"),
+    path("privasi/", privacy_views.notice, name="privacy_notice"),
+    path("privasi/terima/", privacy_views.accept, name="privacy_accept"),
 ]

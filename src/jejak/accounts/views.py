@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from jejak.accounts import otp
+from jejak.accounts import otp, privacy
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.roles import VENUE_ROLES, Role
 from jejak.core.next_url import safe_next
@@ -77,6 +77,7 @@ def visitor_login(request: HttpRequest) -> HttpResponse:
     phone = request.session.get(SESSION_PHONE)
     action = request.POST.get("action", "")
     phone_form, code_form, problem = PhoneForm(), CodeForm(), ""
+    privacy_required = False
 
     if request.method == "POST" and action == "restart":
         request.session.pop(SESSION_PHONE, None)
@@ -98,9 +99,16 @@ def visitor_login(request: HttpRequest) -> HttpResponse:
                     code=code_form.cleaned_data["code"].strip(),
                     client_ip=otp.client_address(request),
                     channel="web",
+                    # The version the page showed, if the box was ticked.
+                    privacy_notice_version=(
+                        request.POST.get("privacy_notice_version")
+                        if request.POST.get("accept_privacy")
+                        else None
+                    ),
                 )
             except otp.SignInError as exc:
                 problem = _refusal_message(exc)
+                privacy_required = exc.code == otp.Reason.PRIVACY_NOT_ACCEPTED
             else:
                 request.session.pop(SESSION_PHONE, None)
                 login(request, signed_in, backend="django.contrib.auth.backends.ModelBackend")
@@ -130,6 +138,9 @@ def visitor_login(request: HttpRequest) -> HttpResponse:
             "code_form": code_form,
             "problem": problem,
             "next": next_url,
+            "privacy_notice_version": privacy.current_version(),
+            "privacy_required": privacy_required,
+            "privacy_url": reverse("privacy_notice"),
         },
         status=200,
     )

@@ -64,3 +64,22 @@ class AuditSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} event {self.event_id}"
+
+
+class AuditDailyCount(models.Model):
+    """How many audit rows of one action one day (Asia/Jakarta) held, kept after the rows
+    themselves are deleted at the end of their retention (audit/retention.py): the
+    volume of work stays known, nobody's name, address or NIK does."""
+
+    day = models.DateField()
+    action = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "action"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "action"], name="audit_daily_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.action}: {self.count}"

@@ -130,6 +130,16 @@ def black_alert_ref(alert: BlackStatusAlert) -> str:
     return f"checkins.black_alert:{alert.pk}"
 
 
+def alert_subjects(refs: Sequence[str]) -> dict[str, list[str]]:
+    """The person each alert's messages are about, by ref (`notifications.subjects`): a
+    health officer's alert names them by masked NIK, so reading it is an audited read."""
+    ids = {int(ref.rpartition(":")[2]): ref for ref in refs if ref.rpartition(":")[2].isdigit()}
+    rows = BlackStatusAlert.objects.filter(pk__in=ids).values_list(
+        "pk", "checkin__person__nik_index"
+    )
+    return {ids[pk]: [key] for pk, key in rows if key}
+
+
 def _alert_context(alert: BlackStatusAlert) -> dict[str, Any]:
     checkin = alert.checkin
     return {

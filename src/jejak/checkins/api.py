@@ -369,5 +369,5 @@ def check_out_all(request: HttpRequest, short_code: str) -> dict[str, Any]:
     user = request.user
     venue = access_venue(user, short_code, Cap.VIEW_VENUES)
     if not has_capability(user, Cap.CHECK_OUT_EVERYONE):
-        raise ApiError(403, "forbidden", "Your role does not allow this.")
+        raise ApiError(403, "forbidden", _("Peran Anda tidak mengizinkan ini."))
     return {"checked_out": checkout.check_out_everyone(venue=venue, actor=user)}

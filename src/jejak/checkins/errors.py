@@ -9,6 +9,7 @@ about one person (`status_black`, `capacity_full`, ...): the API answers 201 wit
 from __future__ import annotations
 
 from django.db.models import TextChoices
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jejak.core.errors import ReasonedError
@@ -64,6 +65,21 @@ class DenialReason(TextChoices):
         "age_restricted",
         _("Anak di bawah batas usia tidak boleh masuk tanpa syarat yang berlaku di sini."),
     )
+
+
+# What the dashboards and the weekly report call each reason: officers read counts per
+# reason, not the sentence (and its advice) a visitor is shown at the door.
+DENIAL_REASON_NAMES: dict[str, Promise] = {
+    DenialReason.STATUS_BLACK: _("Status hitam"),
+    DenialReason.STATUS_RED: _("Status merah"),
+    DenialReason.STATUS_YELLOW: _("Status kuning"),
+    DenialReason.COLOUR_NOT_ADMITTED: _("Warna status tidak diizinkan"),
+    DenialReason.IDENTITY_UNVERIFIED: _("Identitas belum terverifikasi"),
+    DenialReason.CAPACITY_FULL: _("Kapasitas penuh"),
+    DenialReason.OUTSIDE_HOURS: _("Di luar jam buka PPKM"),
+    DenialReason.VENUE_CLOSED: _("Ditutup sementara oleh petugas"),
+    DenialReason.AGE_RESTRICTED: _("Batas usia anak"),
+}
 
 
 class Note(TextChoices):

@@ -1,6 +1,7 @@
 """The periodic work `jejak run-periodic` repeats: close stays that are over, notify
 black-status alerts whose task was lost, send the outbox's due messages (retries), and
-delete check-ins past retention.
+delete every class of personal data past its retention (a step per class, from
+core/retention.py's registry; docs/retention.md).
 
 Each step is independent: one that fails is logged and the others still run, because a
 broken SMS gateway must not keep people "inside" or keep data past its retention.
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from jejak.checkins import alerts, checkout, retention
+from jejak.checkins import alerts, checkout
+from jejak.core import retention
 from jejak.notifications import delivery
 
 logger = logging.getLogger(__name__)
@@ -39,8 +41,9 @@ def send_due_messages() -> dict[str, int]:
     return delivery.send_due()
 
 
-def purge_expired() -> dict[str, int]:
-    return retention.purge_expired_checkins() | delivery.purge_finished()
+def purge(item: retention.RetentionClass) -> Callable[[], dict[str, int]]:
+    """The step that enforces one class's retention."""
+    return lambda: item.purge(now=timezone.now(), dry_run=False)
 
 
 @dataclass
@@ -67,7 +70,10 @@ def steps(*, retention_every: float = 3600) -> list[Step]:
         Step("auto-checkout", auto_checkout_all),
         Step("black-alerts", notify_black_alerts),
         Step("send-due", send_due_messages),
-        Step("retention", purge_expired, every=retention_every),
+        *(
+            Step(f"retention {item.name}", purge(item), every=retention_every)
+            for item in retention.classes()
+        ),
         *(Step(name, run, every=every) for name, run, every in EXTRA_STEPS),
     ]
 

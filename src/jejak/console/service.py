@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
-from jejak.audit.models import AuditEvent
+from jejak.audit.models import AuditEvent, Purpose
 from jejak.checkins import record
 from jejak.checkins.errors import CheckInError
 from jejak.checkins.models import BlackStatusAlert
@@ -117,11 +117,20 @@ def do_manual_checkin(
         "entry_point": entry_point.pk,
         "nik_masked": mask_nik(nik),
     }
+    # Every attempt is an audited read at the door naming the NIK typed (its holder sees
+    # a refused guess too); the person once matched.
+    typed = nik.strip()
+    read: dict[str, Any] = {
+        "actor": staff,
+        "purpose": Purpose.ENTRY_CHECK,
+        "subjects": [nik_index(typed)] if len(typed) == 16 and typed.isdigit() else [],
+        "ip": ip,
+    }
     refusal: ConsoleError | None = None
     with transaction.atomic():
         _lock_staff(staff)
         if _attempts_in_window(staff, now) >= _max_per_minute():
-            audit.record(actor=staff, action=MANUAL_CHECKIN_LIMITED, ip=ip, **detail)
+            audit.record_read(action=MANUAL_CHECKIN_LIMITED, **read, **detail)
             refusal = ConsoleError(Refusal.TOO_MANY_MANUAL_CHECKINS)
         else:
             try:
@@ -131,10 +140,9 @@ def do_manual_checkin(
             except IdentityServiceUnavailable:
                 person, registry = None, "unavailable"
             if person is None:
-                audit.record(
-                    actor=staff,
+                audit.record_read(
                     action=MANUAL_CHECKIN,
-                    ip=ip,
+                    **read,
                     outcome="mismatch" if registry != "unavailable" else "unavailable",
                     registry=registry,
                     **detail,
@@ -155,11 +163,10 @@ def do_manual_checkin(
                         now=now,
                     )
                 except (CheckInError, QrError) as exc:
-                    audit.record(
-                        actor=staff,
+                    audit.record_read(
                         action=MANUAL_CHECKIN,
+                        **{**read, "subjects": [person.nik_index]},
                         obj=person,
-                        ip=ip,
                         outcome="refused",
                         code=exc.code.value,
                         **detail,
@@ -173,11 +180,10 @@ def do_manual_checkin(
                         replayed=result.replayed,
                         notes=tuple(entry.get("notes", ())),
                     )
-                    audit.record(
-                        actor=staff,
+                    audit.record_read(
                         action=MANUAL_CHECKIN,
+                        **{**read, "subjects": [person.nik_index]},
                         obj=person,
-                        ip=ip,
                         outcome=outcome.decision,
                         colour=outcome.colour,
                         replayed=outcome.replayed,

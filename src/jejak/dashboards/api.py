@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from jejak.accounts.capabilities import Cap, require
@@ -71,7 +72,8 @@ def table(request: HttpRequest, name: str) -> dict[str, Any]:
     """One dashboard table by name (rollout-sector, checkins-venue, least-compliant...)."""
     filters = _filters(request)
     if name not in tables.TABLES:
-        raise ApiError(404, "unknown_table", f"Tables: {', '.join(tables.TABLES)}.")
+        message = _("Tabel tidak dikenal. Tabel yang ada: %(tables)s.")
+        raise ApiError(404, "unknown_table", message % {"tables": ", ".join(tables.TABLES)})
     built = tables.build(
         name,
         user=request.user,

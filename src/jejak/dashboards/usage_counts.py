@@ -15,7 +15,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from jejak.checkins.errors import Decision, DenialReason
+from jejak.checkins.errors import DENIAL_REASON_NAMES, Decision, DenialReason
 from jejak.checkins.models import ADMITTED, BlackStatusAlert
 from jejak.dashboards.metrics import (
     IN_SERVICE,
@@ -126,9 +126,10 @@ def refusals_by_reason(scope: VenueQuerySet, start: dt.date, end: dt.date) -> li
     for item in combos:
         for reason in item["reasons"] or []:
             counts[reason] += item["n"]
-    labels = dict(DenialReason.choices)
     codes = [str(r) for r in DenialReason] + sorted(set(counts) - set(DenialReason))
-    rows = [ReasonCount(code, str(labels.get(code, code)), counts[code]) for code in codes]
+    rows = [
+        ReasonCount(code, str(DENIAL_REASON_NAMES.get(code, code)), counts[code]) for code in codes
+    ]
     return sorted(rows, key=lambda r: -r.count)
 
 

@@ -156,7 +156,7 @@ def usage(request: HttpRequest) -> HttpResponse:
             "refusal_chart": charts.bar_chart(
                 title=_("Penolakan per alasan"),
                 desc=_("Jumlah check-in yang ditolak menurut alasannya."),
-                labels=[r.reason for r in refusals if r.count],
+                labels=[r.label for r in refusals if r.count],
                 series=[(_("Ditolak"), [r.count for r in refusals if r.count])],
             ),
             "black_alerts": black[:MAX_ROWS],

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from jejak.accounts.models import User
+from jejak.accounts import privacy
+from jejak.accounts.models import PrivacyAcceptance, User
 from jejak.accounts.roles import Role
 from jejak.core.phone import mask_phone, phone_index, seal_phone
 from jejak.health.service import import_health_file
@@ -109,6 +110,12 @@ def build_citizens() -> list[dict[str, Any]]:
         )
         account.set_unusable_password()
         account.save(update_fields=["password"])
+        # Citizens who have used the app: they accepted the notice when they signed up.
+        privacy.accept(
+            user=account,
+            version=privacy.current_version(),
+            channel=PrivacyAcceptance.Channel.WEB,
+        )
         nik = nik_for(born, sex, serial)
         people.set_own_profile(account=account, nik=nik, full_name=name, birth_date=born, sex=sex)
         rows += _records(colour, nik, today)

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
@@ -45,7 +46,7 @@ def lagging(
     use their codes (fewer than LOW_USAGE_MIN_CHECKINS check-ins over `days` days)."""
     require(request.user, Cap.VIEW_FOLLOWUPS)
     if not 1 <= days <= 90:
-        raise ApiError(400, "invalid_days", "days must be between 1 and 90.")
+        raise ApiError(400, "invalid_days", _("Jumlah hari harus antara 1 dan 90."))
     rows = service.lagging_venues(user=request.user, days=days, lag=lag, sector_slug=sector)
     return [
         {

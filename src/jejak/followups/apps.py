@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FollowupsConfig(AppConfig):
     name = "jejak.followups"
-    verbose_name = "Tindak lanjut OPD"
+    verbose_name = _("Tindak lanjut OPD")

@@ -4,12 +4,13 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError, ErrorOut
-from jejak.health.report import NOTHING_IMPORTED
+from jejak.health.report import NOTHING_IMPORTED, Problem
 from jejak.health.service import MAX_FILE_BYTES, import_health_file
 
 router = Router(tags=["health"])
@@ -69,14 +70,16 @@ def import_records(
     else:
         content_type = request.content_type or ""
         if content_type not in JSON_TYPES:
-            raise ApiError(
-                400, "no_file", "Send a multipart field 'file', or a FHIR Bundle as JSON body."
+            message = _(
+                "Kirim berkas sebagai field multipart 'file', atau FHIR Bundle sebagai JSON."
             )
+            raise ApiError(400, "no_file", message)
         try:
             body = request.body
         except RequestDataTooBig as exc:
             limit = MAX_FILE_BYTES // (1024 * 1024)
-            raise ApiError(413, "too_large", f"The body is over {limit} MB.") from exc
+            message = str(Problem.TOO_LARGE.label) % {"limit": limit}
+            raise ApiError(413, "too_large", message) from exc
         report = import_health_file(body, actor=user, filename="bundle.json")
     if not report.ok:
         return Status(

@@ -1,11 +1,12 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityConfig(AppConfig):
     name = "jejak.identity"
-    verbose_name = "Identity (civil registry)"
+    verbose_name = _("Data kependudukan")
 
     def ready(self) -> None:
         from jejak.core.reencryption import reencrypt_requested

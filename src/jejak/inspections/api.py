@@ -8,6 +8,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import AwareDatetime
@@ -221,7 +222,9 @@ def lift_closure(request: HttpRequest, inspection_id: int, body: LiftIn) -> Any:
         inspection = _full(inspection_id, request.user)
         closure = Closure.objects.filter(inspection=inspection).first()
         if closure is None:
-            raise ApiError(404, "closure_not_found", "This inspection ordered no closure.")
+            raise ApiError(
+                404, "closure_not_found", _("Pemeriksaan ini tidak memerintahkan penutupan.")
+            )
         service.do_lift_closure(actor=signed_in_user(request), closure=closure, reason=body.reason)
     except InspectionError as exc:
         raise _api_error(exc) from None

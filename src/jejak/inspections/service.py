@@ -243,7 +243,9 @@ def _tell_managers(inspection: Inspection, period: tuple[dt.datetime, dt.datetim
     venue = inspection.venue
     context = {
         "venue": venue.name,
-        "sanction": inspection.get_sanction_display(),
+        # The lazy label: the outbox renders it in each recipient's language, not the
+        # inspector's (get_sanction_display() would fix it in the request's language).
+        "sanction": Sanction(inspection.sanction).label,
         "findings": inspection.findings,
         "starts": period[0] if period else None,
         "ends": period[1] if period else None,

@@ -8,10 +8,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from jejak.core.api_errors import ApiError, ErrorOut
-from jejak.notifications import outbox
+from jejak.notifications import outbox, reads
 from jejak.notifications.models import Message
 
 router = Router(tags=["notifications"])
@@ -37,6 +38,10 @@ class ListFilter(Schema):
     unread_only: bool = False
 
 
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def _out(message: Message) -> dict[str, Any]:
     return {
         "id": message.pk,
@@ -57,9 +62,12 @@ def list_notifications(request: HttpRequest, filters: Query[ListFilter]) -> dict
     if filters.unread_only:
         rows = rows.filter(read_at__isnull=True)
     limit = max(1, min(filters.limit, 100))
+    shown = list(rows[:limit])
+    # An officer's alert about someone else is an audited read (notifications/reads.py).
+    reads.audit_shown(request.user, shown, action="notifications.inbox_read", ip=_ip(request))
     return {
         "unread": outbox.unread_count(request.user),
-        "notifications": [_out(m) for m in rows[:limit]],
+        "notifications": [_out(m) for m in shown],
     }
 
 
@@ -68,5 +76,6 @@ def read_notification(request: HttpRequest, message_id: int) -> dict[str, Any]:
     """Mark one of the caller's messages read (idempotent)."""
     message = outbox.mark_read(request.user, message_id)
     if message is None:
-        raise ApiError(404, "notification_not_found", "No such notification.")
+        raise ApiError(404, "notification_not_found", _("Notifikasi tidak ditemukan."))
+    reads.audit_shown(request.user, [message], action="notifications.message_read", ip=_ip(request))
     return _out(message)

@@ -144,8 +144,11 @@ def send_due(now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def purge_finished(*, now: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
-    """Delete messages sent or given up more than JEJAK_MESSAGE_RETENTION_DAYS ago.
+def purge_finished(
+    *, now: dt.datetime | None = None, batch: int = 2000, dry_run: bool = False
+) -> dict[str, int]:
+    """Delete messages sent or given up more than JEJAK_MESSAGE_RETENTION_DAYS ago
+    (`dry_run`: count them).
 
     An exposure notice says that someone was near a case at a place and time: personal
     health data, kept no longer than the check-ins it came from. Messages still due are
@@ -154,6 +157,8 @@ def purge_finished(*, now: dt.datetime | None = None, batch: int = 2000) -> dict
     old = Message.objects.filter(
         created_at__lt=before, status__in=[Status.SENT, Status.GAVE_UP]
     ).order_by("pk")
+    if dry_run:
+        return {"messages": old.count()}
     deleted = 0
     while ids := list(old.values_list("pk", flat=True)[:batch]):
         with transaction.atomic():

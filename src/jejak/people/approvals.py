@@ -19,6 +19,8 @@ from django.utils import timezone
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import is_national
 from jejak.audit import service as audit
+from jejak.audit import subjects as audit_subjects
+from jejak.audit.models import Purpose
 from jejak.core.crypto import decrypt, encrypt
 from jejak.core.reencryption import reencrypt_rows
 from jejak.notifications import outbox
@@ -123,13 +125,22 @@ def requests_visible_to(officer: User) -> QuerySet[DependantRequest]:
 def pending_for(officer: User) -> list[DependantRequest]:
     """The officer's queue of pending requests (audited: names and masked NIKs)."""
     found = list(requests_visible_to(officer).filter(status=RequestStatus.PENDING))
-    audit.record(
+    audit.record_read(
         actor=officer,
         action="people.dependant_requests_read",
+        purpose=Purpose.DEPENDANTS,
+        subjects=_subjects(found),
         count=len(found),
         requests=[r.public_id for r in found],
     )
     return found
+
+
+def _subjects(requests: list[DependantRequest]) -> list[str]:
+    """Whom a request is about: the person asked for, and the account holder asking
+    (their own person), whose reason and family it shows."""
+    holders = audit_subjects.of_accounts(r.account_id for r in requests)
+    return [key for r in requests for key in (r.nik_index, holders.get(r.account_id, ""))]
 
 
 class _NotVisible(Exception):
@@ -146,8 +157,15 @@ def _access(officer: User, public_id: str) -> DependantRequest:
 
 
 def _refuse_unseen(officer: User, public_id: str) -> NoReturn:
-    # Written after the decision's transaction has rolled back, so it survives.
-    audit.record(actor=officer, action="people.dependant_request_refused", request=public_id[:12])
+    # Written after the decision's transaction has rolled back, so it survives; it names
+    # the people of the request when it exists (probing shows to them).
+    audit.record_read(
+        actor=officer,
+        action="people.dependant_request_refused",
+        purpose=Purpose.DEPENDANTS,
+        subjects=_subjects(list(DependantRequest.objects.filter(public_id=public_id[:12]))),
+        request=public_id[:12],
+    )
     raise PeopleError(Reason.REQUEST_NOT_FOUND)
 
 
@@ -221,9 +239,11 @@ def _decide(request: DependantRequest, *, officer: User, status: str, reason: st
     request.decided_at = timezone.now()
     request.decision_reason = reason
     request.save()
-    audit.record(
+    audit.record_read(
         actor=officer,
         action=f"people.dependant_request_{status}",
+        purpose=Purpose.DEPENDANTS,
+        subjects=_subjects([request]),
         obj=request,
         nik_masked=request.nik_masked,
         reason=reason,

@@ -18,6 +18,7 @@ from django.db import transaction
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import region_code_visible_to
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.notifications import outbox
 from jejak.people import service, verification
 from jejak.people.approvals import clean_reason
@@ -40,7 +41,15 @@ def _access(officer: User, nik: str, *, action: str) -> Person:
     ):
         person = Person.objects.filter(nik_index=nik_index(nik)).first()
     if person is None:
-        audit.record(actor=officer, action=action, outcome="refused", nik_masked=mask_nik(nik))
+        # Named by the NIK's index: its holder sees the attempt, in reach or not.
+        audit.record_read(
+            actor=officer,
+            action=action,
+            purpose=Purpose.IDENTITY,
+            subjects=[nik_index(nik)],
+            outcome="refused",
+            nik_masked=mask_nik(nik),
+        )
         raise PeopleError(Reason.PERSON_NOT_FOUND)
     return person
 
@@ -73,15 +82,18 @@ def correct_identity(
         holder = Person.objects.filter(nik_index=index).exclude(pk=person.pk).first()
         if holder is not None:
             raise PeopleError(Reason.NIK_CLAIMED)
-        old = person.nik_masked
+        old, old_index = person.nik_masked, person.nik_index
         person.full_name, person.birth_date, person.sex = name, birth_date, sex
         if person.nik_index != index:
             service._set_nik(person, nik)
         verification.mark_verified(person, found)
         person.save()
-        audit.record(
+        audit.record_read(
             actor=officer,
             action="people.identity_corrected",
+            purpose=Purpose.IDENTITY,
+            # Known by both NIKs: the one corrected and the one it became.
+            subjects=[old_index, person.nik_index],
             obj=person,
             old_nik_masked=old,
             new_nik_masked=person.nik_masked,
@@ -110,17 +122,21 @@ def refusals_for(*, officer: User, nik: str) -> list[IdentityRefusal]:
         has_capability(officer, Cap.CORRECT_IDENTITY)
         and region_code_visible_to(officer, verification.district_of(nik))
     ):
-        audit.record(
+        audit.record_read(
             actor=officer,
             action="people.identity_refusals_read",
+            purpose=Purpose.IDENTITY,
+            subjects=[nik_index(nik)],
             outcome="refused",
             nik_masked=mask_nik(nik),
         )
         raise PeopleError(Reason.PERSON_NOT_FOUND)
     found = list(IdentityRefusal.objects.filter(nik_index=nik_index(nik))[:100])
-    audit.record(
+    audit.record_read(
         actor=officer,
         action="people.identity_refusals_read",
+        purpose=Purpose.IDENTITY,
+        subjects=[nik_index(nik)],
         nik_masked=mask_nik(nik),
         count=len(found),
     )

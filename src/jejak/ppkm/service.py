@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.accounts.jurisdiction import is_national, region_checker
@@ -441,7 +442,9 @@ def create_sector_rule(
     _apply_rule_fields(rule, fields)
     with transaction.atomic():
         if SectorRule.objects.filter(level=level, sector=sector).exists():
-            raise PpkmError(PpkmErrorCode.INVALID_RULE, "A rule for this level and sector exists.")
+            raise PpkmError(
+                PpkmErrorCode.INVALID_RULE, gettext("Aturan level dan sektor ini sudah ada.")
+            )
         rule.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         rule.save()
         audit.record(

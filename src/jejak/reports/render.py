@@ -54,8 +54,9 @@ def tables(report: WeeklyReport) -> list[tuple[str, list[str], list[list[Any]]]]
         ),
         (
             _("Penolakan menurut alasan"),
-            [_("Kode"), _("Alasan"), _("Jumlah")],
-            [[r.reason, r.label, r.count] for r in report.refusals],
+            # The reason's name, not its code: the dashboards' export keeps the codes.
+            [_("Alasan"), _("Jumlah")],
+            [[r.label, r.count] for r in report.refusals],
         ),
         (
             _("Tempat paling tidak patuh"),

@@ -146,7 +146,7 @@ class WeeklyReport:
 
 
 def _scope(
-    user: User | None, region: Region | None
+    user: User | None, region: Region | None, language: str
 ) -> tuple[VenueQuerySet, list[Sector] | None, str]:
     venues: VenueQuerySet = Venue.objects.all() if user is None else venues_visible_to(user)
     if region is None and user is not None and not is_national(user):
@@ -159,7 +159,7 @@ def _scope(
         # An agency officer's report lists only its own sectors' rows.
         own = list(user.sectors.select_related("parent"))
         sectors = sorted({s.root for s in own}, key=lambda s: (s.position, s.slug))
-        label += " · " + ", ".join(s.name_id for s in sectors)
+        label += " · " + ", ".join(s.name(language) for s in sectors)
     return venues, sectors, label
 
 
@@ -168,7 +168,7 @@ def build_weekly(
 ) -> WeeklyReport:
     """Every number of the weekly report for `week`, within what `user` may see (all
     when None, e.g. the CLI), narrowed to `region` if given."""
-    scope, sectors, label = _scope(user, region)
+    scope, sectors, label = _scope(user, region, language)
     start, end = week.start, week.end
     since, until = metrics.day_bounds(start, end)
 

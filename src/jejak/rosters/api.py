@@ -78,7 +78,13 @@ def list_entries(request: HttpRequest, short_code: str) -> list[dict[str, Any]]:
     """Entries not yet ended first, then the ended ones (kept as history)."""
     venue = _venue(request, short_code)
     now = timezone.now()
-    return [_out(e, now) for e in service.entries_of(venue=venue)[:1000]]
+    entries = service.read_entries(
+        actor=signed_in_user(request),
+        venue=venue,
+        limit=1000,
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
+    return [_out(e, now) for e in entries]
 
 
 @router.post(

@@ -12,6 +12,11 @@ class RostersConfig(AppConfig):
 
         reencrypt_requested.connect(_reencrypt, dispatch_uid="rosters.entries")
 
+        from jejak.core import retention
+        from jejak.rosters import retention as rosters
+
+        retention.register("rosters", setting=rosters.SETTING, purge=rosters.purge_ended_entries)
+
 
 def _reencrypt(sender: Any, **kwargs: Any) -> tuple[str, int]:
     from jejak.rosters.service import reencrypt_entries

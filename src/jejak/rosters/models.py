@@ -22,8 +22,9 @@ class RosterEntry(models.Model):
     """One person on one venue's staff roster from `valid_from` until `valid_until`
     (local dates, both included), or until a manager ends the entry (`ended_at`).
 
-    Written only through rosters/service.py. Ended entries are kept: a decision made
-    before the end was right, and the roster's history is part of the audit trail."""
+    Written only through rosters/service.py. Ended entries are kept for
+    JEJAK_ROSTER_RETENTION_DAYS (retention.py): a decision made before the end was
+    right, and the roster's recent history is part of the audit trail."""
 
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
     # Exactly one of the two identifiers (rosters_one_identifier).

@@ -22,6 +22,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jejak.audit import service as audit
+from jejak.audit import subjects as audit_subjects
+from jejak.audit.models import Purpose
 from jejak.core import crypto
 from jejak.core.phone import PhoneInvalid, mask_phone, normalize_phone, phone_index
 from jejak.core.reencryption import reencrypt_rows
@@ -145,10 +147,38 @@ def _write(*, actor: User, venue: Venue, candidate: _Candidate, now: dt.datetime
     return entry
 
 
+def subjects_of(entries: Iterable[RosterEntry]) -> list[str]:
+    """Whom roster entries are about (audited reads name them): a NIK entry the NIK's
+    holder; a phone entry the visitor account with that number, by its own person (nobody
+    while no account has the number)."""
+    entries = list(entries)
+    by_phone = audit_subjects.of_phone_indexes(e.phone_index for e in entries)
+    return [e.nik_index or by_phone.get(e.phone_index, "") for e in entries]
+
+
+def read_entries(
+    *, actor: User, venue: Venue, limit: int, ip: str | None = None
+) -> list[RosterEntry]:
+    """`entries_of` for a manager's page or list: an audited read naming the people."""
+    entries = list(entries_of(venue=venue)[:limit])
+    audit.record_read(
+        actor=actor,
+        action="rosters.entries_read",
+        purpose=Purpose.ADMINISTRATION,
+        subjects=subjects_of(entries),
+        obj=venue,
+        ip=ip,
+        rows=len(entries),
+    )
+    return entries
+
+
 def _audit_added(*, actor: User, entry: RosterEntry, venue: Venue, source: str) -> None:
-    audit.record(
+    audit.record_read(
         actor=actor,
         action="rosters.entry_added",
+        purpose=Purpose.ADMINISTRATION,
+        subjects=subjects_of([entry]),
         obj=entry,
         venue=venue.short_code,
         identifier=entry.kind,
@@ -212,9 +242,11 @@ def end_entry(
         entry.ended_at = now
         entry.ended_by = actor if getattr(actor, "is_authenticated", False) else None
         entry.save(update_fields=["ended_at", "ended_by"])
-        audit.record(
+        audit.record_read(
             actor=actor,
             action="rosters.entry_ended",
+            purpose=Purpose.ADMINISTRATION,
+            subjects=subjects_of([entry]),
             obj=entry,
             venue=venue.short_code,
             identifier=entry.kind,

@@ -39,7 +39,12 @@ SHOWN = 500
 
 def _page(request: HttpRequest, venue: Venue, **context: Any) -> HttpResponse:
     now = timezone.now()
-    entries = list(service.entries_of(venue=venue)[:SHOWN])
+    entries = service.read_entries(
+        actor=signed_in_user(request),
+        venue=venue,
+        limit=SHOWN,
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
     rows = [
         {
             "entry": e,

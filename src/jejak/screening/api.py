@@ -12,11 +12,13 @@ from ninja import Field, Router, Schema
 from jejak.accounts.capabilities import Cap, has_capability, require, signed_in_user
 from jejak.accounts.jurisdiction import region_code_visible_to
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.core.api_errors import ApiError
 from jejak.people.access import is_visitor
 from jejak.people.errors import Reason as PeopleReason
 from jejak.people.masking import mask_nik
 from jejak.people.models import Relation
+from jejak.people.nik import nik_index
 from jejak.screening import service
 from jejak.screening.errors import ErrorCode, PassError, ScreeningError
 from jejak.screening.passes import do_verify_status_pass
@@ -130,12 +132,19 @@ def lookup(request: HttpRequest, payload: LookupIn) -> dict[str, Any]:
     `no_rule_set` 503."""
     require(request.user, Cap.READ_HEALTH_STATUS)
     nik = payload.nik.strip()
-    detail: dict[str, Any] = {"nik_masked": mask_nik(nik), "purpose": payload.purpose.strip()}
+    # The officer's own words are `stated_purpose`; `purpose` is the audit's category.
+    detail: dict[str, Any] = {
+        "nik_masked": mask_nik(nik),
+        "stated_purpose": payload.purpose.strip(),
+    }
 
     def audited(**outcome: Any) -> None:
-        audit.record(
+        # Refused or not, the row names the NIK's holder: probing shows to them too.
+        audit.record_read(
             actor=request.user,
             action="screening.status_lookup",
+            purpose=Purpose.STATUS_CHECK,
+            subjects=[nik_index(nik)] if len(nik) == 16 and nik.isdigit() else [],
             ip=_client_ip(request),
             **detail,
             **outcome,

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.people.models import Person
 from jejak.qrcodes import keys
 from jejak.qrcodes.tokens import b64url, b64url_decode, new_public_id, to_base36
@@ -37,9 +39,9 @@ if TYPE_CHECKING:
 
 VERSION = "JS1"
 LIFETIME = dt.timedelta(minutes=5)
-# Rows of passes expired this long ago are deleted when the same person gets a new one,
-# so a page left open all day leaves a bounded trail.
-KEEP_EXPIRED = dt.timedelta(days=1)
+# Rows of passes expired JEJAK_STATUS_PASS_RETENTION_DAYS ago are deleted when the same
+# person gets a new one, so a page left open all day leaves a bounded trail (and by the
+# periodic purge, retention.py, for everyone else).
 MAX_SCANNED_LENGTH = 512
 
 _PASS_RE = re.compile(
@@ -137,7 +139,8 @@ def issue_pass(*, person: Person, at: dt.datetime | None = None) -> IssuedPass:
     expires_at = dt.datetime.fromtimestamp(exp, tz=dt.UTC)
     # 80 random bits: a collision would fail the unique index loudly, not silently.
     pass_id = new_public_id()
-    StatusPass.objects.filter(person=person, expires_at__lt=now - KEEP_EXPIRED).delete()
+    keep_expired = dt.timedelta(days=settings.JEJAK_STATUS_PASS_RETENTION_DAYS)
+    StatusPass.objects.filter(person=person, expires_at__lt=now - keep_expired).delete()
     StatusPass.objects.create(
         public_id=pass_id,
         person=person,
@@ -218,15 +221,25 @@ def verify_status_pass(token: object, *, at: dt.datetime | None = None) -> PassV
 def do_verify_status_pass(
     *, scanned: object, actor: User, ip: str | None = None, at: dt.datetime | None = None
 ) -> PassView:
-    """Verify a pass for a guard and audit the check (pass id and outcome, never the NIK)."""
+    """Verify a pass for a guard and audit the check (pass id and outcome, never the NIK):
+    an audited read naming the pass's holder, whose name and colour the guard sees."""
     try:
         view = verify_status_pass(scanned, at=at)
     except PassError as exc:
-        audit.record(actor=actor, action="screening.pass_refused", ip=ip, code=exc.code.value)
+        audit.record_read(
+            actor=actor,
+            action="screening.pass_refused",
+            purpose=Purpose.ENTRY_CHECK,
+            subjects=[],
+            ip=ip,
+            code=exc.code.value,
+        )
         raise
-    audit.record(
+    audit.record_read(
         actor=actor,
         action="screening.pass_verified",
+        purpose=Purpose.ENTRY_CHECK,
+        subjects=[view.nik_index],
         ip=ip,
         pass_id=view.pass_id,
         colour=view.colour,

@@ -25,6 +25,7 @@ from jejak.accounts.capabilities import Cap, require
 from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import REGIONAL_ROLES
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.models import (
     Case,
@@ -212,12 +213,26 @@ def refuse(
     attempt: str,
     obj: Any = None,
     ip: str | None = None,
+    subjects: Iterable[str] = (),
     **detail: Any,
 ) -> NoReturn:
     """Audit a refused attempt, then raise it. Call it outside any transaction the
-    refusal rolls back, or the row goes with it. Never pass a clear NIK in `detail`."""
-    audit.record(
-        actor=user, action=REFUSED, obj=obj, ip=ip, attempt=attempt, code=reason.value, **detail
+    refusal rolls back, or the row goes with it. Never pass a clear NIK in `detail`.
+
+    The row names the people the attempt was about when they are known (`subjects`, and
+    a case's person), so that probing shows in their "who read my data" too."""
+    if isinstance(obj, Case):
+        subjects = [*subjects, obj.person.nik_index]
+    audit.record_read(
+        actor=user,
+        action=REFUSED,
+        purpose=Purpose.TRACING,
+        subjects=subjects,
+        obj=obj,
+        ip=ip,
+        attempt=attempt,
+        code=reason.value,
+        **detail,
     )
     raise TracingError(reason)
 
@@ -238,7 +253,14 @@ def access_case(
         .first()
     )
     if case is None:
-        refuse(user, Reason.CASE_NOT_FOUND, attempt="tracing.case.access", ip=ip, case=pk)
+        refuse(
+            user,
+            Reason.CASE_NOT_FOUND,
+            attempt="tracing.case.access",
+            ip=ip,
+            case=pk,
+            subjects=Case.objects.filter(pk=pk).values_list("person__nik_index", flat=True),
+        )
     return case
 
 
@@ -267,7 +289,14 @@ def access_contact(
         raise TracingError(Reason.CONTACT_NOT_FOUND) from None
     contact = contacts_visible_to(user).filter(pk=pk).select_related("case", "person").first()
     if contact is None:
-        refuse(user, Reason.CONTACT_NOT_FOUND, attempt="tracing.contact.access", ip=ip, contact=pk)
+        refuse(
+            user,
+            Reason.CONTACT_NOT_FOUND,
+            attempt="tracing.contact.access",
+            ip=ip,
+            contact=pk,
+            subjects=Contact.objects.filter(pk=pk).values_list("person__nik_index", flat=True),
+        )
     return contact
 
 
@@ -279,7 +308,7 @@ def access_cluster(user: RequestUser, alert_id: int | str) -> ClusterAlert:
         raise TracingError(Reason.CLUSTER_NOT_FOUND) from None
     alert = clusters_visible_to(user).filter(pk=pk).select_related("venue").first()
     if alert is None:
-        raise TracingError(Reason.CLUSTER_NOT_FOUND)
+        refuse(user, Reason.CLUSTER_NOT_FOUND, attempt="tracing.cluster.access", cluster=pk)
     return alert
 
 

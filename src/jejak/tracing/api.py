@@ -20,8 +20,7 @@ from pydantic import AwareDatetime
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
-from jejak.notifications import outbox
-from jejak.tracing import access, cases, designation, exports, notices, reads
+from jejak.tracing import access, cases, designation, exports, reads
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -393,7 +392,7 @@ def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     """The delivery status of every message sent for the case (for a case you see
     through your region's venues, the messages to the contacts you see)."""
     case = _case(request, case_id)
-    messages = outbox.messages_for(notices.case_ref(case))
+    shown = reads.read_messages(case=case, actor=signed_in_user(request), ip=client_ip(request))
     return [
         {
             "channel": m.channel,
@@ -404,7 +403,7 @@ def notifications(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
             "created_at": m.created_at,
             "sent_at": m.sent_at,
         }
-        for m in access.case_messages_visible_to(request.user, case, messages)
+        for m in shown
     ]
 
 

@@ -3,10 +3,12 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 
 class TracingConfig(AppConfig):
     name = "jejak.tracing"
+    verbose_name = _("Pelacakan kontak")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
@@ -17,6 +19,28 @@ class TracingConfig(AppConfig):
         for hold in (_held_by_cases, _held_by_clusters):
             if hold not in retention.KEEP_PREDICATES:
                 retention.KEEP_PREDICATES.append(hold)
+        _register_retention()
+
+
+def _register_retention() -> None:
+    from jejak.core import retention
+    from jejak.health import retention as health
+    from jejak.tracing import retention as tracing
+
+    retention.register("cases", setting=tracing.CASE_SETTING, purge=tracing.purge_closed_cases)
+    retention.register(
+        "exposure-sites", setting=tracing.SITE_SETTING, purge=tracing.purge_exposure_sites
+    )
+    retention.register(
+        "clusters", setting=tracing.CLUSTER_SETTING, purge=tracing.purge_handled_clusters
+    )
+    # Health may not import tracing: its purge asks these what an open case still needs.
+    for kind, hold in (
+        (health.LAB_RESULTS, tracing.hold_lab_results),
+        (health.DESIGNATIONS, tracing.hold_designations),
+    ):
+        if hold not in health.KEEP_PREDICATES[kind]:
+            health.KEEP_PREDICATES[kind].append(hold)
 
 
 def _open_cases(sender: Any, *, nik_indexes: set[str], **kwargs: Any) -> None:

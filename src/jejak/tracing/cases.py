@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.health.models import DesignationKind, LabOutcome, LabResult
 from jejak.health.service import record_designation
 from jejak.people.masking import mask_nik
@@ -107,6 +108,7 @@ def open_case(
             attempt="tracing.case.open",
             ip=ip,
             nik_masked=person.nik_masked,
+            subjects=[person.nik_index],
         )
     with transaction.atomic():
         # Locked so two officers (or an import and an officer) open one case, not two.
@@ -136,9 +138,12 @@ def open_case(
                 actor=actor,
                 reason=f"Kasus pelacakan #{case.pk}",
             )
-        audit.record(
+        # The answer shows the person: an audited read as much as a write.
+        audit.record_read(
             actor=actor,
             action="tracing.case.open",
+            purpose=Purpose.TRACING,
+            subjects=[person.nik_index],
             obj=case,
             ip=ip,
             source=str(source),
@@ -170,6 +175,8 @@ def open_case_by_nik(*, nik: str, actor: User | None, ip: str | None = None, **k
                 attempt="tracing.case.open",
                 ip=ip,
                 nik_masked=mask_nik(nik),
+                # Whoever holds this NIK may see the attempt, registered or not yet.
+                subjects=[nik_index(nik)] if len(nik) == 16 and nik.isdigit() else [],
             )
         raise TracingError(Reason.PERSON_UNKNOWN)
     return open_case(person=person, actor=actor, ip=ip, **kwargs)
@@ -272,9 +279,11 @@ def change_window(
             new_end=end,
             reason=reason[:300],
         )
-        audit.record(
+        audit.record_read(
             actor=actor,
             action="tracing.case.window",
+            purpose=Purpose.TRACING,
+            subjects=[case.person.nik_index],
             obj=current,
             old_start=current.window_start.isoformat(),
             old_end=current.window_end.isoformat(),
@@ -297,6 +306,12 @@ def close_case(*, case: Case, actor: User | None, now: dt.datetime | None = None
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk).exclude(status=CaseStatus.CLOSED)
         if updated.update(status=CaseStatus.CLOSED, closed_at=now):
-            audit.record(actor=actor, action="tracing.case.close", obj=case)
+            audit.record_read(
+                actor=actor,
+                action="tracing.case.close",
+                purpose=Purpose.TRACING,
+                subjects=[case.person.nik_index],
+                obj=case,
+            )
     case.refresh_from_db()
     return case

@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.core.exports import to_csv, to_xlsx
 from jejak.tracing import access
 from jejak.tracing.guards import check_case
@@ -37,6 +39,7 @@ EXPORT_HEADERS = [
 
 
 def export_rows(contacts: Iterable[Contact]) -> list[list[Any]]:
+    yes, no = _("ya"), _("tidak")
     rows = []
     for c in contacts:
         visits = "; ".join(
@@ -51,8 +54,8 @@ def export_rows(contacts: Iterable[Contact]) -> list[list[Any]]:
                 c.person.full_name,
                 c.person.nik_masked,
                 c.person.account.phone_masked if c.person.account_id else "",
-                "ya" if c.is_close else "tidak",
-                "ya" if c.is_employee else "tidak",
+                yes if c.is_close else no,
+                yes if c.is_employee else no,
                 c.minutes,
                 float(c.score),
                 f"{c.last_exposure_at.astimezone(JAKARTA):%Y-%m-%d %H:%M}",
@@ -74,18 +77,21 @@ def export_contacts(
     file name), of the contacts the actor sees. Audited: who, when, which case, how many
     rows."""
     check_case(actor, case, Cap.EXPORT_CONTACTS)
-    rows = export_rows(visible_contacts(case, actor))
+    contacts = visible_contacts(case, actor)
+    rows = export_rows(contacts)
     name = f"kontak-kasus-{case.pk}-{timezone.localdate():%Y%m%d}"
     if fmt == "xlsx":
-        content = to_xlsx(EXPORT_HEADERS, rows, title=f"Kasus {case.pk}")
+        content = to_xlsx(EXPORT_HEADERS, rows, title=_("Kasus %(pk)s") % {"pk": case.pk})
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         fmt = "csv"
         content = to_csv(EXPORT_HEADERS, rows).encode("utf-8")
         kind = "text/csv; charset=utf-8"
-    audit.record(
+    audit.record_read(
         actor=actor,
         action="tracing.contacts.export",
+        purpose=Purpose.TRACING,
+        subjects=[c.person.nik_index for c in contacts],
         obj=case,
         ip=ip,
         format=fmt,

@@ -1,6 +1,6 @@
 """The audited reads of tracing: the list of cases, a case, its contacts. Each read is
-recorded (who, what, how many rows); an actor who sees only part of a case reads only
-that part."""
+recorded (who, what, how many rows) with the purpose and the people shown
+(`audit.record_read`); an actor who sees only part of a case reads only that part."""
 
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ from django.db.models import QuerySet
 
 from jejak.accounts.capabilities import Cap, require
 from jejak.audit import service as audit
-from jejak.tracing import access
+from jejak.audit import subjects as audit_subjects
+from jejak.audit.models import Purpose
+from jejak.notifications import outbox
+from jejak.tracing import access, notices
 from jejak.tracing.access import cases_visible_to, contacts_visible_to
 from jejak.tracing.models import Case, CaseStatus, Contact
 
 if TYPE_CHECKING:
     from jejak.accounts.models import User
+    from jejak.notifications.models import Message
 
 
 def list_cases(*, actor: User, status: str = "", ip: str | None = None) -> list[Case]:
@@ -25,14 +29,30 @@ def list_cases(*, actor: User, status: str = "", ip: str | None = None) -> list[
     if status in CaseStatus.values:
         qs = qs.filter(status=status)
     cases = list(qs[:500])
-    audit.record(actor=actor, action="tracing.case.list", ip=ip, status=status, count=len(cases))
+    audit.record_read(
+        actor=actor,
+        action="tracing.case.list",
+        purpose=Purpose.TRACING,
+        subjects=[c.person.nik_index for c in cases],
+        ip=ip,
+        status=status,
+        count=len(cases),
+    )
     return cases
 
 
 def read_case(*, case: Case, actor: User | None, ip: str | None = None) -> Case:
     """Record that `actor` read the case (call after access_case, before showing it)."""
     partial = actor is not None and not access.sees_whole_case(actor, case)
-    audit.record(actor=actor, action="tracing.case.read", obj=case, ip=ip, partial=partial)
+    audit.record_read(
+        actor=actor,
+        action="tracing.case.read",
+        purpose=Purpose.TRACING,
+        subjects=[case.person.nik_index],
+        obj=case,
+        ip=ip,
+        partial=partial,
+    )
     return case
 
 
@@ -64,5 +84,36 @@ def read_contacts(*, case: Case, actor: User | None, ip: str | None = None) -> l
     """The case's contacts the actor sees, ranked; the read is audited with the number
     of rows."""
     contacts = visible_contacts(case, actor)
-    audit.record(actor=actor, action="tracing.contacts.read", obj=case, ip=ip, rows=len(contacts))
+    audit.record_read(
+        actor=actor,
+        action="tracing.contacts.read",
+        purpose=Purpose.TRACING,
+        subjects=[c.person.nik_index for c in contacts],
+        obj=case,
+        ip=ip,
+        rows=len(contacts),
+    )
     return contacts
+
+
+def read_messages(*, case: Case, actor: User, ip: str | None = None) -> list[Message]:
+    """The case's outbox messages the actor sees (their recipients masked: a contact's
+    masked NIK or phone number), with their delivery status; the read is audited, naming
+    the recipients."""
+    messages = list(
+        access.case_messages_visible_to(actor, case, outbox.messages_for(notices.case_ref(case)))
+    )
+    accounts = audit_subjects.of_accounts(m.to_user_id for m in messages)
+    audit.record_read(
+        actor=actor,
+        action="tracing.notifications.read",
+        purpose=Purpose.TRACING,
+        subjects=[
+            m.to_person.nik_index if m.to_person else accounts.get(m.to_user_id or 0, "")
+            for m in messages
+        ],
+        obj=case,
+        ip=ip,
+        rows=len(messages),
+    )
+    return messages

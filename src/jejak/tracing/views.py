@@ -11,13 +11,15 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jejak.accounts.capabilities import Cap, capability_required, has_capability, signed_in_user
 from jejak.audit import service as audit
-from jejak.notifications import outbox
-from jejak.tracing import access, cases, clusters, designation, exports, notices, reads, search
+from jejak.audit.models import Purpose
+from jejak.sectors.models import Sector
+from jejak.tracing import access, cases, clusters, designation, exports, reads, search
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -83,9 +85,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reads.read_case(case=case, actor=user, ip=ip)
     whole = access.sees_whole_case(user, case)
     contacts = reads.read_contacts(case=case, actor=user, ip=ip)
+    sectors = _sector_names({v.get("sector", "") for c in contacts for v in c.visits})
     for contact in contacts:
         contact.shown_visits = [  # type: ignore[attr-defined]
-            {**v, "start": _parse(v["start"]), "end": _parse(v["end"])} for v in contact.visits
+            {
+                **v,
+                "sector": sectors.get(v.get("sector", ""), v.get("sector", "")),
+                "start": _parse(v["start"]),
+                "end": _parse(v["end"]),
+            }
+            for v in contact.visits
         ]
     return render(
         request,
@@ -102,9 +111,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sites": access.exposure_sites_visible_to(
                 user, case.exposure_sites.select_related("venue")
             ),
-            "notifications": access.case_messages_visible_to(
-                user, case, outbox.messages_for(notices.case_ref(case))
-            ),
+            "notifications": reads.read_messages(case=case, actor=user, ip=ip),
             "child_cases": cases_visible_to(user, case.child_cases.all()),
             "window_form": WindowForm(
                 initial={
@@ -122,6 +129,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _parse(iso: str) -> dt.datetime:
     return dt.datetime.fromisoformat(iso)
+
+
+def _sector_names(stored: set[str]) -> dict[str, str]:
+    """The search stores each visit's sector by its Indonesian name (search.py): the
+    page shows it in the reader's language."""
+    language = get_language() or "id"
+    found = Sector.objects.filter(name_id__in=stored - {""})
+    return {s.name_id: s.name(language) for s in found}
 
 
 def _done(request: HttpRequest, case: Case, exc: TracingError | None, ok: str) -> HttpResponse:
@@ -282,9 +297,12 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(pk__in=[c.pk for c in cases])
         .values_list("pk", flat=True)
     )
-    audit.record(
+    audit.record_read(
         actor=request.user,
         action="tracing.cluster.read",
+        purpose=Purpose.TRACING,
+        # Only the cases whose names the page shows; the others appear by number.
+        subjects=[c.person.nik_index for c in cases if c.pk in visible],
         obj=alert,
         ip=client_ip(request),
         cases=sorted(c.pk for c in cases),

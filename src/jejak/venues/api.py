@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
@@ -62,7 +63,8 @@ def rollout(request: HttpRequest, region: str | None = None) -> dict[str, Any]:
     if region:
         area = Region.objects.filter(code=region).first()
         if area is None:
-            raise ApiError(404, "unknown_region", f"No region with code {region!r}.")
+            message = _("Tidak ada wilayah dengan kode %(code)s.") % {"code": region}
+            raise ApiError(404, "unknown_region", message)
     data = compute_rollout(
         user=signed_in_user(request), region=area, language=get_language() or "id"
     )
@@ -122,7 +124,7 @@ def _venue(request: HttpRequest, short_code: str) -> Venue:
         return access_venue(request.user, short_code)
     except VenueNotFound:
         # This API's reason code since its first release; partners match on it.
-        raise ApiError(404, "unknown_venue", "No such venue within your jurisdiction.") from None
+        raise ApiError(404, "unknown_venue", _("Tempat tidak ditemukan.")) from None
 
 
 @router.get("/venues/{short_code}", response={200: VenueOut, frozenset({403, 404}): ErrorOut})

@@ -44,6 +44,13 @@ class VenueForm(_VenueFormBase):
             "coordinator_email",
             "coordinator_phone",
         ]
+        # The model's fields without a verbose name of their own (no migration for a label).
+        labels = {
+            "sector": _("Sektor"),
+            "region": _("Wilayah"),
+            "latitude": _("Lintang"),
+            "longitude": _("Bujur"),
+        }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

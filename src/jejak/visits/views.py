@@ -24,6 +24,7 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -388,7 +389,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
             "name": "Jejak",
             "short_name": "Jejak",
             "description": _("Check-in tempat dengan kode QR dan status kesehatan Anda."),
-            "lang": "id",
+            "lang": get_language() or "id",  # the description's language
             "start_url": reverse("visit_scan"),
             "scope": "/",
             "display": "standalone",

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from jejak.audit import service as audit
 from jejak.health.models import LabOutcome, LabResult
+from jejak.health.retention import LAB_RESULTS
 from jejak.identity.models import Resident
 from jejak.regions.models import Region, RegionLevel
 from jejak.zones import thresholds as zone_thresholds
@@ -46,6 +47,11 @@ SAME_ILLNESS = dt.timedelta(days=90)
 QUERY_CHUNK = 500
 # How often `jejak run-periodic` recomputes.
 EVERY_SECONDS = 3600.0
+
+
+def lab_lookback(now: dt.datetime) -> dict[str, dt.timedelta | None]:
+    """How far back the count reads lab results (health/retention.py keeps them)."""
+    return {LAB_RESULTS: WINDOW + SAME_ILLNESS}
 
 
 @dataclass(frozen=True)

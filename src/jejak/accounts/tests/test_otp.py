@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jejak.accounts import otp
 from jejak.accounts.models import OneTimeCode, SignInGuard, User
@@ -64,6 +64,15 @@ def test_the_code_is_sent_after_commit_in_indonesian(
         f"Kode Jejak Anda: {code}. Berlaku 5 menit. Jangan berikan kepada siapa pun."
     )
     assert len(code) == 6
+
+
+def test_the_code_is_sent_in_the_language_it_was_asked_in(ask, sms_outbox):
+    with translation.override("en"):
+        code = ask()
+    [message] = read_messages(sms_outbox)
+    assert message.text == (
+        f"Your Jejak code: {code}. Valid for 5 minutes. Do not give it to anyone."
+    )
 
 
 def test_first_sign_in_creates_a_visitor_account(ask):

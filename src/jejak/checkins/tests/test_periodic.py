@@ -11,6 +11,7 @@ from django.utils import timezone
 from jejak.checkins import alerts, periodic, tasks
 from jejak.checkins.models import CheckIn
 from jejak.checkins.tests.test_retention import age, first
+from jejak.core import retention
 from jejak.notifications import delivery
 from jejak.notifications.models import Message, Status
 from jejak.people.models import Person
@@ -29,14 +30,23 @@ def test_run_periodic_once_does_every_step(make_visitor, check_in, monkeypatch):
     out, err = io.StringIO(), io.StringIO()
     call_command("run_periodic", "--once", stdout=out, stderr=err)
 
-    assert out.getvalue().splitlines() == [
+    lines = out.getvalue().splitlines()
+    # A line per class of personal data, every one of them (core/retention.py).
+    purged = [line for line in lines if line.startswith("retention ")]
+    assert lines[: 3 + len(purged)] == [
         "auto-checkout: checked_out=1",
         "black-alerts: alerts=0 recipients=0",
         "send-due: sent=1 failed=0",
-        "retention: checkins=1 requests=1 messages=0",
-        # The step zones adds (zones/apps.py): no kecamatan has a population here.
-        "zones: districts=0 cases=0 unplaced=0 elsewhere=0",
+        *purged,
     ]
+    # Then the steps of the apps above (EXTRA_STEPS), e.g. zones (zones/apps.py): no
+    # kecamatan has a population here.
+    assert "zones: districts=0 cases=0 unplaced=0 elsewhere=0" in lines[3 + len(purged) :]
+    assert [line.split(":")[0] for line in purged] == [
+        f"retention {item.name}" for item in retention.classes()
+    ]
+    assert "retention checkins: checkins=1 requests=1" in purged
+    assert "retention messages: messages=0" in purged
     assert err.getvalue() == ""
     assert CheckIn.objects.get(public_id=first(overdue)).checkout_method == "automatic"
     assert not CheckIn.objects.filter(pk=old.pk).exists()
@@ -52,27 +62,59 @@ def test_a_failing_step_does_not_stop_the_others(db, monkeypatch):
     out, err = io.StringIO(), io.StringIO()
     call_command("run_periodic", "--once", stdout=out, stderr=err)
     assert err.getvalue().strip() == "send-due: error"
-    assert out.getvalue().splitlines() == [
+    lines = out.getvalue().splitlines()
+    purged = [
+        f"retention {name}: " + " ".join(f"{key}=0" for key in counts)
+        for name, counts in _nothing_to_purge().items()
+    ]
+    assert lines[: 2 + len(purged)] == [
         "auto-checkout: checked_out=0",
         "black-alerts: alerts=0 recipients=0",
-        "retention: checkins=0 requests=0 messages=0",
-        "zones: districts=0 cases=0 unplaced=0 elsewhere=0",
+        *purged,
     ]
+    assert "zones: districts=0 cases=0 unplaced=0 elsewhere=0" in lines[2 + len(purged) :]
+
+
+def _nothing_to_purge():
+    now = timezone.now()
+    return {item.name: item.purge(now=now, dry_run=True) for item in retention.classes()}
+
+
+def test_a_failing_purge_does_not_stop_the_other_classes(db, monkeypatch):
+    def broken(*, now, dry_run):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(
+        retention,
+        "_REGISTERED",
+        {"first": retention.RetentionClass("first", "JEJAK_CHECKIN_RETENTION_DAYS", broken)}
+        | retention._REGISTERED,
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("run_periodic", "--once", stdout=out, stderr=err)
+    assert err.getvalue().strip() == "retention first: error"
+    assert "retention checkins: checkins=0 requests=0" in out.getvalue().splitlines()
 
 
 def test_retention_runs_at_most_once_per_period(db):
     plan = periodic.steps(retention_every=3600)
+    purges = {f"retention {item.name}" for item in retention.classes()}
+    extra = {name for name, _run, _every in periodic.EXTRA_STEPS}
     assert set(periodic.run_round(plan)) == {
         "auto-checkout",
         "black-alerts",
         "send-due",
-        "retention",
-        "zones",
+        *purges,
+        *extra,
     }
-    assert set(periodic.run_round(plan)) == {"auto-checkout", "black-alerts", "send-due"}
-    (retention,) = [step for step in plan if step.name == "retention"]
-    retention.last_run = timezone.now() - dt.timedelta(hours=1, seconds=1)
-    assert "retention" in periodic.run_round(plan)
+    assert "zones" in extra
+    again = set(periodic.run_round(plan))
+    assert {"auto-checkout", "black-alerts", "send-due"} <= again
+    assert not again & purges
+    assert "zones" not in again
+    (checkins,) = [step for step in plan if step.name == "retention checkins"]
+    checkins.last_run = timezone.now() - dt.timedelta(hours=1, seconds=1)
+    assert "retention checkins" in periodic.run_round(plan)
 
 
 def test_each_step_is_also_a_task(db):

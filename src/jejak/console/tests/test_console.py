@@ -166,7 +166,8 @@ def test_any_mismatch_gives_the_same_refusal(staff_client, staff, hall, make_reg
     response = manual(staff_client, hall, "hijau", **wrong)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "identity_mismatch" in body
+    # The code for scripts, the sentence for the guard (issue 18, item 13).
+    assert 'data-code="identity_mismatch"' in body and "<code>" not in body
     assert "Data tidak cocok dengan data terdaftar." in body
     assert "data-colour" not in body and "data-decision" not in body
     assert not CheckIn.objects.exists()

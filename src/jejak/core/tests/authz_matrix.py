@@ -42,7 +42,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jejak.accounts.models import ApiToken
+from jejak.accounts import privacy
+from jejak.accounts.models import ApiToken, PrivacyAcceptance, User
+from jejak.audit.models import AuditEvent
+from jejak.breaches.models import Breach
 from jejak.checkins.models import BlackStatusAlert, CheckIn
 from jejak.core.tests.authz_world import AUNT, MOTHER, SARI_BORN, SARI_NAME, SARI_SEX, SISTER, png
 from jejak.followups.models import FollowUp
@@ -50,6 +53,7 @@ from jejak.inspections.models import Closure, Inspection
 from jejak.notifications.models import Message
 from jejak.people.models import DependantRequest, Person
 from jejak.people.nik import nik_index
+from jejak.rights.models import ExportRequest
 from jejak.rosters.models import RosterEntry
 from jejak.tracing.models import Case, Contact
 from jejak.venues.models import EntryPoint, Venue
@@ -177,6 +181,10 @@ def _has_person(nik: str, *, not_of: str = "") -> Callable[[Values], bool]:
     return check
 
 
+def _second_export(v: Values) -> bool:
+    return ExportRequest.objects.filter(account_id=v["sari_id"]).count() > 1
+
+
 def _decided(v: Values) -> bool:
     return bool(DependantRequest.objects.get(public_id=v["request_public_id"]).status != "pending")
 
@@ -205,6 +213,11 @@ def _read(v: Values) -> bool:
 
 def _token_revoked(key: str) -> Callable[[Values], bool]:
     return lambda v: ApiToken.objects.filter(pk=v[key], revoked_at__isnull=False).exists()
+
+
+def _accepted_privacy_notice(v: Values) -> bool:
+    # Her sign-up's acceptance (the demo's) was on the web.
+    return PrivacyAcceptance.objects.filter(user_id=v["sari_id"], channel="api").exists()
 
 
 def _entry_ended(v: Values) -> bool:
@@ -270,6 +283,33 @@ def _corrected(v: Values) -> bool:
     return Person.objects.filter(nik_index=nik_index(v["corrected_nik"])).exists()
 
 
+def _account_closed(v: Values) -> bool:
+    return not User.objects.filter(pk=v["sari_id"], is_active=True).exists()
+
+
+def _breach(v: Values) -> Breach:
+    return Breach.objects.get(public_id=v["breach_public_id"])
+
+
+def _breach_selects_everyone(v: Values) -> bool:
+    return _breach(v).select_all_accounts
+
+
+def _breach_redrafted(v: Values) -> bool:
+    # The world's draft was the system's; a caller's would be audited with its actor.
+    return AuditEvent.objects.filter(
+        action="breaches.notices_drafted", actor__isnull=False
+    ).exists()
+
+
+def _breach_status(status: str) -> Callable[[Values], bool]:
+    return lambda v: _breach(v).status == status
+
+
+def _breach_reported(v: Values) -> bool:
+    return _breach(v).reported_to_authority_at is not None
+
+
 def _manual_checkin(v: Values) -> bool:
     return CheckIn.objects.filter(person_id=v["sari_person_id"]).count() > v["sari_checkins"]
 
@@ -321,6 +361,7 @@ def _photos(v: Values) -> dict[str, Any]:
 PUBLIC_API: dict[str, str] = {
     "POST /auth/otp": "sends a sign-in code; the answer is the same for any number",
     "POST /auth/verify": "exchanges a code for a token (the caller's own account)",
+    "GET /privacy-notice": "the privacy notice's version, controller and DPO contact",
     "POST /qr/verify": "names a venue entrance from a scanned poster code",
     "GET /checkins/preview": "venue, entrance and crowd of a scanned code",
     "GET /exposure-sites": "published venues and windows, no person",
@@ -340,6 +381,19 @@ API_ROWS: list[Row] = [
         UNAUTHENTICATED, refused(404, "token_not_found"), refused(404, "token_not_found"),
         refused(404, "token_not_found"), ok(204),
         other_city="health_officer", effect=_token_revoked("token_id")),
+    # The privacy notice: a visitor accepts it for her own account; staff are not asked.
+    api("POST", "/privacy-notice/accept", "sari",
+        UNAUTHENTICATED, ok(), VISITOR_ONLY, VISITOR_ONLY, ok(),
+        other_city="health_officer", body=lambda v: {"version": privacy.current_version()},
+        effect=_accepted_privacy_notice,
+        note="another visitor's call records her own acceptance, never Sari's"),
+    # erasure: a visitor closes her own account; nobody closes another's.
+    api("GET", "/me/closure", "sari",
+        UNAUTHENTICATED, ok(), VISITOR_ONLY, VISITOR_ONLY, ok(), other_city="health_officer"),
+    api("POST", "/me/closure", "sari",
+        UNAUTHENTICATED, ok(202), VISITOR_ONLY, VISITOR_ONLY, ok(202),
+        other_city="health_officer", body=lambda v: {"confirm": True},
+        effect=_account_closed, note="another visitor's call closes her own account"),
     # people: the visitor's own profile and dependants (staff: visitor_only).
     api("GET", "/me/profile", "sari",
         UNAUTHENTICATED, ok(), VISITOR_ONLY, VISITOR_ONLY, ok(),
@@ -607,6 +661,20 @@ API_ROWS: list[Row] = [
         UNAUTHENTICATED, refused(404, "notification_not_found"),
         refused(404, "notification_not_found"), refused(404, "notification_not_found"), ok(),
         other_city="health_officer", effect=_read, reveals=("message_body",)),
+    # rights: the citizen's copy of her data and who read it, her own account's only
+    api("GET", "/me/export", "sari",
+        UNAUTHENTICATED, ok(note="her own account's copy"), VISITOR_ONLY, VISITOR_ONLY, ok(),
+        other_city="health_officer", reveals=("sari_nik", "sari_name", "brother_name")),
+    api("GET", "/me/exports/{export_id}", "sari",
+        UNAUTHENTICATED, refused(404, "export_not_found"), VISITOR_ONLY, VISITOR_ONLY, ok(),
+        other_city="health_officer", params={"export_id": "sari_export_id"}),
+    api("GET", "/me/exports/{export_id}/download", "sari",
+        UNAUTHENTICATED, refused(404, "export_not_found"), VISITOR_ONLY, VISITOR_ONLY, ok(),
+        other_city="health_officer", params={"export_id": "sari_export_id"},
+        reveals=("sari_nik", "sari_name", "brother_name")),
+    api("GET", "/me/reads", "sari",
+        UNAUTHENTICATED, ok(note="reads of her own people's data"), VISITOR_ONLY, VISITOR_ONLY,
+        ok(), other_city="health_officer"),
 ]  # fmt: skip
 
 # --- Pages --------------------------------------------------------------------------------
@@ -621,6 +689,8 @@ PAGES_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "second_factor_enrol": "the caller's own second factor (their own TOTP secret)",
     "dashboard": "redirects each role to its landing page",
     "visitor_login": "public: the visitors' sign-in form",
+    "privacy_notice": "public: the privacy notice",
+    "privacy_accept": "the caller's own acceptance of the privacy notice (a form)",
     "set_language": "public: the language switch",
     "qr_keys": "public: the signing keys' public halves",
     "qr_dynamic": "a venue's live entrance code (venue data; SHOW_DYNAMIC_CODE)",
@@ -654,6 +724,9 @@ PAGE_ROWS: list[Row] = [
     page("GET", "visitor_profile", "sari",
          TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(),
          other_city="health_officer", reveals=("sari_nik",)),
+    # erasure: closing one's own account (anyone else's call closes only her own).
+    page("GET", "close_account", "sari",
+         TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(), other_city="health_officer"),
     page("GET", "visitor_dependants", "sari",
          TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(),
          other_city="health_officer", reveals=("brother_nik", "mother_name")),
@@ -689,6 +762,17 @@ PAGE_ROWS: list[Row] = [
              "reason": "Salah ketik NIK",
          },
          effect=_corrected),
+    page("GET", "rights_data", "sari",
+         TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(), other_city="health_officer"),
+    page("POST", "rights_request", "sari",
+         TO_VISITOR_LOGIN, ok(302, to="rights_data", note="a copy of her own data"),
+         PAGE_403, PAGE_403, ok(302, to="rights_data"), other_city="health_officer",
+         body=lambda v: {"format": "json"}, effect=_second_export),
+    page("GET", "rights_download_page", "sari",
+         TO_VISITOR_LOGIN, PAGE_404, PAGE_403, PAGE_403, ok(), other_city="health_officer",
+         params={"public_id": "sari_export_id"}, reveals=("sari_nik", "sari_name")),
+    page("GET", "rights_reads", "sari",
+         TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(), other_city="health_officer"),
     page("GET", "visitor_status", "sari",
          TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(),
          other_city="health_officer", reveals=("sari_name", "brother_name")),
@@ -900,6 +984,45 @@ PAGE_ROWS: list[Row] = [
          TO_LOGIN, PAGE_403, PAGE_404, PAGE_403, PAGE_404, other_city="city_admin",
          variant="through another venue",
          params={"short_code": "other_short_code", "photo_pk": "photo_id"}),
+    # erasure requests: the issuer's list with deadlines (blind indexes never shown)
+    page("GET", "erasure_list", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(), other_city="city_admin"),
+    # personal-data breaches: the issuer's; counts only, never the people affected
+    page("GET", "breach_list", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(), other_city="city_admin",
+         reveals=("breach_title",)),
+    page("GET", "breach_create", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(), other_city="city_admin"),
+    page("GET", "breach_detail", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(), other_city="city_admin",
+         params={"public_id": "breach_public_id"}, reveals=("breach_title", "venue_code"),
+         withholds=("sari_name", "sari_nik_masked", "ahmad_name", "ahmad_phone_masked")),
+    page("GET", "breach_edit", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(), other_city="city_admin",
+         params={"public_id": "breach_public_id"}, reveals=("breach_title",)),
+    page("POST", "breach_select", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(302, to="breach_detail"),
+         other_city="city_admin", params={"public_id": "breach_public_id"},
+         body=lambda v: {"all_accounts": "on"}, effect=_breach_selects_everyone),
+    page("POST", "breach_draft", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(302, to="breach_detail"),
+         other_city="city_admin", params={"public_id": "breach_public_id"},
+         effect=_breach_redrafted),
+    page("POST", "breach_send", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(302, to="breach_detail"),
+         other_city="city_admin", params={"public_id": "breach_public_id"},
+         effect=_breach_status("notifying")),
+    page("POST", "breach_reported", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(302, to="breach_detail"),
+         other_city="city_admin", params={"public_id": "breach_public_id"},
+         effect=_breach_reported),
+    page("POST", "breach_close", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(302, to="breach_detail"),
+         other_city="city_admin", params={"public_id": "breach_public_id"},
+         effect=_breach_status("closed")),
+    page("GET", "breach_report", "issuer",
+         TO_LOGIN, PAGE_403, PAGE_403, PAGE_403, ok(), other_city="city_admin",
+         params={"public_id": "breach_public_id"}),
 ]  # fmt: skip
 
 # --- Django admin -------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from jejak.accounts.models import ApiToken, User
 from jejak.accounts.roles import Role
+from jejak.breaches import service as breaches
+from jejak.breaches.selection import Selection
 from jejak.checkins import record
 from jejak.checkins.alerts import notify_unnotified_alerts
 from jejak.checkins.models import BlackStatusAlert, CheckIn
@@ -45,6 +47,8 @@ from jejak.people.masking import mask_nik
 from jejak.people.models import IdentityRefusal, Person
 from jejak.people.nik import nik_index
 from jejak.regions.tests.factories import city_with_districts
+from jejak.rights.build import run_export
+from jejak.rights.models import ExportRequest
 from jejak.rosters.tests.factories import put_on_roster
 from jejak.screening.tests.factories import dose
 from jejak.tracing import cases
@@ -104,6 +108,7 @@ FINDINGS = "Pintu timur tanpa poster; antrean padat"
 FOLLOWUP_NOTES = "Koordinator dihubungi soal pemindaian"
 MESSAGE_SUBJECT = "Hasil laboratorium untuk Anda"
 MESSAGE_BODY = "Hasil PCR Anda positif. Lakukan isolasi mandiri."
+BREACH_TITLE = "Ekspor riwayat check-in tersebar"
 
 
 def png(name: str = "foto.png") -> SimpleUploadedFile:
@@ -293,14 +298,31 @@ def build_world() -> World:
     installed = do_transition(venue=venue, action="install", actor=None, photo=png("pasang.png"))
     assert isinstance(installed, VenueTransition)
 
+    # --- A personal-data breach at the venue: its notices drafted (Sari, Ahmad) ---------
+    breach = breaches.record_breach(
+        actor=None,
+        title=BREACH_TITLE,
+        description="Berkas ekspor dibagikan di grup percakapan.",
+        discovered_at=now - dt.timedelta(hours=2),
+        data_classes=["name", "checkin_history"],
+    )
+    breaches.set_selection(
+        actor=None, breach=breach, selection=Selection(venues=(venue.short_code,))
+    )
+    breaches.draft_notices(actor=None, breach=breach)
+
     for key in ("sari", "dewi"):
         world.tokens[key] = ApiToken.issue(user=u[key], name="phone")[1]
+    # Sari's copy of her data, built and not yet expired (rights app).
+    sari_export = ExportRequest.objects.create(account=sari, format="json")
+    run_export(sari_export.public_id)
     local = timezone.localtime
     world.values.update(
         today=today.isoformat(),
         sari_id=sari.pk,
         sari_person_id=sari_self.pk,
         sari_token_id=ApiToken.objects.get(user=sari, name="phone").pk,
+        sari_export_id=sari_export.public_id,
         brother=BROTHER,
         ahmad_phone=AHMAD_PHONE,
         entry_point_id=venue.entry_points.order_by("position").first().pk,  # type: ignore[union-attr]
@@ -331,6 +353,7 @@ def build_world() -> World:
         photo_id=photo.pk,
         followup_id=followup.pk,
         transition_id=installed.pk,
+        breach_public_id=breach.public_id,
         staff_id=u["venue_staff"].pk,
         sari_nik=SARI_NIK,
         ahmad_nik=AHMAD_NIK,
@@ -367,6 +390,7 @@ def build_world() -> World:
         sari_username=sari.username,
         venue_name=venue.name,
         sister_nik=str(SISTER["nik"]),
+        breach_title=BREACH_TITLE,
     )
     for key, user in u.items():
         client = Client()

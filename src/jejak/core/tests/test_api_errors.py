@@ -97,3 +97,56 @@ def test_a_path_that_names_no_operation_answers_the_apis_json_404(client_for, ci
         assert answer.json()["code"] == "not_found"
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+# Issue 18, item 13: the `code` is for programs, the `message` is a sentence for the
+# caller's people, in the caller's language (Accept-Language; Indonesian by default).
+# Each case: (role, or None for no session), method, path, body, the answer's status
+# and code.
+REFUSALS = [
+    (None, "get", "/api/v1/venues", None, 401, "not_authenticated"),
+    (Role.VENUE_STAFF, "get", "/api/v1/rollout", None, 403, "forbidden"),
+    (Role.CITY_ADMIN, "get", "/api/v1/venues?limit=many", None, 422, "invalid_input"),
+    (Role.CITY_ADMIN, "post", "/api/v1/checkins", "{", 400, "invalid_json"),
+    (Role.CITY_ADMIN, "get", "/api/v1/venues/NOPE", None, 404, "unknown_venue"),
+    (None, "get", "/api/v1/venues/NOPE/around", None, 404, "venue_not_found"),
+    (Role.CITY_ADMIN, "get", "/api/v1/rollout?region=99.99", None, 404, "unknown_region"),
+    (Role.CITY_ADMIN, "get", "/api/v1/dashboards/nope", None, 404, "unknown_table"),
+    (Role.AGENCY_OFFICER, "get", "/api/v1/followups/venues?days=400", None, 400, "invalid_days"),
+    (
+        Role.CITY_ADMIN,
+        "post",
+        "/api/v1/me/notifications/9/read",
+        None,
+        404,
+        "notification_not_found",
+    ),
+    (Role.HEALTH_OFFICER, "post", "/api/v1/health/import", "x", 400, "no_file"),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body", "status", "code"),
+    REFUSALS,
+    ids=[case[-1] for case in REFUSALS],
+)
+def test_a_refusal_says_a_sentence_in_the_callers_language(
+    make_user, city, role, method, path, body, status, code
+):
+    client = Client()
+    if role is not None:
+        client.force_login(make_user(role, region=city))
+    send = getattr(client, method)
+    kwargs = {} if body is None else {"data": body, "content_type": "application/json"}
+    if code == "no_file":
+        kwargs["content_type"] = "text/plain"
+
+    messages = {}
+    for language in ("id", "en"):
+        response = send(path, HTTP_ACCEPT_LANGUAGE=language, **kwargs)
+        assert (response.status_code, response.json()["code"]) == (status, code)
+        messages[language] = response.json()["message"]
+
+    assert messages["id"] and messages["en"], messages
+    assert messages["id"] != messages["en"], f"{code}: the message is not translated"
+    assert code not in messages["id"] and code not in messages["en"]

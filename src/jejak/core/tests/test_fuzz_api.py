@@ -246,7 +246,14 @@ def sign_in_visitor(base: str, sms_dir: Path) -> str:
     assert status == 202, body
     code = read_last_code(sms_dir, VISITOR_PHONE)
     assert code is not None, "no sign-in code in the SMS folder"
-    sent = json.dumps({"phone": VISITOR_PHONE, "code": code}).encode()
+    # Accepting the privacy notice as the app does: otherwise every operation would
+    # answer 403 privacy_notice_changed and the fuzzer would reach no view.
+    status, notice = fetch(f"{base}/api/v1/privacy-notice")
+    assert status == 200, notice
+    version = json.loads(notice)["version"]
+    sent = json.dumps(
+        {"phone": VISITOR_PHONE, "code": code, "privacy_notice_version": version}
+    ).encode()
     status, body = fetch(f"{base}/api/v1/auth/verify", data=sent, headers=headers)
     assert status == 200, body
     return str(json.loads(body)["token"])

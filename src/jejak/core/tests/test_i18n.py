@@ -8,18 +8,29 @@ source string added without `jejak makemessages -l en`.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import gettext
+import importlib
 import io
+import pkgutil
 import re
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
-from django.utils import translation
+from django.contrib import admin
+from django.db.models import Choices
+from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 
+import jejak
+from jejak.inspections.models import Sanction
+from jejak.notifications import outbox
 from jejak.venues.models import VenueStatus
 
 SOURCE_DIR = Path(django_settings.BASE_DIR)
@@ -277,3 +288,185 @@ def test_header_switch_posts_to_set_language_and_switches(client, settings) -> N
 
     client.post("/i18n/setlang/", {"language": "id", "next": "/login/"})
     assert "Masuk petugas" in client.get("/login/").content.decode()
+
+
+# --- No raw codes, nothing left in one language (issue 18, item 13) -----------------------
+
+# Labels that are the same words in both languages.
+SAME_IN_BOTH = {"API", "Web", "FHIR", "CSV", "JSON", "PDF", "PCR", "SMS", "Antigen", "Manual", "PPKM"} | {
+    f"Level {n}" for n in range(1, 5)
+}
+EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
+
+
+def product_modules() -> Iterator[str]:
+    for found in pkgutil.walk_packages(jejak.__path__, "jejak."):
+        name = found.name
+        if ".tests" in name or ".migrations" in name or name.startswith("jejak.devtools"):
+            continue
+        if name != "jejak.__main__":
+            yield name
+
+
+def choices_classes() -> list[type[Choices]]:
+    """Every Choices class of the product (every module imported, so all are defined)."""
+    for name in product_modules():
+        importlib.import_module(name)
+    found: list[type[Choices]] = []
+    pending = list(Choices.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("jejak."):
+            found.append(cls)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def code_vocabulary() -> re.Pattern[str]:
+    """Every stable code that reads like one (`status_red`, `temporary_closure` ...)."""
+    codes = {v for cls in choices_classes() for v in cls.values if isinstance(v, str) and "_" in v}
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, codes), key=len)[::-1]) + r")\b")
+
+
+def test_every_choice_has_a_label_in_each_language() -> None:
+    """Reason codes, statuses, sanctions ...: what people read is a label, never the code,
+    and the English pages get English (a label without gettext_lazy, or none at all,
+    reads the same in both)."""
+    classes = choices_classes()
+    assert len(classes) > 40  # the scan itself works
+    raw, untranslated = [], []
+    for cls in classes:
+        for member in cls:
+            with translation.override("id"):
+                indonesian = str(member.label)
+            with translation.override("en"):
+                english = str(member.label)
+            where = f"{cls.__module__}.{cls.__qualname__}.{member.name}"
+            if str(member.value) in (indonesian, english):
+                raw.append(where)
+            if indonesian == english and indonesian not in SAME_IN_BOTH:
+                untranslated.append(f"{where}: {indonesian!r}")
+    assert not raw, f"labels that are their codes: {raw}"
+    assert not untranslated, f"labels the same in Indonesian and English: {untranslated}"
+
+
+def test_the_admins_app_names_are_translated() -> None:
+    shown = {model._meta.app_config for model in admin.site._registry}
+    untranslated = []
+    for config in sorted(shown, key=lambda c: c.label):
+        if not config.name.startswith("jejak."):
+            continue  # third-party apps (axes, django-otp ...) bring their own names
+        with translation.override("id"):
+            indonesian = str(config.verbose_name)
+        with translation.override("en"):
+            english = str(config.verbose_name)
+        if indonesian == english and indonesian not in SAME_IN_BOTH:
+            untranslated.append(f"{config.name}: {indonesian!r}")
+    assert apps.get_app_config("venues") in shown
+    assert not untranslated, f"app names the same in both languages: {untranslated}"
+
+
+def test_no_translation_is_evaluated_at_import_time() -> None:
+    """gettext() in a module's or a class's body runs once, at import, in whatever
+    language is active then; labels there must be gettext_lazy()."""
+    eager_calls = []
+    for path in sorted(SOURCE_DIR.rglob("*.py")):
+        relative = path.relative_to(SOURCE_DIR).parts
+        if {"tests", "migrations", "locale"} & set(relative):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+            for alias in node.names
+            if alias.name in EAGER
+        }
+        pending: list[ast.AST] = [tree]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue  # runs when called, in the caller's language
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in names:
+                eager_calls.append(f"{'/'.join(relative)}:{node.lineno}")
+            pending.extend(ast.iter_child_nodes(node))
+    assert not eager_calls, f"gettext at import time (use gettext_lazy): {eager_calls}"
+
+
+# What each notification is rendered with (notices.py, alerts.py, inspections and people
+# services build the same keys). A template not listed renders with an empty context.
+_AT = dt.datetime(2021, 11, 2, 5, 30, tzinfo=dt.UTC)
+_PLACE = {"venue": "Mal Cisadane", "start": _AT, "end": _AT + dt.timedelta(hours=1)}
+NOTIFICATION_CONTEXTS: dict[str, dict[str, Any]] = {
+    "black_status_staff": {"venue": "Mal Cisadane", "entrance": "Pintu Utama", "at": _AT},
+    "black_status_officer": {
+        "venue": "Mal Cisadane",
+        "entrance": "Pintu Utama",
+        "at": _AT,
+        "nik_masked": "3671**********01",
+    },
+    "venue_sanction": {
+        "venue": "Mal Cisadane",
+        # The lazy label, as the service passes it: rendered in the recipient's language.
+        "sanction": Sanction.TEMPORARY_CLOSURE.label,
+        "findings": "Pintu selatan tanpa petugas",
+        "starts": _AT,
+        "ends": _AT + dt.timedelta(days=2),
+    },
+    "dependant_request_decided": {"name": "Budi", "approved": False, "reason": "KK lain"},
+    "identity_corrected": {
+        "name": "Budi",
+        "old_nik": "3671**********01",
+        "new_nik": "3671**********02",
+        "reason": "Salah ketik",
+    },
+    "cluster_alert": {"venue": "Mal Cisadane", "cases": 3, "start": _AT, "end": _AT},
+    "exposure_close_contact": {
+        "places": [_PLACE],
+        "first": _PLACE,
+        "until": dt.date(2021, 11, 16),
+        "district": "Cipondoh",
+        "for_name": "Budi",
+    },
+    "exposure_informational": {"places": [_PLACE], "first": _PLACE, "district": "Cipondoh"},
+}
+
+
+def notification_templates() -> dict[str, set[str]]:
+    """Every message the outbox can send: template name -> its channels."""
+    found: dict[str, set[str]] = {}
+    for path in SOURCE_DIR.glob("*/templates/notifications/messages/*.txt"):
+        template, channel, _txt = path.name.rsplit(".", 2)
+        if channel != "subject":
+            found.setdefault(template, set()).add(channel)
+    return found
+
+
+def test_every_notification_reads_in_each_language_without_codes() -> None:
+    templates = notification_templates()
+    assert set(NOTIFICATION_CONTEXTS) <= set(templates)  # the scan itself works
+    codes = code_vocabulary()
+    for template, channels in sorted(templates.items()):
+        for channel in sorted(channels):
+            texts = {}
+            for language in ("id", "en"):
+                with translation.override(language), timezone.override("Asia/Jakarta"):
+                    context = NOTIFICATION_CONTEXTS.get(template, {})
+                    subject, body = outbox._render(template, channel, context)
+                text = f"{subject}\n{body}"
+                where = f"{template}.{channel} ({language})"
+                assert body.strip(), f"{where} is empty"
+                assert "{" not in text, f"{where} shows template syntax: {text}"
+                assert not codes.findall(text), f"{where} shows codes: {codes.findall(text)}"
+                texts[language] = text
+            assert texts["id"] != texts["en"], f"{template}.{channel} is not translated"
+
+
+def test_a_notification_names_the_sanction_in_the_recipients_language() -> None:
+    context = NOTIFICATION_CONTEXTS["venue_sanction"]
+    with translation.override("id"):
+        indonesian = outbox._render("venue_sanction", "inapp", context)
+    with translation.override("en"):
+        english = outbox._render("venue_sanction", "inapp", context)
+    assert "Penutupan sementara" in indonesian[0] and "Penutupan sementara" in indonesian[1]
+    assert "Temporary closure" in english[0] and "Temporary closure" in english[1]

@@ -24,8 +24,9 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/qr/verify"),
     ("get", "/api/v1/checkins/preview"),
 }
-# Public listings: they take no identifier at all, only filters, and list places.
-PUBLIC_LISTINGS = {("get", "/api/v1/exposure-sites")}
+# Public listings: they take no identifier at all, only filters, and list places (or the
+# privacy notice's terms).
+PUBLIC_LISTINGS = {("get", "/api/v1/exposure-sites"), ("get", "/api/v1/privacy-notice")}
 # Public answers about one venue, named by its short code: never about a person.
 PUBLIC_BY_VENUE = {("get", "/api/v1/venues/{short_code}/around")}
 VICTIM = {k: v for k, v in BUDI.items() if k != "relation"}

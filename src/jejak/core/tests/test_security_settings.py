@@ -31,6 +31,7 @@ PRODUCTION_ENV = {
     "JEJAK_SMS_BACKEND": "http",
     "JEJAK_SMS_HTTP_URL": "https://sms-gateway.example.internal/send",
     "JEJAK_DEVTOOLS": "false",
+    "JEJAK_DPO_EMAIL": "ppdp@example.go.id",
 }
 
 
@@ -55,6 +56,11 @@ def test_the_documented_production_environment_passes_check_deploy(tmp_path: Any
 def test_check_deploy_warns_when_the_index_key_is_not_set(tmp_path: Any) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "JEJAK_INDEX_KEY"}
     assert "jejak.accounts.W001" in _check_deploy(env, tmp_path)
+
+
+def test_check_deploy_warns_while_the_dpo_is_the_demos(tmp_path: Any) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "JEJAK_DPO_EMAIL"}
+    assert "jejak.accounts.W002" in _check_deploy(env, tmp_path)
 
 
 def test_pages_carry_a_csp_whose_nonce_is_on_every_inline_script(make_user: Any, city: Any) -> None:

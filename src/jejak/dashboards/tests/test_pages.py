@@ -65,7 +65,9 @@ def test_rollout_page_shows_the_hand_counted_table(admin_client):
 
 def test_usage_page_shows_the_numbers(admin_client):
     html = admin_client.get(f"/dasbor/penggunaan/?{PERIOD}").content.decode()
-    assert '<tr data-key="capacity_full"><td><code>capacity_full</code>' in html
+    # The reason by its name; its code only in the row's key (issue 18, item 13).
+    assert '<tr data-key="capacity_full"><td>Kapasitas penuh</td><td class="num">3<' in html
+    assert ">capacity_full<" not in html
     # Least compliant first: the puskesmas with one scan in seven days.
     ranking = html[html.index('id="jd-least-compliant"') :]
     assert ranking.index('data-key="K1-PKM"><td class="num">1<') < ranking.index(

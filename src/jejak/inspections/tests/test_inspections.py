@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
@@ -105,6 +105,24 @@ def test_the_venue_managers_are_told_of_a_sanction(officer, hotel, manager, clie
     client.force_login(manager)
     page = client.get(f"/tempat/{hotel.short_code}/").content.decode()
     assert 'id="venue-closed"' in page and "Melebihi kapasitas" in page
+
+
+def test_the_sanction_is_named_in_the_managers_language_not_the_inspectors(officer, hotel, manager):
+    """Issue 18, item 13: an inspector using the English pages must not put English into
+    the manager's Indonesian message."""
+    from jejak.notifications.models import Message
+
+    with translation.override("en"):
+        service.do_record_inspection(
+            actor=officer,
+            inspection=plan(officer, hotel),
+            checklist=all_pass(poster_every_entrance="fail"),
+            sanction="written_warning",
+        )
+    [message] = Message.objects.filter(to_user=manager, template="venue_sanction", channel="inapp")
+    assert message.language == "id"
+    assert "Teguran tertulis" in message.subject and "Teguran tertulis" in message.body
+    assert "Written warning" not in message.subject + message.body
 
 
 @pytest.mark.parametrize(

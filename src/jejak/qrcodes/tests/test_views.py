@@ -136,7 +136,8 @@ def test_live_code_of_suspended_venue_explains(client_for, issued_venue):
     response = client.get(live_path(issued_venue))
     assert response.status_code == 200
     assert "<svg" not in response.content.decode()
-    assert "qr_suspended" in response.content.decode()
+    page = response.content.decode()
+    assert 'data-code="qr_suspended"' in page and "<code>" not in page
     json_response = client.get(live_path(issued_venue).replace("live/", "live.json"))
     assert json_response.status_code == 409
     assert json_response.json()["code"] == "qr_suspended"

@@ -91,7 +91,8 @@ def test_pdf_shows_the_key_numbers(week44, city):
     text = pdf_text(render_pdf(build_weekly(week=W44, region=city)))
     assert "2021-W44" in text
     assert "Kota Tangerang" in text
-    assert "capacity_full" in text and "status_black" in text
+    assert "Kapasitas penuh" in text and "Status hitam" in text
+    assert "capacity_full" not in text and "status_black" not in text
     assert "Hotel Cisadane" in text and "Penutupan sementara" in text
     assert "SDN Tangerang 1" in text
     # The summary: 6 check-ins, 3 refused, 2 inspections.

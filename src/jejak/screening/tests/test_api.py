@@ -102,7 +102,7 @@ def test_lookup_bound_to_a_purpose_and_audited(officer_client, city):
         "nik_masked": "3671********0042",
     }
     event = AuditEvent.objects.get(action="screening.status_lookup")
-    assert event.detail["purpose"] == body["purpose"]
+    assert event.detail["stated_purpose"] == body["purpose"]
     assert NIK not in str(event.detail)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.screening import passes
+from jejak.screening.errors import ErrorCode as ScreeningErrorCode
 from jejak.screening.models import RuleSet, StatusPass
 from jejak.screening.tests.factories import contact, doses, make_person
 
@@ -91,7 +92,10 @@ def test_status_pages_are_for_visitors(client_for, client):
 def test_no_rule_set_is_explained(visitor_client, person):
     RuleSet.objects.all().delete()
     response = visitor_client.get(STATUS_URL)
-    assert "no_rule_set" in response.content.decode()
+    page = response.content.decode()
+    # A sentence for the visitor; the code for scripts only (issue 18, item 13).
+    assert 'data-code="no_rule_set"' in page and "<code>" not in page
+    assert str(ScreeningErrorCode.NO_RULE_SET.label) in page
     assert visitor_client.get(PASS_URL).status_code == 503
 
 

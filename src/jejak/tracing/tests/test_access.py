@@ -119,6 +119,8 @@ def test_every_read_and_export_is_audited(officer, officer_client, case):
         ("tracing.case.list", ""),
         ("tracing.case.read", str(case.pk)),
         ("tracing.contacts.read", str(case.pk)),
+        # The case page shows the messages' recipients too (masked).
+        ("tracing.notifications.read", str(case.pk)),
         ("tracing.case.read", str(case.pk)),
         ("tracing.contacts.read", str(case.pk)),
         ("tracing.contacts.export", str(case.pk)),

@@ -1,6 +1,6 @@
 """`jejak run-periodic`: the background loop (automatic check-out, black-status alerts
-left un-notified, the outbox's due messages, retention). Run it under systemd, or `--once`
-from cron; docs/notifications.md."""
+left un-notified, the outbox's due messages, retention of every class of personal data).
+Run it under systemd, or `--once` from cron; docs/notifications.md, docs/retention.md."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from jejak.core import shutdown
 class Command(BaseCommand):
     help = (
         "Repeat the periodic work: automatic check-out, notifying black-status alerts "
-        "left un-notified, sending due notifications, deleting check-ins past retention. "
+        "left un-notified, sending due notifications, deleting personal data past retention "
+        "(a line per class). "
         "--once runs one round and exits."
     )
 

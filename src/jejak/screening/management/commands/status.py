@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from jejak.audit import service as audit
+from jejak.audit.models import Purpose
 from jejak.people.masking import mask_nik
+from jejak.people.nik import nik_index
 from jejak.screening.errors import ScreeningError
 from jejak.screening.service import status_for_nik
 
@@ -50,14 +52,21 @@ class Command(BaseCommand):
             "at": moment.isoformat(),
             "operator": _operator(),
         }
+        # An operator's read of the NIK holder's status: named by the NIK's index.
+        number = nik.strip()
+        read: dict[str, Any] = {
+            "actor": None,
+            "action": "screening.status_cli",
+            "purpose": Purpose.STATUS_CHECK,
+            "subjects": [nik_index(number)] if len(number) == 16 and number.isdigit() else [],
+        }
         try:
             found = status_for_nik(nik, at=moment)
         except ScreeningError as exc:
-            audit.record(actor=None, action="screening.status_cli", error=exc.code.value, **detail)
+            audit.record_read(**read, error=exc.code.value, **detail)
             raise CommandError(f"{exc.code.value}: {exc.message}") from exc
-        audit.record(
-            actor=None,
-            action="screening.status_cli",
+        audit.record_read(
+            **read,
             colour=found.colour,
             rule_set=found.rule_set,
             **detail,

@@ -260,6 +260,8 @@
         return post(item).then(function (res) {
           if (res.status === 201) { sent(item); return true; }
           if (res.status === 401) { needsSignIn = true; return false; }
+          // A new privacy notice to accept first: kept, sent once the pages have asked.
+          if (res.status === 403 && res.data.code === "privacy_notice_changed") { return false; }
           if (res.status === 429 || res.status >= 500 || res.status === 403 && !res.data.code) {
             return false;  // try again later (busy server, or a CSRF cookie to renew)
           }
@@ -316,6 +318,10 @@
           if (res.status === 201) { location.assign(resultUrl(item.nonce)); return; }
           button.disabled = false;
           if (res.status === 401) { location.assign(signInUrl()); return; }
+          if (res.status === 403 && res.data.code === "privacy_notice_changed") {
+            location.assign(res.data.accept_url + "?next=" + encodeURIComponent(location.pathname + location.search));
+            return;
+          }
           showError(res.data.message || t("error"));
         }, queue);
     });
