@@ -253,6 +253,8 @@ MIDDLEWARE = [
     "jejak.accounts.middleware.SecondFactorMiddleware",
     # Visitors who have not accepted the current privacy notice are asked to first.
     "jejak.accounts.middleware.PrivacyNoticeMiddleware",
+    # A visitor's language kept on the account, for what is sent to them later.
+    "jejak.accounts.middleware.VisitorLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 page.

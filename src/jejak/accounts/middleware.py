@@ -24,6 +24,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
 from jejak.accounts import privacy, second_factor
+from jejak.accounts.language import remember_language
 from jejak.accounts.models import User
 from jejak.accounts.roles import Role
 
@@ -170,6 +171,17 @@ def _open_before_privacy_notice(request: HttpRequest) -> bool:
         return resolve(request.path_info).url_name in OPEN_BEFORE_PRIVACY_NOTICE
     except Resolver404:
         return True  # a 404 page shows nothing of theirs
+
+
+class VisitorLanguageMiddleware:
+    """A signed-in visitor's language is kept on the account (see `remember_language`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        remember_language(request.user, getattr(request, "LANGUAGE_CODE", ""))
+        return self.get_response(request)
 
 
 class PrivacyNoticeMiddleware:

@@ -45,6 +45,9 @@ class User(AbstractUser):
     # history is PrivacyAcceptance. Kept on the row every request loads anyway, so the
     # check that a visitor has accepted the current notice costs no query.
     privacy_notice_version = models.CharField(max_length=32, blank=True)
+    # The language a visitor last used (signed in or switched to): what is sent to them
+    # later, when no request is there to say (exposure and breach notices), reads in it.
+    language = models.CharField(max_length=8, blank=True)
 
     def clean(self) -> None:
         super().clean()

@@ -52,11 +52,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, TextChoices
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts import privacy, token_usage
+from jejak.accounts.language import remember_language
 from jejak.accounts.models import ApiToken, OneTimeCode, SignInGuard, User
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
@@ -311,6 +312,8 @@ def verify_code(
     if refusal is not None:
         raise refusal
     assert user is not None
+    # The language the code was asked for in: what is sent to this visitor later reads in it.
+    remember_language(user, translation.get_language() or "")
     return user
 
 

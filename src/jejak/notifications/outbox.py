@@ -57,6 +57,16 @@ def _render(template: str, channel: str, context: dict[str, Any]) -> tuple[str, 
     return subject, body
 
 
+def _language_of(to_user: User | None, to_person: Person | None) -> str:
+    """The language the recipient's account last used (accounts/language.py), when the
+    account is at hand without a query: the message is rendered in it."""
+    account = to_user
+    if account is None and to_person is not None:
+        account = to_person._state.fields_cache.get("account")
+    stored = str(getattr(account, "language", "") or "")
+    return stored if stored in {code for code, _name in settings.LANGUAGES} else ""
+
+
 def enqueue(
     *,
     template: str,
@@ -81,7 +91,7 @@ def enqueue(
         raise ValueError(f"unknown channels: {', '.join(sorted(unknown))}")
     if to_user is None and to_person is None and not to_phone and not to_email:
         raise ValueError("a message needs a recipient")
-    lang = language or settings.LANGUAGE_CODE
+    lang = language or _language_of(to_user, to_person) or settings.LANGUAGE_CODE
     rows = []
     for channel in dict.fromkeys(channels):
         message = Message(

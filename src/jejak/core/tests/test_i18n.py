@@ -293,9 +293,19 @@ def test_header_switch_posts_to_set_language_and_switches(client, settings) -> N
 # --- No raw codes, nothing left in one language (issue 18, item 13) -----------------------
 
 # Labels that are the same words in both languages.
-SAME_IN_BOTH = {"API", "Web", "FHIR", "CSV", "JSON", "PDF", "PCR", "SMS", "Antigen", "Manual", "PPKM"} | {
-    f"Level {n}" for n in range(1, 5)
-}
+SAME_IN_BOTH = {
+    "API",
+    "Web",
+    "FHIR",
+    "CSV",
+    "JSON",
+    "PDF",
+    "PCR",
+    "SMS",
+    "Antigen",
+    "Manual",
+    "PPKM",
+} | {f"Level {n}" for n in range(1, 5)}
 EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
 
 

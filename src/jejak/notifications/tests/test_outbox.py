@@ -38,6 +38,16 @@ def test_enqueue_renders_each_language(visitor):
     assert indonesian.language == "id" and english.language == "en"
 
 
+def test_without_a_language_a_message_reads_in_the_recipients(visitor):
+    # Sent later, with no request to say: the language the visitor last used.
+    visitor.language = "en"
+    visitor.save(update_fields=["language"])
+    [message] = hello(to_user=visitor)
+    assert (message.language, message.body) == ("en", "[en] Sign out, Budi & Siti")
+    [chosen] = hello(to_user=visitor, language="id")
+    assert chosen.language == "id"
+
+
 def test_enqueue_writes_one_row_per_channel_with_the_address_encrypted(visitor):
     rows = hello(to_user=visitor, channels=["sms", "email", "inapp"], ref="tracing.case:12")
     assert [m.channel for m in rows] == ["sms", "email", "inapp"]
