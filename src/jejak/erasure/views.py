@@ -44,9 +44,12 @@ def close_account(request: HttpRequest) -> HttpResponse:
 @capability_required(Cap.MANAGE_BREACHES)
 def request_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    rows = [(r, r.overdue(now)) for r in ErasureRequest.objects.all()[:500]]
+    rows = [
+        (r, r.overdue(now), labels.labelled_holds(r.holds))
+        for r in ErasureRequest.objects.all()[:500]
+    ]
     return render(
         request,
         "erasure/list.html",
-        {"rows": rows, "overdue": sum(1 for _r, late in rows if late)},
+        {"rows": rows, "overdue": sum(1 for _r, late, _holds in rows if late)},
     )

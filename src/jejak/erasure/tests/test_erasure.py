@@ -208,7 +208,16 @@ def test_pages_and_api(client, make_visitor, make_user, city):
     ErasureRequest.objects.create(
         account_ref=1, deadline=timezone.now() - DAY, requested_at=timezone.now() - 4 * DAY
     )
+    ErasureRequest.objects.create(
+        account_ref=2,
+        deadline=timezone.now() + DAY,
+        holds=[{"class": "checkins", "reason": "open_case", "until": None, "count": 2}],
+    )
     listing = client.get("/pelindungan-data/penghapusan/")
     assert listing.status_code == 200 and b"Lewat tenggat" in listing.content
+    # What is held reads as words, not as stored codes.
+    text = listing.content.decode()
+    assert "Riwayat check-in (2, kasus yang masih terbuka)" in text
+    assert "open_case" not in text and ">checkins" not in text
     client.force_login(make_user(Role.CITY_ADMIN, region=city))
     assert client.get("/pelindungan-data/penghapusan/").status_code == 403
