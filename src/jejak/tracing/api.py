@@ -172,6 +172,11 @@ class ContactVisitOut(Schema):
     start: dt.datetime
     end: dt.datetime
     minutes: float
+    # Exact to the second, with the venue type's minimum that the threshold compares it
+    # to (absent from searches stored before they were recorded).
+    seconds: int | None = None
+    duration: str | None = None
+    min_contact_minutes: int | None = None
     weight: str
     employee: bool
 
@@ -183,6 +188,7 @@ class ContactOut(Schema):
     phone_masked: str
     score: float
     minutes: int
+    seconds: int
     is_close: bool
     is_employee: bool
     last_exposure_at: dt.datetime
@@ -204,6 +210,7 @@ def _contact_out(c: Contact) -> dict[str, Any]:
         "phone_masked": c.person.account.phone_masked,
         "score": float(c.score),
         "minutes": c.minutes,
+        "seconds": c.seconds,
         "is_close": c.is_close,
         "is_employee": c.is_employee,
         "last_exposure_at": c.last_exposure_at,

@@ -186,7 +186,8 @@ def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = No
     """Open a case (as the system) from a recent positive lab result of a registered
     person without an open case; None when there is nothing to open."""
     now = now or timezone.now()
-    if lab_result.result != LabOutcome.POSITIVE or lab_result.specimen_at < now - AUTO_OPEN_WITHIN:
+    # "Less than 14 days old": a specimen exactly 14 days old opens nothing.
+    if lab_result.result != LabOutcome.POSITIVE or lab_result.specimen_at <= now - AUTO_OPEN_WITHIN:
         return None
     person = Person.objects.filter(nik_index=lab_result.nik_index).first()
     if person is None:

@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Setting(models.TextChoices):
@@ -56,9 +57,9 @@ class VenueTypeWeight(models.Model):
     )  # fmt: skip
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "bobot jenis tempat")
+        verbose_name_plural = pgettext_lazy("model name plural", "bobot jenis tempat")
         ordering = ["sector__position"]
-        verbose_name = _("bobot jenis tempat")
-        verbose_name_plural = _("bobot jenis tempat")
 
     def __str__(self) -> str:
         return f"{self.sector}: {self.weight} ({self.min_contact_minutes} min)"
@@ -110,6 +111,8 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "kasus")
+        verbose_name_plural = pgettext_lazy("model name plural", "kasus")
         ordering = ["-opened_at", "-id"]
 
     def __str__(self) -> str:
@@ -131,6 +134,8 @@ class CaseWindowChange(models.Model):
     reason = models.CharField(max_length=300)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "perubahan jendela penularan")
+        verbose_name_plural = pgettext_lazy("model name plural", "perubahan jendela penularan")
         ordering = ["case_id", "changed_at", "id"]
 
     def __str__(self) -> str:
@@ -149,6 +154,8 @@ class CaseVisit(models.Model):
     end = models.DateTimeField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "kunjungan kasus")
+        verbose_name_plural = pgettext_lazy("model name plural", "kunjungan kasus")
         ordering = ["case_id", "start"]
         constraints = [
             models.UniqueConstraint(fields=["case", "checkin"], name="case_visit_unique")
@@ -188,6 +195,8 @@ class Contact(models.Model):
     informed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "kontak")
+        verbose_name_plural = pgettext_lazy("model name plural", "kontak")
         ordering = ["case_id", "rank", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "person"], name="contact_unique_per_case")
@@ -199,6 +208,11 @@ class Contact(models.Model):
     @property
     def minutes(self) -> int:
         return self.seconds // 60
+
+    @property
+    def duration(self) -> str:
+        """ "14:59": minutes and seconds, so a contact just under a minimum reads so."""
+        return f"{self.seconds // 60}:{self.seconds % 60:02d}"
 
 
 class ContactVenue(models.Model):
@@ -213,6 +227,8 @@ class ContactVenue(models.Model):
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "tempat kontak")
+        verbose_name_plural = pgettext_lazy("model name plural", "tempat kontak")
         constraints = [
             models.UniqueConstraint(fields=["contact", "venue"], name="contact_venue_unique")
         ]
@@ -233,6 +249,8 @@ class ExposureSite(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "lokasi paparan")
+        verbose_name_plural = pgettext_lazy("model name plural", "lokasi paparan")
         ordering = ["-window_start", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -259,6 +277,8 @@ class ClusterAlert(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "peringatan klaster")
+        verbose_name_plural = pgettext_lazy("model name plural", "peringatan klaster")
         ordering = ["-raised_at", "-id"]
 
     def __str__(self) -> str:

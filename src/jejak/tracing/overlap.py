@@ -56,8 +56,8 @@ class CaseVisit:
     checkin_id: int
     venue_id: int
     sector_id: int
-    start: int  # microseconds since the epoch, clipped to the window
-    end: int  # the same, with the aerosol tail
+    start: int  # microseconds since the epoch, the presence clipped to the window
+    end: int  # the clipped presence's end plus its aerosol tail (may pass the window)
 
 
 def stay_end(
@@ -82,9 +82,11 @@ def shared_visits(
     now: dt.datetime | None = None,
 ) -> list[SharedVisit]:
     """Every other person's admitted stay overlapping (by more than zero) one of the
-    person's admitted stays inside [window_start, window_end], at the same venue (any
-    entrance). The person's stay is extended after departure by min(stay, aerosol_cap)
-    and then clipped to the window. Ordered by start, then case and contact check-in."""
+    person's admitted stays at the same venue (any entrance). The person's presence is
+    first clipped to [window_start, window_end] (outside it they were not infectious),
+    then extended after it by min(presence, aerosol_cap), even past the window's end (the
+    air stays after the case left for isolation). Ordered by start, then case and contact
+    check-in."""
     now = now or timezone.now()
     visits = case_visits(person_id, window_start, window_end, aerosol_cap, now)
     found: list[SharedVisit] = []
@@ -101,8 +103,8 @@ def case_visits(
     aerosol_cap: dt.timedelta,
     now: dt.datetime,
 ) -> list[CaseVisit]:
-    """The person's admitted stays that reach into the window, with their aerosol tail,
-    clipped to it."""
+    """The person's admitted stays present in the window: the presence clipped to the
+    window, then its aerosol tail."""
     sql, params = case_query(person_id, window_start, window_end, aerosol_cap)
     now_us, cap_us = _to_micros(now), _span(aerosol_cap)
     lo_us, hi_us = _to_micros(window_start), _to_micros(window_end)
@@ -112,10 +114,10 @@ def case_visits(
     visits = []
     for checkin_id, venue_id, sector_id, start, out, planned in rows:
         end = max(_stay_end(start, out, planned, now_us), start)
-        end += min(end - start, cap_us)
+        # Clip first: a stay that ended before the window exposes nobody, tail or not.
         lo, hi = max(start, lo_us), min(end, hi_us)
         if hi > lo:
-            visits.append(CaseVisit(checkin_id, venue_id, sector_id, lo, hi))
+            visits.append(CaseVisit(checkin_id, venue_id, sector_id, lo, hi + min(hi - lo, cap_us)))
     return visits
 
 

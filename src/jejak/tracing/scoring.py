@@ -8,7 +8,9 @@ default). A visit counts for the fraction `minutes / that type's minimum`, and a
 a close contact when the fractions add up to at least 1. With the same minimum everywhere
 this is simply "at least 15 minutes in total"; 10 minutes at a restaurant whose minimum is
 15 (2/3) plus 10 at a terminal whose minimum is 30 (1/3) make a contact as well. Exact
-fractions, so 14:59 is not 15:00.
+fractions of the exact overlaps (microseconds, summed before anything is rounded), so
+14:59.9 is not 15:00; the score is rounded down to a tenth, so it never reads 15.0 for
+less than 15 weighted minutes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 from jejak.sectors.models import Sector
@@ -82,8 +84,14 @@ class ExposureInterval:
     min_contact_minutes: int
 
     @property
+    def microseconds(self) -> int:
+        """The exact overlap: every threshold and score is computed from this."""
+        return _micros(self.end - self.start)
+
+    @property
     def seconds(self) -> int:
-        return int((self.end - self.start).total_seconds())
+        """Whole seconds, for display only."""
+        return self.microseconds // 1_000_000
 
 
 @dataclass
@@ -92,14 +100,20 @@ class RankedContact:
     intervals: list[ExposureInterval] = field(default_factory=list)
 
     @property
+    def microseconds(self) -> int:
+        return sum(i.microseconds for i in self.intervals)
+
+    @property
     def seconds(self) -> int:
-        return sum(i.seconds for i in self.intervals)
+        """The whole seconds of the exact total (not a sum of per-interval floors)."""
+        return self.microseconds // 1_000_000
 
     @property
     def exposure(self) -> Fraction:
         """The sum of each interval's share of its venue type's minimum; 1 or more is close."""
         return sum(
-            (Fraction(i.seconds, i.min_contact_minutes * 60) for i in self.intervals), Fraction(0)
+            (Fraction(i.microseconds, i.min_contact_minutes * 60_000_000) for i in self.intervals),
+            Fraction(0),
         )
 
     @property
@@ -108,8 +122,10 @@ class RankedContact:
 
     @property
     def score(self) -> Decimal:
-        total = sum((Decimal(i.seconds) / 60 * i.weight for i in self.intervals), Decimal(0))
-        return total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        total = sum(
+            (Decimal(i.microseconds) / 60_000_000 * i.weight for i in self.intervals), Decimal(0)
+        )
+        return total.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
     @property
     def is_employee(self) -> bool:
@@ -160,3 +176,13 @@ def _merge(visits: Sequence[SharedVisit]) -> list[tuple[dt.datetime, dt.datetime
         else:
             merged.append((s.start, s.end, employee))
     return merged
+
+
+def _micros(delta: dt.timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def duration(microseconds: int) -> str:
+    """ "14:59" (minutes:seconds, both whole, rounded down): what officers read."""
+    seconds = microseconds // 1_000_000
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -130,7 +130,9 @@ def _explain(
         "start": interval.start.isoformat(),
         "end": interval.end.isoformat(),
         "seconds": interval.seconds,
-        "minutes": round(interval.seconds / 60, 1),
+        # Rounded down to a tenth, as the score: never 15.0 for 14:59.9.
+        "minutes": interval.microseconds // 6_000_000 / 10,
+        "duration": scoring.duration(interval.microseconds),
         "weight": str(interval.weight),
         "min_contact_minutes": interval.min_contact_minutes,
         "employee": interval.employee,

@@ -55,6 +55,14 @@ def test_the_api_flow_from_opening_to_notification(officer_client, visitors):
     assert [c["is_close"] for c in found] == [True, False]
     assert found[0]["visits"][0]["venue"] == "Hotel Cisadane"
     assert found[0]["minutes"] == 60
+    # The explanation names the minimum each venue's time was compared with (issue 20).
+    explained = found[0]["visits"][0]
+    assert (explained["seconds"], explained["duration"], explained["min_contact_minutes"]) == (
+        3600,
+        "60:00",
+        15,
+    )
+    assert found[0]["seconds"] == 3600
 
     done = post(officer_client, f"/api/v1/tracing/cases/{case_id}/designate").json()
     assert done == {"designated": 1, "informed": 1, "sites_published": 1}
@@ -145,7 +153,7 @@ def test_the_pages_flow(officer_client, visitors):
     officer_client.post(f"/pelacakan/kasus/{case.pk}/cari/")
     page = officer_client.get(f"/pelacakan/kasus/{case.pk}/").content.decode()
     assert "Dekat" in page and "Sekilas" in page and "Hotel Cisadane" in page
-    assert "60 menit" in page
+    assert "60:00 menit (minimum 15)" in page
 
     brief_contact = Contact.objects.get(person=brief)
     officer_client.post(

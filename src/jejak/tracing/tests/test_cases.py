@@ -108,6 +108,21 @@ def test_negative_old_or_unregistered_results_open_nothing(person):
         assert cases.open_case_from_result(lab_result=result, now=NOW) is None
 
 
+def test_a_result_opens_a_case_only_while_less_than_14_days_old(person):
+    # Issue 20: docs/tracing.md says "less than 14 days old", to the second.
+    siti = person()
+    exactly = LabResult.objects.create(
+        nik_index=siti.nik_index, source="manual", method="pcr", result="positive",
+        specimen_at=NOW - dt.timedelta(days=14),
+    )  # fmt: skip
+    assert cases.open_case_from_result(lab_result=exactly, now=NOW) is None
+    just_under = LabResult.objects.create(
+        nik_index=siti.nik_index, source="manual", method="pcr", result="positive",
+        specimen_at=NOW - dt.timedelta(days=14) + dt.timedelta(seconds=1),
+    )  # fmt: skip
+    assert cases.open_case_from_result(lab_result=just_under, now=NOW) is not None
+
+
 def test_the_health_import_opens_cases_for_new_positive_results(
     officer, person, django_capture_on_commit_callbacks
 ):

@@ -161,24 +161,46 @@ def test_aerosol_cap_is_configurable(case: Any, place: Venue) -> None:
     assert trace(case, aerosol_cap=dt.timedelta(0)) == []
 
 
-def test_the_window_clips_the_case_stay(case: Any, place: Venue) -> None:
+def test_the_window_clips_the_case_presence_and_the_tail_follows_it(
+    case: Any, place: Venue
+) -> None:
+    # Issue 20, point 3: present 30..100 inside the window (70 min), then the tail
+    # min(70, 30) = 30 min after it, even past the window's end.
     visit(case, place, T0, out=T0 + minutes(120))
     other = new_person()
     visit(other, place, T0 - minutes(30), out=T0 + minutes(180))
     [shared] = trace(case, window_start=T0 + minutes(30), window_end=T0 + minutes(100))
     assert (shared.start, shared.end, shared.seconds) == (
         T0 + minutes(30),
-        T0 + minutes(100),
-        70 * 60,
+        T0 + minutes(130),
+        100 * 60,
     )
 
 
-def test_the_window_clips_the_aerosol_tail_too(case: Any, place: Venue) -> None:
+def test_the_tail_continues_past_the_windows_end(case: Any, place: Venue) -> None:
+    # The case left at the window's end (isolation): the air they left stays 30 min.
     visit(case, place, T0, out=T0 + minutes(60))
     other = new_person()
     visit(other, place, T0 + minutes(60), out=T0 + minutes(120))
-    assert trace(case, window_end=T0 + minutes(60)) == []
-    assert [s.seconds for s in trace(case, window_end=T0 + minutes(70))] == [10 * 60]
+    assert [s.seconds for s in trace(case, window_end=T0 + minutes(60))] == [30 * 60]
+    assert [s.seconds for s in trace(case, window_end=T0 + minutes(70))] == [30 * 60]
+    # Present 10 minutes before the window's end: a 10-minute tail, to the second.
+    assert [s.seconds for s in trace(case, window_end=T0 + minutes(10))] == []
+    [shared] = trace(case, window_start=T0 + minutes(50), window_end=T0 + minutes(60))
+    assert (shared.start, shared.end) == (T0 + minutes(60), T0 + minutes(70))
+
+
+def test_a_stay_that_ended_before_the_window_exposes_nobody(case: Any, place: Venue) -> None:
+    # Its tail would reach into the window, but the case was not infectious then.
+    visit(case, place, T0 - minutes(60), out=T0 - minutes(1))
+    other = new_person()
+    visit(other, place, T0, out=T0 + minutes(60))
+    assert trace(case, window_start=T0) == []
+    # Its last minute inside the window: a one-minute tail, to T0 exactly: touching.
+    assert trace(case, window_start=T0 - minutes(2)) == []
+    # Its last two minutes: a two-minute tail, one minute of it shared.
+    [shared] = trace(case, window_start=T0 - minutes(3))
+    assert (shared.start, shared.end, shared.seconds) == (T0, T0 + minutes(1), 60)
 
 
 def test_visits_outside_the_window_are_ignored(case: Any, place: Venue) -> None:

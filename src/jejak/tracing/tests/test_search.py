@@ -138,13 +138,15 @@ def test_time_shared_during_two_visits_of_the_case_counts_once(case_person, pers
     assert trace(open_case(case_person))[all_day.pk].minutes == 150
 
 
-def test_only_time_inside_the_window_counts(case_person, person, hotel):
-    # 16 Oct 22:00-23:50; its tail reaches 17 Oct 00:20, inside the window.
+def test_only_presence_inside_the_window_counts_then_its_tail(case_person, person, hotel):
+    # Issue 20, point 3. 16 Oct 22:00-23:50, before the window (17 Oct 00:00): its tail
+    # would reach 00:20, but the case was not infectious then: nobody is exposed.
     stay(case_person, hotel, at(days=-3, hours=12), at(days=-3, hours=13, minutes=50))
     gone_before_midnight, across_midnight = person("A"), person("B")
     stay(gone_before_midnight, hotel, at(days=-3, hours=12), at(days=-3, hours=13, minutes=59))
     stay(across_midnight, hotel, at(days=-3, hours=13, minutes=55), at(days=-3, hours=15))
-    # The window ends at isolation (20 Oct 10:00): a stay from 09:50 counts 10 minutes.
+    # The window ends at isolation (20 Oct 10:00): a stay from 09:50 is 10 minutes of
+    # presence, and their 10-minute tail after isolation began: 20 minutes shared.
     stay(case_person, hotel, at(days=1, minutes=-10), at(days=1, hours=2))
     late = person("C")
     stay(late, hotel, at(days=1, hours=-1), at(days=1, hours=2))
@@ -152,8 +154,8 @@ def test_only_time_inside_the_window_counts(case_person, person, hotel):
     found = trace(open_case(case_person))
 
     assert gone_before_midnight.pk not in found
-    assert found[across_midnight.pk].minutes == 20
-    assert found[late.pk].minutes == 10
+    assert across_midnight.pk not in found
+    assert found[late.pk].minutes == 20
 
 
 def test_a_stay_across_midnight_is_one_stay(case_person, person, hotel):

@@ -1,0 +1,55 @@
+"""Issue 20, point 4: thresholds and scores from the exact overlaps, to the microsecond;
+what officers read never rounds a contact over a threshold it did not reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from jejak.tracing.overlap import SharedVisit
+from jejak.tracing.scoring import Weights, duration, rank
+
+T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+NO_WEIGHTS = Weights(by_sector={}, parents={})  # every venue: weight 1.0, minimum 15 min
+
+
+def shared(venue_id: int, start: dt.datetime, length: dt.timedelta) -> SharedVisit:
+    return SharedVisit(
+        case_checkin_id=venue_id,
+        contact_checkin_id=100 + venue_id,
+        contact_person_id=7,
+        venue_id=venue_id,
+        sector_id=1,
+        contact_visitor_type="guest",
+        start=start,
+        end=start + length,
+        seconds=int(length.total_seconds()),
+    )
+
+
+def test_a_contact_a_fraction_under_15_minutes_is_not_close_and_reads_so():
+    [contact] = rank([shared(1, T0, dt.timedelta(minutes=14, seconds=59.999))], NO_WEIGHTS)
+    assert not contact.is_close
+    assert contact.score == Decimal("14.9")  # rounded down: never "15.0, not close"
+    assert duration(contact.microseconds) == "14:59"
+    assert contact.seconds == 14 * 60 + 59
+
+
+def test_exactly_15_minutes_is_close():
+    [contact] = rank([shared(1, T0, dt.timedelta(minutes=15))], NO_WEIGHTS)
+    assert contact.is_close and contact.score == Decimal("15.0")
+    assert duration(contact.microseconds) == "15:00"
+
+
+def test_fractions_of_seconds_add_up_across_venues():
+    # 7:30.5 + 7:29.5 = 15:00 exactly: floored per interval it read 14:59 and not close.
+    [contact] = rank(
+        [
+            shared(1, T0, dt.timedelta(minutes=7, seconds=30.5)),
+            shared(2, T0 + dt.timedelta(hours=2), dt.timedelta(minutes=7, seconds=29.5)),
+        ],
+        NO_WEIGHTS,
+    )
+    assert contact.microseconds == 15 * 60 * 1_000_000
+    assert contact.is_close
+    assert contact.seconds == 15 * 60
