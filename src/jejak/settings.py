@@ -158,6 +158,9 @@ JEJAK_ERASURE_LOG = Path(env_str("JEJAK_ERASURE_LOG", str(VAR_DIR / "erasure-log
 # left (at most their stay's length), and this many cases at one venue within the
 # sector's period raise a cluster alert.
 JEJAK_TRACE_AEROSOL_MINUTES = env_int("JEJAK_TRACE_AEROSOL_MINUTES", 30)
+# A close contact's minutes must add up within this many hours (WHO and CDC: 15 minutes
+# cumulative within 24 hours); 0 sums the whole infectious window (the rule before).
+JEJAK_TRACE_THRESHOLD_HOURS = env_int("JEJAK_TRACE_THRESHOLD_HOURS", 24)
 JEJAK_CLUSTER_CASES = env_int("JEJAK_CLUSTER_CASES", 3)
 # The privacy notice at /privasi/ (accounts/privacy.py, docs/privacy.md): its version (a
 # new one asks every visitor to accept again) and the date it takes effect, the

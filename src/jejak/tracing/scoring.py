@@ -4,9 +4,10 @@ No database access here except `load_weights`; the rules are plain functions of 
 overlap search's rows, so the boundaries are easy to test.
 
 Threshold over several venues: each venue type has its own minimum (15 minutes by
-default). A visit counts for the fraction `minutes / that type's minimum`, and a person is
-a close contact when the fractions add up to at least 1. With the same minimum everywhere
-this is simply "at least 15 minutes in total"; 10 minutes at a restaurant whose minimum is
+default). A visit counts for the fraction `minutes / that type's minimum`, and a person
+is a close contact when the fractions add up to at least 1 within some 24 hours
+(`within`, JEJAK_TRACE_THRESHOLD_HOURS). With the same minimum everywhere this is simply
+"at least 15 minutes within 24 hours"; 10 minutes at a restaurant whose minimum is
 15 (2/3) plus 10 at a terminal whose minimum is 30 (1/3) make a contact as well. Exact
 fractions of the exact overlaps (microseconds, summed before anything is rounded), so
 14:59.9 is not 15:00; the score is rounded down to a tenth, so it never reads 15.0 for
@@ -98,6 +99,9 @@ class ExposureInterval:
 class RankedContact:
     person_id: int
     intervals: list[ExposureInterval] = field(default_factory=list)
+    # The threshold counts the time within any span this long (24 h: WHO's and CDC's
+    # "cumulative 15 minutes within 24 hours"); None sums the whole window.
+    within: dt.timedelta | None = None
 
     @property
     def microseconds(self) -> int:
@@ -110,11 +114,13 @@ class RankedContact:
 
     @property
     def exposure(self) -> Fraction:
-        """The sum of each interval's share of its venue type's minimum; 1 or more is close."""
-        return sum(
-            (Fraction(i.microseconds, i.min_contact_minutes * 60_000_000) for i in self.intervals),
-            Fraction(0),
-        )
+        """The sum of each interval's share of its venue type's minimum within the best
+        span of `within` (all of it when None); 1 or more is close."""
+        if self.within is None:
+            return _shares(self.intervals, None, None)
+        # The best span starts where an interval starts or ends where one ends.
+        starts = {i.start for i in self.intervals} | {i.end - self.within for i in self.intervals}
+        return max(_shares(self.intervals, lo, lo + self.within) for lo in starts)
 
     @property
     def is_close(self) -> bool:
@@ -136,7 +142,21 @@ class RankedContact:
         return max(i.end for i in self.intervals)
 
 
-def rank(shared: Iterable[SharedVisit], weights: Weights) -> list[RankedContact]:
+def _shares(
+    intervals: Iterable[ExposureInterval], lo: dt.datetime | None, hi: dt.datetime | None
+) -> Fraction:
+    total = Fraction(0)
+    for i in intervals:
+        start = i.start if lo is None else max(i.start, lo)
+        end = i.end if hi is None else min(i.end, hi)
+        if end > start:
+            total += Fraction(_micros(end - start), i.min_contact_minutes * 60_000_000)
+    return total
+
+
+def rank(
+    shared: Iterable[SharedVisit], weights: Weights, *, within: dt.timedelta | None = None
+) -> list[RankedContact]:
     """Group shared visits by contact, merge overlapping time at one venue (a contact who
     stayed through two of the case's visits there is not counted twice), score and rank:
     close contacts first, then by score, then by minutes."""
@@ -146,7 +166,7 @@ def rank(shared: Iterable[SharedVisit], weights: Weights) -> list[RankedContact]
     contacts: dict[int, RankedContact] = {}
     for (person_id, venue_id), visits in by_key.items():
         venue_type = weights.of(visits[0].sector_id)
-        contact = contacts.setdefault(person_id, RankedContact(person_id))
+        contact = contacts.setdefault(person_id, RankedContact(person_id, within=within))
         for start, end, employee in _merge(visits):
             contact.intervals.append(
                 ExposureInterval(

@@ -17,7 +17,7 @@ from jejak.tracing import overlap, scoring
 from jejak.tracing.clusters import check_clusters
 from jejak.tracing.guards import check_case, check_open
 from jejak.tracing.models import Case, CaseStatus, CaseVisit, Contact, ContactVenue, ExposureSite
-from jejak.tracing.window import aerosol_cap, refresh_visits
+from jejak.tracing.window import aerosol_cap, refresh_visits, threshold_span
 from jejak.venues.models import Venue
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def search_contacts(
         aerosol_cap=aerosol_cap(),
         now=now,
     )
-    ranked = scoring.rank(shared, scoring.load_weights())
+    ranked = scoring.rank(shared, scoring.load_weights(), within=threshold_span())
     venues = _venue_labels({i.venue_id for c in ranked for i in c.intervals})
     with transaction.atomic():
         existing = {c.person_id: c for c in Contact.objects.select_for_update().filter(case=case)}

@@ -25,6 +25,13 @@ def aerosol_cap() -> dt.timedelta:
     return dt.timedelta(minutes=settings.JEJAK_TRACE_AEROSOL_MINUTES)
 
 
+def threshold_span() -> dt.timedelta | None:
+    """The span within which a contact's minutes must reach the minimum (24 h); None
+    (the setting at 0) sums the whole window, as searches before it did."""
+    hours = settings.JEJAK_TRACE_THRESHOLD_HOURS
+    return dt.timedelta(hours=hours) if hours > 0 else None
+
+
 def default_window(
     *, specimen_date: dt.date, symptom_onset: dt.date | None, isolation_started_at: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime]:

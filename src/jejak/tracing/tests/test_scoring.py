@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 from jejak.tracing.overlap import SharedVisit
 from jejak.tracing.scoring import Weights, duration, rank
@@ -53,3 +54,30 @@ def test_fractions_of_seconds_add_up_across_venues():
     assert contact.microseconds == 15 * 60 * 1_000_000
     assert contact.is_close
     assert contact.seconds == 15 * 60
+
+
+DAY = dt.timedelta(hours=24)
+MIN = dt.timedelta(minutes=1)
+SECOND = dt.timedelta(seconds=1)
+
+
+def test_minutes_on_distant_days_do_not_add_up():
+    # Issue 20, point 1: 5 minutes on day 1 and 10 on day 12 are two brief encounters.
+    visits = [shared(1, T0, 5 * MIN), shared(2, T0 + 11 * DAY, 10 * MIN)]
+    [contact] = rank(visits, NO_WEIGHTS, within=DAY)
+    assert not contact.is_close
+    # Summed over the whole window (the rule before, JEJAK_TRACE_THRESHOLD_HOURS=0).
+    [before] = rank(visits, NO_WEIGHTS, within=None)
+    assert before.is_close
+
+
+def test_fifteen_minutes_within_24_hours_to_the_second():
+    # 10 minutes from T0, then 5 minutes ending exactly 24 h after T0: one span holds both.
+    inside = [shared(1, T0, 10 * MIN), shared(2, T0 + DAY - 5 * MIN, 5 * MIN)]
+    [contact] = rank(inside, NO_WEIGHTS, within=DAY)
+    assert contact.is_close
+    # One second later, no span of 24 h holds more than 14:59.
+    later = [shared(1, T0, 10 * MIN), shared(2, T0 + DAY - 5 * MIN + SECOND, 5 * MIN)]
+    [contact] = rank(later, NO_WEIGHTS, within=DAY)
+    assert not contact.is_close
+    assert contact.exposure == Fraction(14 * 60 + 59, 15 * 60)

@@ -273,3 +273,18 @@ def test_the_number_of_queries_does_not_grow_with_the_contacts(case_person, pers
     for _ in range(15):
         stay(person(), hotel, at(0), at(1))
     assert queries() <= with_one + 2
+
+
+def test_a_close_contact_needs_the_minutes_within_24_hours(case_person, person, hotel, settings):
+    # Issue 20, point 1: 5 minutes with the case one day, 10 minutes two days later.
+    stay(case_person, hotel, at(days=-2), at(days=-2, minutes=5))
+    stay(case_person, hotel, at(days=0), at(days=0, minutes=10))
+    regular = person("Langganan")
+    stay(regular, hotel, at(days=-2), at(days=-2, minutes=5))
+    stay(regular, hotel, at(days=0), at(days=0, minutes=10))
+
+    case = open_case(case_person)
+    assert not trace(case)[regular.pk].is_close
+
+    settings.JEJAK_TRACE_THRESHOLD_HOURS = 0  # the rule before: the whole window
+    assert trace(case)[regular.pk].is_close
