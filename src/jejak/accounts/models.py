@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jejak.accounts.roles import REGIONAL_ROLES, Role
 from jejak.core import sql as sqlrows
@@ -48,6 +49,10 @@ class User(AbstractUser):
     # The language a visitor last used (signed in or switched to): what is sent to them
     # later, when no request is there to say (exposure and breach notices), reads in it.
     language = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "pengguna")
+        verbose_name_plural = pgettext_lazy("model name plural", "pengguna")
 
     def clean(self) -> None:
         super().clean()
@@ -118,6 +123,10 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "token API")
+        verbose_name_plural = pgettext_lazy("model name plural", "token API")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
@@ -195,6 +204,8 @@ class OneTimeCode(models.Model):
     wrong_tries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "kode masuk sekali pakai")
+        verbose_name_plural = pgettext_lazy("model name plural", "kode masuk sekali pakai")
         indexes = [
             models.Index(fields=["phone_index", "created_at"]),
             models.Index(fields=["address_index", "created_at"]),
@@ -221,6 +232,10 @@ class SignInGuard(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "batas percobaan masuk")
+        verbose_name_plural = pgettext_lazy("model name plural", "batas percobaan masuk")
+
     def __str__(self) -> str:
         return self.key
 
@@ -242,6 +257,10 @@ class PrivacyAcceptance(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "persetujuan pemberitahuan privasi")
+        verbose_name_plural = pgettext_lazy(
+            "model name plural", "persetujuan pemberitahuan privasi"
+        )
         indexes = [models.Index(fields=["user", "accepted_at"])]
 
     def __str__(self) -> str:

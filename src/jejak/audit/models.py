@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Purpose(models.TextChoices):
@@ -44,6 +45,8 @@ class AuditEvent(models.Model):
     actor_org = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "peristiwa audit")
+        verbose_name_plural = pgettext_lazy("model name plural", "peristiwa audit")
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
@@ -60,6 +63,8 @@ class AuditSubject(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "subjek audit")
+        verbose_name_plural = pgettext_lazy("model name plural", "subjek audit")
         indexes = [models.Index(fields=["nik_index", "at"], name="audit_subject_by_person")]
 
     def __str__(self) -> str:
@@ -76,6 +81,8 @@ class AuditDailyCount(models.Model):
     count = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "jumlah audit harian")
+        verbose_name_plural = pgettext_lazy("model name plural", "jumlah audit harian")
         ordering = ["day", "action"]
         constraints = [
             models.UniqueConstraint(fields=["day", "action"], name="audit_daily_count_unique")

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jejak.people.models import new_public_id
 
@@ -83,6 +84,8 @@ class Breach(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "insiden data pribadi")
+        verbose_name_plural = pgettext_lazy("model name plural", "insiden data pribadi")
         ordering = ["-discovered_at", "-id"]
 
     def __str__(self) -> str:
@@ -116,6 +119,8 @@ class BreachSubject(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "subjek data terdampak")
+        verbose_name_plural = pgettext_lazy("model name plural", "subjek data terdampak")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["breach", "nik_index"], name="breach_subject_once")

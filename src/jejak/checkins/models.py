@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jejak.checkins.errors import Decision
 
@@ -66,6 +67,8 @@ class CheckInRequest(models.Model):
     result = models.JSONField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "permintaan check-in")
+        verbose_name_plural = pgettext_lazy("model name plural", "permintaan check-in")
         constraints = [
             models.UniqueConstraint(fields=["account", "nonce"], name="checkin_request_nonce")
         ]
@@ -130,6 +133,8 @@ class CheckIn(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "check-in")
+        verbose_name_plural = pgettext_lazy("model name plural", "check-in")
         ordering = ["-scanned_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["public_id"], name="checkin_public_id"),
@@ -195,6 +200,10 @@ class VenueOccupancy(models.Model):
     # NULL: not known yet, sweep. Kept under the row lock by checkins.occupancy.
     sweep_due_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "keterisian tempat")
+        verbose_name_plural = pgettext_lazy("model name plural", "keterisian tempat")
+
     def __str__(self) -> str:
         return f"{self.venue_id}: {self.inside}"
 
@@ -219,6 +228,8 @@ class BlackStatusAlert(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "peringatan status hitam")
+        verbose_name_plural = pgettext_lazy("model name plural", "peringatan status hitam")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["venue", "created_at"], name="black_alert_venue"),

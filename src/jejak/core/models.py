@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class CacheVersion(models.Model):
@@ -12,6 +13,10 @@ class CacheVersion(models.Model):
     key = models.CharField(max_length=100, primary_key=True)
     version = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "versi cache")
+        verbose_name_plural = pgettext_lazy("model name plural", "versi cache")
 
     def __str__(self) -> str:
         return f"{self.key} v{self.version}"

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jejak.people.models import new_public_id
 
@@ -53,6 +54,8 @@ class ErasureRequest(models.Model):
     holds = models.JSONField(default=list, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "permintaan penghapusan")
+        verbose_name_plural = pgettext_lazy("model name plural", "permintaan penghapusan")
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["status", "deadline"], name="erasure_pending")]
 

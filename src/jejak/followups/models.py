@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FollowUpKind(models.TextChoices):
@@ -53,6 +54,8 @@ class FollowUp(models.Model):
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "tindak lanjut")
+        verbose_name_plural = pgettext_lazy("model name plural", "tindak lanjut")
         ordering = ["deadline", "-created_at"]
         indexes = [
             # Overdue lists scan only the open ones, by deadline.

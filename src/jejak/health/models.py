@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -38,6 +39,8 @@ class VaccinationDose(HealthRecord):
     single_dose_product = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "dosis vaksinasi")
+        verbose_name_plural = pgettext_lazy("model name plural", "dosis vaksinasi")
         ordering = ["nik_index", "given_on", "dose_number"]
         constraints = [
             models.UniqueConstraint(
@@ -67,6 +70,8 @@ class LabResult(HealthRecord):
     nik_district = models.CharField(max_length=8, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "hasil tes")
+        verbose_name_plural = pgettext_lazy("model name plural", "hasil tes")
         ordering = ["nik_index", "specimen_at"]
         constraints = [
             models.UniqueConstraint(
@@ -102,6 +107,8 @@ class Designation(HealthRecord):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "penetapan")
+        verbose_name_plural = pgettext_lazy("model name plural", "penetapan")
         ordering = ["nik_index", "starts_at"]
         constraints = [
             models.UniqueConstraint(
@@ -115,6 +122,8 @@ class TravelQuarantine(HealthRecord):
     ends_on = models.DateField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "karantina perjalanan")
+        verbose_name_plural = pgettext_lazy("model name plural", "karantina perjalanan")
         constraints = [
             models.UniqueConstraint(
                 fields=["nik_index", "starts_on"], name="quarantine_natural_key"
@@ -130,6 +139,8 @@ class VaccinationExemption(HealthRecord):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "pengecualian vaksinasi")
+        verbose_name_plural = pgettext_lazy("model name plural", "pengecualian vaksinasi")
         constraints = [
             models.UniqueConstraint(fields=["nik_index", "starts_on"], name="exemption_natural_key")
         ]

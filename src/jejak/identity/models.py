@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 
 def nik_aad(index: str) -> bytes:
@@ -32,6 +33,8 @@ class Resident(models.Model):
     imported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "penduduk")
+        verbose_name_plural = pgettext_lazy("model name plural", "penduduk")
         ordering = ["id"]
 
     def __str__(self) -> str:

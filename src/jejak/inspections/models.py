@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InspectionStatus(models.TextChoices):
@@ -83,6 +84,8 @@ class Inspection(models.Model):
     objects = InspectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "pemeriksaan")
+        verbose_name_plural = pgettext_lazy("model name plural", "pemeriksaan")
         ordering = ["-planned_for", "-pk"]
         indexes = [models.Index(fields=["status", "planned_for"], name="inspection_status_date")]
 
@@ -103,6 +106,8 @@ class InspectionCheck(models.Model):
     note = models.CharField(_("catatan"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "butir periksa")
+        verbose_name_plural = pgettext_lazy("model name plural", "butir periksa")
         ordering = ["inspection_id", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["inspection", "item"], name="inspection_check_once")
@@ -120,6 +125,8 @@ class InspectionPhoto(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "foto pemeriksaan")
+        verbose_name_plural = pgettext_lazy("model name plural", "foto pemeriksaan")
         ordering = ["inspection_id", "pk"]
 
     def __str__(self) -> str:
@@ -144,6 +151,8 @@ class Closure(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "penutupan sementara")
+        verbose_name_plural = pgettext_lazy("model name plural", "penutupan sementara")
         ordering = ["venue_id", "starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="closure_period")

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -72,6 +73,8 @@ class Message(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "pesan")
+        verbose_name_plural = pgettext_lazy("model name plural", "pesan")
         ordering = ["-created_at", "-id"]
         indexes = [
             # send_due: the due rows only, a small slice of a table that keeps every message.

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -68,6 +69,8 @@ class Person(models.Model):
     family_card_index = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "orang")
+        verbose_name_plural = pgettext_lazy("model name plural", "orang")
         ordering = ["account_id", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -89,6 +92,8 @@ class NikClaimAttempt(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "percobaan klaim NIK")
+        verbose_name_plural = pgettext_lazy("model name plural", "percobaan klaim NIK")
         ordering = ["-at"]
 
     def __str__(self) -> str:
@@ -114,6 +119,8 @@ class IdentityRefusal(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "penolakan identitas")
+        verbose_name_plural = pgettext_lazy("model name plural", "penolakan identitas")
         ordering = ["-at"]
         indexes = [models.Index(fields=["account", "at"], name="identity_refusal_recent")]
 
@@ -164,6 +171,8 @@ class DependantRequest(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "permintaan tanggungan")
+        verbose_name_plural = pgettext_lazy("model name plural", "permintaan tanggungan")
         ordering = ["-requested_at", "-id"]
         indexes = [models.Index(fields=["status", "region_code"], name="dependant_req_queue")]
 

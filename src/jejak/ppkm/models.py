@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.IntegerChoices):
@@ -44,6 +45,8 @@ class LevelAssignment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "penetapan level PPKM")
+        verbose_name_plural = pgettext_lazy("model name plural", "penetapan level PPKM")
         ordering = ["region__code", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -100,6 +103,8 @@ class SectorRule(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "aturan sektor")
+        verbose_name_plural = pgettext_lazy("model name plural", "aturan sektor")
         ordering = ["level", "sector__position", "sector__slug"]
         constraints = [
             models.UniqueConstraint(fields=["level", "sector"], name="ppkm_rule_one_per_level"),

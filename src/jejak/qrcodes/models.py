@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SigningKey(models.Model):
@@ -20,6 +21,8 @@ class SigningKey(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "kunci penanda tangan")
+        verbose_name_plural = pgettext_lazy("model name plural", "kunci penanda tangan")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -48,6 +51,8 @@ class QrCode(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "kode QR")
+        verbose_name_plural = pgettext_lazy("model name plural", "kode QR")
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -36,6 +37,8 @@ class Region(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "wilayah")
+        verbose_name_plural = pgettext_lazy("model name plural", "wilayah")
         ordering = ["code"]
 
     def __str__(self) -> str:

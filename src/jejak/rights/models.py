@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PUBLIC_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 
@@ -56,6 +57,8 @@ class ExportRequest(models.Model):
     downloaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "permintaan salinan data")
+        verbose_name_plural = pgettext_lazy("model name plural", "permintaan salinan data")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "created_at"], name="export_by_account")]
 

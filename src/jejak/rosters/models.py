@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RosterEntry(models.Model):
@@ -47,6 +48,8 @@ class RosterEntry(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "entri daftar karyawan")
+        verbose_name_plural = pgettext_lazy("model name plural", "entri daftar karyawan")
         ordering = ["venue_id", "-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Colour(models.TextChoices):
@@ -80,6 +81,8 @@ class RuleSet(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "aturan skrining")
+        verbose_name_plural = pgettext_lazy("model name plural", "aturan skrining")
         ordering = ["-effective_from"]
 
     def __str__(self) -> str:
@@ -105,6 +108,8 @@ class StatusPass(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "QR status")
+        verbose_name_plural = pgettext_lazy("model name plural", "QR status")
         ordering = ["-issued_at"]
         indexes = [models.Index(fields=["person", "expires_at"])]
 

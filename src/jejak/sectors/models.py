@@ -1,5 +1,5 @@
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 
 
 class Sector(models.Model):
@@ -14,6 +14,8 @@ class Sector(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "sektor")
+        verbose_name_plural = pgettext_lazy("model name plural", "sektor")
         ordering = ["position", "slug"]
 
     def __str__(self) -> str:
@@ -36,8 +38,9 @@ class Agency(models.Model):
     sectors = models.ManyToManyField(Sector, related_name="agencies", blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "OPD")
+        verbose_name_plural = pgettext_lazy("model name plural", "OPD")
         ordering = ["region__code", "name"]
-        verbose_name_plural = "agencies"
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="agency_unique_per_region")
         ]

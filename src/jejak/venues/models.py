@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jejak.accounts.jurisdiction import is_national
 from jejak.accounts.roles import REGIONAL_ROLES, VENUE_ROLES, Role
@@ -117,6 +118,8 @@ class Venue(models.Model):
     objects = VenueQuerySet.as_manager()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "tempat")
+        verbose_name_plural = pgettext_lazy("model name plural", "tempat")
         ordering = ["short_code"]
 
     def __str__(self) -> str:
@@ -132,6 +135,8 @@ class EntryPoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "pintu masuk")
+        verbose_name_plural = pgettext_lazy("model name plural", "pintu masuk")
         ordering = ["venue_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["venue", "name"], name="entry_point_unique_name")
@@ -158,6 +163,8 @@ class VenueTransition(models.Model):
     photo = models.ImageField(upload_to="installations/%Y/%m/", blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "perubahan status tempat")
+        verbose_name_plural = pgettext_lazy("model name plural", "perubahan status tempat")
         ordering = ["venue_id", "at", "id"]
         indexes = [models.Index(fields=["to_status", "at"])]
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Zone(models.TextChoices):
@@ -57,6 +58,8 @@ class Population(models.Model):
     imported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "jumlah penduduk")
+        verbose_name_plural = pgettext_lazy("model name plural", "jumlah penduduk")
         ordering = ["region__code", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["region", "year"], name="population_region_year")
@@ -83,6 +86,8 @@ class ThresholdSet(models.Model):
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "ambang zona")
+        verbose_name_plural = pgettext_lazy("model name plural", "ambang zona")
         ordering = ["-effective_from"]
 
     def __str__(self) -> str:
@@ -111,6 +116,8 @@ class ZoneSnapshot(models.Model):
     thresholds = models.CharField(max_length=50, blank=True)  # the ThresholdSet's slug
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "zona risiko")
+        verbose_name_plural = pgettext_lazy("model name plural", "zona risiko")
         ordering = ["-computed_at", "region_id"]
         indexes = [models.Index(fields=["region", "-computed_at"], name="zone_latest")]
 

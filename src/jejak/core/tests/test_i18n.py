@@ -26,6 +26,7 @@ from django.conf import settings as django_settings
 from django.contrib import admin
 from django.db.models import Choices
 from django.utils import timezone, translation
+from django.utils.text import camel_case_to_spaces
 from django.utils.translation.template import templatize
 
 import jejak
@@ -374,6 +375,37 @@ def test_the_admins_app_names_are_translated() -> None:
             untranslated.append(f"{config.name}: {indonesian!r}")
     assert apps.get_app_config("venues") in shown
     assert not untranslated, f"app names the same in both languages: {untranslated}"
+
+
+# Model names that are the same word in both languages.
+MODEL_NAMES_SAME_IN_BOTH = {"check-in"}
+
+
+def test_every_models_name_is_indonesian_with_an_english_translation() -> None:
+    """What admin titles, lists and delete confirmations call each model: never Django's
+    default (the class name in lower-case words, "persons", "lab results"), and English
+    only on English pages. Indonesian has one form for both, so the names are
+    pgettext_lazy with a context per number and the English can still say "people"."""
+    models = [m for m in apps.get_models() if m.__module__.startswith("jejak.")]
+    assert apps.get_model("people", "Person") in models  # the scan itself works
+    defaults, untranslated = [], []
+    for model in models:
+        default = camel_case_to_spaces(model._meta.object_name or "")
+        for option, django_default in (
+            ("verbose_name", default),
+            ("verbose_name_plural", f"{default}s"),
+        ):
+            with translation.override("id"):
+                indonesian = str(getattr(model._meta, option))
+            with translation.override("en"):
+                english = str(getattr(model._meta, option))
+            where = f"{model._meta.label}.{option}"
+            if indonesian == django_default:
+                defaults.append(f"{where}: {indonesian!r}")
+            if indonesian == english and indonesian not in MODEL_NAMES_SAME_IN_BOTH:
+                untranslated.append(f"{where}: {indonesian!r}")
+    assert not defaults, f"model names left to Django's English default: {defaults}"
+    assert not untranslated, f"model names the same in both languages: {untranslated}"
 
 
 def test_no_translation_is_evaluated_at_import_time() -> None:
