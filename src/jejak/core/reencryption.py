@@ -31,7 +31,8 @@ def reencrypt_rows(rows: models.QuerySet[M], aads: Mapping[str, Callable[[M], by
             changed: dict[str, bytes] = {}
             for field, aad_of in aads.items():
                 blob = getattr(row, field)
-                if blob is not None and needs_reencryption(blob):
+                # Empty: erased with its row kept under a legal hold (erasure/service.py).
+                if blob is not None and len(blob) and needs_reencryption(blob):
                     aad = aad_of(row)
                     changed[field] = encrypt(decrypt(blob, aad=aad), aad=aad)
             if changed:

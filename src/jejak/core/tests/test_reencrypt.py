@@ -54,6 +54,19 @@ def test_rotation_moves_every_secret_to_the_new_key(settings, stored_secrets):
     assert decrypt(resident.nik_encrypted, aad=nik_aad(resident.nik_index)) == BUDI["nik"].encode()
 
 
+def test_a_person_erased_under_a_hold_is_passed_over(settings, stored_secrets):
+    # An account closed while a case still holds its person: the NIK's ciphertext is
+    # gone (erasure/service.py), its blind index stays; rotation has nothing to move.
+    from jejak.people.models import Person
+
+    _visitor, person = stored_secrets
+    Person.objects.filter(pk=person.pk).update(nik_encrypted=b"", full_name="")
+    settings.JEJAK_DATA_KEYS = [NEW, OLD]
+    call_command("reencrypt")
+    person.refresh_from_db()
+    assert bytes(person.nik_encrypted) == b""
+
+
 def test_dropping_the_old_key_too_early_is_refused(settings, stored_secrets):
     settings.JEJAK_DATA_KEYS = [NEW]
     with pytest.raises(CommandError, match="Keep every old key"):
