@@ -60,6 +60,11 @@ def notice_context(breach: Breach, person: Person | None = None) -> dict[str, An
         "cause": breach.cause,
         "measures": breach.measures,
         "public_url": public_base_url(),
+        # Whom to ask (UU 27/2022): the controller's data protection officer.
+        "controller": settings.JEJAK_CONTROLLER_NAME,
+        "dpo_name": settings.JEJAK_DPO_NAME,
+        "dpo_email": settings.JEJAK_DPO_EMAIL,
+        "dpo_phone": settings.JEJAK_DPO_PHONE,
         # A dependant's notice reaches the account holder: say whom it is about (first
         # name only), or a parent cannot tell two identical messages apart.
         "for_name": _dependant_name(person),

@@ -5,6 +5,7 @@ import datetime as dt
 import types
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from jejak.audit.models import AuditEvent, AuditSubject, Purpose
@@ -122,6 +123,8 @@ def test_what_the_notice_says(drafted, affected):
         drafted.cause,
         drafted.measures,
         drafted.public_id,
+        settings.JEJAK_DPO_EMAIL,  # whom to ask
+        settings.JEJAK_DPO_PHONE,
     ):
         assert fact in inapp.body
     sms = messages(drafted).get(to_person=affected["ani"], channel="sms")
