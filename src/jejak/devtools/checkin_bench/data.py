@@ -30,6 +30,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from jejak.accounts import privacy
 from jejak.accounts.models import ApiToken, User
 from jejak.accounts.roles import Role
 from jejak.core.crypto import encrypt
@@ -157,9 +158,21 @@ def make_visitors(n: int, *, prefix: str, first: int = 0) -> list[Visitor]:
     """Create n visitors named `bench-<prefix>-<i>` with profiles, records, dependants and
     bearer tokens. `first` offsets the NIK serials so that several calls never collide."""
     now = timezone.now()
+    # Citizens who signed in before: they accepted the current privacy notice, and their
+    # language is kept (a first sign-in writes both once, not on every check-in).
+    accepted = privacy.current_version()
     users = User.objects.bulk_create(
-        # "!" is Django's unusable password: visitors sign in with one-time codes only.
-        [User(username=f"bench-{prefix}-{i}", role=Role.VISITOR, password="!") for i in range(n)]  # noqa: S106
+        [
+            # "!" is Django's unusable password: visitors sign in with one-time codes only.
+            User(
+                username=f"bench-{prefix}-{i}",
+                role=Role.VISITOR,
+                password="!",  # noqa: S106
+                privacy_notice_version=accepted,
+                language="id",
+            )
+            for i in range(n)
+        ]
     )
     made = _People(now)
     visitors, tokens = [], []
