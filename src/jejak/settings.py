@@ -154,13 +154,11 @@ JEJAK_AUDIT_RETENTION_DAYS = env_int("JEJAK_AUDIT_RETENTION_DAYS", 730)
 # Closed accounts' erasures, one JSON line each, kept outside the database (and its
 # backups) so a restore replays them before serving: `jejak replay-erasures` (docs/erasure.md).
 JEJAK_ERASURE_LOG = Path(env_str("JEJAK_ERASURE_LOG", str(VAR_DIR / "erasure-log.jsonl")))
-# Contact tracing (docs/tracing.md): the case's stay counts this much longer after they
-# left (at most their stay's length), and this many cases at one venue within the
-# sector's period raise a cluster alert.
-JEJAK_TRACE_AEROSOL_MINUTES = env_int("JEJAK_TRACE_AEROSOL_MINUTES", 30)
-# A close contact's minutes must add up within this many hours (WHO and CDC: 15 minutes
-# cumulative within 24 hours); 0 sums the whole infectious window (the rule before).
-JEJAK_TRACE_THRESHOLD_HOURS = env_int("JEJAK_TRACE_THRESHOLD_HOURS", 24)
+# Contact tracing (docs/tracing.md): the tracing profile (its slug, latest version) that
+# new cases are traced with unless an officer chooses another (`jejak
+# load-tracing-profile`); this many cases at one venue within the sector's period raise
+# a cluster alert.
+JEJAK_TRACE_PROFILE = env_str("JEJAK_TRACE_PROFILE", "covid-19")
 JEJAK_CLUSTER_CASES = env_int("JEJAK_CLUSTER_CASES", 3)
 # The privacy notice at /privasi/ (accounts/privacy.py, docs/privacy.md): its version (a
 # new one asks every visitor to accept again) and the date it takes effect, the

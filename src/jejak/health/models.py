@@ -101,6 +101,9 @@ class Designation(HealthRecord):
     starts_at = models.DateTimeField()
     # Set when lifted early (a negative test for a contact, an officer's decision).
     ended_at = models.DateTimeField(null=True, blank=True)
+    # A close contact's own length in days after the last exposure (its tracing
+    # profile's designation_days); empty: the screening rule set's until_day decides.
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

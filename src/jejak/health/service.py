@@ -156,8 +156,10 @@ def record_designation(
     actor: User | None,
     reason: str = "",
     source: Source | str = Source.TRACING,
+    days: int | None = None,
 ) -> Designation:
-    """Designate a NIK a positive case or close contact from `starts_at`; idempotent."""
+    """Designate a NIK a positive case or close contact from `starts_at` (for `days`
+    after it when given, else as long as the screening rule set says); idempotent."""
     if kind not in DesignationKind.values:
         raise HealthRecordError("unknown_kind", f"Unknown designation kind {kind!r}.")
     if timezone.is_naive(starts_at):
@@ -169,6 +171,7 @@ def record_designation(
             starts_at=starts_at,
             defaults={
                 "reason": reason[:200],
+                "days": days,
                 "source": source,
                 "created_by": actor if getattr(actor, "is_authenticated", False) else None,
             },

@@ -78,6 +78,7 @@ class Designated:
     kind: str
     starts_at: dt.datetime
     ended_at: dt.datetime | None
+    days: int | None = None  # a close contact's own length (its tracing profile's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ _TABLES: dict[str, tuple[int, type[models.Model], dict[str, str], list[tuple[str
     DESIGNATIONS: (
         2,
         Designation,
-        {"t1": "kind", "m1": "starts_at", "m2": "ended_at"},
+        {"t1": "kind", "m1": "starts_at", "m2": "ended_at", "n": "days"},
         [("starts_at", "<=", "at")],
     ),
     QUARANTINES: (
@@ -246,7 +247,7 @@ def load_records(
         elif tag == 1:
             records.labs.append(Lab(index, t1, t2, m1))
         elif tag == 2:
-            records.designations.append(Designated(index, t1, m1, m2))
+            records.designations.append(Designated(index, t1, m1, m2, n))
         elif tag == 3:
             records.quarantines.append(Quarantine(index, d1, d2))
         else:
@@ -326,7 +327,10 @@ def _positive_case(f: Facts, p: Mapping[str, Any]) -> bool:
 
 def _close_contact(f: Facts, p: Mapping[str, Any]) -> bool:
     for contact in f.close_contacts:
-        if not 0 <= f.day_number(contact.starts_at) < p["until_day"]:
+        # A designation that carries its own length (a measles contact's 21 days) keeps
+        # it; otherwise the rule set's until_day decides (days 0 .. until_day - 1).
+        until_day = contact.days + 1 if contact.days else p["until_day"]
+        if not 0 <= f.day_number(contact.starts_at) < until_day:
             continue
         if contact.ended_at is not None and contact.ended_at <= f.at:
             continue

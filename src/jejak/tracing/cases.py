@@ -20,12 +20,19 @@ from jejak.health.service import record_designation
 from jejak.people.masking import mask_nik
 from jejak.people.models import Person
 from jejak.people.nik import nik_index
-from jejak.tracing import access
+from jejak.tracing import access, profiles
 from jejak.tracing.access import contacts_visible_to, refuse
 from jejak.tracing.clusters import check_clusters
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.guards import check_actor, check_case, check_open
-from jejak.tracing.models import Case, CaseSource, CaseStatus, CaseWindowChange, Contact
+from jejak.tracing.models import (
+    Case,
+    CaseSource,
+    CaseStatus,
+    CaseWindowChange,
+    Contact,
+    TracingProfile,
+)
 from jejak.tracing.window import (
     JAKARTA,
     MAX_WINDOW,
@@ -37,9 +44,6 @@ from jejak.tracing.window import (
 
 if TYPE_CHECKING:
     from jejak.accounts.models import User
-
-# A positive result opens a case only while it is this recent; older results are history.
-AUTO_OPEN_WITHIN = dt.timedelta(days=14)
 
 
 def home_region_code(person: Person) -> str:
@@ -73,11 +77,13 @@ def open_case(
     source: CaseSource | str = CaseSource.MANUAL,
     lab_result: LabResult | None = None,
     parent_case: Case | None = None,
+    profile: TracingProfile | None = None,
     now: dt.datetime | None = None,
     ip: str | None = None,
 ) -> Case:
-    """Open a case for `person` with the default infectious window, record who it visited
-    inside it, and check the venues for clusters. Refuses dates in the future, (for an
+    """Open a case for `person`, traced with `profile` (the deployment's default when
+    None), with the profile's default infectious window, record who it visited inside
+    it, and check the venues for clusters. Refuses dates in the future, (for an
     officer) a person outside their jurisdiction, audited, and then a second open case
     for the same person: only someone who may see the case learns it exists.
 
@@ -91,14 +97,19 @@ def open_case(
         raise TracingError(Reason.DATE_IN_FUTURE)
     _check_sane(specimen_date, symptom_onset)
     isolation = isolation_started_at or now
+    profile = profile or profiles.default_row()
+    rules = profiles.compile_row(profile)
     start, end = default_window(
-        specimen_date=specimen_date, symptom_onset=symptom_onset, isolation_started_at=isolation
+        specimen_date=specimen_date,
+        symptom_onset=symptom_onset,
+        isolation_started_at=isolation,
+        days_before=rules.days_before,
     )
     if end <= start:
         raise TracingError(Reason.WINDOW_INVALID)
     if end - start > MAX_WINDOW:
         raise TracingError(Reason.WINDOW_TOO_LONG)
-    stays = window_stays(person.pk, start, end, now)
+    stays = window_stays(person.pk, start, end, now, rules.presence)
     if actor is not None and not access.may_open_case_for(
         actor, home_region_code=home_region_code(person), venue_ids={s[1] for s in stays}
     ):
@@ -127,6 +138,7 @@ def open_case(
             isolation_started_at=isolation,
             window_start=start,
             window_end=end,
+            profile=profile,
             home_region_code=home_region_code(person),
         )
         store_visits(case, stays)
@@ -151,6 +163,7 @@ def open_case(
             lab_result=lab_result.pk if lab_result else None,
             window_start=start.isoformat(),
             window_end=end.isoformat(),
+            profile=profile.label,
         )
         check_clusters(case=case, now=now)
     return case
@@ -183,11 +196,15 @@ def open_case_by_nik(*, nik: str, actor: User | None, ip: str | None = None, **k
 
 
 def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = None) -> Case | None:
-    """Open a case (as the system) from a recent positive lab result of a registered
-    person without an open case; None when there is nothing to open."""
+    """Open a case (as the system, with the deployment's default profile) from a recent
+    positive lab result of a registered person without an open case; None when there is
+    nothing to open."""
     now = now or timezone.now()
-    # "Less than 14 days old": a specimen exactly 14 days old opens nothing.
-    if lab_result.result != LabOutcome.POSITIVE or lab_result.specimen_at <= now - AUTO_OPEN_WITHIN:
+    profile = profiles.default_row()
+    # "Less than 14 days old" (the profile's auto_open_days): a specimen exactly that
+    # old opens nothing.
+    too_old = now - dt.timedelta(days=profiles.compile_row(profile).auto_open_days)
+    if lab_result.result != LabOutcome.POSITIVE or lab_result.specimen_at <= too_old:
         return None
     person = Person.objects.filter(nik_index=lab_result.nik_index).first()
     if person is None:
@@ -201,6 +218,7 @@ def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = No
             specimen_date=lab_result.specimen_at.astimezone(JAKARTA).date(),
             source=CaseSource.LAB_RESULT,
             lab_result=lab_result,
+            profile=profile,
             now=now,
         )
     except TracingError:
@@ -242,6 +260,8 @@ def open_case_from_contact(
         symptom_onset=symptom_onset,
         source=CaseSource.CONTACT,
         parent_case=contact.case,
+        # The same pathogen as the case the person was a contact of.
+        profile=contact.case.profile,
         now=now,
     )
 
@@ -294,7 +314,7 @@ def change_window(
         )
         current.window_start, current.window_end = start, end
         current.save(update_fields=["window_start", "window_end"])
-        refresh_visits(current, now)
+        refresh_visits(current, now, profiles.for_case(current).presence)
         check_clusters(case=current, now=now)
     case.window_start, case.window_end = start, end
     return case

@@ -16,7 +16,7 @@ from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
 from jejak.health.models import DesignationKind
 from jejak.health.service import record_designation
-from jejak.tracing import access
+from jejak.tracing import access, profiles
 from jejak.tracing.access import refuse
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.guards import check_case, check_open
@@ -85,6 +85,7 @@ def designate_contacts(
                 # A new search removed one between the check and the lock.
                 raise TracingError(Reason.CONTACT_NOT_FOUND)
         ref = case_ref(case)
+        days = profiles.for_case(case).designation_days
         designated = 0
         for contact in chosen:
             if contact.designated_at is not None:
@@ -95,6 +96,7 @@ def designate_contacts(
                 starts_at=contact.last_exposure_at,
                 actor=actor,
                 reason=f"Kontak erat kasus #{case.pk}",
+                days=days,
             )
             notify(contact, template="exposure_close_contact", ref=ref)
             contact.designation = designation

@@ -65,6 +65,37 @@ class VenueTypeWeight(models.Model):
         return f"{self.sector}: {self.weight} ({self.min_contact_minutes} min)"
 
 
+class TracingProfile(models.Model):
+    """One version of a tracing profile: the rules of a contact search for a pathogen
+    (tracing/profiles.py validates and compiles the document). Never edited: a change
+    is a new version, so every search stays explained by the rules it used."""
+
+    slug = models.SlugField(_("kode"), max_length=40)
+    version = models.PositiveIntegerField(_("versi"))
+    name = models.CharField(_("nama"), max_length=100)
+    pathogen = models.CharField(_("patogen"), max_length=100)
+    document = models.JSONField()
+    loaded_at = models.DateTimeField(default=timezone.now)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "profil pelacakan")
+        verbose_name_plural = pgettext_lazy("model name plural", "profil pelacakan")
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="tracing_profile_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug} v{self.version})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.slug} v{self.version}"
+
+
 class CaseSource(models.TextChoices):
     LAB_RESULT = "lab_result", _("Hasil lab positif")
     MANUAL = "manual", _("Dibuka petugas")
@@ -100,6 +131,15 @@ class Case(models.Model):
     # every change is kept in CaseWindowChange with its reason.
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
+    # The rules the case is traced with (chosen when it is opened; the deployment's
+    # default otherwise), and the version the last search used.
+    profile = models.ForeignKey(
+        TracingProfile, null=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("profil pelacakan"),
+    )  # fmt: skip
+    searched_with = models.ForeignKey(
+        TracingProfile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(
         max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True
     )
@@ -283,3 +323,48 @@ class ClusterAlert(models.Model):
 
     def __str__(self) -> str:
         return f"cluster {self.venue_id} {self.raised_at:%Y-%m-%d}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Menunggu")
+    RUNNING = "running", _("Berjalan")
+    FINISHED = "finished", _("Selesai")
+    FAILED = "failed", _("Gagal")
+
+
+class TracingRun(models.Model):
+    """One mass tracing run (tracing/mass.py): the cases a bulk of positive results opened,
+    searched, designated and notified by the system. Counts only: no person, no case's
+    details (its errors name a case by number and a reason code)."""
+
+    source = models.CharField(_("sumber"), max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The positive results' people (NIK blind indexes) and how many of them were handled.
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)
+    searched = models.PositiveIntegerField(default=0)
+    designated_contacts = models.PositiveIntegerField(default=0)
+    # Close contacts the policy left to officers, and the cases they are in.
+    queued_for_officers = models.PositiveIntegerField(default=0)
+    cases_for_officers = models.PositiveIntegerField(default=0)
+    notified_people = models.PositiveIntegerField(default=0)
+    informed_people = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # [{"case": id or null, "step": "open"|"search"|"designate"|"notify", "code": ...}]
+    errors = models.JSONField(default=list, blank=True)
+    # The NIK blind indexes a queued run's task will trace; emptied once it starts.
+    pending = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "proses pelacakan massal")
+        verbose_name_plural = pgettext_lazy("model name plural", "proses pelacakan massal")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.processed}/{self.total})"

@@ -9,11 +9,13 @@ from typing import Any
 from jejak.core.public_url import public_base_url
 from jejak.notifications import outbox
 from jejak.people.models import Relation
+from jejak.tracing import profiles
 from jejak.tracing.models import Case, Contact
 from jejak.tracing.window import JAKARTA
 from jejak.venues.models import Venue
 
-# Close contacts are black until day 11 (screening rule set): days 0..10 after exposure.
+# Close contacts are black until day 11 (screening rule set): days 0..10 after exposure,
+# unless the case's tracing profile gives its own length (measles: 21 days).
 QUARANTINE_DAYS = 10
 
 
@@ -50,11 +52,12 @@ def notice_context(contact: Contact) -> dict[str, Any]:
     ]
     first = visits[0] if visits else {}
     last_day = contact.last_exposure_at.astimezone(JAKARTA).date()
+    days = profiles.for_case(contact.case).designation_days or QUARANTINE_DAYS
     return {
         "places": places,
         "first": places[0] if places else None,
         "more": max(0, len(places) - 1),
-        "until": last_day + dt.timedelta(days=QUARANTINE_DAYS),
+        "until": last_day + dt.timedelta(days=days),
         "district": districts.get(first.get("venue_id", 0), "") or "",
         "public_url": public_base_url(),
         # A family member's messages reach the account holder's phone: say whom they are

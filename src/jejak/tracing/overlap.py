@@ -32,6 +32,27 @@ from jejak.checkins.models import CheckIn
 from jejak.venues.models import Venue
 
 DEFAULT_AEROSOL_CAP = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Which of the case's stays count and how long the air stays infectious after the
+    case left (a tracing profile's `case_min_stay_minutes` and `tail`)."""
+
+    # Stays shorter than this (from check-in to check-out, before any clipping) are
+    # ignored, as Corona-Warn-App ignores a case's check-ins under 10 minutes.
+    min_stay: dt.timedelta = dt.timedelta(0)
+    # "proportional": min(presence, tail) after the presence; "fixed": `tail` after it.
+    tail_rule: str = "proportional"
+    tail: dt.timedelta = DEFAULT_AEROSOL_CAP
+
+    def tail_us(self, presence_us: int) -> int:
+        """The tail after a presence of `presence_us` microseconds."""
+        tail = _span(self.tail)
+        return min(presence_us, tail) if self.tail_rule == "proportional" else tail
+
+
+DEFAULT_PRESENCE = Presence()
 # SQLite refuses compound SELECTs of more than 500 terms; a case has tens of visits.
 _BRANCHES_PER_QUERY = 100
 
@@ -78,17 +99,17 @@ def shared_visits(
     person_id: int,
     window_start: dt.datetime,
     window_end: dt.datetime,
-    aerosol_cap: dt.timedelta = DEFAULT_AEROSOL_CAP,
+    presence: Presence = DEFAULT_PRESENCE,
     now: dt.datetime | None = None,
 ) -> list[SharedVisit]:
     """Every other person's admitted stay overlapping (by more than zero) one of the
     person's admitted stays at the same venue (any entrance). The person's presence is
     first clipped to [window_start, window_end] (outside it they were not infectious),
-    then extended after it by min(presence, aerosol_cap), even past the window's end (the
-    air stays after the case left for isolation). Ordered by start, then case and contact
+    then extended after it by the profile's tail, even past the window's end (the air
+    stays after the case left for isolation). Ordered by start, then case and contact
     check-in."""
     now = now or timezone.now()
-    visits = case_visits(person_id, window_start, window_end, aerosol_cap, now)
+    visits = case_visits(person_id, window_start, window_end, presence, now)
     found: list[SharedVisit] = []
     for chunk in _chunks(visits, _BRANCHES_PER_QUERY):
         found += _contacts(person_id, chunk, now)
@@ -100,13 +121,13 @@ def case_visits(
     person_id: int,
     window_start: dt.datetime,
     window_end: dt.datetime,
-    aerosol_cap: dt.timedelta,
+    presence: Presence,
     now: dt.datetime,
 ) -> list[CaseVisit]:
-    """The person's admitted stays present in the window: the presence clipped to the
-    window, then its aerosol tail."""
-    sql, params = case_query(person_id, window_start, window_end, aerosol_cap)
-    now_us, cap_us = _to_micros(now), _span(aerosol_cap)
+    """The person's admitted stays present in the window, long enough to count: the
+    presence clipped to the window, then its tail."""
+    sql, params = case_query(person_id, window_start, window_end, presence)
+    now_us, min_us = _to_micros(now), _span(presence.min_stay)
     lo_us, hi_us = _to_micros(window_start), _to_micros(window_end)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -114,15 +135,19 @@ def case_visits(
     visits = []
     for checkin_id, venue_id, sector_id, start, out, planned in rows:
         end = max(_stay_end(start, out, planned, now_us), start)
+        if end - start < min_us:
+            continue
         # Clip first: a stay that ended before the window exposes nobody, tail or not.
         lo, hi = max(start, lo_us), min(end, hi_us)
         if hi > lo:
-            visits.append(CaseVisit(checkin_id, venue_id, sector_id, lo, hi + min(hi - lo, cap_us)))
+            visits.append(
+                CaseVisit(checkin_id, venue_id, sector_id, lo, hi + presence.tail_us(hi - lo))
+            )
     return visits
 
 
 def case_query(
-    person_id: int, window_start: dt.datetime, window_end: dt.datetime, aerosol_cap: dt.timedelta
+    person_id: int, window_start: dt.datetime, window_end: dt.datetime, presence: Presence
 ) -> tuple[str, list[Any]]:
     """The SQL and parameters of the case's own stays (the benchmark explains it)."""
     adapt = connection.ops.adapt_datetimefield_value
@@ -133,8 +158,8 @@ def case_query(
         "WHERE c.person_id = %s AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s ORDER BY c.checked_in_at, c.id"
     )
-    # A stay plus its tail lasts at most MAX_STAY + aerosol_cap.
-    earliest, latest = adapt(window_start - MAX_STAY - aerosol_cap), adapt(window_end)
+    # A stay that began before window_start - MAX_STAY ended before the window.
+    earliest, latest = adapt(window_start - MAX_STAY), adapt(window_end)
     return sql, [person_id, earliest, latest, earliest, latest]
 
 
@@ -157,8 +182,8 @@ def contact_query(
     sql = " UNION ALL ".join([branch] * len(visits))
     params: list[Any] = []
     for v in visits:
-        start = _from_micros(v.start)
-        earliest, latest = adapt(start - MAX_STAY), adapt(_from_micros(v.end))
+        start = from_micros(v.start)
+        earliest, latest = adapt(start - MAX_STAY), adapt(from_micros(v.end))
         params += [
             v.checkin_id,
             v.venue_id,
@@ -196,8 +221,8 @@ def _contacts(person_id: int, visits: Sequence[CaseVisit], now: dt.datetime) -> 
                     venue_id=visit.venue_id,
                     sector_id=visit.sector_id,
                     contact_visitor_type=visitor_type,
-                    start=_from_micros(start),
-                    end=_from_micros(end),
+                    start=from_micros(start),
+                    end=from_micros(end),
                     seconds=seconds,
                 )
             )
@@ -234,7 +259,7 @@ def _to_micros(moment: dt.datetime) -> int:
     return _span(moment - _EPOCH)
 
 
-def _from_micros(micros: int) -> dt.datetime:
+def from_micros(micros: int) -> dt.datetime:
     # Twice as fast as adding a timedelta, and exact: a double holds today's epoch
     # microseconds to a fraction of one, and fromtimestamp rounds to the nearest.
     return dt.datetime.fromtimestamp(micros / 1_000_000, dt.UTC)

@@ -1,7 +1,8 @@
 """From shared visits to ranked contacts: minutes, thresholds and risk scores.
 
-No database access here except `load_weights`; the rules are plain functions of the
-overlap search's rows, so the boundaries are easy to test.
+No database access here except `load_weights` and `weights_for`; the rules are plain
+functions of the overlap search's rows and a tracing profile (profiles.py), so the
+boundaries are easy to test.
 
 Threshold over several venues: each venue type has its own minimum (15 minutes by
 default). A visit counts for the fraction `minutes / that type's minimum`, and a person
@@ -12,6 +13,13 @@ is a close contact when the fractions add up to at least 1 within some 24 hours
 fractions of the exact overlaps (microseconds, summed before anything is rounded), so
 14:59.9 is not 15:00; the score is rounded down to a tenth, so it never reads 15.0 for
 less than 15 weighted minutes.
+
+Infectiousness: with a profile whose weights differ by day (relative to the case's onset,
+or specimen date, in Asia/Jakarta), each interval is cut at local midnight and each
+microsecond counts times its day's weight, in the threshold and in the score alike (as
+Corona-Warn-App weights presence-tracing exposure by the case's transmission risk that
+day). A profile whose threshold rule is "any" makes every contact with weighted time
+above zero close.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from jejak.sectors.models import Sector
 from jejak.tracing.models import (
@@ -31,6 +41,12 @@ from jejak.tracing.models import (
     VenueTypeWeight,
 )
 from jejak.tracing.overlap import SharedVisit
+
+if TYPE_CHECKING:
+    from jejak.tracing.profiles import Profile
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,7 @@ class Weights:
 
     by_sector: dict[int, VenueType]
     parents: dict[int, int | None]
+    default: VenueType = DEFAULT_TYPE
 
     def of(self, sector_id: int) -> VenueType:
         seen: set[int] = set()
@@ -58,11 +75,11 @@ class Weights:
                 return self.by_sector[current]
             seen.add(current)
             current = self.parents.get(current)
-        return DEFAULT_TYPE
+        return self.default
 
 
 def load_weights() -> Weights:
-
+    """The sector table's rows (VenueTypeWeight): the cluster periods read them."""
     return Weights(
         by_sector={
             w.sector_id: VenueType(w.weight, w.min_contact_minutes, w.cluster_period_days)
@@ -70,6 +87,44 @@ def load_weights() -> Weights:
         },
         parents=dict(Sector.objects.values_list("id", "parent_id")),
     )
+
+
+def weights_for(profile: Profile) -> Weights:
+    """The profile's sector weights and minimums by sector id; a sector it does not list
+    (nor its parent) weighs 1.0 with the threshold's minutes."""
+    by_slug = dict(Sector.objects.values_list("slug", "id"))
+    return Weights(
+        by_sector={
+            by_slug[slug]: VenueType(rule.weight, rule.min_contact_minutes)
+            for slug, rule in profile.sectors.items()
+            if slug in by_slug
+        },
+        parents=dict(Sector.objects.values_list("id", "parent_id")),
+        default=VenueType(ONE, profile.threshold.minutes),
+    )
+
+
+@dataclass(frozen=True)
+class Infectiousness:
+    """How infectious the case was on each local day relative to `reference` (the onset,
+    or the specimen date): the weight of a minute shared that day."""
+
+    reference: dt.date
+    by_day: dict[int, Decimal]
+    otherwise: Decimal = ONE
+
+    @property
+    def flat(self) -> bool:
+        return all(w == self.otherwise for w in self.by_day.values())
+
+    def day_of(self, moment: dt.datetime) -> int:
+        return (moment.astimezone(JAKARTA).date() - self.reference).days
+
+    def on(self, day: int) -> Decimal:
+        return self.by_day.get(day, self.otherwise)
+
+
+FLAT = None  # rank(infectiousness=None): every day weighs 1
 
 
 @dataclass(frozen=True)
@@ -83,6 +138,8 @@ class ExposureInterval:
     employee: bool
     weight: Decimal
     min_contact_minutes: int
+    infectiousness: Decimal = ONE
+    day: int | None = None  # relative to onset, when the profile weighs days
 
     @property
     def microseconds(self) -> int:
@@ -102,6 +159,7 @@ class RankedContact:
     # The threshold counts the time within any span this long (24 h: WHO's and CDC's
     # "cumulative 15 minutes within 24 hours"); None sums the whole window.
     within: dt.timedelta | None = None
+    any_contact: bool = False  # the profile's threshold rule "any"
 
     @property
     def microseconds(self) -> int:
@@ -124,12 +182,18 @@ class RankedContact:
 
     @property
     def is_close(self) -> bool:
+        if self.any_contact:
+            return any(i.microseconds > 0 and i.infectiousness > 0 for i in self.intervals)
         return self.exposure >= 1
 
     @property
     def score(self) -> Decimal:
         total = sum(
-            (Decimal(i.microseconds) / 60_000_000 * i.weight for i in self.intervals), Decimal(0)
+            (
+                Decimal(i.microseconds) / 60_000_000 * i.weight * i.infectiousness
+                for i in self.intervals
+            ),
+            Decimal(0),
         )
         return total.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
@@ -150,35 +214,54 @@ def _shares(
         start = i.start if lo is None else max(i.start, lo)
         end = i.end if hi is None else min(i.end, hi)
         if end > start:
-            total += Fraction(_micros(end - start), i.min_contact_minutes * 60_000_000)
+            share = Fraction(_micros(end - start), i.min_contact_minutes * 60_000_000)
+            total += share * Fraction(i.infectiousness)
     return total
 
 
 def rank(
-    shared: Iterable[SharedVisit], weights: Weights, *, within: dt.timedelta | None = None
+    shared: Iterable[SharedVisit],
+    weights: Weights,
+    *,
+    within: dt.timedelta | None = None,
+    infectiousness: Infectiousness | None = FLAT,
+    any_contact: bool = False,
 ) -> list[RankedContact]:
     """Group shared visits by contact, merge overlapping time at one venue (a contact who
-    stayed through two of the case's visits there is not counted twice), score and rank:
-    close contacts first, then by score, then by minutes."""
+    stayed through two of the case's visits there is not counted twice), weigh each day
+    by the case's infectiousness, score and rank: close contacts first, then by score,
+    then by minutes."""
+    daily = infectiousness is not None and not infectiousness.flat
     by_key: dict[tuple[int, int], list[SharedVisit]] = defaultdict(list)
     for s in shared:
         by_key[(s.contact_person_id, s.venue_id)].append(s)
     contacts: dict[int, RankedContact] = {}
     for (person_id, venue_id), visits in by_key.items():
         venue_type = weights.of(visits[0].sector_id)
-        contact = contacts.setdefault(person_id, RankedContact(person_id, within=within))
-        for start, end, employee in _merge(visits):
-            contact.intervals.append(
-                ExposureInterval(
-                    venue_id=venue_id,
-                    sector_id=visits[0].sector_id,
-                    start=start,
-                    end=end,
-                    employee=employee,
-                    weight=venue_type.weight,
-                    min_contact_minutes=venue_type.min_contact_minutes,
+        contact = contacts.setdefault(
+            person_id, RankedContact(person_id, within=within, any_contact=any_contact)
+        )
+        for merged_start, merged_end, employee in _merge(visits):
+            pieces = _days(merged_start, merged_end) if daily else [(merged_start, merged_end)]
+            for start, end in pieces:
+                day = infectiousness.day_of(start) if infectiousness is not None else None
+                contact.intervals.append(
+                    ExposureInterval(
+                        venue_id=venue_id,
+                        sector_id=visits[0].sector_id,
+                        start=start,
+                        end=end,
+                        employee=employee,
+                        weight=venue_type.weight,
+                        min_contact_minutes=venue_type.min_contact_minutes,
+                        infectiousness=(
+                            infectiousness.on(day)
+                            if infectiousness is not None and day is not None
+                            else ONE
+                        ),
+                        day=day if daily else None,
+                    )
                 )
-            )
     ranked = list(contacts.values())
     for contact in ranked:
         contact.intervals.sort(key=lambda i: (i.start, i.venue_id))
@@ -196,6 +279,21 @@ def _merge(visits: Sequence[SharedVisit]) -> list[tuple[dt.datetime, dt.datetime
         else:
             merged.append((s.start, s.end, employee))
     return merged
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[start, end) cut at each local midnight between them."""
+    pieces = []
+    while True:
+        local = start.astimezone(JAKARTA)
+        midnight = dt.datetime.combine(
+            local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=JAKARTA
+        ).astimezone(dt.UTC)
+        if midnight >= end:
+            pieces.append((start, end))
+            return pieces
+        pieces.append((start, midnight))
+        start = midnight
 
 
 def _micros(delta: dt.timedelta) -> int:

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
-from jejak.tracing import overlap, scoring
+from jejak.tracing import overlap, profiles, scoring
 from jejak.tracing.clusters import check_clusters
 from jejak.tracing.guards import check_case, check_open
 from jejak.tracing.models import Case, CaseStatus, CaseVisit, Contact, ContactVenue, ExposureSite
-from jejak.tracing.window import aerosol_cap, refresh_visits, threshold_span
+from jejak.tracing.window import refresh_visits
 from jejak.venues.models import Venue
 
 if TYPE_CHECKING:
@@ -42,15 +42,17 @@ def search_contacts(
     check_case(actor, case, Cap.TRACE_CASES)
     check_open(case)
     now = now or timezone.now()
-    refresh_visits(case, now)
+    row = profiles.row_for(case)
+    profile = profiles.compile_row(row)
+    refresh_visits(case, now, profile.presence)
     shared = overlap.shared_visits(
         person_id=case.person_id,
         window_start=case.window_start,
         window_end=case.window_end,
-        aerosol_cap=aerosol_cap(),
+        presence=profile.presence,
         now=now,
     )
-    ranked = scoring.rank(shared, scoring.load_weights(), within=threshold_span())
+    ranked = rank(case, shared, profile)
     venues = _venue_labels({i.venue_id for c in ranked for i in c.intervals})
     with transaction.atomic():
         existing = {c.person_id: c for c in Contact.objects.select_for_update().filter(case=case)}
@@ -79,8 +81,9 @@ def search_contacts(
         untouched = [c.pk for p, c in existing.items() if p not in kept and c.pk not in stale]
         _store_contact_venues(case, ranked, untouched)
         _prepare_exposure_sites(case, now)
-        fields = ["searched_at"]
+        fields = ["searched_at", "searched_with"]
         case.searched_at = now
+        case.searched_with = row
         if case.status == CaseStatus.OPEN:
             case.status = CaseStatus.CONTACTS_IDENTIFIED
             fields.append("status")
@@ -91,9 +94,27 @@ def search_contacts(
             obj=case,
             contacts=len(ranked),
             close_contacts=sum(1 for c in ranked if c.is_close),
+            profile=profile.label,
         )
         check_clusters(case=case, now=now)
     return list(case.contacts.select_related("person").order_by("rank", "id"))
+
+
+def rank(
+    case: Case, shared: Sequence[overlap.SharedVisit], profile: profiles.Profile
+) -> list[scoring.RankedContact]:
+    """The shared visits ranked under the profile's rules: its sector weights and
+    minimums, its threshold, the case's infectiousness by day from onset (or specimen)."""
+    reference = case.symptom_onset or case.specimen_date
+    return scoring.rank(
+        shared,
+        scoring.weights_for(profile),
+        within=profile.threshold.within,
+        infectiousness=scoring.Infectiousness(
+            reference, profile.infectiousness, profile.infectiousness_otherwise
+        ),
+        any_contact=profile.threshold.rule == "any",
+    )
 
 
 def _store_contact_venues(
@@ -134,6 +155,9 @@ def _explain(
         "minutes": interval.microseconds // 6_000_000 / 10,
         "duration": scoring.duration(interval.microseconds),
         "weight": str(interval.weight),
+        "infectiousness": str(interval.infectiousness),
+        # The day relative to onset (or specimen) whose weight applies; None: flat.
+        "day": interval.day,
         "min_contact_minutes": interval.min_contact_minutes,
         "employee": interval.employee,
     }

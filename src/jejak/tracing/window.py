@@ -1,43 +1,30 @@
-"""A case's infectious window and the case's visits inside it: the default rule, its
-limits, and the admitted stays (with the aerosol tail) that the contact search, the
-exposure sites and the cluster check start from."""
+"""A case's infectious window and the case's visits inside it: the default rule (from
+the case's tracing profile), its limits, and the admitted stays (with the profile's tail)
+that the contact search, the exposure sites and the cluster check start from."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
-from jejak.checkins.decision import MAX_STAY
-from jejak.checkins.models import ADMITTED, CheckIn
 from jejak.tracing import overlap
 from jejak.tracing.models import Case, CaseVisit
 
 # Tracing's days and local times (windows, notices, exports, alerts) are Jakarta's.
 JAKARTA = ZoneInfo("Asia/Jakarta")
-# Infectious from two days before symptom onset (or the specimen, without symptoms).
-DAYS_BEFORE = 2
 MAX_WINDOW = dt.timedelta(days=28)
 
 
-def aerosol_cap() -> dt.timedelta:
-    return dt.timedelta(minutes=settings.JEJAK_TRACE_AEROSOL_MINUTES)
-
-
-def threshold_span() -> dt.timedelta | None:
-    """The span within which a contact's minutes must reach the minimum (24 h); None
-    (the setting at 0) sums the whole window, as searches before it did."""
-    hours = settings.JEJAK_TRACE_THRESHOLD_HOURS
-    return dt.timedelta(hours=hours) if hours > 0 else None
-
-
 def default_window(
-    *, specimen_date: dt.date, symptom_onset: dt.date | None, isolation_started_at: dt.datetime
+    *,
+    specimen_date: dt.date,
+    symptom_onset: dt.date | None,
+    isolation_started_at: dt.datetime,
+    days_before: int,
 ) -> tuple[dt.datetime, dt.datetime]:
-    """From local midnight two days before onset (or the specimen date without symptoms)
-    until isolation starts."""
-    first_day = (symptom_onset or specimen_date) - dt.timedelta(days=DAYS_BEFORE)
+    """From local midnight `days_before` days before onset (or the specimen date without
+    symptoms; the profile's case_window) until isolation starts."""
+    first_day = (symptom_onset or specimen_date) - dt.timedelta(days=days_before)
     start = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=JAKARTA)
     return start.astimezone(dt.UTC), isolation_started_at
 
@@ -46,27 +33,19 @@ Stay = tuple[int, int, dt.datetime, dt.datetime]  # check-in id, venue id, start
 
 
 def window_stays(
-    person_id: int, window_start: dt.datetime, window_end: dt.datetime, now: dt.datetime
+    person_id: int,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    now: dt.datetime,
+    presence: overlap.Presence,
 ) -> list[Stay]:
-    """The person's admitted stays inside the window (with the aerosol tail, clipped to
-    the window, as the overlap search measures them)."""
-    cap = aerosol_cap()
-    rows = CheckIn.objects.filter(
-        person_id=person_id,
-        decision__in=ADMITTED,
-        checked_in_at__isnull=False,
-        checked_in_at__gt=window_start - MAX_STAY - cap,
-        checked_in_at__lt=window_end,
-    ).values_list("id", "venue_id", "checked_in_at", "checked_out_at", "planned_checkout_at")
-    stays = []
-    for checkin_id, venue_id, start, out, planned in rows:
-        assert start is not None
-        end = max(overlap.stay_end(start, out, planned, now), start)
-        end += min(end - start, cap)
-        lo, hi = max(start, window_start), min(end, window_end)
-        if hi > lo:
-            stays.append((checkin_id, venue_id, lo, hi))
-    return stays
+    """The person's admitted stays inside the window, as the overlap search measures
+    them: long enough to count, clipped to the window, then the profile's tail (which may
+    pass the window's end: the air stays after the case left for isolation)."""
+    return [
+        (v.checkin_id, v.venue_id, overlap.from_micros(v.start), overlap.from_micros(v.end))
+        for v in overlap.case_visits(person_id, window_start, window_end, presence, now)
+    ]
 
 
 def store_visits(case: Case, stays: list[Stay]) -> None:
@@ -77,5 +56,7 @@ def store_visits(case: Case, stays: list[Stay]) -> None:
     )
 
 
-def refresh_visits(case: Case, now: dt.datetime) -> None:
-    store_visits(case, window_stays(case.person_id, case.window_start, case.window_end, now))
+def refresh_visits(case: Case, now: dt.datetime, presence: overlap.Presence) -> None:
+    store_visits(
+        case, window_stays(case.person_id, case.window_start, case.window_end, now, presence)
+    )

@@ -3,6 +3,7 @@ decision is not under test here), health officers of two cities, and a fixed clo
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import uuid
@@ -20,7 +21,8 @@ from jejak.regions.models import Region
 from jejak.screening.tests.factories import make_person
 from jejak.sectors.models import Sector
 from jejak.sectors.reference import ensure_sectors
-from jejak.tracing.models import VenueTypeWeight
+from jejak.tracing import profiles
+from jejak.tracing.models import TracingProfile, VenueTypeWeight
 from jejak.tracing.reference import ensure_weights
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
@@ -42,6 +44,28 @@ def _weights(db: None) -> None:
     # Transactional tests start from a flushed database; the seeded rows come back here.
     ensure_sectors(Sector)
     ensure_weights(VenueTypeWeight, Sector)
+
+
+_versions = itertools.count(1)
+
+
+@pytest.fixture
+def tracing_profile(settings: Any) -> Callable[..., TracingProfile]:
+    """tracing_profile(base="covid-19", **changes): a new version of a stored profile with
+    the top-level keys changed (e.g. tail={"rule": "fixed", "minutes": 0}), loaded and
+    made the deployment's default; returns the row."""
+
+    def make(base: str = "covid-19", **changes: Any) -> TracingProfile:
+        stored = profiles.latest(base)
+        assert stored is not None, base
+        document = {**copy.deepcopy(stored.document), **changes}
+        document["slug"] = f"test-{base}"
+        document["version"] = next(_versions)
+        row, _created = profiles.load(document)
+        settings.JEJAK_TRACE_PROFILE = row.slug
+        return row
+
+    return make
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.regions.models import Region
 from jejak.screening.tests.factories import make_person
 from jejak.sectors.models import Sector
-from jejak.tracing.overlap import SharedVisit, shared_visits
+from jejak.tracing.overlap import Presence, SharedVisit, shared_visits
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
 
@@ -157,8 +157,8 @@ def test_aerosol_cap_is_configurable(case: Any, place: Venue) -> None:
     visit(case, place, T0, out=T0 + minutes(60))
     other = new_person()
     visit(other, place, T0 + minutes(60), out=T0 + minutes(120))
-    assert [s.seconds for s in trace(case, aerosol_cap=minutes(5))] == [5 * 60]
-    assert trace(case, aerosol_cap=dt.timedelta(0)) == []
+    assert [s.seconds for s in trace(case, presence=Presence(tail=minutes(5)))] == [5 * 60]
+    assert trace(case, presence=Presence(tail=dt.timedelta(0))) == []
 
 
 def test_the_window_clips_the_case_presence_and_the_tail_follows_it(
@@ -216,7 +216,7 @@ def test_a_stay_that_began_before_the_window_counts_from_its_start(case: Any, pl
     visit(case, place, start, out=start + dt.timedelta(hours=24))
     other = new_person()
     visit(other, place, start + dt.timedelta(hours=23, minutes=30), out=start + minutes(25 * 60))
-    [shared] = trace(case, aerosol_cap=dt.timedelta(0))
+    [shared] = trace(case, presence=Presence(tail=dt.timedelta(0)))
     assert shared.start == start + dt.timedelta(hours=23, minutes=30)
     assert shared.seconds == 30 * 60
 

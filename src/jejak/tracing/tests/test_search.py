@@ -10,7 +10,7 @@ import pytest
 
 from jejak.sectors.models import Sector
 from jejak.tracing import cases, designation, search
-from jejak.tracing.models import Case, CaseStatus, Contact, VenueTypeWeight
+from jejak.tracing.models import Case, CaseStatus, Contact
 from jejak.tracing.tests.conftest import JKT, NOW, T0, at, stay
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +86,8 @@ def test_the_aerosol_tail_is_the_stay_up_to_thirty_minutes(case_person, person, 
     assert found[after_long.pk].minutes == 30
 
 
-def test_the_aerosol_tail_follows_the_setting(case_person, person, hotel, settings):
-    settings.JEJAK_TRACE_AEROSOL_MINUTES = 0
+def test_the_aerosol_tail_follows_the_profile(case_person, person, hotel, tracing_profile):
+    tracing_profile(tail={"rule": "proportional", "minutes": 0})
     stay(case_person, hotel, at(0), at(1))
     after = person()
     stay(after, hotel, at(hours=1), at(2))
@@ -202,10 +202,10 @@ def test_contacts_rank_close_first_then_by_score(case_person, person, hotel, mak
 
 
 def test_minimum_minutes_are_per_venue_type_and_prorated_across_types(
-    case_person, person, hotel, make_venue
+    case_person, person, hotel, make_venue, tracing_profile
 ):
     terminal = make_venue("terminal", name="Terminal Poris")
-    VenueTypeWeight.objects.filter(sector__slug="terminal").update(min_contact_minutes=30)
+    tracing_profile(sectors={"terminal": {"weight": "0.6", "min_contact_minutes": 30}})
     stay(case_person, hotel, at(0), at(1))
     stay(case_person, terminal, at(3), at(4))
     mixed, terminal_only = person("A"), person("B")
@@ -275,16 +275,21 @@ def test_the_number_of_queries_does_not_grow_with_the_contacts(case_person, pers
     assert queries() <= with_one + 2
 
 
-def test_a_close_contact_needs_the_minutes_within_24_hours(case_person, person, hotel, settings):
-    # Issue 20, point 1: 5 minutes with the case one day, 10 minutes two days later.
+def test_a_close_contact_needs_the_minutes_within_24_hours(
+    case_person, person, hotel, settings, tracing_profile
+):
+    # Issue 20, point 1: 5 minutes with the case one day, 10 minutes two days later. Only
+    # the 24-hour rule differs between the two profiles (every stay counts, flat days).
     stay(case_person, hotel, at(days=-2), at(days=-2, minutes=5))
     stay(case_person, hotel, at(days=0), at(days=0, minutes=10))
     regular = person("Langganan")
     stay(regular, hotel, at(days=-2), at(days=-2, minutes=5))
     stay(regular, hotel, at(days=0), at(days=0, minutes=10))
 
+    tracing_profile(case_min_stay_minutes=0, infectiousness={"by_day": {}, "otherwise": "1.0"})
     case = open_case(case_person)
     assert not trace(case)[regular.pk].is_close
 
-    settings.JEJAK_TRACE_THRESHOLD_HOURS = 0  # the rule before: the whole window
-    assert trace(case)[regular.pk].is_close
+    cases.close_case(case=case, actor=None)
+    settings.JEJAK_TRACE_PROFILE = "legacy"  # the rule before: the whole window
+    assert trace(open_case(case_person))[regular.pk].is_close
