@@ -248,7 +248,9 @@ def access_case(
     except (TypeError, ValueError):
         raise TracingError(Reason.CASE_NOT_FOUND) from None
     case = (
-        cases_visible_to(user, Case.objects.select_related("person", "parent_case"))
+        cases_visible_to(
+            user, Case.objects.select_related("person", "parent_case", "profile", "searched_with")
+        )
         .filter(pk=pk)
         .first()
     )

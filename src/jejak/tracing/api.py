@@ -30,7 +30,7 @@ from jejak.tracing.access import (
 )
 from jejak.tracing.clusters import acknowledge_cluster  # by name: `clusters` is an endpoint
 from jejak.tracing.errors import TracingError
-from jejak.tracing.models import Case, ClusterAlert, Contact
+from jejak.tracing.models import Case, ClusterAlert, Contact, TracingProfile
 from jejak.tracing.public import published_sites
 from jejak.tracing.search import search_contacts  # by name: `search` is an endpoint
 
@@ -60,6 +60,13 @@ class CasePersonOut(Schema):
     nik_masked: str
 
 
+class ProfileOut(Schema):
+    slug: str
+    version: int
+    name: str
+    pathogen: str
+
+
 class CaseOut(Schema):
     id: int
     status: str
@@ -76,6 +83,9 @@ class CaseOut(Schema):
     searched_at: dt.datetime | None
     notified_at: dt.datetime | None
     closed_at: dt.datetime | None
+    # The tracing profile the case is traced with, and the one its last search used.
+    profile: ProfileOut | None
+    searched_with: ProfileOut | None
 
 
 class VisitOut(Schema):
@@ -127,7 +137,15 @@ def _case_out(case: Case) -> dict[str, Any]:
         "searched_at": case.searched_at,
         "notified_at": case.notified_at,
         "closed_at": case.closed_at,
+        "profile": _profile_out(case.profile),
+        "searched_with": _profile_out(case.searched_with),
     }
+
+
+def _profile_out(row: TracingProfile | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"slug": row.slug, "version": row.version, "name": row.name, "pathogen": row.pathogen}
 
 
 def _case_detail(case: Case, user: RequestUser) -> dict[str, Any]:
@@ -178,6 +196,10 @@ class ContactVisitOut(Schema):
     duration: str | None = None
     min_contact_minutes: int | None = None
     weight: str
+    # The case's infectiousness that day (the profile's weight for `day`, relative to
+    # onset or specimen); absent from searches before profiles (every day weighed 1).
+    infectiousness: str | None = None
+    day: int | None = None
     employee: bool
 
 
@@ -226,6 +248,8 @@ class CaseIn(Schema):
     specimen_date: dt.date
     symptom_onset: dt.date | None = None
     isolation_started_at: AwareDatetime | None = None
+    # A tracing profile's slug (its latest version); the deployment's default if absent.
+    profile: str | None = Field(None, max_length=40)
 
 
 class SecondGenerationIn(Schema):
@@ -323,6 +347,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
             specimen_date=payload.specimen_date,
             symptom_onset=payload.symptom_onset,
             isolation_started_at=payload.isolation_started_at,
+            profile=cases.chosen_profile(payload.profile),
             ip=client_ip(request),
         )
     except TracingError as exc:

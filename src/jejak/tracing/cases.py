@@ -6,7 +6,7 @@ the case's visits and check the venues for clusters.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -169,6 +169,16 @@ def open_case(
     return case
 
 
+def chosen_profile(slug: str | None) -> TracingProfile | None:
+    """The latest version of the profile an officer chose (None: the default)."""
+    if not slug:
+        return None
+    row = profiles.latest(slug)
+    if row is None:
+        raise TracingError(Reason.PROFILE_UNKNOWN)
+    return row
+
+
 def open_case_by_nik(*, nik: str, actor: User | None, ip: str | None = None, **kwargs: Any) -> Case:
     """open_case for the registered person holding this NIK (person_unknown otherwise,
     but only for a NIK of the officer's own region: anyone else is refused as outside
@@ -228,17 +238,35 @@ def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = No
 
 def open_cases_for_new_results(*, nik_indexes: Iterable[str]) -> list[Case]:
     """The health import's hook: after new positive results were stored for these NIKs,
-    open a case for each registered person from their latest recent positive result."""
+    open a case for each registered person from their latest recent positive result
+    (a mass event's many go through tracing/mass.py, which does this and more)."""
     opened = []
-    for index in sorted(set(nik_indexes)):
-        latest = (
-            LabResult.objects.filter(nik_index=index, result=LabOutcome.POSITIVE)
-            .order_by("-specimen_at")
-            .first()
-        )
+    for _index, latest in latest_positive_results(nik_indexes):
         if latest is not None and (case := open_case_from_result(lab_result=latest)):
             opened.append(case)
     return opened
+
+
+# NIKs looked up per query: under SQLite's variable limit.
+RESULTS_CHUNK = 500
+
+
+def latest_positive_results(
+    nik_indexes: Iterable[str],
+) -> Iterator[tuple[str, LabResult | None]]:
+    """Each NIK's latest positive result (None for a NIK without one), in NIK-index order:
+    one query per RESULTS_CHUNK NIKs."""
+    ordered = sorted(set(nik_indexes))
+    for start in range(0, len(ordered), RESULTS_CHUNK):
+        chunk = ordered[start : start + RESULTS_CHUNK]
+        latest: dict[str, LabResult] = {}
+        # Ascending: the last one seen of each NIK is its latest.
+        for result in LabResult.objects.filter(
+            nik_index__in=chunk, result=LabOutcome.POSITIVE
+        ).order_by("nik_index", "specimen_at", "pk"):
+            latest[result.nik_index] = result
+        for index in chunk:
+            yield index, latest.get(index)
 
 
 def open_case_from_contact(

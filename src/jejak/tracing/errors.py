@@ -30,6 +30,7 @@ class Reason(TextChoices):
     DATE_OUT_OF_RANGE = "date_out_of_range", _("Tanggal sebelum tahun 1900 tidak masuk akal.")
     NOT_SEARCHED = "not_searched", _("Cari kontak dulu sebelum menetapkan kontak erat.")
     NO_CONTACTS_CHOSEN = "no_contacts_chosen", _("Pilih setidaknya satu kontak.")
+    PROFILE_UNKNOWN = "profile_unknown", _("Profil pelacakan ini tidak dikenal.")
     ALREADY_A_CASE = "already_a_case", _("Orang ini sudah menjadi kasus yang masih terbuka.")
     HOME_REGION_ONLY = (
         "home_region_only",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,25 @@ class OpenCaseForm(forms.Form):
         widget=DATETIME,
         help_text=_("Kosongkan bila isolasi dimulai sekarang."),
     )
+    profile = forms.ChoiceField(
+        label=_("Profil pelacakan"),
+        required=False,
+        help_text=_("Aturan pelacakan menurut penyakit; kosongkan untuk profil bawaan."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from jejak.tracing.models import TracingProfile
+
+        # Latest version of each slug; the default first (the empty choice).
+        latest: dict[str, Any] = {}
+        for row in TracingProfile.objects.order_by("slug", "-version"):
+            latest.setdefault(row.slug, row)
+        field = self.fields["profile"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Bawaan"))] + [
+            (slug, f"{row.name} ({row.label})") for slug, row in latest.items()
+        ]
 
 
 class WindowForm(forms.Form):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def list_cases(*, actor: User, status: str = "", ip: str | None = None) -> list[Case]:
     """The cases in the actor's jurisdiction (newest first); the read is audited."""
     require(actor, Cap.TRACE_CASES)
-    qs = cases_visible_to(actor, Case.objects.select_related("person"))
+    qs = cases_visible_to(actor, Case.objects.select_related("person", "profile", "searched_with"))
     if status in CaseStatus.values:
         qs = qs.filter(status=status)
     cases = list(qs[:500])

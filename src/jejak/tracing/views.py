@@ -60,6 +60,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 specimen_date=data["specimen_date"],
                 symptom_onset=data["symptom_onset"],
                 isolation_started_at=data["isolation_started_at"],
+                profile=cases.chosen_profile(data["profile"]),
                 ip=client_ip(request),
             )
         except TracingError as exc:

@@ -1041,6 +1041,7 @@ ADMIN_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "ppkm.levelassignment": "regions' PPKM levels",
     "ppkm.sectorrule": "sector rules",
     "tracing.venuetypeweight": "scoring weights",
+    "tracing.tracingprofile": "tracing rules per pathogen",
     "inspections.closure": "venue closures",
     "zones.thresholdset": "risk-zone thresholds",
     "zones.population": "kecamatan populations",
