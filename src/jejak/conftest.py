@@ -66,12 +66,17 @@ def _fresh_process_caches(monkeypatch: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Any:
     # The "around you" panel, the console's counts and sign-in throttles cache per venue or
-    # account: one test's figures must not answer the next test's request.
+    # account: one test's figures must not answer the next test's request. Nor may one
+    # test's messages fill the outbox's send-rate windows of the next.
     from django.core.cache import cache
 
+    from jejak.notifications import rates
+
     cache.clear()
+    rates.reset()
     yield
     cache.clear()
+    rates.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -98,6 +98,10 @@ JEJAK_MAP_TILE_ATTRIBUTION = env_str("JEJAK_MAP_TILE_ATTRIBUTION")
 # The notification outbox: attempts per message before it is given up (with exponential
 # backoff between them), see docs/notifications.md.
 JEJAK_NOTIFY_MAX_ATTEMPTS = env_int("JEJAK_NOTIFY_MAX_ATTEMPTS", 6)
+# Messages per second (/s) or minute (/m) the outbox hands each gateway, keyed by channel,
+# e.g. "sms=50/s,email=600/m"; unnamed channels keep their defaults (sms=50/s,
+# email=20/s, inapp=unlimited). Parsed and checked by notifications/rates.py and checks.py.
+JEJAK_NOTIFY_RATES = env_str("JEJAK_NOTIFY_RATES")
 # Days check-ins are kept for tracing before `jejak run-periodic` deletes them (3 weeks, as
 # PeduliLindungi did).
 JEJAK_CHECKIN_RETENTION_DAYS = env_int("JEJAK_CHECKIN_RETENTION_DAYS", 21)
@@ -160,6 +164,10 @@ JEJAK_ERASURE_LOG = Path(env_str("JEJAK_ERASURE_LOG", str(VAR_DIR / "erasure-log
 # a cluster alert.
 JEJAK_TRACE_PROFILE = env_str("JEJAK_TRACE_PROFILE", "covid-19")
 JEJAK_CLUSTER_CASES = env_int("JEJAK_CLUSTER_CASES", 3)
+# A health import with more new positive results than this is traced by a mass run in the
+# background (cases opened, searched, contacts designated by the profile's policy and
+# told); at or below it the cases are only opened (docs/tracing.md, "Mass events").
+JEJAK_MASS_TRACE_MIN = env_int("JEJAK_MASS_TRACE_MIN", 50)
 # The privacy notice at /privasi/ (accounts/privacy.py, docs/privacy.md): its version (a
 # new one asks every visitor to accept again) and the date it takes effect, the
 # controller who answers for the data, and its data protection officer (UU 27/2022

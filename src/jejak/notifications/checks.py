@@ -1,4 +1,5 @@
-"""`jejak check`: catch SMS settings under which sign-in codes would never reach a phone."""
+"""`jejak check`: catch SMS settings under which sign-in codes would never reach a phone,
+and an outbox send rate that cannot be read."""
 
 from __future__ import annotations
 
@@ -44,3 +45,22 @@ def sms_backend_reaches_phones(app_configs: Any, **kwargs: Any) -> list[CheckMes
             id="jejak.notifications.W001",
         )
     ]
+
+
+@register()
+def notify_rates_valid(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """A bad JEJAK_NOTIFY_RATES would otherwise stop every send at its first message."""
+    from jejak.notifications.rates import parse_rates
+
+    try:
+        parse_rates(settings.JEJAK_NOTIFY_RATES)
+    except ValueError as error:
+        return [
+            Error(
+                f"JEJAK_NOTIFY_RATES is {settings.JEJAK_NOTIFY_RATES!r}: {error}.",
+                hint="Write channel=count/s or channel=count/m, comma-separated, e.g. "
+                "sms=50/s,email=600/m,inapp=unlimited; see docs/notifications.md.",
+                id="jejak.notifications.E003",
+            )
+        ]
+    return []

@@ -1,7 +1,8 @@
 """Sending what the outbox queued: claim due rows, hand each to its channel (SMS gateway,
 e-mail, in-app), retry failures with exponential backoff, give up after
 JEJAK_NOTIFY_MAX_ATTEMPTS attempts, purge finished rows. Run by the tasks in tasks.py and
-by `jejak run-periodic`; docs/notifications.md."""
+by `jejak run-periodic`, each gateway at its rate (JEJAK_NOTIFY_RATES, rates.py);
+docs/notifications.md."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jejak.notifications import sms
+from jejak.notifications import rates, sms
 from jejak.notifications.addresses import open_address
 from jejak.notifications.models import DUE_Q, Channel, Message, Status
 
@@ -64,24 +65,42 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def _claim(ids: Sequence[int] | None, now: dt.datetime, limit: int) -> list[Message]:
+# A claimed row as it was before the claim: put back as it was when its gateway's window
+# turns out to be full (another process took the room first), so a message waiting for
+# the window is neither failed nor counted as an attempt.
+Before = dict[int, tuple[str, int, dt.datetime]]
+
+
+def _claim(
+    ids: Sequence[int] | None, now: dt.datetime, limit: int, *, channel: str | None = None
+) -> tuple[list[Message], Before]:
     """Take due rows for this sender: mark them `sending` under a lease, in a short
     transaction, so a second sender (another worker, the periodic runner) skips them."""
     with transaction.atomic():
         rows = Message.objects.filter(DUE_Q, next_attempt_at__lte=now)
         if ids is not None:
             rows = rows.filter(pk__in=ids)
+        if channel is not None:
+            rows = rows.filter(channel=channel)
         if connection.features.has_select_for_update:
             rows = rows.select_for_update(
                 skip_locked=connection.features.has_select_for_update_skip_locked
             )
         claimed = list(rows.order_by("next_attempt_at", "id")[:limit])
+        before = {m.pk: (m.status, m.attempts, m.next_attempt_at) for m in claimed}
         for message in claimed:
             message.status = Status.SENDING
             message.attempts += 1
             message.next_attempt_at = now + LEASE
         Message.objects.bulk_update(claimed, ["status", "attempts", "next_attempt_at"])
-    return claimed
+    return claimed, before
+
+
+def _release(messages: Sequence[Message], before: Before) -> None:
+    """Put claimed rows back as they were: still due, no attempt counted."""
+    for message in messages:
+        message.status, message.attempts, message.next_attempt_at = before[message.pk]
+    Message.objects.bulk_update(messages, ["status", "attempts", "next_attempt_at"])
 
 
 def _redact(message: Message, error: str) -> str:
@@ -125,22 +144,94 @@ def _deliver(message: Message, now: dt.datetime) -> bool:
 
 
 def send(message_id: int, *, now: dt.datetime | None = None) -> bool:
-    """Send one message if it is due and nobody else is sending it; True if it went."""
+    """Send one message if it is due, nobody else is sending it and its gateway has room
+    (JEJAK_NOTIFY_RATES); True if it went. A message whose gateway is at its rate stays
+    due, its attempts untouched: `send_due` sends it when the window opens."""
     now = now or timezone.now()
-    claimed = _claim([message_id], now, 1)
-    return bool(claimed) and _deliver(claimed[0], now)
+    due = Message.objects.filter(DUE_Q, pk=message_id, next_attempt_at__lte=now)
+    channel = due.values_list("channel", flat=True).first()
+    if channel is None:
+        return False
+    gateways = rates.gateways()
+    if gateways.room(channel) == 0:
+        logger.debug("%s message %s waits: the gateway is at its rate", channel, message_id)
+        return False
+    claimed, before = _claim([message_id], now, 1)
+    if not claimed:
+        return False
+    if not gateways.acquire(channel):
+        _release(claimed, before)
+        return False
+    return _deliver(claimed[0], now)
 
 
-def send_due(now: dt.datetime | None = None) -> dict[str, int]:
-    """Send every message that is due (new ones whose task was lost, and retries);
-    returns {"sent": n, "failed": m}. The periodic runner calls this."""
+# The longest send_due waits in all, per call, for saturated gateways' windows to open
+# while they still have due messages. The periodic runner's other steps (black-status
+# alerts among them) wait meanwhile, then the runner sleeps its --interval: a backlog
+# drains at the gateway's rate for this long each round.
+DRAIN_SECONDS = 50.0
+MIN_PAUSE = 0.01
+
+
+def _order(channels: Sequence[str]) -> list[str]:
+    # Unlimited channels (in-app: a row update each) first: they never wait behind a
+    # gateway's sends.
+    configured = rates.configured()
+    return sorted(channels, key=lambda channel: configured[channel] is not None)
+
+
+def _send_channel(
+    channel: str, now: dt.datetime, counts: dict[str, int], gateways: rates.Gateways
+) -> bool:
+    """Send the channel's due messages while its gateway has room; True if it stopped
+    at the gateway's rate with messages still due."""
+    while True:
+        room = gateways.room(channel)
+        if room == 0:
+            return Message.objects.filter(DUE_Q, channel=channel, next_attempt_at__lte=now).exists()
+        batch, before = _claim(
+            None, now, BATCH if room is None else min(BATCH, room), channel=channel
+        )
+        if not batch:
+            return False
+        for index, message in enumerate(batch):
+            if not gateways.acquire(channel):
+                # Another process took the room: the rest of the batch waits, unattempted.
+                _release(batch[index:], before)
+                return True
+            counts["sent" if _deliver(message, now) else "failed"] += 1
+
+
+def send_due(
+    now: dt.datetime | None = None, *, drain_seconds: float | None = None
+) -> dict[str, int]:
+    """Send every message that is due (new ones whose task was lost, retries, and those
+    that waited for their gateway's window); returns {"sent": n, "failed": m}. The
+    periodic runner calls this.
+
+    Channel by channel, each at its rate (rates.py): a gateway at its rate is left and the
+    others go on, so in-app messages never wait behind SMS. Then, while a gateway still
+    has due messages, it waits for the window to open and goes on, up to `drain_seconds`
+    (DRAIN_SECONDS) in all, or until the process is asked to stop."""
     now = now or timezone.now()
+    gateways = rates.gateways()
+    deadline = rates.clock.time() + (DRAIN_SECONDS if drain_seconds is None else drain_seconds)
     counts = {"sent": 0, "failed": 0}
     # Each message is tried at most once per call: a failure or a claim moves its
-    # next_attempt_at past `now`.
-    while batch := _claim(None, now, BATCH):
-        for message in batch:
-            counts["sent" if _deliver(message, now) else "failed"] += 1
+    # next_attempt_at past `now` (a release puts back one that was not tried).
+    waiting = _order(Channel.values)
+    while waiting := [c for c in waiting if _send_channel(c, now, counts, gateways)]:
+        # At least a moment: a window with room that still refused (another process took
+        # it, or its edge) must not be asked again in a busy loop.
+        pause = max(MIN_PAUSE, min(gateways.opens_in(channel) for channel in waiting))
+        if rates.clock.time() + pause > deadline:
+            logger.info(
+                "outbox: %s at the send rate, due messages left for the next round",
+                ", ".join(waiting),
+            )
+            break
+        if not rates.clock.pause(pause):
+            break
     return counts
 
 

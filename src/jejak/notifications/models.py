@@ -77,8 +77,12 @@ class Message(models.Model):
         verbose_name_plural = pgettext_lazy("model name plural", "pesan")
         ordering = ["-created_at", "-id"]
         indexes = [
-            # send_due: the due rows only, a small slice of a table that keeps every message.
-            models.Index(fields=["next_attempt_at"], condition=DUE_Q, name="outbox_due"),
+            # send_due, one channel at a time (each gateway at its rate): the due rows only,
+            # a small slice of a table that keeps every message. By channel first, so
+            # in-app messages are found without stepping over a backlog of SMS.
+            models.Index(
+                fields=["channel", "next_attempt_at"], condition=DUE_Q, name="outbox_due_channel"
+            ),
             models.Index(fields=["to_user", "channel", "created_at"], name="outbox_inbox"),
         ]
 

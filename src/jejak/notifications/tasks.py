@@ -10,7 +10,9 @@ from jejak.notifications import delivery
 
 @task()
 def send_message(message_id: int) -> bool:
-    """Send one queued message; True if it went (a failure is retried by `send_due`)."""
+    """Send one queued message; True if it went. A failure is retried by `send_due`, which
+    also sends a message whose gateway was at its rate (JEJAK_NOTIFY_RATES): deferred,
+    not failed, and not enqueued again (a mass event would fill the queue with retries)."""
     return delivery.send(message_id)
 
 

@@ -25,21 +25,21 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 
 from jejak.tracing.overlap import Presence
+from jejak.tracing.reference import SHIPPED_PROFILES
 
 if TYPE_CHECKING:
     from jejak.accounts.models import User
     from jejak.tracing.models import Case, TracingProfile
 
 FORMAT = "jejak-tracing/1"
-# The profiles shipped with Jejak (loaded by the migration that introduced profiles).
-SHIPPED = Path(__file__).parent / "pathogens"
+# The profiles shipped with Jejak (stored by reference.ensure_profiles).
+SHIPPED = SHIPPED_PROFILES
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 DOCUMENT_KEYS = {
     "format": True,

@@ -10,7 +10,13 @@ one, so that a cluster means the same room rather than the same city.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+# The tracing profiles Jejak ships (profiles.py reads them from here too).
+SHIPPED_PROFILES = Path(__file__).parent / "pathogens"
 
 # slug: (setting, weight, minimum contact minutes, cluster period in days)
 WEIGHTS: dict[str, tuple[str, Decimal, int, int]] = {
@@ -45,3 +51,56 @@ def ensure_weights(weight_model: type, sector_model: type) -> None:
                 "cluster_period_days": days,
             },
         )
+
+
+def legacy_profile(weights: list[tuple[str, Decimal, int]]) -> dict[str, Any]:
+    """The rules of every search before tracing profiles, with a database's own sector
+    weights and minimums ((slug, weight, minutes)), so its earlier searches stay
+    explained by what made them."""
+    return {
+        "format": "jejak-tracing/1",
+        "slug": "legacy",
+        "version": 1,
+        "name": "COVID-19 (sebelum profil)",
+        "pathogen": "SARS-CoV-2",
+        "description": (
+            "The rules of every search before tracing profiles: 15 minutes (each sector's "
+            "minimum) summed over the whole window, a proportional tail of at most 30 "
+            "minutes, every day equally infectious, every stay of the case counted; "
+            "officers designated by hand."
+        ),
+        "case_window": {"days_before_onset": 2},
+        "case_min_stay_minutes": 0,
+        "tail": {"rule": "proportional", "minutes": 30},
+        "threshold": {"rule": "minutes", "minutes": 15, "within_hours": None},
+        "infectiousness": {"by_day": {}, "otherwise": "1.0"},
+        "sectors": {
+            slug: {"weight": str(weight), "min_contact_minutes": minutes}
+            for slug, weight, minutes in sorted(weights)
+        },
+        "designation_days": None,
+        "auto_open_days": 14,
+        "automation": {"designate": "none", "min_score": "15.0"},
+    }
+
+
+def ensure_profiles(profile_model: type, weight_model: type) -> dict[str, Any]:
+    """Store the legacy profile (from the sector table) and the shipped ones, each version
+    that is missing; returns the rows by slug."""
+    weights = list(
+        weight_model.objects.values_list(  # type: ignore[attr-defined]
+            "sector__slug", "weight", "min_contact_minutes"
+        )
+    )
+    documents = [legacy_profile(weights)] + [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(SHIPPED_PROFILES.glob("*.json"))
+    ]
+    rows = {}
+    for doc in documents:
+        rows[doc["slug"]], _created = profile_model.objects.get_or_create(  # type: ignore[attr-defined]
+            slug=doc["slug"],
+            version=doc["version"],
+            defaults={"name": doc["name"], "pathogen": doc["pathogen"], "document": doc},
+        )
+    return rows

@@ -72,7 +72,9 @@ def lab_at(method: str, result: str, moment: dt.datetime) -> Builder:
     return build
 
 
-def designation(kind: str, *, days_ago: int, ended_hours_ago: float | None = None) -> Builder:
+def designation(
+    kind: str, *, days_ago: int, ended_hours_ago: float | None = None, days: int | None = None
+) -> Builder:
     def build(index: str, at: dt.datetime) -> Any:
         ended = at - dt.timedelta(hours=ended_hours_ago) if ended_hours_ago is not None else None
         return Designation.objects.create(
@@ -81,6 +83,7 @@ def designation(kind: str, *, days_ago: int, ended_hours_ago: float | None = Non
             kind=kind,
             starts_at=at - dt.timedelta(days=days_ago),
             ended_at=ended,
+            days=days,
         )
 
     return build

@@ -125,6 +125,9 @@ CASES = [
     ("close contact on day 10", [contact(10), *doses(2)], "hitam", ["close_contact"]),
     ("close contact on day 11", [contact(11), *doses(2)], "hijau", ["fully_vaccinated"]),
     ("close contact on day 11, unvaccinated", [contact(11)], "merah", ["not_vaccinated"]),
+    # A designation with its own length (a measles profile's 21 days) outlasts the rule's.
+    ("21-day contact on day 21", [contact(21, days=21), *doses(2)], "hitam", ["close_contact"]),
+    ("21-day contact on day 22", [contact(22, days=21), *doses(2)], "hijau", ["fully_vaccinated"]),
     (
         "close contact with a negative test after exposure",
         [contact(3), antigen_negative(hours_ago=30), *doses(2)],

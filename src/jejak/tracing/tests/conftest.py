@@ -23,7 +23,7 @@ from jejak.sectors.models import Sector
 from jejak.sectors.reference import ensure_sectors
 from jejak.tracing import profiles
 from jejak.tracing.models import TracingProfile, VenueTypeWeight
-from jejak.tracing.reference import ensure_weights
+from jejak.tracing.reference import ensure_profiles, ensure_weights
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
 
@@ -44,6 +44,7 @@ def _weights(db: None) -> None:
     # Transactional tests start from a flushed database; the seeded rows come back here.
     ensure_sectors(Sector)
     ensure_weights(VenueTypeWeight, Sector)
+    ensure_profiles(TracingProfile, VenueTypeWeight)
 
 
 _versions = itertools.count(1)

@@ -6,8 +6,8 @@ import pytest
 
 from jejak.sectors.models import Sector
 from jejak.tracing import cases, search
-from jejak.tracing.models import VenueTypeWeight
-from jejak.tracing.reference import ensure_weights
+from jejak.tracing.models import TracingProfile, VenueTypeWeight
+from jejak.tracing.reference import ensure_profiles, ensure_weights
 from jejak.tracing.tests.conftest import NOW, T0, at, stay
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_an_officer_designates_the_close_contacts(page, log_in, officer, person, hotel):
     ensure_weights(VenueTypeWeight, Sector)  # a transactional test starts flushed
+    ensure_profiles(TracingProfile, VenueTypeWeight)
     case_person, close = person("Kasus"), person("Rina Kontak")
     stay(case_person, hotel, at(0), at(1))
     stay(close, hotel, at(0), at(1), visitor_type="employee")
