@@ -44,7 +44,7 @@ from jejak.people.models import Person
 from jejak.regions.models import Region
 from jejak.sectors.models import Sector
 from jejak.tracing.overlap import (
-    DEFAULT_AEROSOL_CAP,
+    DEFAULT_PRESENCE,
     case_query,
     case_visits,
     contact_query,
@@ -220,14 +220,14 @@ class Command(BaseCommand):
         self.say(f"{vendor} trace load_average_1min={load_avg:.1f} cores={os.cpu_count()}")
         slowest = timings.index(ordered[-1])
         person_id, start, end = measured[slowest]
-        found_visits = case_visits(person_id, start, end, DEFAULT_AEROSOL_CAP, now)
+        found_visits = case_visits(person_id, start, end, DEFAULT_PRESENCE, now)
         sql, params = contact_query(person_id, found_visits, now)
         self.say(
             f"{vendor} plan of the slowest case's contact query "
             f"({len(found_visits)} visits, {rows[slowest]} shared visits):"
         )
         self.say(explain(sql, params))
-        sql, params = case_query(person_id, start, end, DEFAULT_AEROSOL_CAP)
+        sql, params = case_query(person_id, start, end, DEFAULT_PRESENCE)
         self.say(f"{vendor} plan of its case query:")
         self.say(explain(sql, params))
 
