@@ -6,7 +6,7 @@ JEJAK := $(BIN)/jejak
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-browser-stress lint typecheck pytest bench bench-trace bench-posters messages clean
+.PHONY: setup run test test-browser-stress lint typecheck pytest bench bench-trace bench-warn bench-posters messages clean
 
 setup: $(VENV)/.installed
 	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
@@ -78,6 +78,16 @@ bench-trace: setup
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(TRACE_DB)"
 	DATABASE_URL=$(TRACE_URL) $(JEJAK) migrate --noinput -v 0
 	DATABASE_URL=$(TRACE_URL) $(JEJAK) bench-trace $(BENCH_ARGS)
+
+# Issue 20: 10,903 positive results in one FHIR bundle among ten million check-ins,
+# imported and traced (PostgreSQL; BENCH_ARGS=--small for a quick run).
+WARN_DB ?= jejak_bench_warn
+WARN_URL := postgres://postgres@127.0.0.1:5432/$(WARN_DB)
+bench-warn: setup
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(WARN_DB)"
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(WARN_DB)"
+	DATABASE_URL=$(WARN_URL) $(JEJAK) migrate --noinput -v 0
+	DATABASE_URL=$(WARN_URL) $(JEJAK) bench-warn $(BENCH_ARGS)
 
 bench-posters: setup
 	$(JEJAK) bench-posters

@@ -9,18 +9,33 @@ refuse them.
 Each entry is validated on its own, so a problem names its entry (index, type, id), and
 the file is the unit of import: one invalid entry and nothing from the bundle is written.
 What is read is described in docs/health-import.md.
+
+The bundle is streamed: ijson reads the file one entry at a time (with its C backend,
+yajl2_c, when installed), and each entry is validated and at once reduced to what the
+records need (a Patient to its NIK's index, an Immunization or Observation to a few
+values) before the next is read. Memory grows with the records kept, never with the
+parsed resources or the file's bytes. References may point forward, so the records are
+made after the last entry; problems are listed in the order of the checks as if each ran
+over the whole bundle in turn (the bundle itself, every resource, the patients, the
+records).
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
-import json
-from typing import Any
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
 
+import ijson
 import pydantic
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
-from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.immunization import Immunization
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.organization import Organization
@@ -28,6 +43,7 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.specimen import Specimen
+from ijson.common import ObjectBuilder
 
 from jejak.health import codes
 from jejak.health.models import LabResult, Source, VaccinationDose
@@ -43,10 +59,15 @@ from jejak.health.report import (
     nik_index_for,
 )
 
-MAX_ENTRIES = 50_000
+MAX_ENTRIES = 100_000
+# Streamed, a bundle's bytes cost time, not memory: this only bounds the time.
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 MAX_DOSE_NUMBER = 20
 # pydantic can find dozens of faults in one resource; the first few say enough.
 MAX_FAULTS_PER_ENTRY = 5
+MAX_BUNDLE_FAULTS = 20
+# Deeper than any FHIR resource nests; json.loads refused JSON a thousand levels deep.
+MAX_DEPTH = 200
 
 BUNDLE_TYPES = {
     "document",
@@ -66,102 +87,229 @@ _ABSTRACT = {"Resource", "DomainResource"}
 _LAB_MAX = LabResult._meta.get_field("lab").max_length or 150
 _PRODUCT_MAX = VaccinationDose._meta.get_field("product").max_length or 100
 
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
+# ijson's Python backend says where it stopped: "Unexpected symbol '}' at 38".
+_AT = re.compile(r"^Unexpected symbol .* at (\d+)$", re.DOTALL)
+_CHUNK = 64 * 1024
 
-def read_bundle(data: bytes, report: ImportReport) -> Batch:
-    """Parse and check a Bundle; every problem goes to `report`, the records to the batch."""
+
+def _backend(name: str) -> Any:
+    try:
+        return ijson.get_backend(name)
+    except ImportError:
+        return None
+
+
+# yajl2_c when its wheel has it, else ijson's pure Python parser (slower, same events).
+PARSERS = [b for b in (_backend("yajl2_c"), ijson.get_backend("python")) if b is not None]
+
+
+def read_bundle(
+    source: bytes | IO[bytes], report: ImportReport, *, max_bytes: int | None = None
+) -> Batch:
+    """Read and check a Bundle from bytes or a binary file (from its current position);
+    every problem goes to `report`, the records to the batch."""
     report.format = "fhir"
+    max_bytes = MAX_BUNDLE_BYTES if max_bytes is None else max_bytes
+    stream = _Source(io.BytesIO(source) if isinstance(source, bytes) else source, max_bytes)
     batch = Batch()
-    bundle = _load_json(data, report)
-    if bundle is None:
+    if stream.size is not None and stream.size > max_bytes:
+        report.add(Problem.TOO_LARGE, limit=max_bytes // (1024 * 1024))
         return batch
-    entries = bundle.get("entry", [])
-    if not isinstance(entries, list):
-        report.add(Problem.INVALID_BUNDLE, column="entry", detail="entry must be a list")
-        return batch
-    if len(entries) > MAX_ENTRIES:
-        report.add(Problem.TOO_MANY_RECORDS, limit=MAX_ENTRIES)
-        return batch
-    _check_shell(bundle, entries, report)
-    reader = _Reader(report, batch)
-    reader.validate(entries)
-    reader.index()
-    reader.read_records()
+    for parser in PARSERS:
+        reader = _Reader(report, batch)
+        try:
+            reader.read(parser.basic_parse(stream, use_float=True))
+        except _Refused as refused:
+            report.add(refused.problem, **refused.params)
+            return batch
+        except ijson.JSONError as exc:
+            # yajl stops at integers beyond 64 bits, which JSON allows: the Python parser
+            # reads them, so it gets the file before the file is called broken.
+            if parser is not PARSERS[-1] and "overflow" in _first_line(exc) and stream.rewind():
+                batch = Batch()
+                continue
+            _json_problem(exc, stream, report)
+            return batch
+        reader.finish()
+        break
     report.records = len(batch)
     report.people = batch.people()
     return batch
 
 
-def _load_json(data: bytes, report: ImportReport) -> dict[str, Any] | None:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+class _Refused(Exception):
+    """The whole file is refused with this one problem."""
+
+    def __init__(self, problem: Problem, **params: Any) -> None:
+        super().__init__(problem.value)
+        self.problem, self.params = problem, params
+
+
+class _Source:
+    """The file as ijson reads it: without a UTF-8 byte-order mark, counted against the
+    limit, and rewound for a second look when it can be."""
+
+    def __init__(self, stream: IO[bytes], max_bytes: int) -> None:
+        self.stream, self.max_bytes = stream, max_bytes
+        self.start: int | None = None
+        self.size: int | None = None
+        if stream.seekable():
+            at = stream.tell()
+            self.start = at + 3 if stream.read(3) == codecs.BOM_UTF8 else at
+            self.size = stream.seek(0, io.SEEK_END) - self.start
+            stream.seek(self.start)
+        self.count = 0
+        self.fresh = self.start is None  # a BOM still to drop from an unseekable stream
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""  # ijson asks once whether the file gives bytes or text
+        data = self.stream.read(size)
+        if isinstance(data, str):
+            data = data.encode()
+        if self.fresh:
+            self.fresh = False
+            data = data.removeprefix(codecs.BOM_UTF8)
+        self.count += len(data)
+        if self.count > self.max_bytes:
+            raise _Refused(Problem.TOO_LARGE, limit=self.max_bytes // (1024 * 1024))
+        return data
+
+    def rewind(self) -> bool:
+        if self.start is None:
+            return False
+        self.stream.seek(self.start)
+        self.count = 0
+        return True
+
+    def chunks(self) -> Iterator[bytes]:
+        while data := self.read(_CHUNK):
+            yield data
+
+
+# The JSON itself --------------------------------------------------------------------------
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).split("\n", 1)[0]
+
+
+def _json_problem(exc: ijson.JSONError, stream: _Source, report: ImportReport) -> None:
+    """Report a file that is not JSON, where it goes wrong, as json.loads would."""
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, UnicodeDecodeError) or "invalid bytes in UTF8" in str(exc):
         report.add(Problem.BAD_ENCODING)
-        return None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        report.add(Problem.INVALID_JSON, line=exc.lineno, column=str(exc.colno), detail=exc.msg)
-        return None
-    except RecursionError:
-        report.add(Problem.INVALID_JSON, line=1, column="1", detail="nested too deeply")
-        return None
-    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        report.add(Problem.NOT_A_BUNDLE)
-        return None
-    return document
+        return
+    # yajl's message goes on with an excerpt of the file, which may hold a NIK: never
+    # shown; nor the symbol in the Python parser's.
+    detail = "unexpected symbol" if _AT.match(str(exc)) else _first_line(exc)
+    line, column = _locate(exc, stream)
+    report.add(Problem.INVALID_JSON, line=line, column=str(column), detail=detail[:80])
 
 
-def _check_shell(bundle: dict[str, Any], entries: list[Any], report: ImportReport) -> None:
-    """Validate the Bundle without its resources: those are checked one by one, later."""
-    shell = {
-        **bundle,
-        "entry": [
-            {k: v for k, v in e.items() if k != "resource"} if isinstance(e, dict) else e
-            for e in entries
-        ],
-    }
-    if not entries:
-        shell.pop("entry")
-    try:
-        Bundle.model_validate(shell)
-    except pydantic.ValidationError as exc:
-        for fault in exc.errors()[:20]:
-            loc = list(fault["loc"])
-            if len(loc) >= 2 and loc[0] == "entry" and isinstance(loc[1], int):
-                path = ".".join(str(p) for p in loc[2:])
-                detail = f"entry[{loc[1]}].{path}: {fault['msg']}"
-                report.add(Problem.INVALID_BUNDLE, entry=loc[1], column=path, detail=detail)
-            else:
-                path = ".".join(str(p) for p in loc)
-                report.add(Problem.INVALID_BUNDLE, column=path, detail=f"{path}: {fault['msg']}")
-    kind = bundle.get("type")
-    if isinstance(kind, str) and kind not in BUNDLE_TYPES:
-        # fhir.resources checks that a code is a code, not that it is one of the binding's.
-        report.add(Problem.INVALID_BUNDLE, column="type", detail=f"type: unknown {kind[:40]!r}")
-    if not entries:
-        report.add(Problem.EMPTY_FILE)
+def _locate(exc: ijson.JSONError, stream: _Source) -> tuple[int, int]:
+    """Line and column (from 1) of a syntax error: the Python parser counts characters,
+    so a second, slower look finds what yajl does not say; else the end of the file."""
+    found = _AT.match(str(exc))
+    if found is None and stream.rewind():
+        try:
+            for _ in ijson.get_backend("python").basic_parse(stream, use_float=True):
+                pass
+        except ijson.JSONError as again:
+            found = _AT.match(str(again))
+        except _Refused:
+            pass
+    offset = int(found.group(1)) if found else None
+    if not stream.rewind():
+        return 0, 0
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    line, column, seen = 1, 1, 0
+    for data in stream.chunks():
+        text = decoder.decode(data)
+        if offset is not None and seen + len(text) > offset:
+            text = text[: offset - seen]
+            offset = -1
+        newlines = text.count("\n")
+        line += newlines
+        column = len(text) - text.rfind("\n") if newlines else column + len(text)
+        seen += len(text)
+        if offset == -1:
+            break
+    return line, column
 
 
-class _Entry:
-    def __init__(self, index: int, full_url: str, resource: Resource) -> None:
-        self.index, self.full_url, self.resource = index, full_url, resource
-        rid = getattr(resource, "id", None)
-        kind = resource.get_resource_type()
-        self.label = f"{kind}/{rid}" if rid else kind
+def _value(event: str, value: Any, events: Iterator[tuple[str, Any]], depth: int) -> Any:
+    """The JSON value that starts with this event, built from the events that follow."""
+    if event not in _OPEN:
+        return value
+    builder = ObjectBuilder()
+    level = 0
+    while True:
+        builder.event(event, value)
+        if event in _OPEN:
+            level += 1
+            if depth + level > MAX_DEPTH:
+                raise _Refused(Problem.INVALID_JSON, line=1, column="1", detail="nested too deeply")
+        elif event in _CLOSE:
+            level -= 1
+            if level == 0:
+                return builder.value
+        event, value = next(events)
 
-    def reference_keys(self) -> list[str]:
-        """Every spelling another entry may use to point at this one."""
-        keys = [self.full_url] if self.full_url else []
-        rid = getattr(self.resource, "id", None)
-        if rid:
-            keys.append(f"{self.resource.get_resource_type()}/{rid}")
-        return keys
+
+# The entries --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Ref:
+    """A reference to a patient: as written, and the NIK of an identifier it carries."""
+
+    target: str
+    nik: str | None  # the value of a NIK identifier; None without one
+
+
+@dataclass(slots=True)
+class _Dose:
+    """An Immunization, reduced to what its dose is made from."""
+
+    index: int
+    label: str
+    patient: _Ref | None
+    vaccine: codes.Vaccine | None
+    occurrence: Any  # occurrenceDateTime: a datetime, a date, a partial date, or None
+    dose_number: int | None
+
+
+@dataclass(slots=True)
+class _Test:
+    """An Observation, reduced to what its lab result is made from."""
+
+    index: int
+    label: str
+    loinc: tuple[str, ...]
+    subject: _Ref | None
+    snomed: tuple[str, ...] | None  # None: no valueCodeableConcept
+    specimen: str  # the Specimen reference, or ""
+    effective: tuple[str, Any] | None  # (element, value) of the effective time
+    performers: tuple[tuple[str, str], ...]  # (reference, display)
 
 
 class _Reader:
     def __init__(self, report: ImportReport, batch: Batch) -> None:
         self.report, self.batch = report, batch
-        self.entries: list[_Entry] = []
+        # Problems by the check that finds them, listed in this order at the end.
+        self.bundle_problems = ImportReport("")
+        self.resource_problems = ImportReport("")
+        self.patient_problems = ImportReport("")
+        self.record_problems = ImportReport("")
+        self.ignored: Counter[str] = Counter()
+        self.members: dict[str, Any] = {}  # the Bundle's elements but its entries
+        self.is_object = False
+        self.entries = 0
+        self.entry_list: bool | None = None  # None: no entry element
+        self.records: list[_Dose | _Test] = []
         # Reference key -> nik_index; None for a Patient that is itself broken, so that
         # pointing at it does not add a second problem for the same mistake.
         self.patients: dict[str, str | None] = {}
@@ -170,82 +318,140 @@ class _Reader:
         self.organizations: dict[str, str] = {}
         self.specimens: dict[str, Any] = {}
 
-    def fail(self, entry: _Entry, problem: Problem, column: str = "", **params: Any) -> None:
-        self.report.add(problem, entry=entry.index, resource=entry.label, column=column, **params)
+    # Reading: the Bundle's elements, and its entries one by one ---------------------------
 
-    # Pass 1: every entry is a valid R4 resource ------------------------------------------
+    def read(self, events: Iterator[tuple[str, Any]]) -> None:
+        event, _ = next(events, ("", None))
+        if event != "start_map":
+            for _ in events:
+                pass  # still valid JSON? the parser says
+            return
+        self.is_object = True
+        for event, key in events:
+            if event != "map_key":
+                continue  # the end of the Bundle
+            event, value = next(events)
+            if key == "entry" and self.entry_list is not None:
+                # json.loads kept the last; a stream cannot go back to the first.
+                raise _Refused(Problem.INVALID_BUNDLE, column="entry", detail="entry appears twice")
+            if key == "entry" and event == "start_array":
+                self.entry_list = True
+                self._entries(events)
+            elif key == "entry":
+                self.entry_list = False
+                _value(event, value, events, 1)
+            else:
+                self.members[key] = _value(event, value, events, 1)
+                if key == "resourceType" and value != "Bundle":
+                    raise _Refused(Problem.NOT_A_BUNDLE)
 
-    def validate(self, entries: list[Any]) -> None:
-        for index, raw in enumerate(entries):
-            if not isinstance(raw, dict):
-                continue  # the shell check reported it
-            resource = raw.get("resource")
-            if not isinstance(resource, dict):
-                self.report.add(Problem.MISSING_RESOURCE, entry=index)
-                continue
-            kind = resource.get("resourceType")
-            label = _label(resource)
-            model = _model_for(kind)
-            if model is None:
-                self.report.add(
-                    Problem.UNKNOWN_RESOURCE_TYPE,
+    def _entries(self, events: Iterator[tuple[str, Any]]) -> None:
+        for event, value in events:
+            if event == "end_array":
+                return  # the end of `entry`: each entry is read whole below
+            if self.entries == MAX_ENTRIES:
+                raise _Refused(Problem.TOO_MANY_RECORDS, limit=MAX_ENTRIES)
+            self.entry(self.entries, _value(event, value, events, 2))
+            self.entries += 1
+
+    def entry(self, index: int, raw: Any) -> None:
+        """Check one entry, keep what the records need from it, drop the rest."""
+        if not isinstance(raw, dict):
+            detail = f"entry[{index}]: not a JSON object"
+            self.bundle_problems.add(Problem.INVALID_BUNDLE, entry=index, detail=detail)
+            return
+        self._check_shell(index, {k: v for k, v in raw.items() if k != "resource"})
+        resource = raw.get("resource")
+        if not isinstance(resource, dict):
+            self.resource_problems.add(Problem.MISSING_RESOURCE, entry=index)
+            return
+        parsed = self._validate(index, resource)
+        if parsed is not None:
+            full_url = raw.get("fullUrl")
+            self._keep(index, full_url if isinstance(full_url, str) else "", parsed)
+
+    def _check_shell(self, index: int, shell: dict[str, Any]) -> None:
+        """The entry's own elements (fullUrl, request, ...); its resource comes next."""
+        try:
+            BundleEntry.model_validate(shell)
+        except pydantic.ValidationError as exc:
+            for fault in exc.errors()[:MAX_FAULTS_PER_ENTRY]:
+                path = ".".join(str(p) for p in fault["loc"])
+                detail = f"entry[{index}].{path}: {fault['msg']}"
+                self.bundle_problems.add(
+                    Problem.INVALID_BUNDLE, entry=index, column=path, detail=detail
+                )
+
+    def _validate(self, index: int, resource: dict[str, Any]) -> Resource | None:
+        """Pass 1: the entry is a valid R4 resource."""
+        kind = resource.get("resourceType")
+        label = _label(resource)
+        model = _model_for(kind)
+        if model is None:
+            self.resource_problems.add(
+                Problem.UNKNOWN_RESOURCE_TYPE,
+                entry=index,
+                resource=label,
+                column="resourceType",
+                type=str(kind)[:40],
+            )
+            return None
+        try:
+            return model.model_validate(resource)
+        except pydantic.ValidationError as exc:
+            for fault in exc.errors()[:MAX_FAULTS_PER_ENTRY]:
+                path = ".".join(str(p) for p in fault["loc"])
+                self.resource_problems.add(
+                    Problem.INVALID_RESOURCE,
                     entry=index,
                     resource=label,
-                    column="resourceType",
-                    type=str(kind)[:40],
+                    column=path,
+                    detail=f"{path}: {fault['msg']}" if path else fault["msg"],
                 )
-                continue
-            try:
-                parsed = model.model_validate(resource)
-            except pydantic.ValidationError as exc:
-                for fault in exc.errors()[:MAX_FAULTS_PER_ENTRY]:
-                    path = ".".join(str(p) for p in fault["loc"])
-                    self.report.add(
-                        Problem.INVALID_RESOURCE,
-                        entry=index,
-                        resource=label,
-                        column=path,
-                        detail=f"{path}: {fault['msg']}" if path else fault["msg"],
-                    )
-                continue
-            full_url = raw.get("fullUrl")
-            self.entries.append(
-                _Entry(index, full_url if isinstance(full_url, str) else "", parsed)
-            )
+            return None
 
-    # Pass 2: what records may point at -------------------------------------------------------
+    # Pass 2: what records may point at, and the records reduced -----------------------------
 
-    def index(self) -> None:
-        for entry in self.entries:
-            resource = entry.resource
-            if isinstance(resource, Patient):
-                nik_index = self._patient_nik_index(entry, resource)
-                for key in entry.reference_keys():
-                    self.patients[key] = nik_index
-            elif isinstance(resource, Organization) and resource.name:
-                for key in entry.reference_keys():
-                    self.organizations[key] = str(resource.name)
-            elif isinstance(resource, Specimen):
-                collection = resource.collection
-                collected = collection.collectedDateTime if collection else None
-                for key in entry.reference_keys():
-                    self.specimens[key] = collected
+    def _keep(self, index: int, full_url: str, resource: Resource) -> None:
+        rid = getattr(resource, "id", None)
+        kind = resource.get_resource_type()
+        label = f"{kind}/{rid}" if rid else kind
+        # Every spelling another entry may use to point at this one.
+        keys = [full_url] if full_url else []
+        if rid:
+            keys.append(f"{kind}/{rid}")
+        if isinstance(resource, Patient):
+            nik_index = self._patient_nik_index(index, label, resource)
+            for key in keys:
+                self.patients[key] = nik_index
+        elif isinstance(resource, Organization) and resource.name:
+            for key in keys:
+                self.organizations[key] = str(resource.name)
+        elif isinstance(resource, Specimen):
+            collection = resource.collection
+            collected = collection.collectedDateTime if collection else None
+            for key in keys:
+                self.specimens[key] = collected
+        elif isinstance(resource, Immunization):
+            self._reduce_immunization(index, label, resource)
+        elif isinstance(resource, Observation):
+            self._reduce_observation(index, label, resource)
 
-    def _patient_nik_index(self, entry: _Entry, patient: Patient) -> str | None:
+    def _patient_nik_index(self, index: int, label: str, patient: Patient) -> str | None:
         niks = {
             str(i.value).strip()
             for i in patient.identifier or []
             if i.system == codes.NIK_SYSTEM and i.value
         }
+        problem = None
         if not niks:
-            self.fail(entry, Problem.PATIENT_WITHOUT_NIK, "identifier")
-            return None
-        if len(niks) > 1:
-            self.fail(entry, Problem.CONFLICTING_NIK, "identifier")
-            return None
-        nik = niks.pop()
-        if not is_valid_nik(nik):
-            self.fail(entry, Problem.BAD_NIK, "identifier")
+            problem = Problem.PATIENT_WITHOUT_NIK
+        elif len(niks) > 1:
+            problem = Problem.CONFLICTING_NIK
+        elif not is_valid_nik(nik := niks.pop()):
+            problem = Problem.BAD_NIK
+        if problem is not None:
+            self.patient_problems.add(problem, entry=index, resource=label, column="identifier")
             return None
         return self._index(nik)
 
@@ -254,49 +460,14 @@ class _Reader:
         self.districts[index] = nik_district(nik)
         return index
 
-    def _resolve(self, entry: _Entry, ref: Reference | None, column: str) -> str | None:
-        """The nik_index of the referenced Patient, or None after reporting why not."""
-        if ref is not None and ref.identifier is not None:
-            # A logical reference by NIK needs no Patient resource in the bundle.
-            ident = ref.identifier
-            if ident.system == codes.NIK_SYSTEM and ident.value:
-                nik = str(ident.value).strip()
-                if is_valid_nik(nik):
-                    return self._index(nik)
-                self.fail(entry, Problem.BAD_NIK, f"{column}.identifier")
-                return None
-        target = str(ref.reference) if ref is not None and ref.reference else ""
-        for key in _reference_keys(target):
-            if key in self.patients:
-                return self.patients[key]  # None: the Patient's own problem was reported
-        self.fail(entry, Problem.UNRESOLVED_PATIENT, column, reference=target[:80] or "-")
-        return None
-
-    # Pass 3: the records ------------------------------------------------------------------
-
-    def read_records(self) -> None:
-        for entry in self.entries:
-            if isinstance(entry.resource, Immunization):
-                self._immunization(entry, entry.resource)
-            elif isinstance(entry.resource, Observation):
-                self._observation(entry, entry.resource)
-
-    def _keep(self, entry: _Entry, record_type: RecordType, record: Any) -> None:
-        conflict = self.batch.add(record_type, record, f"entry[{entry.index}] {entry.label}")
-        if conflict is not None:
-            self.fail(entry, Problem.CONFLICTING_DUPLICATE, where=conflict)
-
-    def _immunization(self, entry: _Entry, imm: Immunization) -> None:
+    def _reduce_immunization(self, index: int, label: str, imm: Immunization) -> None:
         if imm.status != "completed":
-            self.report.ignored["immunization_not_completed"] += 1
+            self.ignored["immunization_not_completed"] += 1
             return
         if imm.isSubpotent:
             # A subpotent dose (a broken cold chain, half a dose) does not count.
-            self.report.ignored["immunization_subpotent"] += 1
+            self.ignored["immunization_subpotent"] += 1
             return
-        problems_before = len(self.report.problems)
-        nik_index = self._resolve(entry, imm.patient, "patient")
-
         # Required elements may still arrive as null, which fhir.resources lets through.
         concept = imm.vaccineCode
         codings = [
@@ -304,40 +475,158 @@ class _Reader:
             for c in (concept.coding if concept else None) or []
         ]
         vaccine = codes.identify_vaccine(codings, str(concept.text or "") if concept else "")
-        if vaccine is None:
-            self.fail(entry, Problem.UNKNOWN_VACCINE, "vaccineCode")
-        elif not vaccine.code:
+        if vaccine is not None and not vaccine.code:
             # A product without a CVX code (IndoVac): keep the sender's own (KFA, local).
             vaccine = codes.Vaccine(
                 vaccine.product, next((c for _, c, _ in codings if c), ""), vaccine.single_dose
             )
+        self.records.append(
+            _Dose(
+                index,
+                label,
+                _ref(imm.patient),
+                vaccine,
+                imm.occurrenceDateTime,
+                _dose_number(imm),
+            )
+        )
+
+    def _reduce_observation(self, index: int, label: str, obs: Observation) -> None:
+        if obs.status not in IMPORTED_OBSERVATION_STATUSES:
+            self.ignored["observation_not_final"] += 1
+            return
+        value = obs.valueCodeableConcept
+        effective: tuple[str, Any] | None = None
+        if obs.effectiveDateTime is not None:
+            effective = ("effectiveDateTime", obs.effectiveDateTime)
+        elif obs.effectiveInstant is not None:
+            effective = ("effectiveInstant", obs.effectiveInstant)
+        elif obs.effectivePeriod is not None and obs.effectivePeriod.start is not None:
+            effective = ("effectivePeriod.start", obs.effectivePeriod.start)
+        self.records.append(
+            _Test(
+                index,
+                label,
+                tuple(
+                    str(c.code or "")
+                    for c in (obs.code.coding if obs.code else None) or []
+                    if c.system == codes.LOINC_SYSTEM
+                ),
+                _ref(obs.subject),
+                None
+                if value is None
+                else tuple(
+                    str(c.code or "") for c in value.coding or [] if c.system == codes.SNOMED_SYSTEM
+                ),
+                str(obs.specimen.reference or "") if obs.specimen is not None else "",
+                effective,
+                tuple((str(p.reference or ""), str(p.display or "")) for p in obs.performer or []),
+            )
+        )
+
+    # Pass 3: the records, once every entry is known ------------------------------------------
+
+    def finish(self) -> None:
+        """After the last entry: check the Bundle itself, make the records, list problems."""
+        report = self.report
+        if not self.is_object or self.members.get("resourceType") != "Bundle":
+            report.add(Problem.NOT_A_BUNDLE)
+            return
+        if self.entry_list is False:
+            report.add(Problem.INVALID_BUNDLE, column="entry", detail="entry must be a list")
+            return
+        for record in self.records:
+            if isinstance(record, _Dose):
+                self._dose(record)
+            else:
+                self._lab_result(record)
+        self._check_bundle()
+        for found in (
+            self.bundle_problems,
+            self.resource_problems,
+            self.patient_problems,
+            self.record_problems,
+        ):
+            report.problems.extend(found.problems)
+        report.ignored.update(self.ignored)
+
+    def _check_bundle(self) -> None:
+        """The Bundle's own elements, before the problems of its entries."""
+        top = ImportReport("")
+        try:
+            Bundle.model_validate(self.members)
+        except pydantic.ValidationError as exc:
+            for fault in exc.errors()[:MAX_BUNDLE_FAULTS]:
+                path = ".".join(str(p) for p in fault["loc"])
+                top.add(Problem.INVALID_BUNDLE, column=path, detail=f"{path}: {fault['msg']}")
+        kind = self.members.get("type")
+        if isinstance(kind, str) and kind not in BUNDLE_TYPES:
+            # fhir.resources checks that a code is a code, not that it is one of the binding's.
+            top.add(Problem.INVALID_BUNDLE, column="type", detail=f"type: unknown {kind[:40]!r}")
+        if not self.entries:
+            top.add(Problem.EMPTY_FILE)
+        self.bundle_problems.problems[:0] = top.problems
+
+    def fail(
+        self, record: _Dose | _Test, problem: Problem, column: str = "", **params: Any
+    ) -> None:
+        self.record_problems.add(
+            problem, entry=record.index, resource=record.label, column=column, **params
+        )
+
+    def _resolve(self, record: _Dose | _Test, ref: _Ref | None, column: str) -> str | None:
+        """The nik_index of the referenced Patient, or None after reporting why not."""
+        if ref is not None and ref.nik is not None:
+            # A logical reference by NIK needs no Patient resource in the bundle.
+            if is_valid_nik(ref.nik):
+                return self._index(ref.nik)
+            self.fail(record, Problem.BAD_NIK, f"{column}.identifier")
+            return None
+        target = ref.target if ref is not None else ""
+        for key in _reference_keys(target):
+            if key in self.patients:
+                return self.patients[key]  # None: the Patient's own problem was reported
+        self.fail(record, Problem.UNRESOLVED_PATIENT, column, reference=target[:80] or "-")
+        return None
+
+    def _add(self, record: _Dose | _Test, record_type: RecordType, made: Any) -> None:
+        conflict = self.batch.add(record_type, made, f"entry[{record.index}] {record.label}")
+        if conflict is not None:
+            self.fail(record, Problem.CONFLICTING_DUPLICATE, where=conflict)
+
+    def _dose(self, dose: _Dose) -> None:
+        problems_before = len(self.record_problems.problems)
+        nik_index = self._resolve(dose, dose.patient, "patient")
+        vaccine = dose.vaccine
+        if vaccine is None:
+            self.fail(dose, Problem.UNKNOWN_VACCINE, "vaccineCode")
 
         given_on = None
-        if imm.occurrenceDateTime is None:
-            self.fail(entry, Problem.MISSING_DATE, "occurrenceDateTime")
+        if dose.occurrence is None:
+            self.fail(dose, Problem.MISSING_DATE, "occurrenceDateTime")
         else:
-            given_on = _day(imm.occurrenceDateTime)
+            given_on = _day(dose.occurrence)
             if given_on is None:
-                self.fail(entry, Problem.IMPRECISE_DATE, "occurrenceDateTime")
+                self.fail(dose, Problem.IMPRECISE_DATE, "occurrenceDateTime")
             elif found := date_problem(given_on, past_only=True):
-                self.fail(entry, found[0], "occurrenceDateTime", **found[1])
+                self.fail(dose, found[0], "occurrenceDateTime", **found[1])
                 given_on = None
 
-        dose_number = _dose_number(imm)
+        dose_number = dose.dose_number
         if dose_number is None:
-            self.fail(entry, Problem.MISSING_DOSE_NUMBER, "protocolApplied")
+            self.fail(dose, Problem.MISSING_DOSE_NUMBER, "protocolApplied")
         elif not 1 <= dose_number <= MAX_DOSE_NUMBER:
-            self.fail(entry, Problem.BAD_DOSE_NUMBER, "protocolApplied", limit=MAX_DOSE_NUMBER)
+            self.fail(dose, Problem.BAD_DOSE_NUMBER, "protocolApplied", limit=MAX_DOSE_NUMBER)
 
         if (
-            len(self.report.problems) > problems_before
+            len(self.record_problems.problems) > problems_before
             or nik_index is None
             or vaccine is None
             or given_on is None
             or dose_number is None
         ):
             return
-        dose = VaccinationDose(
+        made = VaccinationDose(
             nik_index=nik_index,
             source=Source.FHIR,
             dose_number=dose_number,
@@ -346,98 +635,90 @@ class _Reader:
             product_code=vaccine.code[:50],
             single_dose_product=vaccine.single_dose,
         )
-        self._keep(entry, RecordType.VACCINATION, dose)
+        self._add(dose, RecordType.VACCINATION, made)
 
-    def _observation(self, entry: _Entry, obs: Observation) -> None:
-        if obs.status not in IMPORTED_OBSERVATION_STATUSES:
-            self.report.ignored["observation_not_final"] += 1
-            return
-        problems_before = len(self.report.problems)
-        loinc = [
-            str(c.code or "")
-            for c in (obs.code.coding if obs.code else None) or []
-            if c.system == codes.LOINC_SYSTEM
-        ]
-        method = next((codes.LOINC_METHODS[c] for c in loinc if c in codes.LOINC_METHODS), None)
+    def _lab_result(self, test: _Test) -> None:
+        problems_before = len(self.record_problems.problems)
+        methods = codes.LOINC_METHODS
+        method = next((methods[c] for c in test.loinc if c in methods), None)
         if method is None:
-            shown = ", ".join(loinc)[:80] or "-"
-            self.fail(entry, Problem.UNKNOWN_TEST_CODE, "code", codes=shown)
+            shown = ", ".join(test.loinc)[:80] or "-"
+            self.fail(test, Problem.UNKNOWN_TEST_CODE, "code", codes=shown)
 
-        nik_index = self._resolve(entry, obs.subject, "subject")
+        nik_index = self._resolve(test, test.subject, "subject")
 
         outcome = None
-        if obs.valueCodeableConcept is None:
-            self.fail(entry, Problem.MISSING_TEST_RESULT, "valueCodeableConcept")
+        if test.snomed is None:
+            self.fail(test, Problem.MISSING_TEST_RESULT, "valueCodeableConcept")
         else:
-            snomed = [
-                str(c.code or "")
-                for c in obs.valueCodeableConcept.coding or []
-                if c.system == codes.SNOMED_SYSTEM
-            ]
             outcome = next(
-                (codes.SNOMED_OUTCOMES[c] for c in snomed if c in codes.SNOMED_OUTCOMES), None
+                (codes.SNOMED_OUTCOMES[c] for c in test.snomed if c in codes.SNOMED_OUTCOMES), None
             )
             if outcome is None:
-                shown = ", ".join(snomed)[:80] or "-"
-                self.fail(entry, Problem.UNKNOWN_TEST_RESULT, "valueCodeableConcept", codes=shown)
+                shown = ", ".join(test.snomed)[:80] or "-"
+                self.fail(test, Problem.UNKNOWN_TEST_RESULT, "valueCodeableConcept", codes=shown)
 
-        specimen_at = self._specimen_time(entry, obs)
+        specimen_at = self._specimen_time(test)
 
         if (
-            len(self.report.problems) > problems_before
+            len(self.record_problems.problems) > problems_before
             or nik_index is None
             or method is None
             or outcome is None
             or specimen_at is None
         ):
             return
-        result = LabResult(
+        made = LabResult(
             nik_index=nik_index,
             source=Source.FHIR,
             method=method,
             result=outcome,
             specimen_at=specimen_at,
-            lab=self._lab(obs)[:_LAB_MAX],
+            lab=self._lab(test)[:_LAB_MAX],
             nik_district=self.districts.get(nik_index, ""),
         )
-        self._keep(entry, RecordType.LAB_RESULT, result)
+        self._add(test, RecordType.LAB_RESULT, made)
 
-    def _specimen_time(self, entry: _Entry, obs: Observation) -> dt.datetime | None:
+    def _specimen_time(self, test: _Test) -> dt.datetime | None:
         """The collection time of the linked Specimen, else the Observation's effective time."""
         column, value = "effectiveDateTime", None
-        if obs.specimen is not None and obs.specimen.reference:
-            for key in _reference_keys(str(obs.specimen.reference)):
-                if self.specimens.get(key) is not None:
-                    column, value = "specimen", self.specimens[key]
-                    break
+        for key in _reference_keys(test.specimen):
+            if self.specimens.get(key) is not None:
+                column, value = "specimen", self.specimens[key]
+                break
+        if value is None and test.effective is not None:
+            column, value = test.effective
         if value is None:
-            if obs.effectiveDateTime is not None:
-                value = obs.effectiveDateTime
-            elif obs.effectiveInstant is not None:
-                column, value = "effectiveInstant", obs.effectiveInstant
-            elif obs.effectivePeriod is not None and obs.effectivePeriod.start is not None:
-                column, value = "effectivePeriod.start", obs.effectivePeriod.start
-        if value is None:
-            self.fail(entry, Problem.MISSING_SPECIMEN_TIME, "effectiveDateTime")
+            self.fail(test, Problem.MISSING_SPECIMEN_TIME, "effectiveDateTime")
             return None
         if not isinstance(value, dt.datetime):
             # A date alone cannot tell a 24-hour antigen result from a day-old one.
-            self.fail(entry, Problem.IMPRECISE_TIME, column)
+            self.fail(test, Problem.IMPRECISE_TIME, column)
             return None
         moment = value if timezone.is_aware(value) else timezone.make_aware(value)
         if found := moment_problem(moment):
-            self.fail(entry, found[0], column, **found[1])
+            self.fail(test, found[0], column, **found[1])
             return None
         return moment
 
-    def _lab(self, obs: Observation) -> str:
-        for performer in obs.performer or []:
-            for key in _reference_keys(str(performer.reference or "")):
+    def _lab(self, test: _Test) -> str:
+        for reference, display in test.performers:
+            for key in _reference_keys(reference):
                 if key in self.organizations:
                     return self.organizations[key]
-            if performer.display:
-                return str(performer.display)
+            if display:
+                return display
         return ""
+
+
+def _ref(ref: Reference | None) -> _Ref | None:
+    if ref is None:
+        return None
+    nik = None
+    ident = ref.identifier
+    if ident is not None and ident.system == codes.NIK_SYSTEM and ident.value:
+        nik = str(ident.value).strip()
+    return _Ref(str(ref.reference) if ref.reference else "", nik)
 
 
 def _model_for(kind: Any) -> type[Resource] | None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap, has_capability
@@ -36,10 +39,12 @@ from jejak.health.signals import positive_results_recorded
 if TYPE_CHECKING:
     from jejak.accounts.models import User
 
+# A CSV sheet is read whole; a FHIR Bundle is streamed, up to fhir.MAX_BUNDLE_BYTES.
 MAX_FILE_BYTES = 10 * 1024 * 1024  # the same as DATA_UPLOAD_MAX_MEMORY_SIZE
 # Natural keys are looked up by nik_index in chunks that stay under SQLite's
 # variable limit.
 QUERY_CHUNK = 500
+_BOM = b"\xef\xbb\xbf"
 
 
 class HealthRecordError(Exception):
@@ -59,33 +64,68 @@ def import_health_file(
     """Import a FHIR R4 Bundle (JSON) or a CSV sheet of health records: all of it, or none.
 
     `actor` None is the system (a command run by IT staff); otherwise the actor needs
-    Cap.IMPORT_HEALTH_RECORDS. Records already present are left as they are.
+    Cap.IMPORT_HEALTH_RECORDS. Records already present are left as they are. A bundle
+    is read from the file entry by entry, never whole (fhir.py).
     """
     if actor is not None and not has_capability(actor, Cap.IMPORT_HEALTH_RECORDS):
         raise PermissionDenied(Cap.IMPORT_HEALTH_RECORDS.value)
-    name, data = _read_bytes(file)
-    report = ImportReport(filename=filename or name)
-    if len(data) > MAX_FILE_BYTES:
-        report.add(Problem.TOO_LARGE, limit=MAX_FILE_BYTES // (1024 * 1024))
-        return report
-    # A bundle is a JSON object; a CSV sheet never starts with "{".
-    is_json = data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
-    batch = read_bundle(data, report) if is_json else read_csv(data, report)
+    with _opened(file) as (name, stream):
+        report = ImportReport(filename=filename or name)
+        # A bundle is a JSON object; a CSV sheet never starts with "{".
+        head = _head(stream)
+        if head.removeprefix(_BOM).lstrip().startswith(b"{"):
+            batch = read_bundle(stream, report)
+        else:
+            # One byte over the limit is enough to know it is too large.
+            data = stream.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                report.add(Problem.TOO_LARGE, limit=MAX_FILE_BYTES // (1024 * 1024))
+                return report
+            batch = read_csv(data, report)
     if report.ok:
         _save(batch, actor, report)
     return report
 
 
-def _read_bytes(file: str | os.PathLike[str] | IO[bytes] | bytes) -> tuple[str, bytes]:
+@contextlib.contextmanager
+def _opened(
+    file: str | os.PathLike[str] | IO[bytes] | bytes,
+) -> Iterator[tuple[str, IO[bytes]]]:
+    """The file's name and a seekable binary stream of it, at its start."""
     if isinstance(file, bytes):
-        return "", file
-    if isinstance(file, str | os.PathLike):
+        yield "", io.BytesIO(file)
+    elif isinstance(file, str | os.PathLike):
         path = Path(file)
-        return path.name, path.read_bytes()
-    name = os.path.basename(str(getattr(file, "name", "") or ""))
-    # One byte over the limit is enough to know it is too large.
-    data = file.read(MAX_FILE_BYTES + 1)
-    return name, data.encode() if isinstance(data, str) else data
+        with path.open("rb") as opened:
+            yield path.name, opened
+    else:
+        name = os.path.basename(str(getattr(file, "name", "") or ""))
+        if _seekable(file):
+            yield name, file
+        else:
+            # One byte over the limit is enough to know it is too large.
+            data = file.read(MAX_FILE_BYTES + 1)
+            yield name, io.BytesIO(data.encode() if isinstance(data, str) else data)
+
+
+def _seekable(file: IO[bytes]) -> bool:
+    try:
+        return bool(file.seekable()) and isinstance(file.read(0), bytes)
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _head(stream: IO[bytes]) -> bytes:
+    """The file's first bytes, up to its first one that is not white space; the stream is
+    put back where it was."""
+    at = stream.tell()
+    head = b""
+    while len(head) <= MAX_FILE_BYTES and (chunk := stream.read(4096)):
+        head += chunk
+        if head.removeprefix(_BOM).strip():
+            break
+    stream.seek(at)
+    return head
 
 
 def _save(batch: Batch, actor: User | None, report: ImportReport) -> None:
@@ -128,11 +168,13 @@ def _save(batch: Batch, actor: User | None, report: ImportReport) -> None:
         if positives:
             # Contact tracing opens a case for each registered person with a new positive
             # result once the records are committed; a failure there never undoes the import.
-            transaction.on_commit(lambda: _announce_positives(positives), robust=True)
+            transaction.on_commit(
+                lambda: _announce_positives(positives, report.filename), robust=True
+            )
 
 
-def _announce_positives(nik_indexes: set[str]) -> None:
-    positive_results_recorded.send_robust(sender=LabResult, nik_indexes=nik_indexes)
+def _announce_positives(nik_indexes: set[str], source: str = "") -> None:
+    positive_results_recorded.send_robust(sender=LabResult, nik_indexes=nik_indexes, source=source)
 
 
 def _present_keys(model: type[HealthRecord], nik_indexes: set[str]) -> set[tuple[Any, ...]]:
@@ -187,6 +229,86 @@ def record_designation(
                 reason=reason[:200],
             )
     return designation
+
+
+def record_designations(
+    starts: Iterable[tuple[str, dt.datetime]],
+    *,
+    kind: DesignationKind | str,
+    actor: User | None,
+    reason: str = "",
+    source: Source | str = Source.TRACING,
+    days: int | None = None,
+) -> dict[tuple[str, dt.datetime], int]:
+    """record_designation for many (NIK index, starts_at) pairs of one kind and reason (a
+    case's close contacts): the same rows and audit rows, in a few statements. Returns
+    the id of each pair's designation, the one already there or the new one;
+    idempotent."""
+    if kind not in DesignationKind.values:
+        raise HealthRecordError("unknown_kind", f"Unknown designation kind {kind!r}.")
+    wanted = set(starts)
+    if any(timezone.is_naive(starts_at) for _index, starts_at in wanted):
+        raise HealthRecordError("naive_datetime", "starts_at must be timezone-aware.")
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        found = _designation_ids(wanted, kind)
+        missing = sorted(wanted - set(found))
+
+        def rows() -> list[Designation]:
+            return [
+                Designation(
+                    nik_index=index,
+                    kind=kind,
+                    starts_at=starts_at,
+                    reason=reason[:200],
+                    days=days,
+                    source=source,
+                    created_by=created_by,
+                )
+                for index, starts_at in missing
+            ]
+
+        try:
+            with transaction.atomic():
+                made = Designation.objects.bulk_create(rows(), batch_size=500)
+            created = {(d.nik_index, d.starts_at): d.pk for d in made}
+        except IntegrityError:
+            # Another designation wrote one of them meanwhile: keep it as it is.
+            Designation.objects.bulk_create(rows(), batch_size=500, ignore_conflicts=True)
+            created = _designation_ids(set(missing), kind)
+        audit.record_many(
+            [
+                audit.event(
+                    actor=actor,
+                    action="health.designation.record",
+                    obj=Designation(pk=pk),
+                    kind=str(kind),
+                    starts_at=starts_at.isoformat(),
+                    source=str(source),
+                    reason=reason[:200],
+                )
+                for (_index, starts_at), pk in created.items()
+            ]
+        )
+    return found | created
+
+
+def _designation_ids(
+    keys: set[tuple[str, dt.datetime]], kind: str
+) -> dict[tuple[str, dt.datetime], int]:
+    indexes = sorted({index for index, _starts_at in keys})
+    found = {}
+    for start in range(0, len(indexes), QUERY_CHUNK):
+        chunk = indexes[start : start + QUERY_CHUNK]
+        members = set(chunk)
+        starts = sorted({starts_at for index, starts_at in keys if index in members})
+        rows = Designation.objects.filter(
+            kind=kind, nik_index__in=chunk, starts_at__in=starts
+        ).values_list("nik_index", "starts_at", "pk")
+        for index, starts_at, pk in rows:
+            if (index, starts_at) in keys:
+                found[(index, starts_at)] = pk
+    return found
 
 
 def end_designation(

@@ -14,7 +14,7 @@ sends nothing. Sending, retries and backoff are delivery.py's. See docs/notifica
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from jejak.core import crypto
 from jejak.core.phone import mask_phone
 from jejak.notifications.addresses import address_aad, address_for, address_index, mask_email
 from jejak.notifications.models import Channel, Message, Status
-from jejak.notifications.tasks import send_message
+from jejak.notifications.tasks import send_due, send_message
 
 if TYPE_CHECKING:
     from jejak.accounts.models import RequestUser, User
@@ -86,6 +86,52 @@ def enqueue(
     ValueError for an unknown channel or no recipient, PhoneInvalid for a bad `to_phone`,
     TemplateDoesNotExist for a missing template.
     """
+    rows = Message.objects.bulk_create(
+        _messages(
+            template=template, context=context, channels=channels, to_user=to_user,
+            to_person=to_person, to_phone=to_phone, to_email=to_email, language=language,
+            ref=ref,
+        )
+    )  # fmt: skip
+    ids = [m.pk for m in rows]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_sends(ids))
+    return rows
+
+
+def enqueue_many(items: Iterable[dict[str, Any]], *, batch_size: int = 1000) -> int:
+    """`enqueue` for many recipients at once (a mass tracing run's notices): each item
+    holds enqueue's keyword arguments. The rows are written `batch_size` at a time; once
+    the caller's transaction commits, one `send_due` task sends them (each gateway at its
+    rate), not a task per message. Returns how many rows."""
+    written = 0
+    batch: list[Message] = []
+    for item in items:
+        batch += _messages(**item)
+        if len(batch) >= batch_size:
+            Message.objects.bulk_create(batch)
+            written, batch = written + len(batch), []
+    if batch:
+        Message.objects.bulk_create(batch)
+        written += len(batch)
+    if written:
+        transaction.on_commit(lambda: send_due.enqueue())
+    return written
+
+
+def _messages(
+    *,
+    template: str,
+    context: dict[str, Any],
+    channels: Sequence[str],
+    to_user: User | None = None,
+    to_person: Person | None = None,
+    to_phone: str | None = None,
+    to_email: str | None = None,
+    language: str | None = None,
+    ref: str = "",
+) -> list[Message]:
+    """The rows of one recipient's message, rendered and addressed, not yet written."""
     unknown = set(channels) - set(Channel.values)
     if unknown:
         raise ValueError(f"unknown channels: {', '.join(sorted(unknown))}")
@@ -123,10 +169,6 @@ def enqueue(
         with translation.override(lang):
             message.subject, message.body = _render(template, channel, context)
         rows.append(message)
-    rows = Message.objects.bulk_create(rows)
-    ids = [m.pk for m in rows]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_sends(ids))
     return rows
 
 

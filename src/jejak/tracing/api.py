@@ -2,10 +2,11 @@
 /api/v1/exposure-sites. Parse, authorise, call one service, respond.
 
 Refusals carry a stable `code`: case_not_found, contact_not_found, cluster_not_found,
-person_unknown 404; not_in_jurisdiction, home_region_only 403; case_closed, not_searched,
-already_a_case 409; window_invalid, window_too_long, reason_required, date_in_future,
-no_contacts_chosen 400. A case outside the caller's jurisdiction is a 404; one seen
-through the caller's venues only is shown in part (tracing/access.py).
+run_not_found, person_unknown 404; not_in_jurisdiction, home_region_only 403;
+case_closed, not_searched, already_a_case 409; window_invalid, window_too_long,
+reason_required, date_in_future, no_contacts_chosen 400. A case outside the caller's
+jurisdiction is a 404; one seen through the caller's venues only is shown in part
+(tracing/access.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import AwareDatetime
 
 from jejak.accounts.capabilities import Cap, require, signed_in_user
 from jejak.core.api_errors import ApiError
-from jejak.tracing import access, cases, designation, exports, reads
+from jejak.tracing import access, cases, designation, exports, mass, reads
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -29,8 +30,8 @@ from jejak.tracing.access import (
     clusters_visible_to,
 )
 from jejak.tracing.clusters import acknowledge_cluster  # by name: `clusters` is an endpoint
-from jejak.tracing.errors import TracingError
-from jejak.tracing.models import Case, ClusterAlert, Contact, TracingProfile
+from jejak.tracing.errors import Reason, TracingError
+from jejak.tracing.models import Case, ClusterAlert, Contact, TracingProfile, TracingRun
 from jejak.tracing.public import published_sites
 from jejak.tracing.search import search_contacts  # by name: `search` is an endpoint
 
@@ -520,6 +521,70 @@ def acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:
         raise _refused(exc) from None
     acknowledge_cluster(alert=alert, actor=signed_in_user(request))
     return _cluster_out(alert)
+
+
+class RunErrorOut(Schema):
+    case: int | None
+    step: str
+    code: str
+
+
+class RunOut(Schema):
+    """A mass tracing run: counts only, no person."""
+
+    id: int
+    source: str
+    status: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    total: int
+    processed: int
+    percent: int
+    seconds_left: int | None
+    opened: int
+    searched: int
+    designated_contacts: int
+    queued_for_officers: int
+    cases_for_officers: int
+    notified_people: int
+    informed_people: int
+    failed: int
+    errors: list[RunErrorOut]
+
+
+def _run_out(run: TracingRun) -> dict[str, Any]:
+    progress = mass.estimate(run)
+    return {
+        **{name: getattr(run, name) for name in RunOut.model_fields if hasattr(run, name)},
+        "percent": progress.percent,
+        "seconds_left": progress.seconds_left,
+    }
+
+
+@router.get(
+    "/runs",
+    response={200: list[RunOut], 403: ErrorOut},
+    summary="Mass tracing runs (counts only)",
+)
+def runs(request: HttpRequest) -> list[dict[str, Any]]:
+    """The newest 100 runs of the health import's mass tracing, with their progress."""
+    require(request.user, Cap.TRACE_CASES)
+    return [_run_out(r) for r in TracingRun.objects.all()[:100]]
+
+
+@router.get(
+    "/runs/{run_id}",
+    response={200: RunOut, 403: ErrorOut, 404: ErrorOut},
+    url_name="tracing_run_status",
+)
+def run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    """One mass tracing run: its counters, progress and time left (no person)."""
+    require(request.user, Cap.TRACE_CASES)
+    found = TracingRun.objects.filter(pk=run_id).first() if 0 < run_id < 2**63 else None
+    if found is None:
+        raise _refused(TracingError(Reason.RUN_NOT_FOUND))
+    return _run_out(found)
 
 
 @public_router.get(

@@ -43,11 +43,36 @@ def _register_retention() -> None:
             health.KEEP_PREDICATES[kind].append(hold)
 
 
-def _open_cases(sender: Any, *, nik_indexes: set[str], **kwargs: Any) -> None:
+def _open_cases(sender: Any, *, nik_indexes: set[str], source: str = "", **kwargs: Any) -> None:
+    """After a health import: open the cases (a few results), or trace them all with a
+    mass run (more than JEJAK_MASS_TRACE_MIN, in a background task; now, with progress,
+    for `jejak import-health --trace`)."""
     # Imported when called: AppConfig modules load before the apps' models.
+    from jejak.health.signals import follow_up_requested
+    from jejak.tracing import mass, tasks
     from jejak.tracing.cases import open_cases_for_new_results
+    from jejak.tracing.models import RunStatus
 
-    open_cases_for_new_results(nik_indexes=nik_indexes)
+    follow = follow_up_requested()
+    if follow is not None:
+        report = follow.progress
+        try:
+            run = mass.trace_results(
+                nik_indexes=nik_indexes,
+                source=source,
+                progress=(lambda r: report(r.processed, r.total)) if report is not None else None,
+            )
+        except Exception:
+            follow.failed = True
+            follow.reports.append("tracing failed before its run could start (see the log).")
+            raise
+        follow.failed = run.status != RunStatus.FINISHED
+        follow.reports.append(mass.describe(run))
+    elif len(nik_indexes) > mass.mass_min():
+        run = mass.queue_run(nik_indexes=nik_indexes, source=source)
+        tasks.trace_run.enqueue(run_id=run.pk)
+    else:
+        open_cases_for_new_results(nik_indexes=nik_indexes)
 
 
 def _held_by_cases(cutoff: dt.datetime) -> QuerySet[Any]:

@@ -9,23 +9,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
 from jejak.health.models import DesignationKind
-from jejak.health.service import record_designation
-from jejak.tracing import access, profiles
+from jejak.health.service import record_designations
+from jejak.tracing import access, notices, profiles
 from jejak.tracing.access import refuse
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.guards import check_case, check_open
-from jejak.tracing.models import Case, CaseStatus, ExposureSite
-from jejak.tracing.notices import case_ref, notify
+from jejak.tracing.models import Case, CaseStatus, Contact, ExposureSite
+from jejak.tracing.notices import case_ref
 from jejak.tracing.reads import contacts_of
 
 if TYPE_CHECKING:
     from jejak.accounts.models import User
+
+
+# The fields a designation without its notices reads (a mass run's).
+LEAN = ["id", "case_id", "person_id", "designated_at", "last_exposure_at", "person__nik_index"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class Designated:
     designated: int
     informed: int
     sites_published: int
+    # With notify=False: the contacts designated now and those below the threshold to
+    # inform, whose messages are the caller's to send (tracing/mass.py: one per person).
+    to_notify: tuple[int, ...] = ()
+    to_inform: tuple[int, ...] = ()
 
 
 def designate_contacts(
@@ -42,12 +50,20 @@ def designate_contacts(
     contact_ids: Sequence[int] | None = None,
     now: dt.datetime | None = None,
     ip: str | None = None,
+    notify: bool = True,
+    complete: bool = True,
 ) -> Designated:
     """Confirm contacts as close contacts (all close ones when `contact_ids` is None):
     each gets a close-contact designation from their last exposure, which screening turns
-    black until day 11 or a negative test, and an SMS and in-app message. The case's
+    black until day 11 or a negative test, and an SMS and in-app message (someone told
+    for another case in the last 24 hours gets the short update instead). The case's
     exposure sites are published, and the visitors below the threshold are sent the
     informational notice (once).
+
+    `notify=False` (a mass run) sends nothing: the contacts are designated (their
+    `notified_at` and the visitors' `informed_at` stay empty) and returned, for the
+    caller to tell. `complete=False` leaves the case `contacts_identified`: close
+    contacts remain for the officers.
 
     An officer who sees only part of the case designates, informs and publishes only
     within it (a contact outside it is refused, audited), and leaves the case's status to
@@ -78,49 +94,57 @@ def designate_contacts(
         # of=self: the jurisdiction filter joins the case, whose row is not ours to lock.
         contacts = contacts_of(case, actor).select_for_update(of=("self",))
         if contact_ids is None:
-            chosen = list(contacts.filter(is_close=True).select_related("person__account"))
+            wanted = contacts.filter(is_close=True)
         else:
-            chosen = list(contacts.filter(pk__in=ids).select_related("person__account"))
-            if len(chosen) != len(ids):
-                # A new search removed one between the check and the lock.
-                raise TracingError(Reason.CONTACT_NOT_FOUND)
+            wanted = contacts.filter(pk__in=ids)
+        if notify:
+            wanted = wanted.select_related("person__account")
+        else:
+            # Nothing to tell yet: what the designation needs, not the explanations.
+            wanted = wanted.select_related("person").only(*LEAN)
+        chosen = list(wanted)
+        if contact_ids is not None and len(chosen) != len(ids):
+            # A new search removed one between the check and the lock.
+            raise TracingError(Reason.CONTACT_NOT_FOUND)
         ref = case_ref(case)
-        days = profiles.for_case(case).designation_days
-        designated = 0
-        for contact in chosen:
-            if contact.designated_at is not None:
-                continue
-            designation = record_designation(
-                nik_index=contact.person.nik_index,
-                kind=DesignationKind.CLOSE_CONTACT,
-                starts_at=contact.last_exposure_at,
-                actor=actor,
-                reason=f"Kontak erat kasus #{case.pk}",
-                days=days,
-            )
-            notify(contact, template="exposure_close_contact", ref=ref)
-            contact.designation = designation
-            contact.designated_at = contact.notified_at = now
-            contact.designated_by = actor if getattr(actor, "is_authenticated", False) else None
-            contact.save(
-                update_fields=["designation", "designated_at", "notified_at", "designated_by"]
-            )
-            designated += 1
-        informed = 0
+        fresh = [c for c in chosen if c.designated_at is None]
+        designations = record_designations(
+            [(c.person.nik_index, c.last_exposure_at) for c in fresh],
+            kind=DesignationKind.CLOSE_CONTACT,
+            actor=actor,
+            reason=f"Kontak erat kasus #{case.pk}",
+            days=profiles.for_case(case).designation_days,
+        )
+        by = actor if getattr(actor, "is_authenticated", False) else None
+        for contact in fresh:
+            contact.case = case  # the notices read the case's profile
+            key = (contact.person.nik_index, contact.last_exposure_at)
+            contact.designation_id = designations[key]
+            contact.designated_at = now
+            contact.notified_at = now if notify else None
+            contact.designated_by = by
+        _mark_designated(fresh, now=now, notified=notify, by=by)
+        designated = len(fresh)
         below = contacts.filter(
             is_close=False, designated_at__isnull=True, informed_at__isnull=True
-        ).select_related("person__account")
-        for contact in below:
-            notify(contact, template="exposure_informational", ref=ref)
-            contact.informed_at = now
-            contact.save(update_fields=["informed_at"])
-            informed += 1
+        )
+        if notify:
+            notices.notify_close_contacts(fresh, ref=ref, now=now)
+            informed_rows = list(below.select_related("person__account"))
+            for contact in informed_rows:
+                contact.case = case
+            notices.inform(informed_rows, ref=ref)
+            to_inform = [c.pk for c in informed_rows]
+            Contact.objects.filter(pk__in=to_inform).update(informed_at=now)
+        else:
+            to_inform = list(below.values_list("pk", flat=True))
+        informed = len(to_inform)
         sites = ExposureSite.objects.filter(case=case, published_at__isnull=True)
         if actor is not None:
             sites = access.exposure_sites_visible_to(actor, sites)
         published = ExposureSite.objects.filter(pk__in=list(sites.values_list("pk", flat=True)))
         published_count = published.update(published_at=now)
-        if whole:
+        if whole and complete:
             case.status = CaseStatus.NOTIFIED
             case.notified_at = now
             case.save(update_fields=["status", "notified_at"])
@@ -135,4 +159,32 @@ def designate_contacts(
             sites_published=published_count,
             partial=not whole,
         )
-    return Designated(designated=designated, informed=informed, sites_published=published_count)
+    return Designated(
+        designated=designated,
+        informed=informed,
+        sites_published=published_count,
+        to_notify=() if notify else tuple(c.pk for c in fresh),
+        to_inform=() if notify else tuple(to_inform),
+    )
+
+
+def _mark_designated(
+    contacts: Sequence[Contact], *, now: dt.datetime, notified: bool, by: User | None
+) -> None:
+    """Write what designation changed on the contacts in two statements per 500 (a mass
+    run designates hundreds per case; bulk_update's CASE per row costs more in Python
+    than the database takes): the shared times, then each one's designation."""
+    for start in range(0, len(contacts), 500):
+        chunk = contacts[start : start + 500]
+        Contact.objects.filter(pk__in=[c.pk for c in chunk]).update(
+            designated_at=now, notified_at=now if notified else None, designated_by=by
+        )
+        table = connection.ops.quote_name(Contact._meta.db_table)
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        # VALUES names its columns column1, column2 on PostgreSQL and SQLite alike.
+        sql = (
+            f"UPDATE {table} SET designation_id = v.column2 "  # noqa: S608 (the model's table)
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1"  # nosec B608
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [x for c in chunk for x in (c.pk, c.designation_id)])

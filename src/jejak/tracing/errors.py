@@ -14,6 +14,7 @@ class Reason(TextChoices):
     CASE_NOT_FOUND = "case_not_found", _("Kasus tidak ditemukan.")
     CONTACT_NOT_FOUND = "contact_not_found", _("Kontak tidak ditemukan.")
     CLUSTER_NOT_FOUND = "cluster_not_found", _("Peringatan klaster tidak ditemukan.")
+    RUN_NOT_FOUND = "run_not_found", _("Proses pelacakan massal tidak ditemukan.")
     PERSON_UNKNOWN = "person_unknown", _("Tidak ada orang terdaftar dengan NIK ini.")
     NOT_IN_JURISDICTION = (
         "not_in_jurisdiction",
@@ -47,6 +48,7 @@ class TracingError(ReasonedError):
         Reason.CASE_NOT_FOUND: 404,
         Reason.CONTACT_NOT_FOUND: 404,
         Reason.CLUSTER_NOT_FOUND: 404,
+        Reason.RUN_NOT_FOUND: 404,
         Reason.PERSON_UNKNOWN: 404,
         Reason.NOT_IN_JURISDICTION: 403,
         Reason.HOME_REGION_ONLY: 403,

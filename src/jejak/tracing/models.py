@@ -358,7 +358,8 @@ class TracingRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     # [{"case": id or null, "step": "open"|"search"|"designate"|"notify", "code": ...}]
     errors = models.JSONField(default=list, blank=True)
-    # The NIK blind indexes a queued run's task will trace; emptied once it starts.
+    # The ids of the positive results a queued run's task will trace (row ids, not the
+    # people's NIK indexes); emptied once it starts.
     pending = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -368,3 +369,20 @@ class TracingRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.processed}/{self.total})"
+
+
+class TracingRunCase(models.Model):
+    """A case a mass run opened, and whether the system designated some of its contacts:
+    their notices wait for the end of the run, which sends one message per person."""
+
+    run = models.ForeignKey(TracingRun, on_delete=models.CASCADE, related_name="run_cases")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    designated = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "kasus proses pelacakan massal")
+        verbose_name_plural = pgettext_lazy("model name plural", "kasus proses pelacakan massal")
+        constraints = [models.UniqueConstraint(fields=["run", "case"], name="run_case_unique")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} case {self.case_id}"

@@ -160,6 +160,11 @@ class RankedContact:
     # "cumulative 15 minutes within 24 hours"); None sums the whole window.
     within: dt.timedelta | None = None
     any_contact: bool = False  # the profile's threshold rule "any"
+    # The last exposure computed and the intervals it was computed from: ranking, storing
+    # and counting each ask for it, and with many intervals it is the costliest property.
+    _exposure: tuple[tuple[ExposureInterval, ...], Fraction] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def microseconds(self) -> int:
@@ -174,11 +179,18 @@ class RankedContact:
     def exposure(self) -> Fraction:
         """The sum of each interval's share of its venue type's minimum within the best
         span of `within` (all of it when None); 1 or more is close."""
+        key = tuple(self.intervals)
+        if self._exposure is not None and self._exposure[0] == key:
+            return self._exposure[1]
         if self.within is None:
-            return _shares(self.intervals, None, None)
-        # The best span starts where an interval starts or ends where one ends.
-        starts = {i.start for i in self.intervals} | {i.end - self.within for i in self.intervals}
-        return max(_shares(self.intervals, lo, lo + self.within) for lo in starts)
+            found = _shares(self.intervals, None, None)
+        else:
+            # The best span starts where an interval starts or ends where one ends.
+            within = self.within
+            starts = {i.start for i in self.intervals} | {i.end - within for i in self.intervals}
+            found = max(_shares(self.intervals, lo, lo + within) for lo in starts)
+        self._exposure = (key, found)
+        return found
 
     @property
     def is_close(self) -> bool:

@@ -35,10 +35,12 @@ SEARCH_FIELDS = [
 
 
 def search_contacts(
-    *, case: Case, actor: User | None, now: dt.datetime | None = None
+    *, case: Case, actor: User | None, now: dt.datetime | None = None, fetch: bool = True
 ) -> list[Contact]:
     """Find, score and rank the case's contacts, and store them (a new search replaces the
-    contacts not designated yet). The case's exposure sites are prepared, unpublished."""
+    contacts not designated yet). The case's exposure sites are prepared, unpublished.
+    Returns the stored contacts, ranked (nothing with `fetch=False`: a mass run reads
+    what it needs itself)."""
     check_case(actor, case, Cap.TRACE_CASES)
     check_open(case)
     now = now or timezone.now()
@@ -97,6 +99,8 @@ def search_contacts(
             profile=profile.label,
         )
         check_clusters(case=case, now=now)
+    if not fetch:
+        return []
     return list(case.contacts.select_related("person").order_by("rank", "id"))
 
 

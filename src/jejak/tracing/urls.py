@@ -15,6 +15,8 @@ urlpatterns = [
         views.second_generation,
         name="tracing_second_generation",
     ),
+    path("pelacakan/proses/", views.run_list, name="tracing_runs"),
+    path("pelacakan/proses/<int:pk>/", views.run_detail, name="tracing_run"),
     path("pelacakan/klaster/", views.cluster_list, name="tracing_clusters"),
     path("pelacakan/klaster/<int:pk>/", views.cluster_detail, name="tracing_cluster"),
     path("paparan/", views.exposure_sites, name="exposure_sites"),

@@ -19,7 +19,7 @@ from jejak.accounts.capabilities import Cap, capability_required, has_capability
 from jejak.audit import service as audit
 from jejak.audit.models import Purpose
 from jejak.sectors.models import Sector
-from jejak.tracing import access, cases, clusters, designation, exports, reads, search
+from jejak.tracing import access, cases, clusters, designation, exports, mass, reads, search
 from jejak.tracing.access import (
     access_case,
     access_cluster,
@@ -30,7 +30,7 @@ from jejak.tracing.access import (
 )
 from jejak.tracing.errors import Reason, TracingError
 from jejak.tracing.forms import OpenCaseForm, SecondGenerationForm, WindowForm
-from jejak.tracing.models import Case, CaseStatus, CaseVisit
+from jejak.tracing.models import Case, CaseStatus, CaseVisit, RunStatus, TracingRun
 from jejak.tracing.public import published_sites
 
 NOT_FOUND = {
@@ -317,6 +317,29 @@ def cluster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tracing/cluster_detail.html",
         {"alert": alert, "cases": cases, "visible": visible, "visits": rows},
     )
+
+
+@capability_required(Cap.TRACE_CASES)
+def run_list(request: HttpRequest) -> HttpResponse:
+    """Mass tracing runs (counts only): what the system did with a bulk of results."""
+    runs = [(r, mass.estimate(r)) for r in TracingRun.objects.all()[:100]]
+    return render(request, "tracing/run_list.html", {"runs": runs})
+
+
+@capability_required(Cap.TRACE_CASES)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # A number past a bigint's range is no run (not a database error).
+    run = TracingRun.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if run is None:
+        raise Http404(Reason.RUN_NOT_FOUND.label)
+    return render(
+        request,
+        "tracing/run_detail.html",
+        {"run": run, "progress": mass.estimate(run), "running": run.status in ACTIVE_RUNS},
+    )
+
+
+ACTIVE_RUNS = {RunStatus.QUEUED, RunStatus.RUNNING}
 
 
 def exposure_sites(request: HttpRequest) -> HttpResponse:

@@ -575,6 +575,11 @@ API_ROWS: list[Row] = [
         UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ok(), ok(), reveals=("venue_code",)),
     api("POST", "/tracing/clusters/{alert_id}/acknowledge", "health_officer",
         UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, refused(404, "cluster_not_found"), ok()),
+    # mass tracing runs: counts only, for any tracing officer (no region's data in them)
+    api("GET", "/tracing/runs", "health_officer",
+        UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ok(), ok(), note="counts only"),
+    api("GET", "/tracing/runs/{run_id}", "health_officer",
+        UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ok(), ok(), note="counts only"),
     # dashboards: aggregates of the caller's own scope
     api("GET", "/dashboards/map", "city_admin",
         UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ok(), ok(), reveals=("venue_code",)),
@@ -817,6 +822,11 @@ PAGE_ROWS: list[Row] = [
          params={"pk": "case_id"},
          body=lambda v: {"contact": v["contact_id"], "specimen_date": v["today"]},
          effect=_second_case),
+    page("GET", "tracing_runs", "health_officer",
+         TO_LOGIN, PAGE_403, PAGE_403, ok(), ok(), note="counts only"),
+    page("GET", "tracing_run", "health_officer",
+         TO_LOGIN, PAGE_403, PAGE_403, ok(), ok(), params={"pk": "run_id"},
+         note="counts only"),
     page("GET", "tracing_clusters", "health_officer",
          TO_LOGIN, PAGE_403, PAGE_403, ok(), ok(), reveals=("venue_name",)),
     page("GET", "tracing_cluster", "health_officer",

@@ -52,7 +52,7 @@ from jejak.rights.models import ExportRequest
 from jejak.rosters.tests.factories import put_on_roster
 from jejak.screening.tests.factories import dose
 from jejak.tracing import cases
-from jejak.tracing.models import ClusterAlert, Contact
+from jejak.tracing.models import ClusterAlert, Contact, TracingRun
 from jejak.tracing.search import search_contacts
 from jejak.tracing.tests.conftest import stay
 from jejak.venues.models import Venue, VenueTransition
@@ -256,6 +256,10 @@ def build_world() -> World:
         venue=venue, period_start=start, period_end=start + dt.timedelta(hours=2)
     )
     cluster.cases.add(case)
+    # A mass tracing run of an import (counts only: the officers' progress page).
+    run = TracingRun.objects.create(
+        source="lab.csv", status="finished", total=1, processed=1, opened=1, searched=1
+    )
 
     # A stay she is still in (after the case was opened: not one of its visits).
     open_stay = stay(sari_self, venue, now - dt.timedelta(minutes=10))
@@ -340,6 +344,7 @@ def build_world() -> World:
         case_id=case.pk,
         contact_id=contact.pk,
         alert_id=cluster.pk,
+        run_id=run.pk,
         black_alert_id=alert.pk,
         message_id=message.pk,
         token_id=second_token.pk,

@@ -471,6 +471,22 @@ NOTIFICATION_CONTEXTS: dict[str, dict[str, Any]] = {
         "for_name": "Budi",
     },
     "exposure_informational": {"places": [_PLACE], "first": _PLACE, "district": "Cipondoh"},
+    "exposure_close_contact_multi": {
+        "cases": 2,
+        "venues": 2,
+        "places": [_PLACE, _PLACE],
+        "more": 1,
+        "last": _PLACE,
+        "until": dt.date(2021, 11, 16),
+        "district": "Cipondoh",
+        "for_name": "Budi",
+    },
+    "exposure_close_contact_update": {
+        "places": [_PLACE],
+        "last": _PLACE,
+        "until": dt.date(2021, 11, 18),
+        "for_name": "Budi",
+    },
 }
 
 

@@ -44,6 +44,8 @@ NOT_PERSONAL: dict[str, str] = {
     "venues.VenueTransition.to_status": "a venue's registration status",
     "qrcodes.QrCode.status": "a poster code's state",
     "screening.RuleSet.name": "a screening rule set's title",
+    "tracing.TracingRun.status": "a mass tracing run's state (the run holds counts only)",
+    "tracing.TracingProfile.name": "a tracing profile's title (a pathogen's rules)",
     "zones.ThresholdSet.name": "a zone threshold document's title",
     "ppkm.SectorRule.guest_colours": "the colours a PPKM rule admits, not a person's",
     "ppkm.SectorRule.employee_colours": "the colours a PPKM rule admits, not a person's",

@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +28,8 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 # One row in the database's text format: strings, but SQLite's NULL is None and its bytes
 # are bytes (see Format), so the values' type depends on the database.
 Row = tuple[Any, ...]
+# (NIK, the person's public_id) -> (nik_index, nik_encrypted in the database's format).
+Identity = Callable[[str, str], tuple[str, str | bytes]]
 HEX_TO_BASE32 = str.maketrans("0123456789abcdef", "abcdefghijkmnpqr")
 
 FIRST_NAMES = [
@@ -159,6 +162,7 @@ class World:
     day0: dt.datetime  # local midnight of the first day, as an aware UTC datetime
     days: int
     rng: random.Random = field(default_factory=lambda: random.Random(6))  # noqa: S311
+    employee_share: float = EMPLOYEE_SHARE  # of people, on shifts at one venue each
 
 
 def first_day(now: dt.datetime, days: int) -> dt.datetime:
@@ -179,9 +183,13 @@ def family_sizes(people: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def user_rows(fmt: Format, accounts: int, first_id: int, joined: str) -> Iterator[Row]:
+def user_rows(
+    fmt: Format, accounts: int, first_id: int, joined: str, accepted: str = ""
+) -> Iterator[Row]:
     """accounts_user: id, password, is_superuser, username, first_name, last_name, email,
-    is_staff, is_active, date_joined, role, phone, phone_index, phone_masked, position."""
+    is_staff, is_active, date_joined, role, phone, phone_index, phone_masked, position,
+    and as for citizens who signed in: the privacy notice version `accepted` and the
+    language kept for their messages."""
     f = fmt.false
     for i in range(accounts):
         yield (
@@ -200,6 +208,8 @@ def user_rows(fmt: Format, accounts: int, first_id: int, joined: str) -> Iterato
             f"p{i:063x}",
             f"0812****{i % 10_000:04d}",
             "",
+            accepted,
+            "id",
         )
 
 
@@ -219,33 +229,50 @@ USER_COLUMNS = [
     "phone_index",
     "phone_masked",
     "position",
+    "privacy_notice_version",
+    "language",
 ]
 
 
 def person_rows(
-    fmt: Format, sizes: list[int], first_id: int, first_account_id: int, created: str
+    fmt: Format,
+    sizes: list[int],
+    first_id: int,
+    first_account_id: int,
+    created: str,
+    identity: Identity | None = None,
 ) -> Iterator[Row]:
+    """people_person rows; each NIK is well formed and distinct (its serial counts the
+    people of its district and birth date). Without `identity` the NIK's index and
+    ciphertext are placeholders (tracing never reads them); with it, what it gives."""
     rng = random.Random(7)  # noqa: S311 (fake data)
     relations = ("self", "spouse", "child", "child")
     districts = ("367101", "367102", "367103", "367104", "367105", "367401", "317101")
+    serials: Counter[str] = Counter()
     n = 0
     for account, size in enumerate(sizes):
         for k in range(size):
             sex = "F" if rng.random() < 0.5 else "M"
             year = rng.randint(1950, 2004) if k < 2 else rng.randint(2008, 2020)
             month, day = rng.randint(1, 12), rng.randint(1, 28)
-            serial = n % 10_000
-            nik = (
+            born = (
                 f"{rng.choice(districts)}{day + (40 if sex == 'F' else 0):02d}"
-                f"{month:02d}{year % 100:02d}{serial:04d}"
+                f"{month:02d}{year % 100:02d}"
             )
+            serials[born] += 1
+            nik = f"{born}{serials[born]:04d}"
+            public_id = f"{n:012x}".translate(HEX_TO_BASE32)
+            if identity is None:
+                index, sealed = f"{n:064x}", fmt.placeholder_bytes
+            else:
+                index, sealed = identity(nik, public_id)
             yield (
                 str(first_id + n),
-                f"{n:012x}".translate(HEX_TO_BASE32),
+                public_id,
                 str(first_account_id + account),
                 relations[k],
-                f"{n:064x}",
-                fmt.placeholder_bytes,
+                index,
+                sealed,
                 nik[:4] + "********" + nik[-4:],
                 f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                 f"{year:04d}-{month:02d}-{day:02d}",
@@ -315,14 +342,17 @@ CHECKIN_COLUMNS = [
 ]
 
 
-def venue_weights(count: int, sectors: list[str], rng: random.Random) -> list[int]:
+def venue_weights(
+    count: int, sectors: list[str], rng: random.Random, *, top: int = 2000, exponent: float = 0.7
+) -> list[int]:
     """Popularity by a power law of a random rank (shopping centres draw twice as many),
     capped: at 5,000 venues the busiest take about 2 % of all visits (some 10,000 a day
-    at 10 million check-ins in 21 days), the median one about 30 a day."""
+    at 10 million check-ins in 21 days), the median one about 30 a day. A smaller `top`
+    or `exponent` spreads the visits more evenly."""
     ranks = list(range(1, count + 1))
     rng.shuffle(ranks)
     return [
-        max(1, min(2000, round(2000 / rank**0.7 * (2 if sector == "pusat-perbelanjaan" else 1))))
+        max(1, min(top, round(top / rank**exponent * (2 if sector == "pusat-perbelanjaan" else 1))))
         for rank, sector in zip(ranks, sectors, strict=True)
     ]
 
@@ -353,7 +383,7 @@ def checkin_rows(fmt: Format, world: World, total: int) -> Iterator[Row]:
     n_people_tickets, n_venue_tickets = len(person_tickets), len(venue_tickets)
     stays = [min(6 * 3600, max(600, int(3000 * math.exp(rng.gauss(0, 0.75))))) for _ in range(4096)]
 
-    employees = rng.sample(range(world.people), int(world.people * EMPLOYEE_SHARE))
+    employees = rng.sample(range(world.people), int(world.people * world.employee_share))
     employer = {p: venue_tickets[int(rand() * n_venue_tickets)] for p in employees}
     evening_shift = {p for p in employees if rand() < 0.2}
     expected_shifts = len(employees) * EMPLOYEE_WORKDAY * world.days

@@ -27,22 +27,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
-from jejak.checkins.models import CheckIn, CheckInRequest
+from jejak.checkins.models import CheckIn
 from jejak.devtools.trace_bench import data
 from jejak.devtools.trace_bench.load import (
     Stopwatch,
     analyze,
     bulk_session,
     explain,
-    indexes_dropped,
-    load,
-    next_id,
-    reset_sequence,
     set_tracing_index,
 )
+from jejak.devtools.trace_bench.world import load_world
 from jejak.people.models import Person
-from jejak.regions.models import Region
-from jejak.sectors.models import Sector
 from jejak.tracing.overlap import (
     DEFAULT_PRESENCE,
     case_query,
@@ -50,7 +45,6 @@ from jejak.tracing.overlap import (
     contact_query,
     shared_visits,
 )
-from jejak.venues.models import EntryPoint, Venue, VenueStatus
 
 WARM_UP_CASES = 5
 
@@ -121,59 +115,15 @@ class Command(BaseCommand):
         self.trace(vendor, opts, world, now)
 
     def load(self, opts: dict[str, Any], day0: dt.datetime, clock: Stopwatch) -> data.World:
-        vendor = connection.vendor
-        fmt = data.POSTGRES if vendor == "postgresql" else data.SQLITE
-        rng = random.Random(5)  # noqa: S311 (fake data)
-        venues = make_venues(opts["venues"], rng)
-        self.say(f"{vendor} load venues n={len(venues)} s={clock.lap():.1f}")
-
-        stamp = (day0 - dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S") + fmt.tz
-        sizes = data.family_sizes(opts["people"], rng)
-        account0, person0, request0 = (
-            next_id("accounts_user"),
-            next_id("people_person"),
-            next_id("checkins_checkinrequest"),
-        )
-        account_of = [a for a, size in enumerate(sizes) for _ in range(size)]
-        steps = [
-            ("accounts_user", data.USER_COLUMNS, data.user_rows(fmt, len(sizes), account0, stamp)),
-            (
-                "people_person",
-                data.PERSON_COLUMNS,
-                data.person_rows(fmt, sizes, person0, account0, stamp),
-            ),
-            (
-                "checkins_checkinrequest",
-                data.REQUEST_COLUMNS,
-                data.request_rows(len(sizes), request0, account0, stamp),
-            ),
-        ]
-        for table, columns, rows in steps:
-            with indexes_dropped(table):
-                count = load(table, columns, rows)
-                self.say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
-            reset_sequence(table)
-            self.say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
-
-        world = data.World(
+        return load_world(
             people=opts["people"],
-            first_person_id=person0,
-            first_request_id=request0,
-            first_account_id=account0,
-            account_of=account_of,
-            venues=venues,
-            day0=day0,
+            venues=opts["venues"],
+            checkins=opts["checkins"],
             days=opts["days"],
+            day0=day0,
+            clock=clock,
+            say=self.say,
         )
-        table = CheckIn._meta.db_table
-        with indexes_dropped(table):
-            rows = data.checkin_rows(fmt, world, opts["checkins"])
-            count = load(table, data.CHECKIN_COLUMNS, rows, freeze=vendor == "postgresql")
-            self.say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
-        self.say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
-        if CheckInRequest.objects.count() != len(sizes):
-            raise CommandError("requests went missing (TRUNCATE ... CASCADE?)")
-        return world
 
     def trace(self, vendor: str, opts: dict[str, Any], world: data.World, now: dt.datetime) -> None:
         rng = random.Random(11)  # noqa: S311 (fake data)
@@ -270,48 +220,6 @@ class Command(BaseCommand):
     def say(self, line: str) -> None:
         self.stdout.write(line)
         self.stdout.flush()
-
-
-def make_venues(count: int, rng: random.Random) -> list[data.VenueInfo]:
-    """Venues in Kota Tangerang's districts with one to four entrances, through the ORM
-    (a few thousand rows); popularity and stays for the generator."""
-    from jejak.demo.builder import REGIONS_CSV
-    from jejak.regions.imports import import_regions
-
-    import_regions(REGIONS_CSV)
-    districts = list(Region.objects.filter(level="district"))
-    by_slug = {s.slug: s for s in Sector.objects.all()}
-    slugs = list(data.SECTOR_SHARE)
-    chosen = rng.choices(slugs, weights=[data.SECTOR_SHARE[s] for s in slugs], k=count)
-    weights = data.venue_weights(count, chosen, rng)
-    venues = Venue.objects.bulk_create(
-        [
-            Venue(
-                short_code=f"TRACE-{i:05d}",
-                name=f"{by_slug[slug].name_id} {i}",
-                sector=by_slug[slug],
-                region=districts[i % len(districts)],
-                capacity=max(20, weights[i] * 5),
-                default_stay_minutes=data.STAY_BY_SECTOR[slug],
-                status=VenueStatus.INSTALLED,
-            )
-            for i, slug in enumerate(chosen)
-        ],
-        batch_size=1000,
-    )
-    doors = [
-        EntryPoint(venue=venue, name=f"Pintu {k + 1}", position=k)
-        for venue, weight in zip(venues, weights, strict=True)
-        for k in range(1 + min(3, weight // 500))
-    ]
-    EntryPoint.objects.bulk_create(doors, batch_size=2000)
-    entrances: defaultdict[int, list[int]] = defaultdict(list)
-    for door in doors:
-        entrances[door.venue_id].append(door.pk)
-    return [
-        data.VenueInfo(v.pk, entrances[v.pk], v.default_stay_minutes, w)
-        for v, w in zip(venues, weights, strict=True)
-    ]
 
 
 def pick_cases(

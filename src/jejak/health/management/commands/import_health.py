@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jejak.accounts.capabilities import Cap, has_capability
+from jejak.core.progress import ProgressLine
 from jejak.health.report import NOTHING_IMPORTED, RecordType
 from jejak.health.service import import_health_file
+from jejak.health.signals import follow_up_now
 
 
 class Command(BaseCommand):
@@ -24,6 +26,13 @@ class Command(BaseCommand):
             metavar="USERNAME",
             help="Import as this user, recorded in the audit log (default: the system).",
         )
+        parser.add_argument(
+            "--trace",
+            action="store_true",
+            help="Trace the new positive results now, whatever their number: open, search, "
+            "designate by the tracing profile's policy and notify (a mass run), with a "
+            "progress line on stderr.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -37,7 +46,15 @@ class Command(BaseCommand):
             if not has_capability(actor, Cap.IMPORT_HEALTH_RECORDS):
                 raise CommandError(f"{actor.username} may not import health records.")
 
-        report = import_health_file(path, actor=actor)
+        if options["trace"]:
+            # The stream itself: Django's wrapper ends every write with a newline.
+            bar = ProgressLine(cast(TextIO, self.stderr._out), "cases")
+            with follow_up_now(progress=bar.update) as follow:
+                report = import_health_file(path, actor=actor)
+            if follow.reports:
+                bar.finish(bar.done, bar.total)
+        else:
+            report = import_health_file(path, actor=actor)
         if not report.ok:
             for problem in report.problems:
                 value = f" ({problem.value!r})" if problem.value else ""
@@ -61,3 +78,8 @@ class Command(BaseCommand):
                 f"NIK(s), from {report.filename} ({report.format})."
             )
         )
+        if options["trace"]:
+            for text in follow.reports or ["No new positive result to trace."]:
+                self.stdout.write(text)
+            if follow.failed:
+                raise CommandError("The records were imported; tracing them did not finish.")

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "csv"], default="json")
 
     def handle(self, *args: Any, case_id: int, format: str, **_: Any) -> None:
-        case = Case.objects.select_related("person").filter(pk=case_id).first()
+        case = Case.objects.select_related("person", "searched_with").filter(pk=case_id).first()
         if case is None:
             raise CommandError(f"No case {case_id}.")
         try:
@@ -40,6 +40,8 @@ class Command(BaseCommand):
             "case": case.pk,
             "window_start": case.window_start.isoformat(),
             "window_end": case.window_end.isoformat(),
+            # The rules that made these numbers (docs/tracing.md, "Profiles").
+            "profile": case.searched_with.label if case.searched_with else None,
             "contacts": [
                 {
                     "rank": c.rank,

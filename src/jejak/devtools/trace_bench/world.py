@@ -1,0 +1,148 @@
+"""The benchmark's city in the database: venues through the ORM, then accounts, people,
+their placeholder requests and the check-ins in bulk (data.py's rows, load.py's
+loaders). `jejak bench-trace` and `jejak bench-warn` build theirs with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.core.management.base import CommandError
+from django.db import connection
+
+from jejak.accounts import privacy
+from jejak.checkins.models import CheckIn, CheckInRequest
+from jejak.devtools.trace_bench import data
+from jejak.devtools.trace_bench.load import (
+    Stopwatch,
+    indexes_dropped,
+    load,
+    next_id,
+    reset_sequence,
+)
+from jejak.regions.models import Region
+from jejak.sectors.models import Sector
+from jejak.venues.models import EntryPoint, Venue, VenueStatus
+
+
+def load_world(
+    *,
+    people: int,
+    venues: int,
+    checkins: int,
+    days: int,
+    day0: dt.datetime,
+    clock: Stopwatch,
+    say: Callable[[str], None],
+    top: int = 2000,
+    exponent: float = 0.7,
+    employee_share: float = data.EMPLOYEE_SHARE,
+    identity: data.Identity | None = None,
+) -> data.World:
+    """Venues (make_venues), then accounts, people and their placeholder requests, then
+    the check-ins, in bulk into the current database; a line per table through `say`.
+    `top`, `exponent`, `employee_share` and `identity` shape the data (data.py)."""
+    vendor = connection.vendor
+    fmt = data.POSTGRES if vendor == "postgresql" else data.SQLITE
+    rng = random.Random(5)  # noqa: S311 (fake data)
+    made = make_venues(venues, rng, top=top, exponent=exponent)
+    say(f"{vendor} load venues n={len(made)} s={clock.lap():.1f}")
+
+    stamp = (day0 - dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S") + fmt.tz
+    sizes = data.family_sizes(people, rng)
+    account0, person0, request0 = (
+        next_id("accounts_user"),
+        next_id("people_person"),
+        next_id("checkins_checkinrequest"),
+    )
+    account_of = [a for a, size in enumerate(sizes) for _ in range(size)]
+    steps = [
+        (
+            "accounts_user",
+            data.USER_COLUMNS,
+            data.user_rows(fmt, len(sizes), account0, stamp, privacy.current_version()),
+        ),
+        (
+            "people_person",
+            data.PERSON_COLUMNS,
+            data.person_rows(fmt, sizes, person0, account0, stamp, identity),
+        ),
+        (
+            "checkins_checkinrequest",
+            data.REQUEST_COLUMNS,
+            data.request_rows(len(sizes), request0, account0, stamp),
+        ),
+    ]
+    for table, columns, rows in steps:
+        with indexes_dropped(table):
+            count = load(table, columns, rows)
+            say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
+        reset_sequence(table)
+        say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
+
+    world = data.World(
+        people=people,
+        first_person_id=person0,
+        first_request_id=request0,
+        first_account_id=account0,
+        account_of=account_of,
+        venues=made,
+        day0=day0,
+        days=days,
+        employee_share=employee_share,
+    )
+    table = CheckIn._meta.db_table
+    with indexes_dropped(table):
+        rows = data.checkin_rows(fmt, world, checkins)
+        count = load(table, data.CHECKIN_COLUMNS, rows, freeze=vendor == "postgresql")
+        say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
+    say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
+    if CheckInRequest.objects.count() != len(sizes):
+        raise CommandError("requests went missing (TRUNCATE ... CASCADE?)")
+    return world
+
+
+def make_venues(
+    count: int, rng: random.Random, *, top: int = 2000, exponent: float = 0.7
+) -> list[data.VenueInfo]:
+    """Venues in Kota Tangerang's districts with one to four entrances, through the ORM
+    (a few thousand rows); popularity (data.venue_weights) and stays for the generator."""
+    from jejak.demo.builder import REGIONS_CSV
+    from jejak.regions.imports import import_regions
+
+    import_regions(REGIONS_CSV)
+    districts = list(Region.objects.filter(level="district"))
+    by_slug = {s.slug: s for s in Sector.objects.all()}
+    slugs = list(data.SECTOR_SHARE)
+    chosen = rng.choices(slugs, weights=[data.SECTOR_SHARE[s] for s in slugs], k=count)
+    weights = data.venue_weights(count, chosen, rng, top=top, exponent=exponent)
+    venues = Venue.objects.bulk_create(
+        [
+            Venue(
+                short_code=f"TRACE-{i:05d}",
+                name=f"{by_slug[slug].name_id} {i}",
+                sector=by_slug[slug],
+                region=districts[i % len(districts)],
+                capacity=max(20, weights[i] * 5),
+                default_stay_minutes=data.STAY_BY_SECTOR[slug],
+                status=VenueStatus.INSTALLED,
+            )
+            for i, slug in enumerate(chosen)
+        ],
+        batch_size=1000,
+    )
+    doors = [
+        EntryPoint(venue=venue, name=f"Pintu {k + 1}", position=k)
+        for venue, weight in zip(venues, weights, strict=True)
+        for k in range(1 + min(3, weight // 500))
+    ]
+    EntryPoint.objects.bulk_create(doors, batch_size=2000)
+    entrances: defaultdict[int, list[int]] = defaultdict(list)
+    for door in doors:
+        entrances[door.venue_id].append(door.pk)
+    return [
+        data.VenueInfo(v.pk, entrances[v.pk], v.default_stay_minutes, w)
+        for v, w in zip(venues, weights, strict=True)
+    ]

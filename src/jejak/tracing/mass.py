@@ -1,0 +1,387 @@
+"""Mass tracing runs (issue 20, "Mass events"): when a health import brings positive
+results in bulk, the system opens the cases, searches each, designates the close
+contacts its tracing profile's policy allows, leaves the rest to officers, and tells
+each person once.
+
+The policy is data, the `automation` of the case's tracing profile (profiles.py):
+`{"designate": "close", "min_score": "15.0"}` designates the close contacts scoring at
+least 15.0 and leaves the other close contacts to the officers (the case stays
+`contacts_identified`, in their queue); `"none"` leaves every close contact to them.
+A case whose contacts are all designated is `notified`, its exposure sites published
+and its visitors below the threshold informed, as when an officer designates them all.
+
+A run (`TracingRun`) counts what it did; the counters are written every PROGRESS_EVERY
+cases, and `progress(run)` is called after every case (the command's progress line). A
+case that fails is counted and noted (its number, the step and a reason code: never
+personal data) and the run goes on.
+
+Messages wait for the end of the run, so that a person close to several of its cases
+gets one message saying how many (`exposure_close_contact_multi`), and a visitor below
+the threshold of several cases one informational notice; someone told in the last 24
+hours for a case outside the run gets the short update (notices.told_recently).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jejak.core.progress import clock
+from jejak.health.models import LabResult
+from jejak.notifications import outbox
+from jejak.tracing import cases, notices, profiles
+from jejak.tracing.designation import designate_contacts
+from jejak.tracing.errors import TracingError
+from jejak.tracing.models import Case, Contact, RunStatus, TracingRun, TracingRunCase
+from jejak.tracing.search import search_contacts
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[TracingRun], None]
+
+# Cases between two writes of the run's counters (the officers' progress page reads them).
+PROGRESS_EVERY = 25
+# The errors a run keeps (the counter has them all).
+MAX_ERRORS = 20
+# People whose messages are built and written together at the end of a run.
+NOTICE_CHUNK = 500
+
+COUNTERS = [
+    "total",
+    "processed",
+    "opened",
+    "searched",
+    "designated_contacts",
+    "queued_for_officers",
+    "cases_for_officers",
+    "notified_people",
+    "informed_people",
+    "failed",
+    "errors",
+]
+
+
+@dataclass(frozen=True)
+class Policy:
+    designate: str  # "close": close contacts from min_score up; "none": none
+    min_score: Decimal
+
+
+def _policy(case: Case) -> Policy:
+    """What the system designates on its own for this case: its profile's `automation`."""
+    automation = profiles.for_case(case).automation
+    return Policy(automation.designate, automation.min_score)
+
+
+# --- The health import's hook ----------------------------------------------------------
+
+
+def mass_min() -> int:
+    """Above this many positive results in one import the cases are traced by a run in the
+    background (JEJAK_MASS_TRACE_MIN); at or below it they are only opened."""
+    return int(settings.JEJAK_MASS_TRACE_MIN)
+
+
+def queue_run(*, nik_indexes: Iterable[str], source: str = "") -> TracingRun:
+    """A run waiting for its task (tasks.trace_run): the people's latest positive results
+    are kept on the row by id (not their NIK indexes, and not in the task's arguments)
+    until it starts."""
+    indexes = sorted(set(nik_indexes))
+    results = [r.pk for _index, r in cases.latest_positive_results(indexes) if r is not None]
+    return TracingRun.objects.create(source=source[:200], total=len(indexes), pending=results)
+
+
+def run_queued(run_id: int) -> TracingRun | None:
+    """Run a queued run (the task); None when it is gone, and a run already started or
+    finished is left as it is (a task delivered twice traces nothing twice)."""
+    with transaction.atomic():
+        run = TracingRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != RunStatus.QUEUED:
+            return run
+        results = list(run.pending)
+        run.status, run.started_at, run.pending = RunStatus.RUNNING, timezone.now(), []
+        run.save(update_fields=["status", "started_at", "pending"])
+    indexes: list[str] = []
+    for start in range(0, len(results), cases.RESULTS_CHUNK):
+        chunk = results[start : start + cases.RESULTS_CHUNK]
+        indexes += LabResult.objects.filter(pk__in=chunk).values_list("nik_index", flat=True)
+    return trace_results(nik_indexes=indexes, run=run)
+
+
+# --- The run -----------------------------------------------------------------------------
+
+
+def trace_results(
+    *,
+    nik_indexes: Iterable[str],
+    run: TracingRun | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+    source: str = "",
+) -> TracingRun:
+    """For the people whose new positive results were just imported: open their cases
+    (cases.open_case_from_result: registered, recent, no open case), search each, apply
+    the profile's policy, then tell every designated person once. `now` fixes the clock
+    (tests); otherwise each case is opened and searched at its own moment."""
+    indexes = sorted(set(nik_indexes))
+    if run is None:
+        run = TracingRun(source=source[:200])
+    run.total = len(indexes)
+    run.status, run.pending = RunStatus.RUNNING, []
+    run.started_at = run.started_at or now or timezone.now()
+    run.save()
+    tracer = _Tracer(run, progress, now)
+    try:
+        for index, result in cases.latest_positive_results(indexes):
+            tracer.trace(index, result)
+        tracer.checkpoint(force=True)
+        tracer.notify()
+    except Exception as exc:
+        # The run itself failed (the database went away): what was done stays done.
+        logger.exception("tracing run %s failed", run.pk)
+        tracer.error(None, "run", exc)
+        run.status = RunStatus.FAILED
+    else:
+        run.status = RunStatus.FINISHED
+    run.finished_at = now or timezone.now()
+    try:
+        run.save(update_fields=[*COUNTERS, "status", "finished_at"])
+    except DatabaseError:
+        logger.exception("tracing run %s: its end could not be recorded", run.pk)
+    tracer.report()
+    return run
+
+
+class _Tracer:
+    def __init__(self, run: TracingRun, progress: Progress | None, now: dt.datetime | None):
+        self.run = run
+        self.progress = progress
+        self.now = now
+        self.since_checkpoint = 0
+        self.links: list[TracingRunCase] = []
+
+    def clock(self) -> dt.datetime:
+        return self.now or timezone.now()
+
+    def trace(self, index: str, result: LabResult | None) -> None:
+        """One person's latest positive result: open, search, designate by the policy."""
+        run = self.run
+        case = None
+        step = "open"
+        try:
+            if result is not None:
+                with transaction.atomic():
+                    case = cases.open_case_from_result(lab_result=result, now=self.clock())
+            if case is not None:
+                run.opened += 1
+                self.links.append(TracingRunCase(run=run, case=case))
+                step = "search"
+                with transaction.atomic():
+                    search_contacts(case=case, actor=None, now=self.clock(), fetch=False)
+                run.searched += 1
+                step = "designate"
+                with transaction.atomic():
+                    self.apply_policy(case)
+        except Exception as exc:
+            # One case's failure is the officers' to look at; the run goes on.
+            logger.exception("tracing run %s: case %s failed at %s", run.pk, case and case.pk, step)
+            self.error(case, step, exc)
+        run.processed += 1
+        self.since_checkpoint += 1
+        self.checkpoint()
+        self.report()
+
+    def apply_policy(self, case: Case) -> None:
+        policy = _policy(case)
+        close = list(
+            Contact.objects.filter(case=case, is_close=True, designated_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "score")
+        )
+        chosen = [
+            pk for pk, score in close if policy.designate == "close" and score >= policy.min_score
+        ]
+        left = len(close) - len(chosen)
+        if left or policy.designate == "none":
+            self.run.queued_for_officers += left
+            self.run.cases_for_officers += 1
+        if policy.designate == "none" or (close and not chosen):
+            return
+        # No close contact at all: as an officer's "designate all", the exposure sites are
+        # published and the visitors informed.
+        done = designate_contacts(
+            case=case,
+            actor=None,
+            contact_ids=chosen or None,
+            now=self.clock(),
+            notify=False,
+            complete=not left,
+        )
+        self.run.designated_contacts += done.designated
+        self.links[-1].designated = True
+
+    def error(self, case: Case | None, step: str, exc: BaseException) -> None:
+        """Counted, and noted without personal data: the case's number, the step, and a
+        reason code (a TracingError's) or the exception's class, never its message."""
+        self.run.failed += 1
+        if len(self.run.errors) < MAX_ERRORS:
+            code = exc.code.value if isinstance(exc, TracingError) else type(exc).__name__
+            self.run.errors = [
+                *self.run.errors,
+                {"case": case.pk if case is not None else None, "step": step, "code": code},
+            ]
+
+    def checkpoint(self, *, force: bool = False) -> None:
+        if not force and self.since_checkpoint < PROGRESS_EVERY:
+            return
+        self.since_checkpoint = 0
+        with transaction.atomic():
+            TracingRunCase.objects.bulk_create(self.links, batch_size=500)
+            self.run.save(update_fields=COUNTERS)
+        self.links = []
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.run)
+
+    # --- One message per person ------------------------------------------------------
+
+    def notify(self) -> None:
+        """Tell the run's designated contacts, one message per person whatever the number
+        of cases, then inform the visitors below the threshold of the cases designated,
+        one notice per person (none to someone told they are a close contact)."""
+        designated = TracingRunCase.objects.filter(run=self.run, designated=True).values("case")
+        pending = Contact.objects.filter(
+            case__in=designated, designated_at__isnull=False, notified_at__isnull=True
+        )
+        below = Contact.objects.filter(
+            case__in=designated,
+            is_close=False,
+            designated_at__isnull=True,
+            informed_at__isnull=True,
+        )
+        for chunk in _chunks(_people(pending), NOTICE_CHUNK):
+            with transaction.atomic():
+                self.notify_close(pending.filter(person_id__in=chunk), below, chunk)
+            self.run.save(update_fields=["notified_people"])
+        for chunk in _chunks(_people(below), NOTICE_CHUNK):
+            with transaction.atomic():
+                self.inform(below.filter(person_id__in=chunk))
+            self.run.save(update_fields=["informed_people"])
+
+    def notify_close(
+        self, contacts: QuerySet[Contact], below: QuerySet[Contact], people: Sequence[int]
+    ) -> None:
+        now = self.clock()
+        rows = _rows(contacts)
+        told = notices.told_recently(people, now=now)
+        districts = notices.venue_districts({v["venue_id"] for c in rows for v in c.visits})
+        messages = []
+        for person_id, group in groupby(rows, key=lambda c: c.person_id):
+            mine = list(group)
+            messages.append(
+                notices.close_contact_notice(
+                    mine,
+                    ref=notices.case_ref(mine[0].case),
+                    districts=districts,
+                    told_until=told.get(person_id),
+                )
+            )
+        outbox.enqueue_many(messages)
+        Contact.objects.filter(pk__in=[c.pk for c in rows]).update(notified_at=now)
+        # Told they are a close contact: no "you are not a close contact" from another case.
+        below.filter(person_id__in=people).update(informed_at=now)
+        self.run.notified_people += len(messages)
+
+    def inform(self, contacts: QuerySet[Contact]) -> None:
+        rows = _rows(contacts)
+        districts = notices.venue_districts({v["venue_id"] for c in rows for v in c.visits})
+        messages = [
+            notices.informational_notice(
+                mine, ref=notices.case_ref(mine[0].case), districts=districts
+            )
+            for mine in (list(g) for _p, g in groupby(rows, key=lambda c: c.person_id))
+        ]
+        outbox.enqueue_many(messages)
+        Contact.objects.filter(pk__in=[c.pk for c in rows]).update(informed_at=self.clock())
+        self.run.informed_people += len(messages)
+
+
+def _people(contacts: QuerySet[Contact]) -> list[int]:
+    return sorted(set(contacts.values_list("person_id", flat=True)))
+
+
+def _rows(contacts: QuerySet[Contact]) -> list[Contact]:
+    """The contacts with what their messages need (the person's account, the case and
+    its profile, each case fetched once), each person's together, by case."""
+    rows = list(contacts.select_related("person__account").order_by("person_id", "case_id"))
+    by_id = Case.objects.select_related("profile").in_bulk({c.case_id for c in rows})
+    for row in rows:
+        row.case = by_id[row.case_id]
+    return rows
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def summary(run: TracingRun) -> dict[str, Any]:
+    """The run's counts (the task's result, the command's last line)."""
+    return {name: getattr(run, name) for name in COUNTERS if name != "errors"} | {
+        "id": run.pk,
+        "status": run.status,
+    }
+
+
+def describe(run: TracingRun) -> str:
+    """One line for a person (the import command's --trace)."""
+    text = (
+        f"tracing run {run.pk} {run.status}: {run.total} positive result(s), "
+        f"{run.opened} case(s) opened, {run.searched} searched, "
+        f"{run.designated_contacts} contact(s) designated, "
+        f"{run.queued_for_officers} close contact(s) in {run.cases_for_officers} case(s) "
+        f"left to officers, {run.notified_people} people notified, "
+        f"{run.informed_people} informed, {run.failed} failed"
+    )
+    return text + "."
+
+
+@dataclass(frozen=True)
+class Estimate:
+    percent: int
+    seconds_left: int | None  # None: not running, or nothing done yet to go by
+    elapsed: int | None
+
+    @property
+    def left(self) -> str:
+        """ "0:42": the time left as a person reads it ("" when unknown)."""
+        return clock(self.seconds_left) if self.seconds_left is not None else ""
+
+    @property
+    def took(self) -> str:
+        return clock(self.elapsed) if self.elapsed is not None else ""
+
+
+def estimate(run: TracingRun, now: dt.datetime | None = None) -> Estimate:
+    """How far the run is and, while it runs, how long the rest should take at the pace
+    of the cases done so far."""
+    percent = 100 if not run.total else min(100, run.processed * 100 // run.total)
+    if run.started_at is None:
+        return Estimate(percent, None, None)
+    end = run.finished_at or now or timezone.now()
+    elapsed = max(0.0, (end - run.started_at).total_seconds())
+    left = None
+    if run.status == RunStatus.RUNNING and run.processed:
+        left = round(elapsed / run.processed * (run.total - run.processed))
+    return Estimate(percent, left, round(elapsed))
