@@ -34,6 +34,15 @@ def now() -> dt.datetime:
 
 @pytest.fixture
 def city(now: dt.datetime) -> list[str]:
+    # A transactional test starts from a flushed database: the seeded rows come back.
+    from jejak.sectors.models import Sector
+    from jejak.sectors.reference import ensure_sectors
+    from jejak.tracing.models import TracingProfile, VenueTypeWeight
+    from jejak.tracing.reference import ensure_profiles, ensure_weights
+
+    ensure_sectors(Sector)
+    ensure_weights(VenueTypeWeight, Sector)
+    ensure_profiles(TracingProfile, VenueTypeWeight)
     lines: list[str] = []
     data.build(SMALL, now=now, say=lines.append)
     return lines
