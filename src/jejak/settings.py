@@ -168,6 +168,9 @@ JEJAK_CLUSTER_CASES = env_int("JEJAK_CLUSTER_CASES", 3)
 # background (cases opened, searched, contacts designated by the profile's policy and
 # told); at or below it the cases are only opened (docs/tracing.md, "Mass events").
 JEJAK_MASS_TRACE_MIN = env_int("JEJAK_MASS_TRACE_MIN", 50)
+# A mass run is cut into this many tasks, traced side by side by as many task workers
+# (run that many `jejak db_worker` processes); the last to finish sends the messages.
+JEJAK_MASS_TRACE_WORKERS = env_int("JEJAK_MASS_TRACE_WORKERS", 1)
 # The privacy notice at /privasi/ (accounts/privacy.py, docs/privacy.md): its version (a
 # new one asks every visitor to accept again) and the date it takes effect, the
 # controller who answers for the data, and its data protection officer (UU 27/2022
@@ -356,7 +359,13 @@ else:
 # With no worker configured, tasks run inline in the request that enqueued them.
 TASKS = {
     "default": {
-        "BACKEND": env_str("JEJAK_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+        "BACKEND": env_str(
+            "JEJAK_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        # "tracing": mass tracing runs (tracing/tasks.py), for workers of their own
+        # (`jejak db_worker --queue-name tracing`), so that a city's worst day never
+        # holds up the outbox's sends, nor they the tracing.
+        "QUEUES": ["default", "tracing"],
     }
 }
 

@@ -69,8 +69,7 @@ def _open_cases(sender: Any, *, nik_indexes: set[str], source: str = "", **kwarg
         follow.failed = run.status != RunStatus.FINISHED
         follow.reports.append(mass.describe(run))
     elif len(nik_indexes) > mass.mass_min():
-        run = mass.queue_run(nik_indexes=nik_indexes, source=source)
-        tasks.trace_run.enqueue(run_id=run.pk)
+        tasks.enqueue_run(mass.queue_run(nik_indexes=nik_indexes, source=source))
     else:
         open_cases_for_new_results(nik_indexes=nik_indexes)
 

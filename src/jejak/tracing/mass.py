@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from jejak.core.progress import clock
@@ -53,6 +53,8 @@ Progress = Callable[[TracingRun], None]
 PROGRESS_EVERY = 25
 # The errors a run keeps (the counter has them all).
 MAX_ERRORS = 20
+# A run in these states is over: its tasks do nothing more.
+DONE = (RunStatus.FINISHED, RunStatus.FAILED)
 # People whose messages are built and written together at the end of a run.
 NOTICE_CHUNK = 500
 
@@ -92,30 +94,67 @@ def mass_min() -> int:
     return int(settings.JEJAK_MASS_TRACE_MIN)
 
 
-def queue_run(*, nik_indexes: Iterable[str], source: str = "") -> TracingRun:
-    """A run waiting for its task (tasks.trace_run): the people's latest positive results
-    are kept on the row by id (not their NIK indexes, and not in the task's arguments)
-    until it starts."""
+def workers() -> int:
+    """How many shards a queued run is cut into, one task each, for that many worker
+    processes to trace side by side (JEJAK_MASS_TRACE_WORKERS)."""
+    return max(1, int(settings.JEJAK_MASS_TRACE_WORKERS))
+
+
+def queue_run(
+    *, nik_indexes: Iterable[str], source: str = "", shards: int | None = None
+) -> TracingRun:
+    """A run waiting for its tasks (tasks.trace_shard, one per shard): the people's latest
+    positive results are kept on the row by id (not their NIK indexes, and not in the
+    tasks' arguments) until it finishes; shard i traces every shards-th of them."""
     indexes = sorted(set(nik_indexes))
     results = [r.pk for _index, r in cases.latest_positive_results(indexes) if r is not None]
-    return TracingRun.objects.create(source=source[:200], total=len(indexes), pending=results)
+    return TracingRun.objects.create(
+        source=source[:200],
+        total=len(results),
+        pending=results,
+        shards=min(shards or workers(), max(1, len(results))),
+    )
 
 
-def run_queued(run_id: int) -> TracingRun | None:
-    """Run a queued run (the task); None when it is gone, and a run already started or
-    finished is left as it is (a task delivered twice traces nothing twice)."""
+def run_shard(run_id: int, shard: int = 0) -> TracingRun | None:
+    """Trace one shard of a queued run (a task; several run side by side in as many
+    workers). The counters are added to, never overwritten, so shards may write them at
+    once; the shard that finishes last tells every person, once, and ends the run. None
+    when the run is gone; a finished run, or a shard out of range, does nothing (a task
+    delivered twice traces nothing twice: opening refuses a second case per person)."""
     with transaction.atomic():
         run = TracingRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status != RunStatus.QUEUED:
+        if run is None or run.status in DONE or not 0 <= shard < run.shards:
             return run
-        results = list(run.pending)
-        run.status, run.started_at, run.pending = RunStatus.RUNNING, timezone.now(), []
-        run.save(update_fields=["status", "started_at", "pending"])
+        if run.status == RunStatus.QUEUED:
+            run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+            run.save(update_fields=["status", "started_at"])
+        results = list(run.pending)[shard :: run.shards]
+    tracer = _Tracer(run, None, None)
+    try:
+        for index, result in cases.latest_positive_results(_indexes_of(results)):
+            tracer.trace(index, result)
+        tracer.checkpoint(force=True)
+    except Exception as exc:
+        logger.exception("tracing run %s shard %s failed", run.pk, shard)
+        tracer.error(None, "run", exc)
+        tracer.checkpoint(force=True)
+    with transaction.atomic():
+        run = TracingRun.objects.select_for_update().get(pk=run_id)
+        run.shards_done += 1
+        run.save(update_fields=["shards_done"])
+        last = run.shards_done >= run.shards
+    if last:
+        _finish(_Tracer(run, None, None))
+    return run
+
+
+def _indexes_of(result_ids: Sequence[int]) -> list[str]:
     indexes: list[str] = []
-    for start in range(0, len(results), cases.RESULTS_CHUNK):
-        chunk = results[start : start + cases.RESULTS_CHUNK]
+    for start in range(0, len(result_ids), cases.RESULTS_CHUNK):
+        chunk = result_ids[start : start + cases.RESULTS_CHUNK]
         indexes += LabResult.objects.filter(pk__in=chunk).values_list("nik_index", flat=True)
-    return trace_results(nik_indexes=indexes, run=run)
+    return indexes
 
 
 # --- The run -----------------------------------------------------------------------------
@@ -145,19 +184,33 @@ def trace_results(
         for index, result in cases.latest_positive_results(indexes):
             tracer.trace(index, result)
         tracer.checkpoint(force=True)
-        tracer.notify()
     except Exception as exc:
         # The run itself failed (the database went away): what was done stays done.
         logger.exception("tracing run %s failed", run.pk)
         tracer.error(None, "run", exc)
-        run.status = RunStatus.FAILED
-    else:
-        run.status = RunStatus.FINISHED
-    run.finished_at = now or timezone.now()
+        tracer.checkpoint(force=True)
+    return _finish(tracer)
+
+
+def _finish(tracer: _Tracer) -> TracingRun:
+    """Tell everyone the run designated (once each) and record its end."""
+    run = tracer.run
+    if run.status != RunStatus.FAILED and not any(e["step"] == "run" for e in run.errors):
+        try:
+            tracer.notify()
+        except Exception as exc:
+            logger.exception("tracing run %s: its messages failed", run.pk)
+            tracer.error(None, "notify", exc)
+            tracer.checkpoint(force=True)
+    failed = any(e["step"] in {"run", "notify"} for e in run.errors)
+    run.status = RunStatus.FAILED if failed else RunStatus.FINISHED
+    run.finished_at = tracer.clock()
+    run.pending = []
     try:
-        run.save(update_fields=[*COUNTERS, "status", "finished_at"])
+        run.save(update_fields=["status", "finished_at", "pending"])
     except DatabaseError:
         logger.exception("tracing run %s: its end could not be recorded", run.pk)
+    run.refresh_from_db()
     tracer.report()
     return run
 
@@ -169,6 +222,10 @@ class _Tracer:
         self.now = now
         self.since_checkpoint = 0
         self.links: list[TracingRunCase] = []
+        # The counters as last written: a checkpoint adds what changed since (another
+        # shard may be adding to the same row).
+        self.written = {name: getattr(run, name) for name in COUNTERS if name != "errors"}
+        self.errors_written = len(run.errors)
 
     def clock(self) -> dt.datetime:
         return self.now or timezone.now()
@@ -245,9 +302,23 @@ class _Tracer:
         if not force and self.since_checkpoint < PROGRESS_EVERY:
             return
         self.since_checkpoint = 0
+        run = self.run
+        added = {
+            name: F(name) + getattr(run, name) - before
+            for name, before in self.written.items()
+            if getattr(run, name) != before
+        }
         with transaction.atomic():
             TracingRunCase.objects.bulk_create(self.links, batch_size=500)
-            self.run.save(update_fields=COUNTERS)
+            if added:
+                TracingRun.objects.filter(pk=run.pk).update(**added)
+            new_errors = run.errors[self.errors_written :]
+            if new_errors:
+                stored = TracingRun.objects.select_for_update().get(pk=run.pk)
+                stored.errors = [*stored.errors, *new_errors][:MAX_ERRORS]
+                stored.save(update_fields=["errors"])
+        self.written = {name: getattr(run, name) for name in self.written}
+        self.errors_written = len(run.errors)
         self.links = []
 
     def report(self) -> None:
@@ -273,11 +344,11 @@ class _Tracer:
         for chunk in _chunks(_people(pending), NOTICE_CHUNK):
             with transaction.atomic():
                 self.notify_close(pending.filter(person_id__in=chunk), below, chunk)
-            self.run.save(update_fields=["notified_people"])
+            self.checkpoint(force=True)
         for chunk in _chunks(_people(below), NOTICE_CHUNK):
             with transaction.atomic():
                 self.inform(below.filter(person_id__in=chunk))
-            self.run.save(update_fields=["informed_people"])
+            self.checkpoint(force=True)
 
     def notify_close(
         self, contacts: QuerySet[Contact], below: QuerySet[Contact], people: Sequence[int]

@@ -10,9 +10,19 @@ from django_tasks import task
 
 from jejak.tracing import mass
 
+# Its own queue: workers for it apart from the outbox's (settings.TASKS).
+QUEUE = "tracing"
 
-@task()
-def trace_run(run_id: int) -> dict[str, Any]:
-    """Trace a queued run's positive results; its counts (empty when it is gone)."""
-    run = mass.run_queued(run_id)
+
+@task(queue_name=QUEUE)
+def trace_shard(run_id: int, shard: int) -> dict[str, Any]:
+    """Trace one shard of a queued run (mass.run_shard); the run's counts so far (empty
+    when it is gone)."""
+    run = mass.run_shard(run_id, shard)
     return mass.summary(run) if run is not None else {}
+
+
+def enqueue_run(run: Any) -> None:
+    """One task per shard of a queued run: as many workers trace it side by side."""
+    for shard in range(run.shards):
+        trace_shard.enqueue(run_id=run.pk, shard=shard)

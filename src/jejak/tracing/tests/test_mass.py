@@ -100,6 +100,30 @@ def test_a_run_opens_searches_designates_and_tells_each_person_once(outbreak):
     assert TracingRunCase.objects.filter(run=run).count() == 2
 
 
+def test_a_run_in_shards_does_what_one_process_does_and_tells_once(outbreak, monkeypatch):
+    # Two workers' shards, one after the other here: the counters add up, the messages
+    # wait for the last shard, and Rina (close to both cases, one in each shard) gets one.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    run = mass.queue_run(nik_indexes=[outbreak["first"].nik_index, outbreak["second"].nik_index])
+    run.shards = 2
+    run.save(update_fields=["shards"])
+
+    first = mass.run_shard(run.pk, 0)
+    assert first is not None and (first.status, first.shards_done) == (RunStatus.RUNNING, 1)
+    assert not Message.objects.exists()  # told only when every shard is done
+    assert mass.run_shard(run.pk, 2) is not None  # no such shard: nothing happens
+    done = mass.run_shard(run.pk, 1)
+
+    assert done is not None and done.status == RunStatus.FINISHED
+    assert (done.total, done.processed, done.opened, done.searched) == (2, 2, 2, 2)
+    assert (done.designated_contacts, done.notified_people, done.informed_people) == (3, 2, 1)
+    assert done.pending == [] and done.shards_done == 2
+    [message] = inapp(outbreak["rina"])
+    assert message.template == "exposure_close_contact_multi"
+    # A shard delivered again after the end does nothing.
+    assert mass.run_shard(run.pk, 0).processed == 2  # type: ignore[union-attr]
+
+
 def test_the_policy_min_score_is_honoured(outbreak, person, hotel, tracing_profile):
     tracing_profile(automation={"designate": "close", "min_score": "40.0"})
     short = person("Dua Puluh Menit")
@@ -285,12 +309,12 @@ def test_a_task_delivered_twice_traces_nothing_twice(person):
     # The row keeps the result's id, not the person's NIK index.
     assert run.pending == [result.pk]
 
-    mass.run_queued(run.pk)
-    again = mass.run_queued(run.pk)
+    mass.run_shard(run.pk, 0)
+    again = mass.run_shard(run.pk, 0)
 
     assert again is not None and (again.status, again.opened) == (RunStatus.FINISHED, 1)
     assert Case.objects.count() == 1
-    assert mass.run_queued(999_999) is None
+    assert mass.run_shard(999_999, 0) is None
 
 
 def test_an_import_at_the_threshold_only_opens_the_cases(

@@ -10,7 +10,10 @@ Stages, each timed:
    the bundle written entry by entry (not in the total);
 3. import: `health.service.import_health_file`, streamed. Tracing's hook on the import
    (`positive_results_recorded`) is held back, so that the run measured is the next one;
-4. trace: `jejak.tracing.mass.trace_results`, the mass-tracing run.
+4. trace: `jejak.tracing.mass.trace_results`, the mass-tracing run, with the task
+   backend production uses (django_tasks_db.DatabaseBackend): the messages are queued
+   for the worker, as the issue measures, not sent inside the run (with the inline
+   backend the run would also hand every in-app message over, at the gateways' rates).
 
 Then contacts per case (median, p99), rows written per table, the peak memory of this
 process (getrusage), its checks (every case opened and searched, no case failed, every
@@ -37,9 +40,11 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.models import Count, Model
+from django.test import override_settings
 from django.utils import timezone
 
 from jejak.devtools.management.commands import bench_trace
@@ -51,8 +56,11 @@ CASES = 10_903
 SMALL_CASES = 40
 # The apps whose tables the import and the run write; their rows are counted before and
 # after.
-WRITTEN_APPS = ("health", "tracing", "notifications", "audit")
+WRITTEN_APPS = ("health", "tracing", "notifications", "audit", "django_tasks_database")
 TRACING_HOOK = "tracing.open_cases"  # its dispatch_uid (tracing/apps.py)
+# Messages are queued for the worker, as in production (docs/notifications.md).
+QUEUED_BACKEND = "django_tasks_db.DatabaseBackend"
+WORKERS = 2
 
 
 class Command(BaseCommand):
@@ -76,6 +84,14 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--bundle", type=Path, help="write the bundle here (default: a temporary file)"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=WORKERS,
+            help=f"tracing workers (`jejak db_worker --queue-name tracing`) the run is "
+            f"shared by, as in production (default {WORKERS}: this machine's cores; 1 "
+            "traces in this process; SQLite always 1)",
         )
         # The build, run by the command as a child process.
         parser.add_argument("--build-only", action="store_true", help="internal")
@@ -147,7 +163,11 @@ class Command(BaseCommand):
             raise CommandError("the bundle did not import")
 
         began = time.monotonic()
-        run = _run_pipeline(announced, self.progress_line())
+        workers = opts["workers"] if connection.vendor == "postgresql" else 1
+        if workers > 1:
+            run = self.run_in_workers(announced, workers)
+        else:
+            run = _run_pipeline(announced, self.progress_line())
         stages["trace"] = self.stage("trace", began, _describe(run))
         after = row_counts()
 
@@ -158,6 +178,52 @@ class Command(BaseCommand):
         self.say(f"warned {opened} cases in {total:.1f} s")
         if failures:
             raise CommandError("; ".join(failures))
+
+    def run_in_workers(self, nik_indexes: set[str], workers: int) -> Any:
+        """The run as production traces it: queued in shards for that many task workers
+        of the "tracing" queue, started here and stopped when the run is over (the
+        outbox's send tasks stay queued: no worker of theirs runs)."""
+        from jejak.tracing import mass, tasks
+        from jejak.tracing.models import TracingRun
+
+        env = {**os.environ, "JEJAK_TASK_BACKEND": QUEUED_BACKEND}
+        jejak = str(Path(sys.executable).parent / "jejak")
+        started = [
+            subprocess.Popen(  # noqa: S603 (our own command)
+                [
+                    jejak,
+                    "db_worker",
+                    "--queue-name",
+                    tasks.QUEUE,
+                    "--interval",
+                    "0.2",
+                    "--no-startup-delay",
+                    "--worker-id",
+                    f"bench-warn-{i}",
+                ],
+                env=env,
+            )
+            for i in range(workers)
+        ]
+        bar = self.progress_line()
+        try:
+            with override_settings(TASKS=_queued_tasks()):
+                run = mass.queue_run(nik_indexes=nik_indexes, source="bench-warn", shards=workers)
+                tasks.enqueue_run(run)
+            while run.status not in mass.DONE:
+                if any(p.poll() is not None for p in started):
+                    raise CommandError("a tracing worker stopped before the run was over")
+                time.sleep(0.5)
+                run = TracingRun.objects.get(pk=run.pk)
+                bar.update(run.processed, run.total)
+        finally:
+            for process in started:
+                process.terminate()
+            for process in started:
+                process.wait(timeout=60)
+        bar.finish(run.processed, run.total)
+        self.say(f"workers n={workers} shards={run.shards}")
+        return run
 
     def build_in_child(self, opts: dict[str, Any], now: dt.datetime) -> None:
         """The build in a process of its own: its memory (the generator's tables of
@@ -236,6 +302,11 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
+def _queued_tasks() -> dict[str, Any]:
+    """The deployment's task settings with the database backend (queues kept)."""
+    return {"default": {**settings.TASKS["default"], "BACKEND": QUEUED_BACKEND}}
+
+
 def _run_pipeline(nik_indexes: set[str], bar: Any) -> Any:
     """The mass-tracing run over the imported positives (jejak.tracing.mass)."""
     try:
@@ -245,11 +316,12 @@ def _run_pipeline(nik_indexes: set[str], bar: Any) -> Any:
             "jejak.tracing.mass is missing: the mass-tracing pipeline (issue 20) is not "
             "there yet, so there is nothing to measure after the import."
         ) from exc
-    run = mass.trace_results(
-        nik_indexes=nik_indexes,
-        source="bench-warn",
-        progress=lambda r: bar.update(r.processed, r.total),
-    )
+    with override_settings(TASKS=_queued_tasks()):
+        run = mass.trace_results(
+            nik_indexes=nik_indexes,
+            source="bench-warn",
+            progress=lambda r: bar.update(r.processed, r.total),
+        )
     bar.finish(run.processed, run.total)
     return run
 
