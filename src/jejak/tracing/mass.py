@@ -119,12 +119,13 @@ def queue_run(
 def run_shard(run_id: int, shard: int = 0) -> TracingRun | None:
     """Trace one shard of a queued run (a task; several run side by side in as many
     workers). The counters are added to, never overwritten, so shards may write them at
-    once; the shard that finishes last tells every person, once, and ends the run. None
-    when the run is gone; a finished run, or a shard out of range, does nothing (a task
-    delivered twice traces nothing twice: opening refuses a second case per person)."""
+    once. When the last shard is done, the messages go out in as many parts (tasks,
+    people split by id), and the last part ends the run. None when the run is gone; a
+    shard already done, out of range, or of a run that is over does nothing (a task
+    delivered twice traces nothing twice)."""
     with transaction.atomic():
         run = TracingRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status in DONE or not 0 <= shard < run.shards:
+        if run is None or not _todo(run, f"trace:{shard}", shard):
             return run
         if run.status == RunStatus.QUEUED:
             run.status, run.started_at = RunStatus.RUNNING, timezone.now()
@@ -139,14 +140,47 @@ def run_shard(run_id: int, shard: int = 0) -> TracingRun | None:
         logger.exception("tracing run %s shard %s failed", run.pk, shard)
         tracer.error(None, "run", exc)
         tracer.checkpoint(force=True)
+    run, traced = _done(run_id, f"trace:{shard}")
+    if traced == run.shards:
+        if run.shards == 1:
+            return _finish(_Tracer(run, None, None))
+        from jejak.tracing import tasks
+
+        # After the commit that recorded this shard (`_done`): a worker may start at once.
+        tasks.enqueue_notices(run)
+    return run
+
+
+def notify_part(run_id: int, part: int) -> TracingRun | None:
+    """Tell one part of a run's people (those whose id is `part` modulo the shards), once
+    every shard is traced; the last part ends the run."""
+    with transaction.atomic():
+        run = TracingRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or not _todo(run, f"notify:{part}", part):
+            return run
+        if sum(1 for done in run.parts_done if done.startswith("trace:")) < run.shards:
+            return run
+    tracer = _Tracer(run, None, None)
+    failed = _notify(tracer, part=part, parts=run.shards)
+    run, _traced = _done(run_id, f"notify:{part}")
+    if len(run.parts_done) == 2 * run.shards:
+        tracer.run = run
+        return _end(tracer, failed=failed or _failed(run))
+    return run
+
+
+def _todo(run: TracingRun, name: str, number: int) -> bool:
+    return run.status not in DONE and 0 <= number < run.shards and name not in run.parts_done
+
+
+def _done(run_id: int, name: str) -> tuple[TracingRun, int]:
+    """Record a part done; the run as it is now and how many shards are traced."""
     with transaction.atomic():
         run = TracingRun.objects.select_for_update().get(pk=run_id)
-        run.shards_done += 1
-        run.save(update_fields=["shards_done"])
-        last = run.shards_done >= run.shards
-    if last:
-        _finish(_Tracer(run, None, None))
-    return run
+        if name not in run.parts_done:
+            run.parts_done = [*run.parts_done, name]
+            run.save(update_fields=["parts_done"])
+    return run, sum(1 for done in run.parts_done if done.startswith("trace:"))
 
 
 def _indexes_of(result_ids: Sequence[int]) -> list[str]:
@@ -194,15 +228,31 @@ def trace_results(
 
 def _finish(tracer: _Tracer) -> TracingRun:
     """Tell everyone the run designated (once each) and record its end."""
+    failed = _failed(tracer.run)
+    if not failed:
+        failed = _notify(tracer)
+    return _end(tracer, failed=failed)
+
+
+def _failed(run: TracingRun) -> bool:
+    # A failure of the run itself (not of one case's): the database went away.
+    return any(e["step"] in {"run", "notify"} for e in run.errors)
+
+
+def _notify(tracer: _Tracer, *, part: int = 0, parts: int = 1) -> bool:
+    """The run's messages (those of one part of its people); True if they failed."""
+    try:
+        tracer.notify(part=part, parts=parts)
+    except Exception as exc:
+        logger.exception("tracing run %s: its messages failed", tracer.run.pk)
+        tracer.error(None, "notify", exc)
+        tracer.checkpoint(force=True)
+        return True
+    return False
+
+
+def _end(tracer: _Tracer, *, failed: bool) -> TracingRun:
     run = tracer.run
-    if run.status != RunStatus.FAILED and not any(e["step"] == "run" for e in run.errors):
-        try:
-            tracer.notify()
-        except Exception as exc:
-            logger.exception("tracing run %s: its messages failed", run.pk)
-            tracer.error(None, "notify", exc)
-            tracer.checkpoint(force=True)
-    failed = any(e["step"] in {"run", "notify"} for e in run.errors)
     run.status = RunStatus.FAILED if failed else RunStatus.FINISHED
     run.finished_at = tracer.clock()
     run.pending = []
@@ -327,10 +377,12 @@ class _Tracer:
 
     # --- One message per person ------------------------------------------------------
 
-    def notify(self) -> None:
+    def notify(self, *, part: int = 0, parts: int = 1) -> None:
         """Tell the run's designated contacts, one message per person whatever the number
         of cases, then inform the visitors below the threshold of the cases designated,
-        one notice per person (none to someone told they are a close contact)."""
+        one notice per person (none to someone told they are a close contact). Only the
+        people whose id is `part` modulo `parts`: each person is in one part, so parts may
+        run side by side."""
         designated = TracingRunCase.objects.filter(run=self.run, designated=True).values("case")
         pending = Contact.objects.filter(
             case__in=designated, designated_at__isnull=False, notified_at__isnull=True
@@ -341,11 +393,11 @@ class _Tracer:
             designated_at__isnull=True,
             informed_at__isnull=True,
         )
-        for chunk in _chunks(_people(pending), NOTICE_CHUNK):
+        for chunk in _chunks(_people(pending, part, parts), NOTICE_CHUNK):
             with transaction.atomic():
                 self.notify_close(pending.filter(person_id__in=chunk), below, chunk)
             self.checkpoint(force=True)
-        for chunk in _chunks(_people(below), NOTICE_CHUNK):
+        for chunk in _chunks(_people(below, part, parts), NOTICE_CHUNK):
             with transaction.atomic():
                 self.inform(below.filter(person_id__in=chunk))
             self.checkpoint(force=True)
@@ -388,8 +440,9 @@ class _Tracer:
         self.run.informed_people += len(messages)
 
 
-def _people(contacts: QuerySet[Contact]) -> list[int]:
-    return sorted(set(contacts.values_list("person_id", flat=True)))
+def _people(contacts: QuerySet[Contact], part: int = 0, parts: int = 1) -> list[int]:
+    people = set(contacts.values_list("person_id", flat=True))
+    return sorted(p for p in people if p % parts == part)
 
 
 def _rows(contacts: QuerySet[Contact]) -> list[Contact]:

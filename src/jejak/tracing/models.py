@@ -358,10 +358,11 @@ class TracingRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     # [{"case": id or null, "step": "open"|"search"|"designate"|"notify", "code": ...}]
     errors = models.JSONField(default=list, blank=True)
-    # Traced by this many tasks side by side (JEJAK_MASS_TRACE_WORKERS); the last to
-    # finish tells everyone and ends the run.
+    # Traced by this many tasks side by side (JEJAK_MASS_TRACE_WORKERS), then told in
+    # as many parts; the parts done ("trace:0", "notify:1"), so a task delivered twice
+    # does nothing twice, and the last part ends the run.
     shards = models.PositiveSmallIntegerField(default=1)
-    shards_done = models.PositiveSmallIntegerField(default=0)
+    parts_done = models.JSONField(default=list, blank=True)
     # The ids of the positive results a queued run's task will trace (row ids, not the
     # people's NIK indexes); emptied once it starts.
     pending = models.JSONField(default=list, blank=True)

@@ -22,6 +22,19 @@ def trace_shard(run_id: int, shard: int) -> dict[str, Any]:
     return mass.summary(run) if run is not None else {}
 
 
+@task(queue_name=QUEUE)
+def notify_part(run_id: int, part: int) -> dict[str, Any]:
+    """Tell one part of a traced run's people (mass.notify_part); the run's counts."""
+    run = mass.notify_part(run_id, part)
+    return mass.summary(run) if run is not None else {}
+
+
+def enqueue_notices(run: Any) -> None:
+    """Once every shard is traced: the messages in as many parts, side by side."""
+    for part in range(run.shards):
+        notify_part.enqueue(run_id=run.pk, part=part)
+
+
 def enqueue_run(run: Any) -> None:
     """One task per shard of a queued run: as many workers trace it side by side."""
     for shard in range(run.shards):

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="tracingrun",
-            name="shards_done",
-            field=models.PositiveSmallIntegerField(default=0),
+            name="parts_done",
+            field=models.JSONField(blank=True, default=list),
         ),
     ]

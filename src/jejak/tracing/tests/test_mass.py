@@ -109,15 +109,23 @@ def test_a_run_in_shards_does_what_one_process_does_and_tells_once(outbreak, mon
     run.save(update_fields=["shards"])
 
     first = mass.run_shard(run.pk, 0)
-    assert first is not None and (first.status, first.shards_done) == (RunStatus.RUNNING, 1)
+    assert first is not None and (first.status, first.parts_done) == (
+        RunStatus.RUNNING,
+        ["trace:0"],
+    )
+    assert mass.notify_part(run.pk, 0).parts_done == ["trace:0"]  # type: ignore[union-attr]
     assert not Message.objects.exists()  # told only when every shard is done
+    assert mass.run_shard(run.pk, 0).processed == 1  # type: ignore[union-attr]  # again: nothing
     assert mass.run_shard(run.pk, 2) is not None  # no such shard: nothing happens
-    done = mass.run_shard(run.pk, 1)
+    # The last shard queues the messages in two parts (tests run tasks at once).
+    mass.run_shard(run.pk, 1)
 
-    assert done is not None and done.status == RunStatus.FINISHED
+    done = TracingRun.objects.get(pk=run.pk)
+    assert done.status == RunStatus.FINISHED
     assert (done.total, done.processed, done.opened, done.searched) == (2, 2, 2, 2)
     assert (done.designated_contacts, done.notified_people, done.informed_people) == (3, 2, 1)
-    assert done.pending == [] and done.shards_done == 2
+    assert done.pending == []
+    assert sorted(done.parts_done) == ["notify:0", "notify:1", "trace:0", "trace:1"]
     [message] = inapp(outbreak["rina"])
     assert message.template == "exposure_close_contact_multi"
     # A shard delivered again after the end does nothing.
