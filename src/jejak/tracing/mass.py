@@ -116,17 +116,18 @@ def queue_run(
     )
 
 
-def run_shard(run_id: int, shard: int = 0) -> TracingRun | None:
+def run_shard(run_id: int, shard: int = 0) -> tuple[TracingRun | None, bool]:
     """Trace one shard of a queued run (a task; several run side by side in as many
     workers). The counters are added to, never overwritten, so shards may write them at
-    once. When the last shard is done, the messages go out in as many parts (tasks,
-    people split by id), and the last part ends the run. None when the run is gone; a
-    shard already done, out of range, or of a run that is over does nothing (a task
-    delivered twice traces nothing twice)."""
+    once. Returns the run and whether its messages are now due in parts (this call
+    traced the last shard of several: the task queues `notify_part` for each part; a
+    run of one shard is told and ended here). None when the run is gone; a shard already
+    done, out of range, or of a run that is over does nothing (a task delivered twice
+    traces nothing twice)."""
     with transaction.atomic():
         run = TracingRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or not _todo(run, f"trace:{shard}", shard):
-            return run
+            return run, False
         if run.status == RunStatus.QUEUED:
             run.status, run.started_at = RunStatus.RUNNING, timezone.now()
             run.save(update_fields=["status", "started_at"])
@@ -140,15 +141,12 @@ def run_shard(run_id: int, shard: int = 0) -> TracingRun | None:
         logger.exception("tracing run %s shard %s failed", run.pk, shard)
         tracer.error(None, "run", exc)
         tracer.checkpoint(force=True)
-    run, traced = _done(run_id, f"trace:{shard}")
-    if traced == run.shards:
+    run, traced, added = _done(run_id, f"trace:{shard}")
+    if added and traced == run.shards:
         if run.shards == 1:
-            return _finish(_Tracer(run, None, None))
-        from jejak.tracing import tasks
-
-        # After the commit that recorded this shard (`_done`): a worker may start at once.
-        tasks.enqueue_notices(run)
-    return run
+            return _finish(_Tracer(run, None, None)), False
+        return run, True
+    return run, False
 
 
 def notify_part(run_id: int, part: int) -> TracingRun | None:
@@ -162,7 +160,7 @@ def notify_part(run_id: int, part: int) -> TracingRun | None:
             return run
     tracer = _Tracer(run, None, None)
     failed = _notify(tracer, part=part, parts=run.shards)
-    run, _traced = _done(run_id, f"notify:{part}")
+    run, _traced, _added = _done(run_id, f"notify:{part}")
     if len(run.parts_done) == 2 * run.shards:
         tracer.run = run
         return _end(tracer, failed=failed or _failed(run))
@@ -173,14 +171,16 @@ def _todo(run: TracingRun, name: str, number: int) -> bool:
     return run.status not in DONE and 0 <= number < run.shards and name not in run.parts_done
 
 
-def _done(run_id: int, name: str) -> tuple[TracingRun, int]:
-    """Record a part done; the run as it is now and how many shards are traced."""
+def _done(run_id: int, name: str) -> tuple[TracingRun, int, bool]:
+    """Record a part done: the run as it is now, how many shards are traced, and whether
+    this call recorded it (not another delivery of the same task)."""
     with transaction.atomic():
         run = TracingRun.objects.select_for_update().get(pk=run_id)
-        if name not in run.parts_done:
+        added = name not in run.parts_done
+        if added:
             run.parts_done = [*run.parts_done, name]
             run.save(update_fields=["parts_done"])
-    return run, sum(1 for done in run.parts_done if done.startswith("trace:"))
+    return run, sum(1 for done in run.parts_done if done.startswith("trace:")), added
 
 
 def _indexes_of(result_ids: Sequence[int]) -> list[str]:

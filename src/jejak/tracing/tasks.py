@@ -18,7 +18,11 @@ QUEUE = "tracing"
 def trace_shard(run_id: int, shard: int) -> dict[str, Any]:
     """Trace one shard of a queued run (mass.run_shard); the run's counts so far (empty
     when it is gone)."""
-    run = mass.run_shard(run_id, shard)
+    run, notices_due = mass.run_shard(run_id, shard)
+    if run is not None and notices_due:
+        # This shard was the last to be traced, and its commit is done: the messages
+        # go out in as many parts, side by side.
+        enqueue_notices(run)
     return mass.summary(run) if run is not None else {}
 
 

@@ -18,7 +18,7 @@ from jejak.health.models import Designation, LabResult
 from jejak.health.service import import_health_file
 from jejak.notifications.models import Message
 from jejak.screening.tests.factories import make_nik
-from jejak.tracing import cases, mass, search
+from jejak.tracing import cases, mass, search, tasks
 from jejak.tracing.designation import designate_contacts
 from jejak.tracing.models import (
     Case,
@@ -108,17 +108,16 @@ def test_a_run_in_shards_does_what_one_process_does_and_tells_once(outbreak, mon
     run.shards = 2
     run.save(update_fields=["shards"])
 
-    first = mass.run_shard(run.pk, 0)
-    assert first is not None and (first.status, first.parts_done) == (
-        RunStatus.RUNNING,
-        ["trace:0"],
-    )
+    first, due = mass.run_shard(run.pk, 0)
+    assert first is not None and first.status == RunStatus.RUNNING and not due
+    assert first.parts_done == ["trace:0"]
     assert mass.notify_part(run.pk, 0).parts_done == ["trace:0"]  # type: ignore[union-attr]
     assert not Message.objects.exists()  # told only when every shard is done
-    assert mass.run_shard(run.pk, 0).processed == 1  # type: ignore[union-attr]  # again: nothing
-    assert mass.run_shard(run.pk, 2) is not None  # no such shard: nothing happens
-    # The last shard queues the messages in two parts (tests run tasks at once).
-    mass.run_shard(run.pk, 1)
+    again, due = mass.run_shard(run.pk, 0)  # delivered again: nothing
+    assert again is not None and again.processed == 1 and not due
+    assert mass.run_shard(run.pk, 2)[0] is not None  # no such shard: nothing happens
+    # The last shard's task queues the messages in two parts (tests run tasks at once).
+    tasks.trace_shard.call(run_id=run.pk, shard=1)
 
     done = TracingRun.objects.get(pk=run.pk)
     assert done.status == RunStatus.FINISHED
@@ -129,7 +128,7 @@ def test_a_run_in_shards_does_what_one_process_does_and_tells_once(outbreak, mon
     [message] = inapp(outbreak["rina"])
     assert message.template == "exposure_close_contact_multi"
     # A shard delivered again after the end does nothing.
-    assert mass.run_shard(run.pk, 0).processed == 2  # type: ignore[union-attr]
+    assert mass.run_shard(run.pk, 0)[0].processed == 2  # type: ignore[union-attr]
 
 
 def test_the_policy_min_score_is_honoured(outbreak, person, hotel, tracing_profile):
@@ -318,11 +317,11 @@ def test_a_task_delivered_twice_traces_nothing_twice(person):
     assert run.pending == [result.pk]
 
     mass.run_shard(run.pk, 0)
-    again = mass.run_shard(run.pk, 0)
+    again, _due = mass.run_shard(run.pk, 0)
 
     assert again is not None and (again.status, again.opened) == (RunStatus.FINISHED, 1)
     assert Case.objects.count() == 1
-    assert mass.run_shard(999_999, 0) is None
+    assert mass.run_shard(999_999, 0) == (None, False)
 
 
 def test_an_import_at_the_threshold_only_opens_the_cases(
