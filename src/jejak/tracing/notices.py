@@ -56,6 +56,7 @@ def notice_context(contact: Contact, *, districts: dict[int, str] | None = None)
         "first": places[0] if places else None,
         "more": max(0, len(places) - 1),
         "until": quarantine_until(contact),
+        "disease": profiles.for_case(contact.case).disease,
         "district": districts.get(first.get("venue_id", 0), "") or "",
         "public_url": public_base_url(),
         # A family member's messages reach the account holder's phone: say whom they are
@@ -155,6 +156,7 @@ def close_contact_notice(
             "more": max(0, len(places) - MAX_PLACES),
             "last": last,
             "until": until,
+            "disease": profiles.for_case(contact.case).disease,
             "district": districts.get(last["venue_id"], "") if last else "",
             "public_url": public_base_url(),
             "for_name": _dependant_name(contact),

@@ -47,6 +47,7 @@ DOCUMENT_KEYS = {
     "version": True,
     "name": True,
     "pathogen": True,
+    "disease": False,
     "description": False,
     "sources": False,
     "case_window": True,
@@ -99,6 +100,7 @@ class Profile:
     version: int
     name: str
     pathogen: str
+    disease: str  # what the messages call it ("COVID-19", "campak")
     days_before: int
     presence: Presence
     threshold: Threshold
@@ -141,8 +143,9 @@ def validate_document(doc: object) -> list[str]:
     if not isinstance(doc["slug"], str) or not SLUG_RE.fullmatch(doc["slug"]):
         problems.append("slug: lower-case letters, digits and '-', at most 40")
     _int(problems, doc, "version", 1, 10_000)
-    for key in ("name", "pathogen"):
-        if not isinstance(doc[key], str) or not doc[key].strip() or len(doc[key]) > 100:
+    for key in ("name", "pathogen", "disease"):
+        value = doc.get(key, "-")
+        if not isinstance(value, str) or not value.strip() or len(value) > 100:
             problems.append(f"{key}: a text of 1 to 100 characters")
     window = doc["case_window"]
     if not isinstance(window, dict) or set(window) != {"days_before_onset"}:
@@ -242,6 +245,7 @@ def compile_document(doc: dict[str, Any]) -> Profile:
         version=doc["version"],
         name=doc["name"],
         pathogen=doc["pathogen"],
+        disease=doc.get("disease", doc["name"]),
         days_before=doc["case_window"]["days_before_onset"],
         presence=Presence(
             min_stay=dt.timedelta(minutes=doc["case_min_stay_minutes"]),

@@ -63,6 +63,7 @@ def legacy_profile(weights: list[tuple[str, Decimal, int]]) -> dict[str, Any]:
         "version": 1,
         "name": "COVID-19 (sebelum profil)",
         "pathogen": "SARS-CoV-2",
+        "disease": "COVID-19",
         "description": (
             "The rules of every search before tracing profiles: 15 minutes (each sector's "
             "minimum) summed over the whole window, a proportional tail of at most 30 "

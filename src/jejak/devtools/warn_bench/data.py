@@ -17,6 +17,7 @@ Observation for each of the chosen people, as health/fhir.py reads them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -76,15 +77,7 @@ FULL = Shape(
 )
 # The same traffic per venue and visits per person at a 500th of the size, for tests and
 # SQLite.
-SMALL = Shape(
-    people=10_000,
-    venues=10,
-    checkins=20_000,
-    days=21,
-    top=500,
-    exponent=0.5,
-    employee_share=0.005,
-)
+SMALL = dataclasses.replace(FULL, people=10_000, venues=10, checkins=20_000)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from jejak.health.models import Designation
+from jejak.notifications.models import Message
 from jejak.tracing import cases, designation, profiles, search
 from jejak.tracing.errors import TracingError
 from jejak.tracing.models import Contact, TracingProfile
@@ -220,6 +221,9 @@ def test_measles_contacts_are_designated_for_21_days(person, hotel):
     assert Designation.objects.get(pk=contact.designation_id).days == 21
     # The last exposure is day 0 (11:30, when the contact left): quarantine to day 21.
     assert notice_context(contact)["until"] == T0.date() + 21 * DAY
+    # The message names the disease of the case's profile, not COVID-19.
+    [message] = Message.objects.filter(to_person=contact_person, channel="inapp")
+    assert "campak" in message.body and "COVID" not in message.body + message.subject
 
 
 # --- Legacy ----------------------------------------------------------------------------
