@@ -125,6 +125,8 @@ def test_the_command_after_the_build_imports_traces_and_checks(city, tmp_path):
         "--small",
         "--reuse",
         "--cases=5",
+        # The workers would connect to the deployment's database, not the test one.
+        "--workers=1",
         f"--bundle={tmp_path / 'b.json'}",
         stdout=out,
         stderr=io.StringIO(),

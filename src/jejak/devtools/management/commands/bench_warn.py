@@ -88,10 +88,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=WORKERS,
             help=f"tracing workers (`jejak db_worker --queue-name tracing`) the run is "
-            f"shared by, as in production (default {WORKERS}: this machine's cores; 1 "
-            "traces in this process; SQLite always 1)",
+            f"shared by, as in production (default {WORKERS}, this machine's cores; "
+            "--small: 1); 1 traces in this process; SQLite always 1",
         )
         # The build, run by the command as a child process.
         parser.add_argument("--build-only", action="store_true", help="internal")
@@ -163,7 +162,9 @@ class Command(BaseCommand):
             raise CommandError("the bundle did not import")
 
         began = time.monotonic()
-        workers = opts["workers"] if connection.vendor == "postgresql" else 1
+        workers = opts["workers"] or (1 if opts["small"] else WORKERS)
+        if connection.vendor != "postgresql":
+            workers = 1
         if workers > 1:
             run = self.run_in_workers(announced, workers)
         else:
