@@ -211,9 +211,14 @@ def browser() -> Any:
 @pytest.fixture
 def page(browser: Any, live_server: Any, transactional_db: None) -> Any:
     from jejak.sectors.reference import ensure_sectors
+    from jejak.tracing.models import TracingProfile, VenueTypeWeight
+    from jejak.tracing.reference import ensure_profiles, ensure_weights
 
-    # A transactional test starts from a flushed database: put the reference data back.
+    # A transactional test starts from a flushed database: put the reference data back
+    # (the sectors, and the tracing profiles a case is opened with).
     ensure_sectors(Sector)
+    ensure_weights(VenueTypeWeight, Sector)
+    ensure_profiles(TracingProfile, VenueTypeWeight)
     context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
     page = context.new_page()
     page.errors = []
