@@ -171,6 +171,9 @@ JEJAK_MASS_TRACE_MIN = env_int("JEJAK_MASS_TRACE_MIN", 50)
 # A mass run is cut into this many tasks, traced side by side by as many task workers
 # (run that many `jejak db_worker` processes); the last to finish sends the messages.
 JEJAK_MASS_TRACE_WORKERS = env_int("JEJAK_MASS_TRACE_WORKERS", 1)
+# A running mass run silent this long lost its worker: the periodic runner resumes it from
+# its last checkpoint (its counters are written every 25 cases, seconds apart).
+JEJAK_MASS_TRACE_STALL_MINUTES = env_int("JEJAK_MASS_TRACE_STALL_MINUTES", 10)
 # The privacy notice at /privasi/ (accounts/privacy.py, docs/privacy.md): its version (a
 # new one asks every visitor to accept again) and the date it takes effect, the
 # controller who answers for the data, and its data protection officer (UU 27/2022

@@ -20,6 +20,16 @@ class TracingConfig(AppConfig):
             if hold not in retention.KEEP_PREDICATES:
                 retention.KEEP_PREDICATES.append(hold)
         _register_retention()
+        _register_periodic()
+
+
+def _register_periodic() -> None:
+    from jejak.checkins import periodic
+    from jejak.tracing import tasks
+
+    if not any(name == "tracing-runs" for name, _run, _every in periodic.EXTRA_STEPS):
+        # Runs whose worker died, resumed (tracing/mass.py, resume).
+        periodic.EXTRA_STEPS.append(("tracing-runs", tasks.resume_stalled, 60))
 
 
 def _register_retention() -> None:

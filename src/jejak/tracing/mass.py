@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from jejak.core.progress import clock
@@ -43,7 +43,15 @@ from jejak.notifications import outbox
 from jejak.tracing import cases, notices, profiles
 from jejak.tracing.designation import designate_contacts
 from jejak.tracing.errors import TracingError
-from jejak.tracing.models import Case, Contact, RunStatus, TracingRun, TracingRunCase
+from jejak.tracing.models import (
+    Case,
+    CaseSource,
+    CaseStatus,
+    Contact,
+    RunStatus,
+    TracingRun,
+    TracingRunCase,
+)
 from jejak.tracing.search import search_contacts
 
 logger = logging.getLogger(__name__)
@@ -58,6 +66,8 @@ MAX_ERRORS = 20
 DONE = (RunStatus.FINISHED, RunStatus.FAILED)
 # People whose messages are built and written together at the end of a run.
 NOTICE_CHUNK = 500
+# A stalled run is resumed this many times at most; then it fails, for officers to see.
+MAX_RESUMES = 3
 
 COUNTERS = [
     "total",
@@ -131,11 +141,15 @@ def run_shard(run_id: int, shard: int = 0) -> tuple[TracingRun | None, bool]:
             return run, False
         if run.status == RunStatus.QUEUED:
             run.status, run.started_at = RunStatus.RUNNING, timezone.now()
-            run.save(update_fields=["status", "started_at"])
+        run.touched_at = timezone.now()
+        run.save(update_fields=["status", "started_at", "touched_at"])
         results = list(run.pending)[shard :: run.shards]
-    tracer = _Tracer(run, None, None)
+        # A resumed shard starts after its last checkpoint: what came before is counted.
+        start = int(run.positions.get(str(shard), 0))
+    tracer = _Tracer(run, None, None, shard=shard, position=start)
     try:
-        for index, result in cases.latest_positive_results(_indexes_of(results)):
+        people = cases.latest_positive_results(_indexes_of(results))
+        for index, result in islice(people, start, None):
             tracer.trace(index, result)
         tracer.checkpoint(force=True)
     except Exception as exc:
@@ -180,7 +194,8 @@ def _done(run_id: int, name: str) -> tuple[TracingRun, int, bool]:
         added = name not in run.parts_done
         if added:
             run.parts_done = [*run.parts_done, name]
-            run.save(update_fields=["parts_done"])
+        run.touched_at = timezone.now()
+        run.save(update_fields=["parts_done", "touched_at"])
     return run, sum(1 for done in run.parts_done if done.startswith("trace:")), added
 
 
@@ -190,6 +205,58 @@ def _indexes_of(result_ids: Sequence[int]) -> list[str]:
         chunk = result_ids[start : start + cases.RESULTS_CHUNK]
         indexes += LabResult.objects.filter(pk__in=chunk).values_list("nik_index", flat=True)
     return indexes
+
+
+# --- A run whose worker died ----------------------------------------------------------
+
+
+def stall_after() -> dt.timedelta:
+    """A running run without progress this long lost its worker
+    (JEJAK_MASS_TRACE_STALL_MINUTES): its counters are written every PROGRESS_EVERY cases
+    and every NOTICE_CHUNK people, seconds apart even on the worst day."""
+    return dt.timedelta(minutes=float(settings.JEJAK_MASS_TRACE_STALL_MINUTES))
+
+
+def stalled_runs(now: dt.datetime | None = None) -> list[int]:
+    bound = (now or timezone.now()) - stall_after()
+    return list(
+        TracingRun.objects.filter(status=RunStatus.RUNNING)
+        .filter(Q(touched_at__lt=bound) | Q(touched_at__isnull=True, started_at__lt=bound))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def resume(run_id: int, now: dt.datetime | None = None) -> tuple[list[int], list[int]]:
+    """What a stalled run still needs: the shards to trace again (each from its last
+    checkpoint; a case opened after it is taken up where it stopped, see
+    _Tracer.adopt), or, once every shard is traced, the parts of its people to tell
+    again (those already told are not told twice: their contacts carry `notified_at`).
+    The caller queues them (tasks.resume_stalled). After MAX_RESUMES the run fails,
+    naming the step, for officers to take over; ([], []) for a run that is over."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = TracingRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in DONE:
+            return [], []
+        if run.resumes >= MAX_RESUMES:
+            logger.error("tracing run %s stalled %s times: failed", run.pk, run.resumes)
+            run.status, run.finished_at = RunStatus.FAILED, now
+            stalled = {"case": None, "step": "run", "code": "stalled"}
+            run.errors = [*run.errors[: MAX_ERRORS - 1], stalled]
+            run.save(update_fields=["status", "finished_at", "errors"])
+            return [], []
+        shards = [i for i in range(run.shards) if f"trace:{i}" not in run.parts_done]
+        parts = (
+            [] if shards else [i for i in range(run.shards) if f"notify:{i}" not in run.parts_done]
+        )
+        logger.warning(
+            "tracing run %s stalled: resuming shards %s, message parts %s", run.pk, shards, parts
+        )
+        run.resumes += 1
+        run.touched_at = now
+        run.save(update_fields=["resumes", "touched_at"])
+    return shards, parts
 
 
 # --- The run -----------------------------------------------------------------------------
@@ -267,10 +334,23 @@ def _end(tracer: _Tracer, *, failed: bool) -> TracingRun:
 
 
 class _Tracer:
-    def __init__(self, run: TracingRun, progress: Progress | None, now: dt.datetime | None):
+    def __init__(
+        self,
+        run: TracingRun,
+        progress: Progress | None,
+        now: dt.datetime | None,
+        *,
+        shard: int | None = None,
+        position: int = 0,
+    ):
         self.run = run
         self.progress = progress
         self.now = now
+        # A shard's results traced so far (written at each checkpoint, see resume).
+        self.shard = shard
+        self.position = position
+        # Only a resumed run looks for cases it opened but lost count of.
+        self.adopting = run.resumes > 0
         self.since_checkpoint = 0
         self.links: list[TracingRunCase] = []
         # The counters as last written: a checkpoint adds what changed since (another
@@ -286,28 +366,67 @@ class _Tracer:
         run = self.run
         case = None
         step = "open"
+        adopted = False
         try:
             if result is not None:
                 with _atomic():
                     case = cases.open_case_from_result(lab_result=result, now=self.clock())
+                if case is None and self.adopting:
+                    case = self.adopt(result)
+                    adopted = case is not None
             if case is not None:
                 run.opened += 1
                 self.links.append(TracingRunCase(run=run, case=case))
                 step = "search"
-                with _atomic():
-                    search_contacts(case=case, actor=None, now=self.clock(), fetch=False)
+                if case.searched_at is None:
+                    with _atomic():
+                        search_contacts(case=case, actor=None, now=self.clock(), fetch=False)
                 run.searched += 1
                 step = "designate"
                 with _atomic():
-                    self.apply_policy(case)
+                    if not (adopted and self.count_designated(case)):
+                        self.apply_policy(case)
         except Exception as exc:
             # One case's failure is the officers' to look at; the run goes on.
             logger.exception("tracing run %s: case %s failed at %s", run.pk, case and case.pk, step)
             self.error(case, step, exc)
         run.processed += 1
+        self.position += 1
         self.since_checkpoint += 1
         self.checkpoint()
         self.report()
+
+    def adopt(self, result: LabResult) -> Case | None:
+        """The case this run opened from `result` before its worker died, after the
+        shard's last checkpoint (so neither linked nor counted): opened by the system
+        from this result since the run started, in no run. Its search and designation
+        are done if they are missing, and counted."""
+        return (
+            Case.objects.filter(
+                lab_result=result,
+                source=CaseSource.LAB_RESULT,
+                opened_by__isnull=True,
+                opened_at__gte=self.run.started_at,
+            )
+            .exclude(status=CaseStatus.CLOSED)
+            .exclude(Exists(TracingRunCase.objects.filter(case=OuterRef("pk"))))
+            .select_related("profile")
+            .first()
+        )
+
+    def count_designated(self, case: Case) -> bool:
+        """An adopted case already designated before the worker died: count it as
+        apply_policy would have; False when its designation is still to do."""
+        designated = Contact.objects.filter(case=case, designated_at__isnull=False).count()
+        if not designated and case.status != CaseStatus.NOTIFIED:
+            return False
+        left = Contact.objects.filter(case=case, is_close=True, designated_at__isnull=True).count()
+        if left:
+            self.run.queued_for_officers += left
+            self.run.cases_for_officers += 1
+        self.run.designated_contacts += designated
+        self.links[-1].designated = True
+        return True
 
     def apply_policy(self, case: Case) -> None:
         policy = _policy(case)
@@ -360,14 +479,19 @@ class _Tracer:
             if getattr(run, name) != before
         }
         with _atomic():
-            TracingRunCase.objects.bulk_create(self.links, batch_size=500)
-            if added:
-                TracingRun.objects.filter(pk=run.pk).update(**added)
+            # ignore_conflicts: a shard resumed while its first worker still ran (slow,
+            # not dead) may link a case twice.
+            TracingRunCase.objects.bulk_create(self.links, batch_size=500, ignore_conflicts=True)
+            TracingRun.objects.filter(pk=run.pk).update(**added, touched_at=timezone.now())
             new_errors = run.errors[self.errors_written :]
-            if new_errors:
+            if new_errors or self.shard is not None:
+                # The shard's position with its counts, in one transaction: a resumed
+                # shard counts nothing twice.
                 stored = TracingRun.objects.select_for_update().get(pk=run.pk)
                 stored.errors = [*stored.errors, *new_errors][:MAX_ERRORS]
-                stored.save(update_fields=["errors"])
+                if self.shard is not None:
+                    stored.positions = {**stored.positions, str(self.shard): self.position}
+                stored.save(update_fields=["errors", "positions"])
         self.written = {name: getattr(run, name) for name in self.written}
         self.errors_written = len(run.errors)
         self.links = []

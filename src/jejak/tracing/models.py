@@ -366,6 +366,14 @@ class TracingRun(models.Model):
     # The ids of the positive results a queued run's task will trace (row ids, not the
     # people's NIK indexes); emptied once it starts.
     pending = models.JSONField(default=list, blank=True)
+    # Where each shard's last checkpoint left it ({"0": 125}: its first 125 results are
+    # traced and counted), and when the run last showed progress: a worker killed in the
+    # middle (a deploy, the OOM killer) leaves its task "running" for ever, and the
+    # periodic runner resumes a run silent for JEJAK_MASS_TRACE_STALL_MINUTES from there
+    # (mass.resume), `resumes` times at most MAX_RESUMES.
+    positions = models.JSONField(default=dict, blank=True)
+    touched_at = models.DateTimeField(null=True, blank=True)
+    resumes = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "proses pelacakan massal")

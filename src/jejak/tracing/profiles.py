@@ -25,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -269,7 +269,13 @@ def compile_document(doc: dict[str, Any]) -> Profile:
 
 
 def compile_row(row: TracingProfile) -> Profile:
-    return _compiled(row.pk, json.dumps(row.document, sort_keys=True))
+    # Kept on the row as well: a mass run's messages ask for each contact's profile, and
+    # serialising the document to find it in the cache cost 7 % of their time.
+    compiled = row.__dict__.get("_compiled")
+    if compiled is None:
+        compiled = _compiled(row.pk, json.dumps(row.document, sort_keys=True))
+        row.__dict__["_compiled"] = compiled
+    return cast(Profile, compiled)
 
 
 @functools.lru_cache(maxsize=64)

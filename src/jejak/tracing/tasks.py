@@ -33,6 +33,20 @@ def notify_part(run_id: int, part: int) -> dict[str, Any]:
     return mass.summary(run) if run is not None else {}
 
 
+def resume_stalled() -> dict[str, int]:
+    """The periodic runner's step: queue again what the runs whose worker died still
+    need (mass.resume)."""
+    resumed = 0
+    for run_id in mass.stalled_runs():
+        shards, parts = mass.resume(run_id)
+        for shard in shards:
+            trace_shard.enqueue(run_id=run_id, shard=shard)
+        for part in parts:
+            notify_part.enqueue(run_id=run_id, part=part)
+        resumed += bool(shards or parts)
+    return {"resumed": resumed}
+
+
 def enqueue_notices(run: Any) -> None:
     """Once every shard is traced: the messages in as many parts, side by side."""
     for part in range(run.shards):
