@@ -6,7 +6,7 @@ JEJAK := $(BIN)/jejak
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test test-browser-stress lint typecheck pytest bench bench-trace bench-warn bench-posters messages clean
+.PHONY: setup run test test-browser-stress lint typecheck pytest bench bench-trace bench-warn bench-national bench-posters messages clean
 
 setup: $(VENV)/.installed
 	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
@@ -27,9 +27,11 @@ run: setup
 	$(JEJAK) demo --if-empty
 	$(JEJAK) collectstatic --noinput -v 0
 	@# DEMO ONLY: the demo's officer accounts sign in without enrolling a second factor.
-	@# The demo's codes and messages open the address it is served on.
+	@# The demo's codes and messages open the address it is served on. Tasks go to the
+	@# Procfile's workers through the database (SQLite too), as in production.
 	HOST=$(HOST) JEJAK_DEMO_SKIP_SECOND_FACTOR=$${JEJAK_DEMO_SKIP_SECOND_FACTOR:-true} \
 		JEJAK_PUBLIC_URL=$${JEJAK_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+		JEJAK_TASK_BACKEND=$${JEJAK_TASK_BACKEND:-django_tasks_db.DatabaseBackend} \
 		$(BIN)/honcho start --port $(PORT) --procfile Procfile
 
 test: setup lint typecheck pytest
@@ -88,6 +90,13 @@ bench-warn: setup
 	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(WARN_DB)"
 	DATABASE_URL=$(WARN_URL) $(JEJAK) migrate --noinput -v 0
 	DATABASE_URL=$(WARN_URL) $(JEJAK) bench-warn $(BENCH_ARGS)
+
+# Issue 21: a province's 50 million check-ins on partitioned PostgreSQL with a streaming
+# replica, in clusters of its own under a temporary folder (about 64 GB of disk; not in
+# CI). BENCH_ARGS="--checkins 2000000 --people 400000 --venues 2000" for a try.
+bench-national: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(JEJAK) bench-national $(BENCH_ARGS)
 
 bench-posters: setup
 	$(JEJAK) bench-posters

@@ -2,7 +2,6 @@
 the top of the import layers (docs/architecture.md): it imports every app, none imports it."""
 
 import logging
-import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +21,7 @@ from jejak.accounts.api_auth import session_or_token
 from jejak.accounts.privacy import open_api_path
 from jejak.checkins.api import router as checkins_router
 from jejak.console.api import router as console_router
+from jejak.core import request_id as request_ids
 from jejak.core.api_docs import LocalSwagger
 from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.core.errors import DatabaseUnavailable
@@ -32,6 +32,7 @@ from jejak.followups.api import router as followups_router
 from jejak.health.api import router as health_router
 from jejak.inspections.api import router as inspections_router
 from jejak.notifications.api import router as notifications_router
+from jejak.partners.api import router as partner_router
 from jejak.people.api import officer_router as people_officer_router
 from jejak.people.api import router as people_router
 from jejak.qrcodes.api import router as qr_router
@@ -134,8 +135,9 @@ server_errors = logging.getLogger("django.request")
 def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Anything no other handler answers is a bug. The caller still gets the shape every
     # error has, in their language, with an id to quote; the log line carries the same
-    # id and the traceback. Nothing of the exception itself reaches the caller.
-    request_id = uuid.uuid4().hex[:16]
+    # id and the traceback. Nothing of the exception itself reaches the caller. The id is
+    # the request's own (core/request_id.py): the one nginx logged, on every log line.
+    request_id = request_ids.current() or request_ids.new_id()
     server_errors.error(
         "Internal Server Error %s: %s %s",
         request_id,
@@ -249,3 +251,5 @@ api.add_router("/rosters", rosters_router)
 api.add_router("", notifications_router)
 api.add_router("", zones_router)
 api.add_router("", rights_router)
+# Partner apps' own schema, behind OAuth access tokens (partners/auth.py).
+api.add_router("/partner", partner_router)

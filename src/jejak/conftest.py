@@ -67,16 +67,20 @@ def _fresh_process_caches(monkeypatch: Any) -> Any:
 def _empty_cache() -> Any:
     # The "around you" panel, the console's counts and sign-in throttles cache per venue or
     # account: one test's figures must not answer the next test's request. Nor may one
-    # test's messages fill the outbox's send-rate windows of the next.
+    # test's messages fill the outbox's send-rate windows of the next, nor its partner
+    # calls a partner's.
     from django.core.cache import cache
 
     from jejak.notifications import rates
+    from jejak.partners import rates as partner_rates
 
     cache.clear()
     rates.reset()
+    partner_rates.reset()
     yield
     cache.clear()
     rates.reset()
+    partner_rates.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -214,6 +214,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # OAuth 2.0 for partner apps (docs/partners.md): its models and views, configured
+    # by OAUTH2_PROVIDER below.
+    "oauth2_provider",
     "jejak.core",
     "jejak.accounts",
     "jejak.audit",
@@ -242,6 +245,7 @@ INSTALLED_APPS = [
     "jejak.breaches",
     "jejak.erasure",
     "jejak.rights",
+    "jejak.partners",
 ]
 # The benchmarks' commands (`make bench*`); production may leave them out.
 # A visitor's bearer token lapses after this many days without use (each use extends it).
@@ -251,6 +255,10 @@ if JEJAK_DEVTOOLS:
     INSTALLED_APPS.append("jejak.devtools")
 
 MIDDLEWARE = [
+    # First, so that every log line of a request carries its id; then its timing, around
+    # everything else (docs/operations.md).
+    "jejak.core.request_id.RequestIdMiddleware",
+    "jejak.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,6 +279,8 @@ MIDDLEWARE = [
     # A visitor's language kept on the account, for what is sent to them later.
     "jejak.accounts.middleware.VisitorLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Counts each partner call by its answer (docs/partners.md, "Usage").
+    "jejak.partners.middleware.PartnerUsageMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
@@ -329,6 +339,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options["options"] = (
             options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
         ).strip()
+# Read replicas (docs/operations.md, "Read replicas"): PostgreSQL streaming standbys of
+# DATABASE_URL, comma-separated, as aliases replica1, replica2 ... The dashboards, the
+# weekly report, their exports and the contact search's check-in reads use one whose
+# lag is at most JEJAK_REPLICA_MAX_LAG_SECONDS (core/replicas.py), else the primary;
+# every write and every other read uses the primary. Tests have no replica: the aliases
+# stand for the test database (MIRROR).
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    if _replica["ENGINE"] == DATABASES["default"]["ENGINE"]:
+        # The same connect timeout and statement planning; the URL's own options win.
+        _replica["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            **_replica.get("OPTIONS", {}),
+        }
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+JEJAK_REPLICA_MAX_LAG_SECONDS = env_int("JEJAK_REPLICA_MAX_LAG_SECONDS", 5)
+DATABASE_ROUTERS = ["jejak.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering index of check-ins (checkins.models) includes columns for PostgreSQL's
 # index-only scans; SQLite, the laptop database, builds it without them, as intended.
@@ -410,6 +442,60 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Partner apps on OAuth 2.0 (docs/partners.md). The key of the pairwise identifiers
+# partners know people by: set it once (changing it renames everyone for every partner).
+# Empty: derived from SECRET_KEY (the demo; `jejak check --deploy` asks for it).
+JEJAK_PAIRWISE_KEY = env_str("JEJAK_PAIRWISE_KEY")
+JEJAK_PARTNER_ACCESS_TOKEN_SECONDS = env_int("JEJAK_PARTNER_ACCESS_TOKEN_SECONDS", 3600)
+# A refresh token is replaced at each use: a partner unused this long is disconnected.
+JEJAK_PARTNER_REFRESH_TOKEN_DAYS = env_int("JEJAK_PARTNER_REFRESH_TOKEN_DAYS", 90)
+# Calls one partner may make for one citizen per minute (each partner's own total is
+# set per partner, `jejak partner add --rate`).
+JEJAK_PARTNER_USER_RATE = env_int("JEJAK_PARTNER_USER_RATE", 60)
+# Redirect URI schemes partners may register: https, plus a native app's own scheme
+# (RFC 8252) or http for a partner tested on a laptop.
+JEJAK_PARTNER_REDIRECT_SCHEMES = env_list("JEJAK_PARTNER_REDIRECT_SCHEMES", "https")
+# The library's own application model (named, so migrations can depend on it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "jejak.partners.scopes.PartnerScopes",
+    "OAUTH2_VALIDATOR_CLASS": "jejak.partners.validator.PartnerValidator",
+    # Mandatory in the library's settings; the scopes backend names and labels them.
+    "SCOPES": {"checkin": "checkin", "status:read": "status:read", "history:read": "history:read"},
+    "DEFAULT_SCOPES": [],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": JEJAK_PARTNER_ACCESS_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": JEJAK_PARTNER_REFRESH_TOKEN_DAYS * 86400,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Every authorization asks the citizen; no application skips the consent page.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": JEJAK_PARTNER_REDIRECT_SCHEMES,
+    "ALLOWED_SCHEMES": JEJAK_PARTNER_REDIRECT_SCHEMES,
+    "ALLOW_URI_WILDCARDS": False,
+    "OIDC_ISS_ENDPOINT": JEJAK_PUBLIC_URL,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ],
+    # RFC 9700's recommendations, all enforced: no implicit or password grant, PKCE S256
+    # only, tokens never in a query string, `iss` in the authorization response, only
+    # tokens' hashes stored, refresh-token replay revokes the family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -457,8 +543,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
-# A load balancer probes over plain http inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# A load balancer probes, and Prometheus scrapes each node, over plain http inside the
+# network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -500,13 +587,38 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# GET /metrics for Prometheus (docs/operations.md, "Metrics"): off (404) unless a bearer
+# token or client networks (comma-separated addresses or CIDRs, e.g. 10.0.0.0/8) are set;
+# with both, a scrape needs both.
+JEJAK_METRICS_TOKEN = env_str("JEJAK_METRICS_TOKEN")
+JEJAK_METRICS_NETWORKS = env_list("JEJAK_METRICS_NETWORKS")
+if JEJAK_METRICS_TOKEN or JEJAK_METRICS_NETWORKS:
+    # prometheus-client's multiprocess mode, for every process of this node (the server's
+    # workers, the task workers, the periodic runner): each writes its counts to files
+    # here and a scrape adds them up (core/metrics_files.py). One folder per node. Read
+    # by prometheus-client when first imported, which is after the settings.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(VAR_DIR / "metrics")
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
+# Log lines as text (Django's) or, with JEJAK_LOG_FORMAT=json, one JSON object per line
+# with the request's id (core/json_logs.py, docs/operations.md, "Logs").
+JEJAK_LOG_FORMAT = env_str("JEJAK_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "client_errors_in_one_line": {"()": "jejak.core.log_filters.ClientErrorsInOneLine"}
+        "client_errors_in_one_line": {"()": "jejak.core.log_filters.ClientErrorsInOneLine"},
+        "request_id": {"()": "jejak.core.request_id.RequestIdFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "jejak.core.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if JEJAK_LOG_FORMAT == "json" else {}),
+        }
+    },
     "loggers": {"django.request": {"filters": ["client_errors_in_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from jejak.api import api
-from jejak.core.views import healthz
+from jejak.core.views import healthz, metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Prometheus' scrape, off unless configured (docs/operations.md, "Metrics").
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -29,6 +31,9 @@ urlpatterns = [
     path("", include("jejak.breaches.urls")),
     path("", include("jejak.rights.urls")),
     path("", include("jejak.erasure.urls")),
+    # OAuth 2.0 for partner apps (/oauth/..., /.well-known/oauth-authorization-server)
+    # and the citizen's connected partners (docs/partners.md).
+    path("", include("jejak.partners.urls")),
 ]
 
 # Under /api/ a path that names no operation answers the API's JSON error, not a page.

@@ -80,6 +80,9 @@ class Cap(StrEnum):
     # Personal-data breaches (UU 27/2022 Art. 46): record them, choose the people
     # affected, notify them and report to the authority (the issuer only).
     MANAGE_BREACHES = "manage_breaches"
+    # Partner apps on OAuth: register, approve and suspend them, watch their usage (the
+    # issuer only; docs/partners.md).
+    MANAGE_PARTNERS = "manage_partners"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {

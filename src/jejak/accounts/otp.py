@@ -35,9 +35,10 @@ The limits are counted in the database, not in a cache, so they hold across proc
 and hosts with no Redis: every request first locks the SignInGuard rows of its number, its
 client address and the pair (always in that order), then counts and writes.
 
-The client address is REMOTE_ADDR. Behind a reverse proxy, the proxy must make it the
-real client's (the PROXY protocol to gunicorn, see docs/configuration.md);
-X-Forwarded-For is deliberately not read, since any client can forge it.
+The client address is REMOTE_ADDR. Behind nginx, the app server makes it the real
+client's from X-Forwarded-For, believed only from JEJAK_TRUSTED_PROXIES (`jejak serve
+--forwarded-allow-ips`, docs/configuration.md); nothing here reads the header itself,
+since any client can write one.
 """
 
 from __future__ import annotations
@@ -56,14 +57,13 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from jejak.accounts import privacy, token_usage
+from jejak.accounts import privacy, tasks, token_usage
 from jejak.accounts.language import remember_language
 from jejak.accounts.models import ApiToken, OneTimeCode, SignInGuard, User
 from jejak.accounts.roles import Role
 from jejak.audit import service as audit
 from jejak.core import crypto
 from jejak.core import phone as phones
-from jejak.notifications.sms import send_sms
 
 CODE_LIFETIME = dt.timedelta(minutes=5)
 MAX_WRONG_TRIES = 5  # per number and address, then that pair is locked
@@ -209,7 +209,8 @@ def _purge(now: dt.datetime) -> None:
 
 
 def request_code(*, phone: str, client_ip: str, now: dt.datetime | None = None) -> None:
-    """Send a new sign-in code to `phone` by SMS after commit, or raise SignInError."""
+    """Send a new sign-in code to `phone` by SMS after commit (a task: tasks.py), or
+    raise SignInError."""
     number = _normalize(phone)
     now = now or timezone.now()
     index = phones.phone_index(number)
@@ -252,10 +253,15 @@ def request_code(*, phone: str, client_ip: str, now: dt.datetime | None = None) 
             created_at=now,
             expires_at=now + CODE_LIFETIME,
         )
-        # The code exists only in this closure and the SMS; a rolled-back request sends
-        # nothing, and a slow gateway delays the response, not the transaction.
-        text = str(MESSAGE) % {"code": code}
-        transaction.on_commit(lambda: send_sms(number, text))
+        # The code leaves this process only sealed, in the task that sends it (tasks.py):
+        # a rolled-back request sends nothing, and with a task worker a slow gateway
+        # delays neither the transaction nor the response.
+        sealed = tasks.seal(
+            to=number,
+            text=str(MESSAGE) % {"code": code},
+            valid_seconds=CODE_LIFETIME.total_seconds(),
+        )
+        transaction.on_commit(lambda: tasks.send_sign_in_code.enqueue(sealed))
 
 
 def verify_code(

@@ -24,6 +24,12 @@ class Purpose(models.TextChoices):
     OVERSIGHT = "oversight", _("Pengawasan dan penegakan protokol kesehatan")
     NOTIFICATION = "notification", _("Pengiriman pemberitahuan")
     DATA_PROTECTION = "data_protection", _("Pelindungan data pribadi (permintaan atau insiden)")
+    PARTNER_APP = "partner_app", _("Layanan aplikasi mitra yang Anda hubungkan")
+
+
+# The reader's role of a partner app's reads (service.record_read's `reader`): not an
+# account's role; the citizen is told "partner app" and the partner's name.
+PARTNER_ROLE = "partner"
 
 
 class AuditEvent(models.Model):

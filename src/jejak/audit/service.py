@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection, transaction
 from django.db.models import Model
 
 from jejak.audit.models import AuditEvent, AuditSubject
@@ -65,6 +67,92 @@ def _org(actor: Any) -> str:
     return str(region)[:200] if region is not None else ""
 
 
+def read_event(
+    *,
+    actor: RequestUser | None,
+    action: str,
+    purpose: str,
+    obj: Model | None = None,
+    ip: str | None = None,
+    reader: tuple[str, str] | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """The row of a read of personal data, not yet written (`record_read` writes it with
+    its subjects). `purpose` one of `Purpose`; `reader` (role, organisation) names a
+    reader that is not an account (a partner app)."""
+    row = event(actor=actor, action=action, obj=obj, ip=ip, **detail)
+    row.purpose = purpose
+    if row.actor is not None:
+        row.actor_role = str(getattr(row.actor, "role", "") or "")
+        row.actor_org = _org(row.actor)
+    elif reader is not None:
+        row.actor_role, row.actor_org = reader[0][:32], reader[1][:200]
+    return row
+
+
+def record_reads(reads: list[tuple[AuditEvent, Iterable[str]]]) -> None:
+    """Write reads made by `read_event`, each with its subjects (NIK blind indexes; blank
+    ones skipped, repeats collapsed): two statements however many (a batch of partner
+    check-ins)."""
+    AuditEvent.objects.bulk_create([row for row, _subjects in reads])
+    AuditSubject.objects.bulk_create(
+        [
+            AuditSubject(event=row, nik_index=key, at=row.at)
+            for row, subjects in reads
+            for key in sorted({key for key in subjects if key})
+        ]
+    )
+
+
+def record_read_at_once(
+    *,
+    actor: RequestUser | None,
+    action: str,
+    purpose: str,
+    subjects: Iterable[str],
+    reader: tuple[str, str] | None = None,
+    **detail: Any,
+) -> None:
+    """`record_read` for a hot path (a partner's check-in): on PostgreSQL the event and
+    its subjects in one statement, so one round trip and one commit; elsewhere as
+    `record_read`, in a transaction."""
+    row = read_event(actor=actor, action=action, purpose=purpose, reader=reader, **detail)
+    keys = sorted({key for key in subjects if key})
+    if connection.vendor != "postgresql" or not keys:
+        with transaction.atomic():
+            row.save(force_insert=True)
+            AuditSubject.objects.bulk_create(
+                [AuditSubject(event=row, nik_index=key, at=row.at) for key in keys]
+            )
+        return
+    fields = _event_fields()
+    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_read_sql(connection.vendor), [*values, keys])
+
+
+def _event_fields() -> list[Any]:
+    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+@cache
+def _read_sql(vendor: str) -> str:
+    del vendor  # part of the cache key only
+    qn = connection.ops.quote_name
+    event_table, subject_table = AuditEvent._meta.db_table, AuditSubject._meta.db_table
+    fields = _event_fields()
+    names = ", ".join(qn(f.column) for f in fields)
+    by_name = {f.name: f.column for f in AuditSubject._meta.concrete_fields}
+    subject_columns = ", ".join(qn(str(by_name[n])) for n in ("event", "nik_index", "at"))
+    # Names from the models' metadata; every value is a parameter.
+    return (
+        f"WITH e AS (INSERT INTO {qn(event_table)} ({names}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn('id')}, {qn('at')}) "
+        f"INSERT INTO {qn(subject_table)} ({subject_columns}) "
+        f"SELECT e.{qn('id')}, k, e.{qn('at')} FROM e, unnest(%s::varchar[]) AS k"  # nosec B608
+    )
+
+
 def record_read(
     *,
     actor: RequestUser | None,
@@ -73,18 +161,18 @@ def record_read(
     subjects: Iterable[str],
     obj: Model | None = None,
     ip: str | None = None,
+    reader: tuple[str, str] | None = None,
     **detail: Any,
 ) -> AuditEvent:
     """Write the audit row of a read of personal data and one subject row per person shown.
 
     `subjects` are the people's NIK blind indexes (blank ones are skipped, repeats
     collapsed); `purpose` one of `Purpose`. A read that showed nobody (an empty list, a
-    refused look-up) still writes its event, with no subject."""
-    row = event(actor=actor, action=action, obj=obj, ip=ip, **detail)
-    row.purpose = purpose
-    if row.actor is not None:
-        row.actor_role = str(getattr(row.actor, "role", "") or "")
-        row.actor_org = _org(row.actor)
+    refused look-up) still writes its event, with no subject. `reader` (role,
+    organisation) names a reader that is not an account (a partner app)."""
+    row = read_event(
+        actor=actor, action=action, purpose=purpose, obj=obj, ip=ip, reader=reader, **detail
+    )
     row.save(force_insert=True)
     keys = sorted({key for key in subjects if key})
     if keys:

@@ -206,7 +206,7 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     old). `location` is compared with the venue's and never stored. A database outage
     answers 503 `service_unavailable` with Retry-After: send the same body again."""
     try:
-        result = _decide(body.ask(_visitor(request)))
+        result = decide(body.ask(_visitor(request)))
         if not isinstance(result, plans.CheckInResult):
             raise result
     except (CheckInError, QrError) as exc:
@@ -217,11 +217,12 @@ def check_in(request: HttpRequest, body: CheckInIn) -> Status[dict[str, Any]]:
     return JsonResponse(answer, status=201)  # type: ignore[return-value]
 
 
-def _decide(ask: plans.Ask) -> plans.Outcome:
+def decide(ask: plans.Ask) -> plans.Outcome:
     """The outcome of one check-in, decided by this process's batcher with whatever else
     is waiting (checkins/batcher.py), or here when batching is off. A request already
     inside a transaction (a test's, ATOMIC_REQUESTS) is decided here too: the batcher's
-    own connection could not see what that transaction wrote."""
+    own connection could not see what that transaction wrote. Partner apps' check-ins
+    (partners/api.py) come through here too: the same decision, the same codes."""
     if settings.JEJAK_CHECKIN_BATCHING and not transaction.get_connection().in_atomic_block:
         return batcher().decide(ask)
     return record.record_many(asks=[ask])[0]

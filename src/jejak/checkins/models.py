@@ -92,9 +92,10 @@ class CheckIn(models.Model):
     public_id = models.CharField(max_length=16, default=new_public_id)
     # The references are foreign keys in the database too (checked at commit). Measured
     # with the batcher (docs/performance.md), they cost about 0.1 ms of PostgreSQL's CPU
-    # per check-in, within the machine's drift. Keys from a partitioned check-in table
-    # to these tables stay possible; keys *into* check-ins (alerts) are the partitioning
-    # work's question.
+    # per check-in, within the machine's drift. They stay on the partitioned table
+    # (PostgreSQL: a partition per day, docs/partitions.md); keys *into* check-ins
+    # (alerts, tracing's case visits) have no constraint, and dropping a day deletes
+    # what points at its rows (checkins/partitions.py, `cascade`).
     request = models.ForeignKey(CheckInRequest, on_delete=models.CASCADE, related_name="checkins")
     # Indexed by checkin_person_history (person first), as venue is by checkin_venue_time.
     person = models.ForeignKey(
@@ -136,10 +137,16 @@ class CheckIn(models.Model):
         verbose_name = pgettext_lazy("model name", "check-in")
         verbose_name_plural = pgettext_lazy("model name plural", "check-in")
         ordering = ["-scanned_at", "-id"]
+        # On PostgreSQL the table is partitioned by day of `scanned_at`, and a unique
+        # index must hold the partition key (migration 0010, docs/partitions.md): the
+        # primary key is (id, scanned_at) there, `checkin_public_id` is unique on
+        # (public_id, scanned_at) (80 random bits name a check-in), and
+        # `checkin_one_active_per_person` is a plain partial index, one active stay per
+        # person being kept by the writers' lock on the person (people_lock.py).
         constraints = [
             models.UniqueConstraint(fields=["public_id"], name="checkin_public_id"),
             # One active check-in per person. Writers also lock the account's people, so
-            # this only backs that up.
+            # this only backs that up (on SQLite; PostgreSQL relies on the lock).
             models.UniqueConstraint(
                 fields=["person"], condition=ACTIVE_Q, name="checkin_one_active_per_person"
             ),
@@ -182,6 +189,92 @@ class CheckIn(models.Model):
         return self.decision in ADMITTED and self.checked_out_at is None
 
 
+class HeldCheckIn(models.Model):
+    """A check-in past retention that a legal hold still keeps (an open case's visit, a
+    cluster alert not yet handled), copied here before its day's partition is dropped
+    (PostgreSQL; docs/partitions.md). The same columns as `CheckIn`, so tracing reads
+    both tables as one (`UNION ALL`); it goes when no hold keeps it any more.
+
+    Empty on SQLite, where retention deletes check-ins row by row and held ones stay
+    where they are. No constraints: the rows are copies, their references kept as they
+    were; deleting a person, venue or account deletes their held rows (Django's cascade).
+    """
+
+    id = models.BigIntegerField(primary_key=True)  # the check-in's own id
+    public_id = models.CharField(max_length=16)
+    # The request is not kept for a held check-in: only its id (nothing reads it).
+    request_id = models.BigIntegerField()
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    venue = models.ForeignKey(
+        "venues.Venue",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    entry_point = models.ForeignKey(
+        "venues.EntryPoint",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    visitor_type = models.CharField(max_length=10, choices=VisitorType.choices)
+    decision = models.CharField(max_length=30, choices=Decision.choices)
+    reasons = models.JSONField(default=list)
+    colour = models.CharField(max_length=10)
+    colour_reasons = models.JSONField(default=list)
+    rule_set = models.CharField(max_length=50)
+    policy = models.JSONField(default=dict)
+    scanned_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    planned_checkout_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    checkout_method = models.CharField(
+        max_length=10, choices=CheckoutMethod.choices, blank=True, default=""
+    )
+
+    class Meta:
+        db_table = "checkins_checkin_held"
+        verbose_name = pgettext_lazy("model name", "check-in ditahan")
+        verbose_name_plural = pgettext_lazy("model name plural", "check-in ditahan")
+        ordering = ["-scanned_at", "-id"]
+        indexes = [
+            # The contact search's branch reads it as it reads checkin_venue_time.
+            models.Index(
+                fields=["venue", "scanned_at"],
+                include=[
+                    "checked_in_at",
+                    "checked_out_at",
+                    "planned_checkout_at",
+                    "person",
+                    "visitor_type",
+                    "id",
+                ],
+                name="held_checkin_venue_time",
+            ),
+            # A case's own stays, and erasure's look-up by person.
+            models.Index(fields=["person", "scanned_at"], name="held_checkin_person_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.decision} (held)"
+
+
 class VenueOccupancy(models.Model):
     """How many people are inside a venue now: the one row check-ins contend for.
 
@@ -215,7 +308,12 @@ class BlackStatusAlert(models.Model):
     venue = models.ForeignKey(
         "venues.Venue", on_delete=models.CASCADE, related_name="black_status_alerts"
     )
-    checkin = models.OneToOneField(CheckIn, on_delete=models.CASCADE, related_name="alert")
+    # No constraint: a key into a partitioned table must name the partition key too.
+    # Deleting the check-in deletes the alert (Django's cascade, or the drop of the
+    # check-in's day: checkins/partitions.py).
+    checkin = models.OneToOneField(
+        CheckIn, on_delete=models.CASCADE, related_name="alert", db_constraint=False
+    )
     # The regency of the person's NIK (its first four digits): whose health officers to tell.
     home_region_code = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

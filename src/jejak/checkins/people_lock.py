@@ -1,6 +1,7 @@
 """The people of a check-in batch, locked: every person of each account (or each person,
 for staff check-ins) with their open stay and, by account, the requests of the burst
-window, in one statement. The lock serialises one family's requests and nobody else's."""
+window, in one statement after the lock's own. The lock serialises one family's requests
+and nobody else's."""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ _ACTIVE_FIELDS = ("id", "public_id", "venue_id", "checked_in_at", "planned_check
 @cache
 def _people_sql(vendor: str, by: str) -> str:
     """The people (of some accounts, or some people by id), each with their open stay
-    and, by account, the account's requests of the burst window; locked, in id order."""
+    and, by account, the account's requests of the burst window, in id order (locked
+    by `_lock_sql` just before, where the database can)."""
     p, c, r = Person, CheckIn, CheckInRequest
     pc, cc, rc = partial(sql.column, p), partial(sql.column, c), partial(sql.column, r)
     # Quoted names from the models' metadata and the constant ADMITTED decisions; every
@@ -80,9 +82,9 @@ def _people_sql(vendor: str, by: str) -> str:
         if by == "account"
         else "0"
     )
-    lock = " FOR UPDATE OF p" if connection.features.has_select_for_update_of else ""
-    # The open stay is read through the partial unique index (checkin_one_active_per_person),
-    # whose condition (ACTIVE_Q) the join repeats. On PostgreSQL a LATERAL join keeps it a
+    # The open stay is read through the partial index (checkin_one_active_per_person:
+    # unique but on PostgreSQL's partitioned table), whose condition (ACTIVE_Q) the join
+    # repeats. On PostgreSQL a LATERAL join keeps it a
     # look-up per person: as a plain join, the plan prepared once per connection merged
     # the people with every open stay in the city.
     active = (
@@ -100,7 +102,18 @@ def _people_sql(vendor: str, by: str) -> str:
         f"SELECT {', '.join('p.' + pc(f) for f in _PERSON_FIELDS)}, "
         f"{', '.join('c.' + cc(f) for f in _ACTIVE_FIELDS)}, {burst} "
         f"FROM {sql.table(p)} p {stay} "
-        f"WHERE {sql.any_of('p.' + pc(by))} ORDER BY p.{pc('id')}{lock}"  # nosec B608
+        f"WHERE {sql.any_of('p.' + pc(by))} ORDER BY p.{pc('id')}"  # nosec B608
+    )
+
+
+@cache
+def _lock_sql(vendor: str, by: str) -> str:
+    """The people (of some accounts, or some people by id) locked, in id order."""
+    del vendor  # part of the cache key only
+    p, pc = Person, partial(sql.column, Person)
+    return (
+        f"SELECT p.{pc('id')} FROM {sql.table(p)} p WHERE {sql.any_of('p.' + pc(by))} "
+        f"ORDER BY p.{pc('id')} FOR UPDATE"  # nosec B608
     )
 
 
@@ -114,12 +127,20 @@ class Locked:
 
 
 def lock_people(*, by: str, keys: Sequence[int], now: dt.datetime) -> Locked:
-    """Lock the people (every person of these accounts, or these people) and read their
-    open stays and each account's requests of the last minute, in one statement."""
+    """Lock the people (every person of these accounts, or these people), then read their
+    open stays and each account's requests of the last minute in one statement."""
     # Locking every person of the account (a family: a dozen rows at most) serialises
     # one family's concurrent requests and nobody else's, which keeps one active
     # check-in per person and makes the burst count exact. One statement locks a whole
     # batch in id order, so two batches never wait for each other in a cycle.
+    if connection.features.has_select_for_update:
+        # Locked first, read after: a statement that waited for a lock still reads the
+        # other tables as they were when it began (READ COMMITTED), so a family's second
+        # request, read in the same statement as its lock, missed the stay the first had
+        # just committed (9 racing scans of one person: 9 stays open, test_concurrency).
+        # The partial unique index caught that with an error until PostgreSQL's table was
+        # partitioned by day, where it cannot be unique (docs/partitions.md).
+        sql.fetchall(_lock_sql(sql.vendor(), by), [sql.many(sorted(keys))])
     params: list[Any] = []
     if by == "account":
         params.append(sql.prepare(CheckInRequest, "received_at", now - BURST_WINDOW))

@@ -1,6 +1,7 @@
 """The periodic work `jejak run-periodic` repeats: close stays that are over, notify
-black-status alerts whose task was lost, send the outbox's due messages (retries), and
-delete every class of personal data past its retention (a step per class, from
+black-status alerts whose task was lost, send the outbox's due messages (retries),
+create the check-ins' day partitions ahead (PostgreSQL; docs/partitions.md), and delete
+every class of personal data past its retention (a step per class, from
 core/retention.py's registry; docs/retention.md).
 
 Each step is independent: one that fails is logged and the others still run, because a
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from jejak.checkins import alerts, checkout
+from jejak.checkins import alerts, checkout, partitions
 from jejak.core import retention
 from jejak.notifications import delivery
 
@@ -39,6 +40,11 @@ def notify_black_alerts() -> dict[str, int]:
 
 def send_due_messages() -> dict[str, int]:
     return delivery.send_due()
+
+
+def ensure_partitions() -> dict[str, int]:
+    # A week of days ahead (docs/partitions.md).
+    return partitions.ensure(timezone.now())
 
 
 def purge(item: retention.RetentionClass) -> Callable[[], dict[str, int]]:
@@ -66,10 +72,17 @@ EXTRA_STEPS: list[tuple[str, Callable[[], dict[str, int]], float]] = []
 
 def steps(*, retention_every: float = 3600) -> list[Step]:
     """The steps of one round, in order. Retention scans old rows, so it runs less often."""
+    partitioned = partitions.active()
     return [
         Step("auto-checkout", auto_checkout_all),
         Step("black-alerts", notify_black_alerts),
         Step("send-due", send_due_messages),
+        # Only where check-ins are partitioned (PostgreSQL after checkins 0010).
+        *(
+            [Step("checkin-partitions", ensure_partitions, every=retention_every)]
+            if partitioned
+            else []
+        ),
         *(
             Step(f"retention {item.name}", purge(item), every=retention_every)
             for item in retention.classes()

@@ -45,6 +45,9 @@ class Ask:
     # Staff check-ins: the person (matched by NIK at the desk) and the entrance.
     person: Person | None = None
     entry_point: Any = None
+    # Who submitted it, for the apps that listen to signals.recorded (a partner app's
+    # check-in); never read by the decision.
+    origin: Any = None
 
 
 Outcome = CheckInResult | CheckInError | QrError

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jejak.checkins import batch_write
+from jejak.checkins import batch_write, metrics, signals
 from jejak.checkins.admit import admit, checkout_json
 from jejak.checkins.alerts import record_black_alerts
 from jejak.checkins.decision import Entry, decide
@@ -138,7 +138,12 @@ def record_many(*, asks: Sequence[Ask], now: dt.datetime | None = None) -> list[
     retried nonce among them), each request is redone alone: a retry then answers its
     stored result and the others are unaffected.
     """
-    now = now or timezone.now()
+    outcomes = _record_many(asks, now or timezone.now())
+    metrics.count(outcomes)
+    return outcomes
+
+
+def _record_many(asks: Sequence[Ask], now: dt.datetime) -> list[Outcome]:
     for ask in asks:
         if ask.visitor_type not in VisitorType.values:
             raise ValueError(f"visitor_type must be one of {VisitorType.values}")
@@ -180,7 +185,7 @@ def _round(items: list[tuple[int, Ask]], now: dt.datetime) -> dict[int, Outcome]
         except IntegrityError:
             if len(group) > 1:
                 for plan in group:
-                    out[plan.index] = record_many(asks=[plan.ask], now=now)[0]
+                    out[plan.index] = _record_many([plan.ask], now)[0]
                 continue
             found = _replay(group[0].ask.account, group[0].ask.nonce)
             if found is None:
@@ -396,4 +401,12 @@ def _store(plans: list[Plan], now: dt.datetime) -> dict[int, Outcome]:
         out[plan.index] = CheckInResult(data=data)
     if black:
         record_black_alerts(black, now=now)
+    tagged = [
+        (plan.ask, data)
+        for plan, data in zip(decided, results, strict=True)
+        if plan.ask.origin is not None
+    ]
+    if tagged:
+        # In this transaction: a partner's record of the check-in commits with it.
+        signals.recorded.send(sender=None, recorded=tagged, now=now)
     return out

@@ -200,6 +200,22 @@ PERSONAL: dict[str, dict[str, Kind]] = {
         "colour": Kind.HEALTH,
         "colour_reasons": Kind.HEALTH,
     },
+    # A check-in past retention that a legal hold keeps (PostgreSQL): the same columns.
+    "checkins.HeldCheckIn": {
+        "person": Kind.LOCATION,
+        "account": Kind.LOCATION,
+        "venue": Kind.LOCATION,
+        "entry_point": Kind.LOCATION,
+        "scanned_at": Kind.LOCATION,
+        "checked_in_at": Kind.LOCATION,
+        "planned_checkout_at": Kind.LOCATION,
+        "checked_out_at": Kind.LOCATION,
+        "visitor_type": Kind.LOCATION,
+        "decision": Kind.HEALTH,
+        "reasons": Kind.HEALTH,
+        "colour": Kind.HEALTH,
+        "colour_reasons": Kind.HEALTH,
+    },
     # The stored answer to a check-in request: each person's decision and colour.
     "checkins.CheckInRequest": {"account": Kind.LOCATION, "result": Kind.HEALTH},
     "checkins.BlackStatusAlert": {"checkin": Kind.HEALTH, "home_region_code": Kind.HOME_REGION},
@@ -268,6 +284,22 @@ PERSONAL: dict[str, dict[str, Kind]] = {
         "content": Kind.NIK,  # the whole copy: every class above
         "status": Kind.ACTIVITY,
     },
+    # Partner apps (docs/partners.md): whom a citizen connected, with what scopes, when
+    # each was last used; which partner submitted a check-in; who a partner called for on
+    # a day; and django-oauth-toolkit's grants and tokens (their owner; only hashes of the
+    # tokens themselves).
+    "partners.Connection": {
+        "account": Kind.CONSENT,
+        "scopes": Kind.CONSENT,
+        "connected_at": Kind.CONSENT,
+        "last_used_at": Kind.ACTIVITY,
+        "disconnected_at": Kind.CONSENT,
+    },
+    "partners.PartnerCheckIn": {"account": Kind.LOCATION, "nonce": Kind.LOCATION},
+    "partners.DailyUser": {"account": Kind.ACTIVITY},
+    "oauth2_provider.AccessToken": {"user": Kind.ACTIVITY},
+    "oauth2_provider.RefreshToken": {"user": Kind.ACTIVITY},
+    "oauth2_provider.Grant": {"user": Kind.CONSENT},
     # The people a personal-data breach touched, and when they were told.
     "breaches.BreachSubject": {
         "person": Kind.MESSAGE,

@@ -30,6 +30,8 @@ from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from jejak.core import replicas
+
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
@@ -79,13 +81,16 @@ def _read_rows() -> dict[str, Version] | None:
 
     query = CacheVersion.objects.values_list("key", "version", "changed_at")
     try:
-        if connection.in_atomic_block:
-            # The check-in path asks inside its transaction: on PostgreSQL a failed
-            # statement would abort that whole transaction, a savepoint keeps it usable.
-            with transaction.atomic():
+        # Never a replica's: a version read behind the primary's is held by the whole
+        # process.
+        with replicas.primary():
+            if connection.in_atomic_block:
+                # The check-in path asks inside its transaction: on PostgreSQL a failed
+                # statement would abort that whole transaction, a savepoint keeps it usable.
+                with transaction.atomic():
+                    rows = list(query)
+            else:
                 rows = list(query)
-        else:
-            rows = list(query)
     except Error:
         logger.warning(
             "Cannot read the process caches' versions; serving held values.", exc_info=True
@@ -163,7 +168,10 @@ class VersionedProcessCache(Generic[T]):
                 # load moves it past the one held here, and the next check reloads.
                 rows = _versions.current(check_seconds)
                 version = _UNKNOWN if rows is None else rows.get(self.key)
-                value = self._load()
+                # From the primary, as the version: a value loaded from a replica behind
+                # it would be held under the newer version until the next change.
+                with replicas.primary():
+                    value = self._load()
                 self._held = _Held(value, version, time.monotonic())
             return self._held.value
 

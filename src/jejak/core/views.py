@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_redis import get_redis_connection
+
+from jejak.core import metrics as core_metrics
 
 
 @never_cache
@@ -30,6 +32,23 @@ def _redis_answers() -> bool:
         return bool(get_redis_connection("default").ping())
     except Exception:  # any failure to reach it is "down", whatever its type
         return False
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus' scrape (docs/operations.md, "Metrics"): off unless JEJAK_METRICS_TOKEN
+    or JEJAK_METRICS_NETWORKS is set (404), and then only for the token's bearer (401) and
+    from those networks (404). Not part of the API: no session, no OpenAPI entry."""
+    refused = core_metrics.refusal(request)
+    if refused == 401:
+        response = HttpResponse("bearer token required\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if refused is not None:
+        raise Http404  # the site's own 404: nothing tells that the page exists
+    body, content_type = core_metrics.exposition(request.headers.get("Accept", ""))
+    return HttpResponse(body, content_type=content_type)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from jejak.accounts.capabilities import Cap, require
+from jejak.core import replicas
 from jejak.core.api_errors import ApiError, ErrorOut
 from jejak.dashboards import metrics, tables
 from jejak.dashboards.filters import Filters, error_text, parse_filters, scope_for
@@ -37,6 +38,11 @@ def venue_map(request: HttpRequest) -> dict[str, Any]:
     without coordinates are listed apart. `zones`: each kecamatan's latest risk zone
     (weekly new cases per 100,000, docs/zones.md), keyed by its code."""
     filters = _filters(request)
+    with replicas.reading():
+        return _map(request, filters)
+
+
+def _map(request: HttpRequest, filters: Filters) -> dict[str, Any]:
     points = metrics.venue_points(
         scope_for(request.user, filters),
         filters.start,
@@ -74,11 +80,12 @@ def table(request: HttpRequest, name: str) -> dict[str, Any]:
     if name not in tables.TABLES:
         message = _("Tabel tidak dikenal. Tabel yang ada: %(tables)s.")
         raise ApiError(404, "unknown_table", message % {"tables": ", ".join(tables.TABLES)})
-    built = tables.build(
-        name,
-        user=request.user,
-        scope=scope_for(request.user, filters),
-        filters=filters,
-        language=get_language() or "id",
-    )
-    return {"filters": filters.params(), **built.as_json()}
+    with replicas.reading():
+        built = tables.build(
+            name,
+            user=request.user,
+            scope=scope_for(request.user, filters),
+            filters=filters,
+            language=get_language() or "id",
+        )
+        return {"filters": filters.params(), **built.as_json()}

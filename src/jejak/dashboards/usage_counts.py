@@ -1,7 +1,11 @@
 """Usage numbers of the dashboards and the weekly report: check-ins per day, decisions,
 refusals by reason, black-status alerts, capacity refusals and the least compliant
 venues, over a `scope` of venues and a period of Asia/Jakarta days (metrics.py explains
-both). Pure read-only queries returning plain dataclasses."""
+both). Pure read-only queries returning plain dataclasses.
+
+Whole past days that are rolled up are read from the per-day rollups, the others (today,
+days not rolled up yet) from the check-ins: rollups.py, `Parts`. Both give the same
+numbers (tests/test_rollups.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -19,11 +23,11 @@ from jejak.checkins.errors import DENIAL_REASON_NAMES, Decision, DenialReason
 from jejak.checkins.models import ADMITTED, BlackStatusAlert
 from jejak.dashboards.metrics import (
     IN_SERVICE,
-    checkins_between,
     counts_per_day,
     day_bounds,
     sector_root,
 )
+from jejak.dashboards.rollups import Parts
 from jejak.screening.models import Colour
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue, VenueQuerySet, VenueStatus
@@ -54,8 +58,15 @@ def checkins_per_day(
     if by not in ("sector", "venue"):
         raise ValueError(f"by must be 'sector' or 'venue', not {by!r}")
     group = sector_root("venue__") if by == "sector" else F("venue")
+    parts = Parts.of(start, end)
     items = counts_per_day(
-        checkins_between(scope, start, end).annotate(g=group), ["g", "decision"], start, end
+        parts.checkins(scope).annotate(g=group), ["g", "decision"], start, end
+    ) + list(
+        parts.counts(scope)
+        .annotate(g=group)
+        .values("day", "g", "decision")
+        .annotate(n=Sum("count"))
+        .order_by()
     )
     names: dict[int, tuple[str, str]]
     rows: dict[tuple[dt.date, int], DailyCount] = {}
@@ -90,15 +101,16 @@ class DecisionCount:
 def decisions(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[DecisionCount]:
     """Check-ins by outcome and colour, every combination listed (zeros included) in a
     fixed order: allowed, allowed after a staff check, denied; hijau..hitam."""
-    found = Counter(
-        {
-            (item["decision"], item["colour"]): item["n"]
-            for item in checkins_between(scope, start, end)
-            .values("decision", "colour")
-            .annotate(n=Count("id"))
-            .order_by()
-        }
-    )
+    parts = Parts.of(start, end)
+    found: Counter[tuple[str, str]] = Counter()
+    for item in (
+        parts.checkins(scope).values("decision", "colour").annotate(n=Count("id")).order_by()
+    ):
+        found[(item["decision"], item["colour"])] += item["n"]
+    for item in (
+        parts.counts(scope).values("decision", "colour").annotate(n=Sum("count")).order_by()
+    ):
+        found[(item["decision"], item["colour"])] += item["n"]
     colours = [str(c) for c in Colour] + sorted({c for _, c in found} - set(Colour))
     return [DecisionCount(str(d), c, found[(str(d), c)]) for d in Decision for c in colours]
 
@@ -115,8 +127,9 @@ def refusals_by_reason(scope: VenueQuerySet, start: dt.date, end: dt.date) -> li
     every reason listed, most frequent first."""
     # Reasons are a JSON list; grouping by the whole list keeps this one query whatever
     # the database, and there are only a handful of distinct combinations.
+    parts = Parts.of(start, end)
     combos = (
-        checkins_between(scope, start, end)
+        parts.checkins(scope)
         .filter(decision=Decision.DENIED)
         .values("reasons")
         .annotate(n=Count("id"))
@@ -125,6 +138,17 @@ def refusals_by_reason(scope: VenueQuerySet, start: dt.date, end: dt.date) -> li
     counts: Counter[str] = Counter()
     for item in combos:
         for reason in item["reasons"] or []:
+            counts[reason] += item["n"]
+    # The rollups keep each list joined with commas.
+    rolled = (
+        parts.counts(scope)
+        .filter(decision=Decision.DENIED)
+        .values("reasons")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    for item in rolled:
+        for reason in filter(None, item["reasons"].split(",")):
             counts[reason] += item["n"]
     codes = [str(r) for r in DenialReason] + sorted(set(counts) - set(DenialReason))
     rows = [
@@ -178,15 +202,24 @@ def capacity_refusals(
 ) -> list[VenueCount]:
     """Check-ins refused because the venue was full, per venue, most first."""
     tz = timezone.get_default_timezone()
+    parts = Parts.of(start, end)
+    full = DenialReason.CAPACITY_FULL.value
     grouped = (
-        checkins_between(scope, start, end)
-        .filter(decision=Decision.DENIED, reasons__icontains=DenialReason.CAPACITY_FULL.value)
+        parts.checkins(scope)
+        .filter(decision=Decision.DENIED, reasons__icontains=full)
         .annotate(day=TruncDate("scanned_at", tzinfo=tz))
         .values("venue", "day")
         .annotate(n=Count("id"), last=Max("scanned_at"))
         .order_by()
     )
-    return _per_venue(grouped, language)
+    rolled = (
+        parts.counts(scope)
+        .filter(decision=Decision.DENIED, reasons__icontains=full)
+        .values("venue", "day")
+        .annotate(n=Sum("count"), last=Max("last_at"))
+        .order_by()
+    )
+    return _per_venue([*grouped, *rolled], language)
 
 
 def _per_venue(grouped: Iterable[Any], language: str) -> list[VenueCount]:
@@ -243,13 +276,25 @@ def least_compliant(
         )
         .order_by()
     )
-    used = dict(
-        checkins_between(scope.filter(status__in=IN_SERVICE), start, end)
+    parts = Parts.of(start, end)
+    in_service = scope.filter(status__in=IN_SERVICE)
+    used: Counter[int] = Counter()
+    for venue, n in (
+        parts.checkins(in_service)
         .values("venue")
         .annotate(n=Count("id"))
         .values_list("venue", "n")
         .order_by()
-    )
+    ):
+        used[venue] += n
+    for venue, n in (
+        parts.counts(in_service)
+        .values("venue")
+        .annotate(n=Sum("count"))
+        .values_list("venue", "n")
+        .order_by()
+    ):
+        used[venue] += n
     tz = timezone.get_default_timezone()
     rows = []
     for v in venues:

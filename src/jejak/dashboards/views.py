@@ -1,7 +1,8 @@
 """The dashboards' pages: rollout, usage, map, and the export of any of their tables.
 
 Each page parses the filters, builds the scope (what the user may see, narrowed by the
-filters), asks `metrics` and renders. A filter that does not parse shows the form's
+filters), asks `metrics` (from a read replica when one is close enough behind:
+core/replicas.py) and renders. A filter that does not parse shows the form's
 message with status 400 instead of numbers.
 """
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from jejak.accounts.capabilities import Cap, capability_required
 from jejak.audit import service as audit
 from jejak.checkins.errors import Decision
+from jejak.core import replicas
 from jejak.core.exports import to_csv, to_xlsx
 from jejak.dashboards import charts, metrics, tables, usage_counts
 from jejak.dashboards.filters import (
@@ -59,7 +61,8 @@ def _page(request: HttpRequest, template: str, build: Any) -> HttpResponse:
         return render(request, template, context, status=400)
     scope = scope_for(request.user, filters)
     context.update(filters=filters, query=urlencode(filters.params()))
-    context.update(build(filters, scope))
+    with replicas.reading():
+        context.update(build(filters, scope))
     return render(request, template, context)
 
 
@@ -207,13 +210,14 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
     if filters is None:
         message = " ".join(str(m) for errors in form.errors.values() for m in errors)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    table = tables.build(
-        name,
-        user=request.user,
-        scope=scope_for(request.user, filters),
-        filters=filters,
-        language=_language(),
-    )
+    with replicas.reading():
+        table = tables.build(
+            name,
+            user=request.user,
+            scope=scope_for(request.user, filters),
+            filters=filters,
+            language=_language(),
+        )
     audit.record(
         actor=request.user,
         action="dashboard.export",

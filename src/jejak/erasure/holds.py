@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jejak.checkins import retention as checkin_retention
-from jejak.checkins.models import ACTIVE_Q, CheckIn
+from jejak.checkins.models import ACTIVE_Q, CheckIn, HeldCheckIn
 from jejak.core import retention
 from jejak.health import retention as health_retention
 from jejak.health.models import Designation, LabResult
@@ -75,6 +75,11 @@ def _kept_checkins(people: QuerySet[Person], now: dt.datetime) -> set[int]:
     kept: set[int] = set()
     for keep in checkin_retention.KEEP_PREDICATES:
         kept |= _ids(mine.filter(pk__in=keep(now + _EVERY_ROW)))
+    # On PostgreSQL, rows of a dropped day that a hold still keeps (docs/partitions.md).
+    held = HeldCheckIn.objects.filter(person__in=people)
+    if held.exists():
+        for keep in checkin_retention.KEEP_PREDICATES:
+            kept |= _ids(held.filter(pk__in=keep(now + _EVERY_ROW, rows=HeldCheckIn)))
     return kept
 
 
@@ -127,7 +132,11 @@ def holds_for(nik_indexes: list[str], now: dt.datetime) -> Holds:
         open_case = cases.exclude(status=CaseStatus.CLOSED).exists() or (
             Contact.objects.filter(person=person).exclude(case__status=CaseStatus.CLOSED).exists()
         )
-        if open_case or CheckIn.objects.filter(person=person, pk__in=held.checkins).exists():
+        if (
+            open_case
+            or CheckIn.objects.filter(person=person, pk__in=held.checkins).exists()
+            or HeldCheckIn.objects.filter(person=person, pk__in=held.checkins).exists()
+        ):
             held.people.add(person.pk)
             held.add("person", OPEN_CASE if open_case else TRACING, None)
             continue

@@ -26,6 +26,12 @@ CLASSES = {
     "claim_attempts": _("Percobaan penambahan NIK"),
     "identity_refusals": _("Penolakan verifikasi identitas"),
     "dependant_requests": _("Permohonan anggota keluarga"),
+    "partner_refresh_tokens": _("Token aplikasi mitra (refresh)"),
+    "partner_tokens": _("Token aplikasi mitra"),
+    "partner_grants": _("Kode izin aplikasi mitra"),
+    "partner_connections": _("Aplikasi mitra yang terhubung"),
+    "partner_checkins": _("Catatan check-in melalui aplikasi mitra"),
+    "partner_usage": _("Catatan pemakaian aplikasi mitra"),
 }
 
 REASONS = {

@@ -17,10 +17,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError, Q, QuerySet
 from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from jejak.accounts.models import ApiToken, OneTimeCode, PrivacyAcceptance, SignInGuard, User
 from jejak.audit import service as audit
-from jejak.checkins.models import CheckIn, CheckInRequest
+from jejak.checkins import partitions
+from jejak.checkins.models import CheckIn, CheckInRequest, HeldCheckIn
 from jejak.erasure import log
 from jejak.erasure.holds import Holds, holds_for
 from jejak.erasure.models import ErasureRequest, ErasureStatus
@@ -32,6 +38,7 @@ from jejak.health.models import (
     VaccinationExemption,
 )
 from jejak.notifications.models import Message
+from jejak.partners.models import Connection, DailyUser, PartnerCheckIn
 from jejak.people.models import DependantRequest, IdentityRefusal, NikClaimAttempt, Person
 from jejak.screening.models import StatusPass
 
@@ -48,7 +55,13 @@ class Plan:
     account: User | None
 
     def counts(self) -> dict[str, int]:
-        return {name: rows.count() for name, rows in self.erase.items()}
+        return _as_checkins({name: rows.count() for name, rows in self.erase.items()})
+
+
+def _as_checkins(counts: dict[str, int]) -> dict[str, int]:
+    """Held check-ins (PostgreSQL) are check-ins to the citizen: counted as such."""
+    counts["checkins"] = counts.get("checkins", 0) + counts.pop("held_checkins", 0)
+    return counts
 
 
 def _account_rows(account: User | None) -> dict[str, QuerySet[Any]]:
@@ -67,6 +80,13 @@ def _account_rows(account: User | None) -> dict[str, QuerySet[Any]]:
         "claim_attempts": NikClaimAttempt.objects.filter(attempted_by=account),
         "identity_refusals": IdentityRefusal.objects.filter(account=account),
         "dependant_requests": DependantRequest.objects.filter(account=account),
+        # Partner apps (docs/partners.md): the consents, and every token given to them.
+        "partner_refresh_tokens": get_refresh_token_model().objects.filter(user=account),
+        "partner_tokens": get_access_token_model().objects.filter(user=account),
+        "partner_grants": get_grant_model().objects.filter(user=account),
+        "partner_connections": Connection.objects.filter(account=account),
+        "partner_checkins": PartnerCheckIn.objects.filter(account=account),
+        "partner_usage": DailyUser.objects.filter(account=account),
     }
 
 
@@ -81,6 +101,10 @@ def plan(nik_indexes: list[str], account: User | None, now: dt.datetime | None =
     checkins = CheckIn.objects.filter(person__in=people).exclude(pk__in=held.checkins)
     erase: dict[str, QuerySet[Any]] = {
         "checkins": checkins,
+        # PostgreSQL: rows of dropped days a hold kept, and keeps no more.
+        "held_checkins": HeldCheckIn.objects.filter(person__in=people).exclude(
+            pk__in=held.checkins
+        ),
         "status_passes": StatusPass.objects.filter(person__in=people),
         "messages": Message.objects.filter(to_person),
         "doses": VaccinationDose.objects.filter(nik_index__in=nik_indexes),
@@ -202,10 +226,13 @@ def erase(
     found = plan(nik_indexes, account, now)
     counts: dict[str, int] = {}
     with transaction.atomic():
+        # What points at held rows has no relation Django could cascade along.
+        partitions.cascade(list(found.erase["held_checkins"].values_list("pk", flat=True)))
         for name, rows in found.erase.items():
             counts[name] = rows.count()
             if counts[name]:
                 rows.delete()
+        counts = _as_checkins(counts)
         if account is not None:
             emptied = CheckInRequest.objects.filter(account=account, checkins__isnull=True)
             counts["checkin_requests"] = emptied.delete()[0]
@@ -214,7 +241,11 @@ def erase(
         )
         outcome = "none"
         if account is not None:
-            keep = bool(found.holds.people) or CheckIn.objects.filter(account=account).exists()
+            keep = (
+                bool(found.holds.people)
+                or CheckIn.objects.filter(account=account).exists()
+                or HeldCheckIn.objects.filter(account=account).exists()
+            )
             outcome = _close_account(account, keep=keep)
     return {k: v for k, v in counts.items() if v}, found.holds, outcome
 

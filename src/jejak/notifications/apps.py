@@ -21,6 +21,11 @@ class NotificationsConfig(AppConfig):
             "messages", setting="JEJAK_MESSAGE_RETENTION_DAYS", purge=delivery.purge_finished
         )
 
+        from jejak.notifications import metrics
+
+        # The outbox's backlog on /metrics (docs/operations.md).
+        metrics.register()
+
 
 def _reencrypt(sender: Any, **kwargs: Any) -> tuple[str, int]:
     from jejak.notifications.addresses import reencrypt_addresses

@@ -1,5 +1,5 @@
 """`jejak check`: catch SMS settings under which sign-in codes would never reach a phone,
-and an outbox send rate that cannot be read."""
+an outbox send rate that cannot be read, and sends that would run inside requests."""
 
 from __future__ import annotations
 
@@ -64,3 +64,23 @@ def notify_rates_valid(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(deploy=True)
+def tasks_run_in_a_worker(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """With the inline backend every send runs in the request that queued it: a slow SMS
+    gateway slows sign-ins and officers' actions, and a mass tracing run fills a request."""
+    from django_tasks import task_backends
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    if settings.DEBUG or not isinstance(task_backends["default"], ImmediateBackend):
+        return []
+    return [
+        Warning(
+            "JEJAK_TASK_BACKEND is the ImmediateBackend: messages are sent, and mass tracing "
+            "runs, inside the requests that queue them.",
+            hint="Set JEJAK_TASK_BACKEND=django_tasks_db.DatabaseBackend and run "
+            "`jejak db_worker` (docs/deployment.md).",
+            id="jejak.notifications.W002",
+        )
+    ]

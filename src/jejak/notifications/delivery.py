@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jejak.notifications import rates, sms
 from jejak.notifications.addresses import open_address
+from jejak.notifications.metrics import SENDS
 from jejak.notifications.models import DUE_Q, Channel, Message, Status
 
 logger = logging.getLogger(__name__)
@@ -134,12 +135,14 @@ def _deliver(message: Message, now: dt.datetime) -> bool:
             next_attempt_at=message.next_attempt_at,
             last_error=message.last_error,
         )
+        SENDS.labels(message.channel, message.status).inc()
         return False
     message.status = Status.SENT
     message.sent_at = timezone.now()
     Message.objects.filter(pk=message.pk).update(
         status=message.status, sent_at=message.sent_at, last_error=""
     )
+    SENDS.labels(message.channel, message.status).inc()
     return True
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from jejak.accounts.capabilities import Cap, capability_required, signed_in_user
 from jejak.accounts.jurisdiction import is_national
 from jejak.audit import service as audit
+from jejak.core import replicas
 from jejak.regions.models import Region
 from jejak.reports.errors import ReportError
 from jejak.reports.render import render_pdf, render_xlsx
@@ -41,12 +42,11 @@ def report_page(request: HttpRequest) -> HttpResponse:
         except ReportError as exc:
             error = exc.message
         else:
-            report = build_weekly(
-                week=week,
-                user=signed_in_user(request),
-                region=region,
-                language=get_language() or "id",
-            )
+            user = signed_in_user(request)
+            with replicas.reading():
+                report = build_weekly(
+                    week=week, user=user, region=region, language=get_language() or "id"
+                )
             audit.record(
                 actor=request.user,
                 action="reports.weekly_downloaded",

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jejak.accounts.models import ApiToken, PrivacyAcceptance
-from jejak.checkins.models import CheckIn
+from jejak.checkins.models import CheckIn, HeldCheckIn
 from jejak.core.crypto import DecryptionError
 from jejak.core.phone import open_phone
 from jejak.health.models import (
@@ -65,6 +65,7 @@ def count_rows(account: User) -> int:
         len(people)
         + health
         + CheckIn.objects.filter(person_id__in=ids).count()
+        + HeldCheckIn.objects.filter(person_id__in=ids).count()
         + Message.objects.filter(Q(to_user=account) | Q(to_person_id__in=ids)).count()
         + reads.reads_for(account).count()
     )
@@ -136,10 +137,13 @@ def _health(index: str) -> dict[str, Any]:
 
 
 def _checkins(person: Person) -> list[dict[str, Any]]:
-    rows = (
-        CheckIn.objects.filter(person=person)
-        .select_related("venue", "entry_point")
-        .order_by("scanned_at", "pk")
+    # With those past retention that a hold keeps (PostgreSQL: docs/partitions.md).
+    rows: list[CheckIn | HeldCheckIn] = sorted(
+        [
+            *CheckIn.objects.filter(person=person).select_related("venue", "entry_point"),
+            *HeldCheckIn.objects.filter(person=person).select_related("venue", "entry_point"),
+        ],
+        key=lambda c: (c.scanned_at, c.pk),
     )
     return [
         {

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jejak.accounts.roles import Role
-from jejak.audit.models import AuditSubject, Purpose
+from jejak.audit.models import PARTNER_ROLE, AuditSubject, Purpose
 from jejak.audit.service import reads_of
 from jejak.people.models import Person
 
@@ -38,6 +39,13 @@ def _label(choices: Any, value: str) -> str:
         return value
 
 
+def _role(value: str) -> str:
+    if value == PARTNER_ROLE:
+        # A partner app the citizen connected, read through its token (partners app).
+        return _("Aplikasi mitra")
+    return _label(Role, value) if value else ""
+
+
 def describe(row: AuditSubject, person: Person | None) -> dict[str, Any]:
     """One read as the citizen reads it (API and pages)."""
     event = row.event
@@ -45,7 +53,7 @@ def describe(row: AuditSubject, person: Person | None) -> dict[str, Any]:
         "person": person.public_id if person is not None else "",
         "person_name": person.full_name if person is not None else "",
         "at": timezone.localtime(row.at),
-        "role": _label(Role, event.actor_role) if event.actor_role else "",
+        "role": _role(event.actor_role),
         "organisation": event.actor_org,
         "purpose": _label(Purpose, event.purpose) if event.purpose else "",
         "purpose_code": event.purpose,

@@ -2,7 +2,7 @@ import datetime as dt
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,22 +84,21 @@ def _open_cases(sender: Any, *, nik_indexes: set[str], source: str = "", **kwarg
         open_cases_for_new_results(nik_indexes=nik_indexes)
 
 
-def _held_by_cases(cutoff: dt.datetime) -> QuerySet[Any]:
+def _held_by_cases(cutoff: dt.datetime, *, rows: type[Model] | None = None) -> QuerySet[Any]:
     """The check-ins past retention that a case not yet closed still stands on (its
-    visits): the retention purge keeps them until the case is closed."""
+    visits): the retention purge keeps them until the case is closed. The same ids name
+    a row of `rows` (check-ins, or on PostgreSQL the held ones), so no join to either;
+    younger visits in the list change nothing."""
     from jejak.tracing.models import CaseStatus, CaseVisit
 
-    return (
-        CaseVisit.objects.exclude(case__status=CaseStatus.CLOSED)
-        .filter(checkin__scanned_at__lt=cutoff)
-        .values("checkin_id")
-    )
+    return CaseVisit.objects.exclude(case__status=CaseStatus.CLOSED).values("checkin_id")
 
 
-def _held_by_clusters(cutoff: dt.datetime) -> QuerySet[Any]:
+def _held_by_clusters(cutoff: dt.datetime, *, rows: type[Model] | None = None) -> QuerySet[Any]:
     """The check-ins past retention at the venue of a cluster alert nobody has handled
     yet, over the alert's period (and the longest stay before it): the investigation
-    may still need every visitor of that time."""
+    may still need every visitor of that time. Among `rows`: check-ins, or on
+    PostgreSQL the held ones (checkins/retention.py)."""
     from django.db.models import Q
 
     from jejak.checkins.decision import MAX_STAY
@@ -112,6 +111,7 @@ def _held_by_clusters(cutoff: dt.datetime) -> QuerySet[Any]:
     held = Q()
     for venue_id, start, end in periods:
         held |= Q(venue_id=venue_id, scanned_at__gte=start - MAX_STAY, scanned_at__lte=end)
+    model = rows or CheckIn
     if not held:
-        return CheckIn.objects.none().values("pk")
-    return CheckIn.objects.filter(held, scanned_at__lt=cutoff).values("pk")
+        return model._default_manager.none().values("pk")
+    return model._default_manager.filter(held, scanned_at__lt=cutoff).values("pk")

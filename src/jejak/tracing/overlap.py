@@ -9,7 +9,13 @@ checkins.decision), so whoever overlaps a visit starting at `lo` checked in afte
 admitted check-in's `checked_in_at` is its `scanned_at` (checkins.admit), and the
 query repeats the range on `checked_in_at`, which also drops refusals (NULL there).
 Without that index each branch reads every check-in of the venue for the last three
-weeks (see docs/performance.md, "Tracing").
+weeks (see docs/performance.md, "Tracing"). On PostgreSQL both queries read the held
+check-ins too (past retention, kept for an open case or cluster; docs/partitions.md):
+a `UNION ALL` of the day-partitioned table and the held table, each branch on its own
+index, the days outside the range pruned.
+
+Both queries run where `core.replicas` sends the caller's reads: a replica inside
+`replicas.reading()` (the contact search), else the primary.
 
 The bounds are computed here, not in SQL: date arithmetic differs between SQLite (text
 timestamps) and PostgreSQL, comparisons do not, and literal bounds let the planner see
@@ -27,11 +33,24 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from jejak.checkins import partitions
 from jejak.checkins.decision import MAX_STAY
-from jejak.checkins.models import CheckIn
+from jejak.core import replicas
 from jejak.venues.models import Venue
 
 DEFAULT_AEROSOL_CAP = dt.timedelta(minutes=30)
+# What both queries read of a check-in: all in `checkin_venue_time` (covering). On
+# PostgreSQL the held check-ins are read with them (checkins.partitions.with_held).
+_COLUMNS = (
+    "id",
+    "person_id",
+    "venue_id",
+    "visitor_type",
+    "scanned_at",
+    "checked_in_at",
+    "checked_out_at",
+    "planned_checkout_at",
+)
 
 
 @dataclass(frozen=True)
@@ -129,9 +148,7 @@ def case_visits(
     sql, params = case_query(person_id, window_start, window_end, presence)
     now_us, min_us = _to_micros(now), _span(presence.min_stay)
     lo_us, hi_us = _to_micros(window_start), _to_micros(window_end)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = replicas.fetchall(sql, params)
     visits = []
     for checkin_id, venue_id, sector_id, start, out, planned in rows:
         end = max(_stay_end(start, out, planned, now_us), start)
@@ -154,7 +171,8 @@ def case_query(
     sql = (
         f"SELECT c.id, c.venue_id, v.sector_id, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the models)
         f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "  # nosec B608
-        f"FROM {CheckIn._meta.db_table} c JOIN {Venue._meta.db_table} v ON v.id = c.venue_id "
+        f"FROM {partitions.with_held(_COLUMNS)} c "
+        f"JOIN {Venue._meta.db_table} v ON v.id = c.venue_id "
         "WHERE c.person_id = %s AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s ORDER BY c.checked_in_at, c.id"
     )
@@ -174,7 +192,7 @@ def contact_query(
     branch = (
         f"SELECT %s, c.id, c.person_id, c.visitor_type, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the model)
         f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "  # nosec B608
-        f"FROM {CheckIn._meta.db_table} c WHERE c.venue_id = %s "
+        f"FROM {partitions.with_held(_COLUMNS)} c WHERE c.venue_id = %s "
         "AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s AND c.person_id <> %s "
         "AND COALESCE(c.checked_out_at, c.planned_checkout_at, %s) > %s"
@@ -203,9 +221,7 @@ def _contacts(person_id: int, visits: Sequence[CaseVisit], now: dt.datetime) -> 
     by_id = {v.checkin_id: v for v in visits}
     now_us = _to_micros(now)
     found = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = replicas.fetchall(sql, params)
     for case_id, contact_id, contact_person, visitor_type, c_in, c_out, c_plan in rows:
         visit = by_id[case_id]
         start = max(visit.start, c_in)

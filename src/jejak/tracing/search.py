@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
+from jejak.core import replicas
 from jejak.tracing import overlap, profiles, scoring
 from jejak.tracing.clusters import check_clusters
 from jejak.tracing.guards import check_case, check_open
@@ -46,14 +47,18 @@ def search_contacts(
     now = now or timezone.now()
     row = profiles.row_for(case)
     profile = profiles.compile_row(row)
-    refresh_visits(case, now, profile.presence)
-    shared = overlap.shared_visits(
-        person_id=case.person_id,
-        window_start=case.window_start,
-        window_end=case.window_end,
-        presence=profile.presence,
-        now=now,
-    )
+    # The case's check-ins and those around them, from a replica when one is close
+    # enough behind: as if searched that many seconds earlier. A search never writes
+    # check-ins, so inside a mass run's transaction too (docs/operations.md).
+    with replicas.reading(even_in_transaction=True):
+        refresh_visits(case, now, profile.presence)
+        shared = overlap.shared_visits(
+            person_id=case.person_id,
+            window_start=case.window_start,
+            window_end=case.window_end,
+            presence=profile.presence,
+            now=now,
+        )
     ranked = rank(case, shared, profile)
     venues = _venue_labels({i.venue_id for c in ranked for i in c.intervals})
     with transaction.atomic():

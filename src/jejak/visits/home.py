@@ -19,6 +19,7 @@ from jejak.accounts.capabilities import signed_in_user
 from jejak.checkins.models import ACTIVE_Q, CheckIn
 from jejak.health.models import LabResult, VaccinationDose
 from jejak.notifications.outbox import unread_count
+from jejak.partners.service import connected
 from jejak.people.access import is_visitor
 from jejak.screening.models import colour_label
 from jejak.screening.service import people_of, statuses_for_people
@@ -69,6 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ),
             "unread": unread_count(account),
             "zones": _zones_of_city(people[0].nik_masked if people else ""),
+            # Partner apps the citizen connected, each with a button to disconnect it.
+            "rows": connected(account),
         },
     )
 

@@ -112,6 +112,6 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(make_visitor, hotel
             outcomes = record.record_many(asks=asks)
         assert decisions(outcomes) == ["allowed"] * len(group)
         counts.append(len(queries))
-    # codes, savepoint, people, records, occupancy lock and update, request and
-    # check-in inserts, release.
-    assert counts[0] == counts[1] <= 9
+    # codes, savepoint, people (on PostgreSQL their lock first: people_lock.py), records,
+    # occupancy lock and update, request and check-in inserts, release.
+    assert counts[0] == counts[1] <= (10 if connection.vendor == "postgresql" else 9)

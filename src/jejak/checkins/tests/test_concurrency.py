@@ -118,3 +118,24 @@ def test_racing_sweeps_and_tasks_notify_each_black_alert_once(
     assert not BlackStatusAlert.objects.filter(notified_at__isnull=True).exists()
     assert Message.objects.count() == 12
     assert AuditEvent.objects.filter(action="checkins.black_status_alert_sent").count() == 12
+
+
+def test_racing_check_ins_of_one_person_leave_one_stay_open(make_venue, visitor, policy):
+    # On PostgreSQL no unique index backs this any more (a partitioned table's unique
+    # index must hold the day, docs/partitions.md): the lock on the person's rows does.
+    from jejak.checkins.models import ACTIVE_Q
+
+    # A venue each: never a rescan (which checks out), so the last one stays open.
+    venues = [make_venue() for _ in range(6)]
+
+    def scan(venue: Any) -> Callable[[], Any]:
+        return lambda: record.record_checkins(
+            account=visitor, qr=code_of(venue), nonce=uuid.uuid4(), people=["self"],
+            visitor_type="guest",
+        ).data["people"][0]["action"]  # fmt: skip
+
+    results = race([scan(venue) for venue in venues])
+    assert results == ["check_in"] * len(venues), results
+    assert CheckIn.objects.filter(ACTIVE_Q).count() == 1
+    inside = VenueOccupancy.objects.filter(venue__in=venues).values_list("inside", flat=True)
+    assert sum(inside) == 1

@@ -51,6 +51,7 @@ from jejak.core.tests.authz_world import AUNT, MOTHER, SARI_BORN, SARI_NAME, SAR
 from jejak.followups.models import FollowUp
 from jejak.inspections.models import Closure, Inspection
 from jejak.notifications.models import Message
+from jejak.partners.models import Connection
 from jejak.people.models import DependantRequest, Person
 from jejak.people.nik import nik_index
 from jejak.rights.models import ExportRequest
@@ -94,6 +95,10 @@ UNAUTHENTICATED = refused(401, "not_authenticated")
 FORBIDDEN = refused(403, "forbidden")
 VISITOR_ONLY = refused(403, "visitor_only")
 VENUE_NOT_FOUND = refused(404, "venue_not_found")
+# A partner's operations with anything but a partner's access token (partners/auth.py).
+PARTNER_TOKEN_ONLY = refused(401, "invalid_token")
+# Partners know people by pairwise identifiers and first names only.
+PARTNERS_NEVER_SEE = ("sari_name", "sari_nik_masked", "sari_phone_masked", "brother_name")
 # Pages: anonymous callers go to a sign-in page; others get a bare 403 or 404.
 TO_LOGIN = Outcome(302, to="login", refused=True)
 TO_VISITOR_LOGIN = Outcome(302, to="visitor_login", refused=True)
@@ -179,6 +184,12 @@ def _has_person(nik: str, *, not_of: str = "") -> Callable[[Values], bool]:
         return found.exclude(account_id=v[not_of]).exists() if not_of else found.exists()
 
     return check
+
+
+def _disconnected(v: Values) -> bool:
+    return Connection.objects.filter(
+        pk=v["sari_connection_id"], disconnected_at__isnull=False
+    ).exists()
 
 
 def _second_export(v: Values) -> bool:
@@ -680,6 +691,23 @@ API_ROWS: list[Row] = [
     api("GET", "/me/reads", "sari",
         UNAUTHENTICATED, ok(note="reads of her own people's data"), VISITOR_ONLY, VISITOR_ONLY,
         ok(), other_city="health_officer"),
+    # partner apps (partners/api.py): only a partner's OAuth access token opens them; a
+    # visitor's own token or a session is no partner's (docs/partners.md)
+    *[
+        api(method, path, "sari_partner",
+            UNAUTHENTICATED, PARTNER_TOKEN_ONLY, UNAUTHENTICATED, UNAUTHENTICATED, ok(status),
+            other_city="health_officer", withholds=PARTNERS_NEVER_SEE, **kwargs)
+        for method, path, status, kwargs in (
+            ("GET", "/partner/me", 200, {}),
+            ("GET", "/partner/checkins/preview", 200, {"query": {"qr": "qr"}}),
+            ("POST", "/partner/checkins", 201,
+             {"body": lambda v: {"qr": v["qr"], "nonce": v["nonce"], "people": ["self"]}}),
+            ("POST", "/partner/checkouts", 200,
+             {"body": lambda v: {"people": ["self"]}, "effect": _stay_closed}),
+            ("GET", "/partner/status", 200, {}),
+            ("GET", "/partner/history", 200, {"reveals": ("venue_code",)}),
+        )
+    ],
 ]  # fmt: skip
 
 # --- Pages --------------------------------------------------------------------------------
@@ -688,6 +716,7 @@ API_ROWS: list[Row] = [
 # (but Django admin, below) needs a row.
 PAGES_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "healthz": "public: the service's health",
+    "metrics": "Prometheus' counters and gauges, no person (a bearer token or networks)",
     "login": "public: the staff sign-in form",
     "logout": "ends the caller's own session",
     "second_factor_verify": "the caller's own second factor (a code form)",
@@ -720,6 +749,12 @@ PAGES_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "report_page": "the weekly city report (aggregates)",
     "console_index": "the caller's own venues",
     "my_venue_findings": "the caller's own venues with counts",
+    "oauth2_provider:authorize": "the consent page: the partner, its scopes and the "
+    "caller's own first names (partners/tests/test_flow.py)",
+    "oauth2_provider:token": "OAuth's token endpoint (a partner's code or refresh token)",
+    "oauth2_provider:revoke-token": "OAuth's revocation (a partner's own tokens)",
+    "oauth2_provider:introspect": "OAuth's introspection (a partner's own tokens, a pairwise sub)",
+    "oauth2_provider:oauth-server-metadata": "public: the OAuth server metadata",
 }
 
 PAGE_ROWS: list[Row] = [
@@ -778,6 +813,13 @@ PAGE_ROWS: list[Row] = [
          params={"public_id": "sari_export_id"}, reveals=("sari_nik", "sari_name")),
     page("GET", "rights_reads", "sari",
          TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(), other_city="health_officer"),
+    page("GET", "partner_connections", "sari",
+         TO_VISITOR_LOGIN, ok(note="her own connected partners (none)"), PAGE_403, PAGE_403,
+         ok(), other_city="health_officer", reveals=("partner_name",), hides=("partner_name",)),
+    page("POST", "partner_disconnect", "sari",
+         TO_VISITOR_LOGIN, bounced(302, to="partner_connections"), PAGE_403, PAGE_403,
+         ok(302, to="partner_connections"), other_city="health_officer",
+         params={"connection_id": "sari_connection_id"}, effect=_disconnected),
     page("GET", "visitor_status", "sari",
          TO_VISITOR_LOGIN, ok(), PAGE_403, PAGE_403, ok(),
          other_city="health_officer", reveals=("sari_name", "brother_name")),
@@ -1058,6 +1100,7 @@ ADMIN_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "zones.zonesnapshot": "kecamatan case counts per week, no person",
     "auth.group": "permission groups",
     "django_tasks_database.dbtaskresult": "background tasks (arguments are row ids)",
+    "partners.partner": "partner apps: names, organisations, contacts, daily counts",
 }
 
 ADMIN_ANONYMOUS = (TO_ADMIN_LOGIN, TO_ADMIN_LOGIN, TO_ADMIN_LOGIN, TO_ADMIN_LOGIN, ok())

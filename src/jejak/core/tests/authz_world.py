@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -25,6 +26,7 @@ from typing import Any, cast
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, set_token_value
 
 from jejak.accounts.models import ApiToken, User
 from jejak.accounts.roles import Role
@@ -41,6 +43,8 @@ from jejak.identity.tests.factories import register_resident
 from jejak.inspections import service as inspections
 from jejak.inspections.models import ChecklistItem, InspectionPhoto, Sanction
 from jejak.notifications.models import Message
+from jejak.partners import service as partners
+from jejak.partners.models import Connection
 from jejak.people import approvals
 from jejak.people import service as people
 from jejak.people.masking import mask_nik
@@ -109,6 +113,7 @@ FOLLOWUP_NOTES = "Koordinator dihubungi soal pemindaian"
 MESSAGE_SUBJECT = "Hasil laboratorium untuk Anda"
 MESSAGE_BODY = "Hasil PCR Anda positif. Lakukan isolasi mandiri."
 BREACH_TITLE = "Ekspor riwayat check-in tersebar"
+PARTNER_NAME = "Mitra Uji Ojek"
 
 
 def png(name: str = "foto.png") -> SimpleUploadedFile:
@@ -317,6 +322,8 @@ def build_world() -> World:
 
     for key in ("sari", "dewi"):
         world.tokens[key] = ApiToken.issue(user=u[key], name="phone")[1]
+    # A partner app Sari connected (partners app): its access token for her.
+    world.tokens["sari_partner"], connection = _partner_token(sari)
     # Sari's copy of her data, built and not yet expired (rights app).
     sari_export = ExportRequest.objects.create(account=sari, format="json")
     run_export(sari_export.public_id)
@@ -327,6 +334,7 @@ def build_world() -> World:
         sari_person_id=sari_self.pk,
         sari_token_id=ApiToken.objects.get(user=sari, name="phone").pk,
         sari_export_id=sari_export.public_id,
+        sari_connection_id=connection.pk,
         brother=BROTHER,
         ahmad_phone=AHMAD_PHONE,
         entry_point_id=venue.entry_points.order_by("position").first().pk,  # type: ignore[union-attr]
@@ -396,9 +404,42 @@ def build_world() -> World:
         venue_name=venue.name,
         sister_nik=str(SISTER["nik"]),
         breach_title=BREACH_TITLE,
+        partner_name=PARTNER_NAME,
     )
     for key, user in u.items():
         client = Client()
         client.force_login(user)
         world.sessions[key] = client.cookies["sessionid"].value
+    # The partner acts for Sari with her consent: her data, read through its token (the
+    # partner's own audit rows are the partners app's tests').
+    u["sari_partner"] = sari
     return world
+
+
+def _partner_token(account: User) -> tuple[str, Connection]:
+    """An approved partner, the citizen's consent to it and an access token it holds (as
+    the code flow leaves them: partners/tests/test_flow.py runs the flow itself)."""
+    registered = partners.do_register(
+        name=PARTNER_NAME,
+        organisation="PT Mitra Uji",
+        contact="it@mitra.example",
+        redirect_uris=["https://mitra.example/cb"],
+        allowed_scopes=["checkin", "status:read", "history:read"],
+        confidential=True,
+    )
+    partners.do_set_status(partner=registered.partner, status="approved")
+    scope = "checkin status:read history:read"
+    application = registered.partner.application
+    connection = partners.record_consent(
+        account=account, application=application, scopes=scope.split()
+    )
+    raw = secrets.token_urlsafe(30)
+    token = AccessToken(
+        user=account,
+        application=application,
+        expires=timezone.now() + dt.timedelta(hours=1),
+        scope=scope,
+    )
+    set_token_value(token, raw)
+    token.save()
+    return raw, connection

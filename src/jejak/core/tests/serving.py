@@ -46,13 +46,7 @@ def jejak(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]
     return subprocess.run([JEJAK, *args], env=env, check=True, capture_output=True, timeout=300)
 
 
-@contextmanager
-def served(
-    env: dict[str, str], *, workers: int = 2, ready: str = "/healthz"
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A server on a free loopback port with `workers` processes, answering 200 at `ready`
-    once this enters; stopped (by its own pid) when it exits. Its errors go to a log file
-    in JEJAK_VAR_DIR, shown if it fails to start."""
+def _start(env: dict[str, str], workers: int) -> tuple[str, subprocess.Popen[bytes], Path]:
     port = free_port()
     log = Path(env["JEJAK_VAR_DIR"]) / f"serve-{port}.log"
     command = [JEJAK, "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -63,26 +57,62 @@ def served(
             stdout=subprocess.DEVNULL,
             stderr=errors,
         )
-    base = f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{port}", proc, log
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, ready: str) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        try:
+            if fetch(base + ready)[0] == 200:
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                if fetch(base + ready)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def served(
+    env: dict[str, str], *, workers: int = 2, ready: str = "/healthz"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server on a free loopback port with `workers` processes, answering 200 at `ready`
+    once this enters; stopped (by its own pid) when it exits. Its errors go to a log file
+    in JEJAK_VAR_DIR, shown if it fails to start."""
+    base, proc, log = _start(env, workers)
+    try:
+        _wait_ready(base, proc, log, ready)
         yield base, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        _stop(proc)
+
+
+@contextmanager
+def served_many(
+    env: dict[str, str], count: int, *, workers: int = 1, ready: str = "/healthz"
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """`count` servers like `served`'s, started side by side (one start-up's wait, not
+    `count`), as the app hosts behind one nginx."""
+    started = []
+    try:
+        for _ in range(count):
+            started.append(_start(env, workers))
+        for base, proc, log in started:
+            _wait_ready(base, proc, log, ready)
+        yield [(base, proc) for base, proc, _ in started]
+    finally:
+        for _, proc, _ in started:
+            _stop(proc)
 
 
 def server_env(var_dir: Path, **extra: str) -> dict[str, str]:

@@ -51,6 +51,7 @@ NOT_PERSONAL: dict[str, str] = {
     "ppkm.SectorRule.employee_colours": "the colours a PPKM rule admits, not a person's",
     "ppkm.SectorRule.staff_check_colours": "the colours a PPKM rule admits, not a person's",
     "inspections.Inspection.status": "an inspection's state",
+    "dashboards.DailyVenueCount.colour": "a count of a venue's check-ins of that colour per day",
     "breaches.Breach.status": "a breach's handling state",
     "inspections.InspectionCheck.result": "a venue checklist item's result",
     "otp_totp.TOTPDevice.name": "a second-factor device's label",
@@ -58,6 +59,12 @@ NOT_PERSONAL: dict[str, str] = {
     "django_tasks_database.DBTaskResult.status": "a background task's state",
     "django_tasks_database.DBTaskResult.queue_name": "a task queue's name",
     "django_tasks_database.DBTaskResult.backend_name": "a task backend's name",
+    "partners.Partner.name": "a partner app's name",
+    "partners.Partner.status": "a partner app's registration status",
+    "partners.Partner.status_changed_at": "a partner app's registration status",
+    "partners.Partner.status_reason": "why the issuer suspended a partner app",
+    "oauth2_provider.Application.name": "a partner app's OAuth client name",
+    "oauth2_provider.DeviceGrant.status": "the device flow's state (not offered: no rows)",
 }
 
 

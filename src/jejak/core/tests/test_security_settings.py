@@ -28,8 +28,10 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_PRELOAD": "true",
     "JEJAK_DATA_KEYS": "data-key-for-the-check-only",
     "JEJAK_INDEX_KEY": "index-key-for-the-check-only",
+    "JEJAK_PAIRWISE_KEY": "pairwise-key-for-the-check-only",
     "JEJAK_SMS_BACKEND": "http",
     "JEJAK_SMS_HTTP_URL": "https://sms-gateway.example.internal/send",
+    "JEJAK_TASK_BACKEND": "django_tasks_db.DatabaseBackend",
     "JEJAK_DEVTOOLS": "false",
     "JEJAK_DPO_EMAIL": "ppdp@example.go.id",
 }
@@ -58,9 +60,19 @@ def test_check_deploy_warns_when_the_index_key_is_not_set(tmp_path: Any) -> None
     assert "jejak.accounts.W001" in _check_deploy(env, tmp_path)
 
 
+def test_check_deploy_warns_when_the_pairwise_key_is_not_set(tmp_path: Any) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "JEJAK_PAIRWISE_KEY"}
+    assert "jejak.partners.W001" in _check_deploy(env, tmp_path)
+
+
 def test_check_deploy_warns_while_the_dpo_is_the_demos(tmp_path: Any) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "JEJAK_DPO_EMAIL"}
     assert "jejak.accounts.W002" in _check_deploy(env, tmp_path)
+
+
+def test_check_deploy_warns_while_tasks_run_inside_requests(tmp_path: Any) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "JEJAK_TASK_BACKEND"}
+    assert "jejak.notifications.W002" in _check_deploy(env, tmp_path)
 
 
 def test_pages_carry_a_csp_whose_nonce_is_on_every_inline_script(make_user: Any, city: Any) -> None:

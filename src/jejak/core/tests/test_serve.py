@@ -48,3 +48,4 @@ def test_gunicorn_gets_the_worker_class_bind_and_recycling():
     assert pairs["--forwarded-allow-ips"] == "10.0.0.5"
     assert (pairs["--max-requests"], pairs["--max-requests-jitter"]) == ("1000", "100")
     assert "--access-logfile" not in argv
+    assert argv[-1] == "--no-control-socket"

@@ -24,10 +24,11 @@ def missing(message: str) -> None:
 
 
 def require_tool(name: str, *, hint: str = "") -> str:
-    """The path of `name` on PATH or in Debian's PostgreSQL bin folders, else skip/fail."""
+    """The path of `name` on PATH, in /usr/sbin (Debian's nginx, off a user's PATH) or in
+    Debian's PostgreSQL bin folders, else skip/fail."""
     found = shutil.which(name)
     if found is None:
-        for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        for folder in ["/usr/sbin", *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]:
             candidate = os.path.join(folder, name)
             if os.access(candidate, os.X_OK):
                 found = candidate

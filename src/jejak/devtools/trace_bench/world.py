@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from jejak.accounts import privacy
+from jejak.checkins import partitions
 from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.devtools.trace_bench import data
 from jejak.devtools.trace_bench.load import (
@@ -94,9 +95,12 @@ def load_world(
         employee_share=employee_share,
     )
     table = CheckIn._meta.db_table
+    # COPY FREEZE needs a plain table emptied in its transaction: not a partitioned one
+    # (PostgreSQL after checkins 0010), whose COPY routes each row to its day.
+    freeze = vendor == "postgresql" and not partitions.active()
     with indexes_dropped(table):
         rows = data.checkin_rows(fmt, world, checkins)
-        count = load(table, data.CHECKIN_COLUMNS, rows, freeze=vendor == "postgresql")
+        count = load(table, data.CHECKIN_COLUMNS, rows, freeze=freeze)
         say(f"{vendor} load {table} rows={count} s={clock.lap():.1f}")
     say(f"{vendor} load {table} indexes s={clock.lap():.1f}")
     if CheckInRequest.objects.count() != len(sizes):

@@ -51,6 +51,11 @@ def gunicorn_argv(opts: dict[str, Any]) -> list[str]:
         argv += ["--max-requests", str(opts["max_requests"]), "--max-requests-jitter", str(jitter)]
     if not opts["no_access_log"]:
         argv += ["--access-logfile", "-"]
+    # Signals do what gunicorn's control interface would (reload: HUP, stop: TERM). Its
+    # socket's default path is one per user (~/.gunicorn/gunicorn.ctl): two servers of
+    # one host, as nodes behind nginx, would take it from each other, and under the
+    # unit's read-only /srv each start would log an error.
+    argv.append("--no-control-socket")
     return argv
 
 

@@ -37,6 +37,7 @@ from django.db.models import Count
 
 from jejak.checkins.models import BlackStatusAlert, CheckIn
 from jejak.devtools.checkin_bench import data as bench
+from jejak.devtools.checkin_bench import partners as partner_bench
 from jejak.notifications.models import Message
 
 BENCH = Path(__file__).resolve().parents[2] / "checkin_bench"
@@ -47,6 +48,7 @@ THREADS = 2
 # requests still in flight when wrk stopped can have stored without an answer counted.
 MAX_PEOPLE = 3
 ALERT_REF = "checkins.black_alert:"
+PARTNER_PATH = "/api/v1/partner/checkins"
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,14 @@ class Target:
 API_TARGET = Target(rate=2000, p99_ms=50)
 SESSION_TARGET = Target(rate=1000, p99_ms=100)
 RATIO_TARGET = 0.5
+# Partner apps' check-ins (OAuth access tokens) against the app's own API path, in the
+# same run (docs/partners.md).
+PARTNER_RATIO_TARGET = 0.9
 
 
 class Command(BaseCommand):
     help = "Benchmark check-ins through the server on PostgreSQL with wrk (docs/performance.md)."
+    partner_accounts: list[int]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -74,6 +80,18 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--web-visitors", type=int, default=10_000, help="web app visitors (sessions)"
+        )
+        parser.add_argument(
+            "--partner-visitors",
+            type=int,
+            default=24_000,
+            help="citizens checked in by partner apps (OAuth tokens); 0 skips the partner path",
+        )
+        parser.add_argument(
+            "--flooders",
+            type=int,
+            default=2_000,
+            help="citizens of a partner far over its rate limit, sent beside the others",
         )
         parser.add_argument("--venues", type=int, default=300, help="venues per path")
         parser.add_argument("--seconds", type=int, default=30, help="per path")
@@ -144,10 +162,28 @@ class Command(BaseCommand):
                 web_venues,
             )
             read_data = _write_read_data(folder / "read.txt", api_visitors)
+            partner_data = flood_data = None
+            if opts["partner_visitors"]:
+                partner_data, flood_data = self._partner_data(folder, opts, started)
             env = {"JEJAK_SMS_BACKEND": "file", "JEJAK_SMS_DIR": str(folder / "sms")}
             stack_options = (opts["port"], opts["workers"], opts["periodic_interval"], env)
             with serving_stack(*stack_options) as stack:
                 api = self._checkins("api", wrk, stack, api_data, folder / "api", opts)
+                # Right after the API path, on a database in the same state, which the
+                # partner path is compared with.
+                partner = flooded = api_again = None
+                if partner_data is not None and flood_data is not None:
+                    partner = self._checkins(
+                        "partner", wrk, stack, partner_data, folder / "partner", opts,
+                        path=PARTNER_PATH, accounts=self.partner_accounts,
+                    )  # fmt: skip
+                    flooded = self._flooded(wrk, stack, partner_data, flood_data, folder, opts)
+                    # The API path again, after the partner's: the check-in tables have
+                    # grown meanwhile, and the partner path is compared with both runs.
+                    api_again = self._checkins(
+                        "api_again", wrk, stack, api_data, folder / "api_again",
+                        opts | {"venue_offset": opts["venues"] // 3},
+                    )  # fmt: skip
                 web = self._checkins("session", wrk, stack, web_data, folder / "web", opts)
                 cpu = _CpuMeter(server=stack.server_pids, database=_database_pids)
                 output = _wrk(wrk, stack.base + "/", opts, read_data, script=READ_LUA)
@@ -159,6 +195,9 @@ class Command(BaseCommand):
         self.stdout.write(f"load after: {_load_average()}")
 
         problems = api.problems + web.problems
+        if partner is not None and flooded is not None and api_again is not None:
+            problems += partner.problems + flooded.problems + api_again.problems
+            self._partner_verdict(api, api_again, partner, flooded, opts)
         if read.summary.get("s5xx", 0) or read.summary.get("ok", 0) == 0:
             problems.append(f"read: {_counts(read.summary)}")
         self.stdout.write(alerts)
@@ -174,6 +213,93 @@ class Command(BaseCommand):
         self.stdout.write(f"ratio {ratio:.2f}")
         if problems:
             raise CommandError(f"{len(problems)} integrity check(s) failed (see above)")
+
+    def _partner_data(
+        self, folder: Path, opts: dict[str, Any], started: float
+    ) -> tuple[Path, Path]:
+        """Citizens of partner apps (venues of their own), and the flooder's."""
+        first = opts["visitors"] + opts["web_visitors"]
+        visitors = bench.make_visitors(
+            opts["partner_visitors"] + opts["flooders"], prefix="ptn", first=first
+        )
+        venues = bench.make_venues(
+            opts["venues"],
+            prefix="P",
+            first_phone=2 * opts["venues"],
+            small_places=bench.small_capacity(
+                visitors=opts["partner_visitors"],
+                venues=opts["venues"],
+                people_per_visitor=_people_per_visitor(visitors),
+            ),
+        )
+        bench.make_screen_codes(venues, valid_for=6 * opts["seconds"] + 600)
+        partner_bench.make_audit_log()
+        clients, flooding = partner_bench.make_partner_clients(visitors, flooders=opts["flooders"])
+        self.partner_accounts = [v.user_id for v in visitors[: len(clients)]]
+        self.stdout.write(
+            f"data: {len(clients)} partner citizens over three partners, "
+            f"{len(flooding)} of a flooding partner limited to "
+            f"{partner_bench.FLOODER_RATE}/min ({time.monotonic() - started:.0f} s)"
+        )
+
+        def rows(
+            found: list[partner_bench.PartnerClient],
+        ) -> list[tuple[list[str], str, list[str]]]:
+            return [(c.people, c.visitor_type, [f"Authorization: Bearer {c.token}"]) for c in found]
+
+        return (
+            _write_checkin_data(folder / "partner.txt", rows(clients), venues),
+            _write_checkin_data(folder / "flood.txt", rows(flooding), venues),
+        )
+
+    def _flooded(
+        self, wrk: str, stack: _Stack, data: Path, flood: Path, folder: Path, opts: dict[str, Any]
+    ) -> _Load:
+        """The partners' check-ins again, while the flooding partner sends as fast as its
+        own connections allow (a quarter more), every one of its requests over its limit
+        after the first minute's few."""
+        out = folder / "flood-out"
+        out.mkdir()
+        flood_opts = opts | {"connections": max(2, opts["connections"] // 4)}
+        with _background_wrk(
+            wrk, stack.base + PARTNER_PATH, flood_opts, flood, PARTNER_PATH
+        ) as noise:
+            load = self._checkins(
+                "partner_flooded", wrk, stack, data, folder / "flooded",
+                opts | {"venue_offset": opts["venues"] // 2},
+                path=PARTNER_PATH, accounts=self.partner_accounts,
+            )  # fmt: skip
+        summary = summary_counts(noise())
+        self.stdout.write(f"flooder {_counts(summary)}")
+        if summary.get("s5xx", 0):
+            load.problems.append(f"flooder: {_counts(summary)}")
+        return load
+
+    def _partner_verdict(
+        self, api: _Load, api_again: _Load, partner: _Load, flooded: _Load, opts: dict[str, Any]
+    ) -> None:
+        seconds = opts["seconds"]
+        rates = {
+            name: load.summary.get("accepted", 0) / seconds
+            for name, load in (
+                ("api", api),
+                ("api_again", api_again),
+                ("partner", partner),
+                ("flooded", flooded),
+            )
+        }
+        # Against the API path's runs before and after it: the tables grow under both.
+        api_rate = (rates["api"] + rates["api_again"]) / 2
+        ratio = rates["partner"] / api_rate if api_rate else 0.0
+        kept = rates["flooded"] / rates["partner"] if rates["partner"] else 0.0
+        self.stdout.write(
+            f"partner accepted_per_s={rates['partner']:.0f} against api "
+            f"accepted_per_s={api_rate:.0f} ({rates['api']:.0f} before, "
+            f"{rates['api_again']:.0f} after): ratio {ratio:.2f} >= {PARTNER_RATIO_TARGET} "
+            f"{'PASS' if ratio >= PARTNER_RATIO_TARGET else 'FAIL'}; with a partner flooding "
+            f"beside them {rates['flooded']:.0f}/s ({kept:.2f} of it), p99 "
+            f"{partner.figures['p99']:.1f} ms -> {flooded.figures['p99']:.1f} ms"
+        )
 
     def _data(
         self, opts: dict[str, Any], started: float
@@ -215,17 +341,34 @@ class Command(BaseCommand):
         return api_visitors, web_visitors, api_venues, web_venues
 
     def _checkins(
-        self, name: str, wrk: str, stack: _Stack, data: Path, out: Path, opts: dict[str, Any]
+        self,
+        name: str,
+        wrk: str,
+        stack: _Stack,
+        data: Path,
+        out: Path,
+        opts: dict[str, Any],
+        path: str = "/api/v1/checkins",
+        accounts: list[int] | None = None,
     ) -> _Load:
+        """One path's load. `accounts`: count only their rows (a partner's clients, while
+        another partner's run beside them)."""
         out.mkdir()
-        before = CheckIn.objects.count()
+        # Each path on the statistics of the tables as the paths before left them (as
+        # autovacuum would have them in service): plans made while a table was nearly
+        # empty (the audit rows of partners' calls, today's check-ins) read it whole for
+        # every row added since, and the later paths paid for it.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        rows = CheckIn.objects.filter(account_id__in=accounts) if accounts else CheckIn.objects
+        before = rows.count()
         cpu = _CpuMeter(server=stack.server_pids, database=_database_pids)
-        output = _wrk(wrk, stack.base + "/api/v1/checkins", opts, data, script=CHECKIN_LUA, out=out)
+        output = _wrk(wrk, stack.base + path, opts, data, script=CHECKIN_LUA, out=out, path=path)
         load = _Load(output, cpu=cpu.read())
         # wrk stops without waiting for requests in flight; the server still finishes
         # them, so let it drain before counting rows.
         time.sleep(2)
-        stored = CheckIn.objects.count() - before
+        stored = rows.count() - before
         ids = _accepted_ids(out)
         matched = _stored(ids)
         summary, figures = load.summary, load.figures
@@ -239,19 +382,27 @@ class Command(BaseCommand):
                 f"(the burst limit of {settings.JEJAK_CHECKINS_PER_MINUTE} a minute needs "
                 f">= {60 / settings.JEJAK_CHECKINS_PER_MINUTE:.0f} s)"
             )
+        answered = summary.get("people", -1)
+        partner_path = path == PARTNER_PATH
+        if partner_path:
+            # A partner's answer names no check-in (Jejak's ids stay inside): its people
+            # checked in are counted against the rows stored for its citizens.
+            matched = min(stored, answered)
         unanswered = stored - matched
         self.stdout.write(
-            f"{name} stored_rows={matched} accepted_people={len(ids)} "
-            f"in_accepted_answers={summary.get('people', -1)} "
+            f"{name} stored_rows={stored} accepted_people={answered if partner_path else len(ids)} "
+            f"in_accepted_answers={answered} "
             f"(rows of requests still in flight when wrk stopped: {unanswered})"
         )
         self._cpu(name, load)
         # Every accepted answer's check-ins must be stored rows, and the only rows without
         # an answer those of the requests in flight when wrk stopped.
-        if matched != len(ids) or len(ids) != summary.get("people", -1):
+        if partner_path and stored < answered:
+            load.problems.append(f"{name}: {stored} stored rows for {answered} answered")
+        if not partner_path and (matched != len(ids) or len(ids) != answered):
             load.problems.append(
                 f"{name}: {matched} stored rows for {len(ids)} check-ins in "
-                f"{summary.get('people', -1)} accepted answers"
+                f"{answered} accepted answers"
             )
         if unanswered > opts["connections"] * MAX_PEOPLE:
             load.problems.append(f"{name}: {unanswered} stored rows nobody was answered for")
@@ -455,10 +606,8 @@ def serving_stack(
             proc.wait(timeout=30)
 
 
-def _wrk(
-    wrk: str, url: str, opts: dict[str, Any], data: Path, script: Path, out: Path | None = None
-) -> str:
-    command = [
+def _wrk_command(wrk: str, opts: dict[str, Any], script: Path) -> list[str]:
+    return [
         wrk,
         f"-t{THREADS}",
         f"-c{opts['connections']}",
@@ -469,7 +618,46 @@ def _wrk(
         "-s",
         str(script),
     ]
-    env = os.environ | {"JEJAK_BENCH_DATA": str(data), "JEJAK_BENCH_THREADS": str(THREADS)}
+
+
+@contextlib.contextmanager
+def _background_wrk(
+    wrk: str, url: str, opts: dict[str, Any], data: Path, path: str
+) -> Iterator[Callable[[], str]]:
+    """wrk sending check-ins in the background for the block; yields its output's reader."""
+    env = os.environ | {
+        "JEJAK_BENCH_DATA": str(data),
+        "JEJAK_BENCH_THREADS": str(THREADS),
+        "JEJAK_BENCH_PATH": path,
+    }
+    command = _wrk_command(wrk, opts | {"seconds": opts["seconds"] + 4}, CHECKIN_LUA)
+    proc = subprocess.Popen(  # noqa: S603 (wrk against our loopback server)
+        [*command, url], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    output: list[str] = []
+    try:
+        yield lambda: "".join(output)
+    finally:
+        stdout, _ = proc.communicate(timeout=opts["seconds"] + 60)
+        output.append(stdout)
+
+
+def _wrk(
+    wrk: str,
+    url: str,
+    opts: dict[str, Any],
+    data: Path,
+    script: Path,
+    out: Path | None = None,
+    path: str = "/api/v1/checkins",
+) -> str:
+    command = _wrk_command(wrk, opts, script)
+    env = os.environ | {
+        "JEJAK_BENCH_DATA": str(data),
+        "JEJAK_BENCH_THREADS": str(THREADS),
+        "JEJAK_BENCH_PATH": path,
+        "JEJAK_BENCH_VENUE_OFFSET": str(opts.get("venue_offset", 0)),
+    }
     if out is not None:
         env["JEJAK_BENCH_OUT"] = str(out)
     return subprocess.run(  # noqa: S603 (wrk against our loopback server)

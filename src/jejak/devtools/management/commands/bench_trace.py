@@ -10,7 +10,6 @@ it then runs itself again on a temporary SQLite file at a tenth of the size, unl
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import random
 import statistics
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from jejak.checkins.models import CheckIn
 from jejak.devtools.trace_bench import data
+from jejak.devtools.trace_bench.cases import nearest_rank, pick_cases
 from jejak.devtools.trace_bench.load import (
     Stopwatch,
     analyze,
@@ -220,29 +220,3 @@ class Command(BaseCommand):
     def say(self, line: str) -> None:
         self.stdout.write(line)
         self.stdout.flush()
-
-
-def pick_cases(
-    count: int, world: data.World, window_days: int, rng: random.Random
-) -> list[tuple[int, dt.datetime, dt.datetime]]:
-    """Random people with at least three admitted visits in a window of `window_days`
-    ending between the window's length and the end of the data."""
-    cases: list[tuple[int, dt.datetime, dt.datetime]] = []
-    length = dt.timedelta(days=window_days)
-    latest = world.days - window_days
-    for _ in range(count * 200):
-        if len(cases) == count:
-            break
-        person_id = world.first_person_id + rng.randrange(world.people)
-        end = world.day0 + length + dt.timedelta(seconds=rng.randrange(max(1, latest) * 86400))
-        start = end - length
-        visits = CheckIn.objects.filter(
-            person_id=person_id, checked_in_at__gte=start, checked_in_at__lt=end
-        ).count()
-        if visits >= 3:
-            cases.append((person_id, start, end))
-    return cases
-
-
-def nearest_rank(ordered: list[float], share: float) -> float:
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

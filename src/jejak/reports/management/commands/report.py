@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from jejak.core import replicas
 from jejak.regions.models import Region
 from jejak.reports.errors import ReportError
 from jejak.reports.render import render_pdf, render_xlsx
@@ -43,7 +44,8 @@ class Command(BaseCommand):
         for target in (out, xlsx):
             if target and not Path(target).parent.resolve().is_dir():
                 raise CommandError(f"No such directory for {target!r}.")
-        with translation.override(language):
+        # The week's numbers may come from a read replica (core/replicas.py).
+        with translation.override(language), replicas.reading():
             report = build_weekly(week=chosen, region=area, language=language)
             pdf = render_pdf(report)
             data = render_xlsx(report) if xlsx else None

@@ -1,0 +1,49 @@
+"""Per-day rollups of the check-ins, so the usage dashboard reads a few aggregate rows
+for each whole past day instead of scanning its check-ins (docs/dashboards.md,
+"Rollups"). Counts only: no person, no time finer than the day's last refusal."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DailyVenueCount(models.Model):
+    """Check-ins of one venue on one Asia/Jakarta day (of `scanned_at`) with one decision,
+    colour and list of denial reasons: what every function of usage_counts.py groups by."""
+
+    day = models.DateField()
+    venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=30)
+    colour = models.CharField(max_length=10)
+    # The check-ins' `reasons` list joined with commas, in its order ("" when admitted):
+    # a refusal with two reasons is one row, counted under both by refusals_by_reason.
+    reasons = models.CharField(max_length=200, blank=True)
+    count = models.PositiveIntegerField()
+    # The last scan of the group: capacity refusals show the latest per venue.
+    last_at = models.DateTimeField()
+
+    class Meta:
+        # A day is replaced whole in one transaction; the key also serves the reads,
+        # which all filter on the day.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "venue", "decision", "colour", "reasons"],
+                name="dailyvenuecount_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} venue={self.venue_id} {self.decision}/{self.colour}: {self.count}"
+
+
+class RolledDay(models.Model):
+    """A day whose check-ins are rolled up in DailyVenueCount. `final` once no offline
+    scan can still arrive for it (rollups.py, `settled_before`)."""
+
+    day = models.DateField(unique=True)
+    rolled_at = models.DateTimeField()
+    final = models.BooleanField(default=False)
+    checkins = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day} ({'final' if self.final else 'provisional'})"

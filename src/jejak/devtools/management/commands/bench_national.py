@@ -1,0 +1,364 @@
+"""`make bench-national` (issue 21): Jejak at the size of a large province, on the
+engines a ministry runs: check-ins partitioned by day on PostgreSQL, a streaming replica
+for the reads, several server processes.
+
+The benchmark starts a PostgreSQL primary of its own under a temporary folder (`--dir`,
+default the system's; never the machine's shared server: it refuses replication and its
+settings are not ours), with a production's durability (fsync on). It checks the free
+disk first. Then, each timed and printed:
+
+1. load: accounts, people and `--checkins` check-ins over 21 days into the partitioned
+   table (COPY; indexes built after), and the size of each day's partition;
+2. a streaming standby (`pg_basebackup`), which the measuring process reads through
+   DATABASE_REPLICA_URLS, as production does;
+3. the contact search's read of `--cases` random cases, on the replica (goal: p99 under
+   100 ms); the usage dashboard of one city for one week, on the replica (goal: under
+   1 s); dropping the oldest day (goal: under 1 s);
+4. check-ins per second through the served stack (`make bench`'s API path, wrk), first
+   alone, then with the read load on the replica (a trace a second, a dashboard every
+   5 s): goal within 20 % of the first; the CPU the standby used in each.
+
+Exits non-zero when its own checks fail (rows missing, reads not on the replica, an
+error answer, stored check-ins not matching the accepted answers); a missed goal is
+printed as FAIL but does not. Not part of CI (about 64 GB of disk and an hour at the
+full size): `BENCH_ARGS="--checkins 2000000 --people 400000 --venues 2000"` for a try.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils import timezone
+
+# A check-in's share of the database: its row and indexes (523 bytes measured at 5
+# million, docs/performance.md) and the people, accounts and requests around it; the
+# standby holds as much again. Plus the WAL kept between checkpoints (max_wal_size).
+BYTES_PER_CHECKIN = 600
+WAL_BYTES = 4 * 2**30
+DAYS = 21
+TRACE_GOAL_MS = 100
+DASHBOARD_GOAL_S = 1.0
+DROP_GOAL_S = 1.0
+THROUGHPUT_GOAL = 0.8  # with the read load, at least this share of the rate without
+
+
+class Command(BaseCommand):
+    help = "Benchmark a province's check-ins on partitioned PostgreSQL with a replica."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--checkins", type=int, default=50_000_000)
+        parser.add_argument("--people", type=int, default=10_000_000)
+        parser.add_argument("--venues", type=int, default=50_000)
+        parser.add_argument("--cases", type=int, default=100)
+        parser.add_argument("--seconds", type=int, default=30, help="per check-in run")
+        parser.add_argument("--dir", type=Path, help="where the clusters go (default: temp)")
+        parser.add_argument("--keep", action="store_true", help="leave the clusters' folder")
+        parser.add_argument("--phase", choices=["build", "measure", "read-load"], help="internal")
+        parser.add_argument("--now", help="internal")
+        parser.add_argument("--standby-data", type=Path, help="internal")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["phase"]:
+            if connection.vendor != "postgresql":
+                raise CommandError("the phases run on the benchmark's own PostgreSQL")
+            now = dt.datetime.fromisoformat(opts["now"])
+            {"build": self.build, "measure": self.measure, "read-load": self.read_load}[
+                opts["phase"]
+            ](opts, now)
+            return
+        self.orchestrate(opts)
+
+    # --- The parent: clusters and phases ----------------------------------------------
+
+    def orchestrate(self, opts: dict[str, Any]) -> None:
+        from jejak.core.tests.faults import PostgresCluster, own_folder
+        from jejak.core.tests.replication import StandbyCluster
+        from jejak.devtools.national_bench import clusters
+
+        if missing := clusters.missing_tools():
+            raise CommandError(f"PostgreSQL's programs are missing: {', '.join(missing)}")
+        if shutil.which("wrk") is None:
+            raise CommandError("wrk is not installed (Debian: apt-get install wrk).")
+        where = opts["dir"] or Path(tempfile.gettempdir())
+        need = opts["checkins"] * BYTES_PER_CHECKIN * 2 + WAL_BYTES
+        free = shutil.disk_usage(where).free
+        self.say(
+            f"disk free_gb={free / 2**30:.1f} needed_gb={need / 2**30:.1f} "
+            f"(primary and standby, {BYTES_PER_CHECKIN} bytes a check-in, WAL) in {where}"
+        )
+        if free < need:
+            raise CommandError(
+                f"not enough disk in {where}: {free / 2**30:.1f} GB free, about "
+                f"{need / 2**30:.1f} GB needed; use --dir or fewer --checkins"
+            )
+        now = timezone.now().replace(microsecond=0)
+        root = Path(tempfile.mkdtemp(prefix="jejak-national-", dir=where))
+        own_folder(root)  # PostgreSQL's programs run as its user when this runs as root
+        primary = PostgresCluster(root / "primary")
+        standby: StandbyCluster | None = None
+        began = time.monotonic()
+        try:
+            (root / "primary").mkdir()
+            primary.init()
+            clusters.start(primary)
+            primary.psql("CREATE DATABASE jejak")
+            env = {**os.environ, "DATABASE_URL": primary.url("jejak")}
+            env.pop("DATABASE_REPLICA_URLS", None)
+            self.child(["migrate", "--noinput", "-v", "0"], env)
+            # The dashboard's page names its static files by their manifest, as served.
+            self.child(["collectstatic", "--noinput", "-v", "0"], env)
+            self.say(f"stage migrate s={time.monotonic() - began:.1f}")
+            self.child(self.phase("build", opts, now), env)
+
+            began = time.monotonic()
+            (root / "standby").mkdir()
+            standby = StandbyCluster(root / "standby", primary)
+            standby.init()
+            clusters.start(standby)
+            self.say(f"stage standby s={time.monotonic() - began:.1f} (pg_basebackup, start)")
+            env["DATABASE_REPLICA_URLS"] = standby.url("jejak")
+            env["JEJAK_DEMO_SKIP_SECOND_FACTOR"] = "true"  # the bench's city officer
+            measure = [*self.phase("measure", opts, now), f"--standby-data={standby.data}"]
+            self.child(measure, env)
+            self.say(
+                f"disk primary_gb={_size(primary.data) / 2**30:.1f} "
+                f"standby_gb={_size(standby.data) / 2**30:.1f}"
+            )
+        finally:
+            for cluster in (standby, primary):
+                if cluster is not None and cluster.running():
+                    cluster.stop("fast")
+            if opts["keep"]:
+                self.say(f"kept {root}")
+            else:
+                shutil.rmtree(root, ignore_errors=True)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        self.say(f"peak_memory_mb={peak} (largest of the benchmark's processes)")
+
+    def phase(self, name: str, opts: dict[str, Any], now: dt.datetime) -> list[str]:
+        return [
+            "bench-national",
+            f"--phase={name}",
+            f"--now={now.isoformat()}",
+            *(f"--{k}={opts[k]}" for k in ("checkins", "people", "venues", "cases", "seconds")),
+        ]
+
+    def child(self, arguments: list[str], env: dict[str, str]) -> None:
+        self.stdout.flush()
+        jejak = str(Path(sys.executable).parent / "jejak")
+        done = subprocess.run([jejak, *arguments], env=env, check=False)  # noqa: S603 (ourselves)
+        if done.returncode != 0:
+            raise CommandError(f"`jejak {' '.join(arguments[:2])}` failed ({done.returncode})")
+
+    # --- The phases, each in a process of its own ---------------------------------------
+
+    def build(self, opts: dict[str, Any], now: dt.datetime) -> None:
+        from jejak.checkins import partitions
+        from jejak.checkins.models import CheckIn
+        from jejak.devtools.trace_bench import data
+        from jejak.devtools.trace_bench.load import Stopwatch, analyze, bulk_session
+        from jejak.devtools.trace_bench.world import load_world
+
+        if not partitions.active():
+            raise CommandError("checkins_checkin is not partitioned (checkins 0010)")
+        began = time.monotonic()
+        day0 = data.first_day(now, DAYS)
+        # A partition for every day of the data, as the periodic runner keeps them.
+        for k in range(DAYS + 1):
+            partitions.create(partitions.Day(partitions.day_of(day0) + dt.timedelta(days=k)))
+        partitions.ensure(now)
+        clock = Stopwatch()
+        with bulk_session():
+            load_world(
+                people=opts["people"],
+                venues=opts["venues"],
+                checkins=opts["checkins"],
+                days=DAYS,
+                day0=day0,
+                clock=clock,
+                say=self.say,
+                top=2000,
+                exponent=0.7,
+            )
+            analyze()
+            self.say(f"load analyze s={clock.lap():.1f}")
+        seconds = time.monotonic() - began
+        stored = CheckIn.objects.count()
+        self.say(
+            f"stage load s={seconds:.1f} checkins={stored} "
+            f"rows_per_s={stored / seconds:.0f} days={len(partitions.existing())}"
+        )
+        if stored != opts["checkins"]:
+            raise CommandError(f"{stored} check-ins stored of {opts['checkins']}")
+
+    def measure(self, opts: dict[str, Any], now: dt.datetime) -> None:
+        from jejak.checkins import retention
+        from jejak.core import replicas
+        from jejak.dashboards.rollups import roll_pending
+        from jejak.devtools.national_bench import measure
+
+        problems: list[str] = []
+        measure.sizes(self.say)
+        # The closed days' rollups, as `jejak rollup-usage` builds them after the migration
+        # (and run-periodic after each midnight): the dashboard reads them.
+        began = time.perf_counter()
+        rolled = roll_pending(now)
+        self.say(
+            f"rollup days={rolled['days']} checkins={rolled['checkins']} "
+            f"s={time.perf_counter() - began:.3f}"
+        )
+        self.wait_for_replica()
+        picked = measure.cases(opts["cases"] + 5, days=DAYS, now=now)
+        if len(picked) < opts["cases"]:
+            raise CommandError(f"only {len(picked)} people with several visits found")
+        measure.trace(picked[:5], now=now, say=lambda line: None)  # warm up
+        p99 = measure.trace(picked[5:], now=now, say=self.say)
+        with replicas.reading():
+            if replicas.read_alias() == "default":
+                problems.append("reads did not go to the replica")
+        client, city = measure.city_officer()
+        timings = []
+        for _ in range(3):
+            took, status = measure.dashboard(client, now=now)
+            timings.append(took)
+            if status != 200:
+                problems.append(f"the dashboard answered {status}")
+        self.say(
+            f"dashboard city={city.name} days={measure.DASHBOARD_DAYS} on=replica "
+            f"first_s={timings[0]:.3f} then_s={min(timings[1:]):.3f}"
+        )
+        dropped = measure.drop_oldest(now=now, say=self.say)
+        # The rest of retention now, not in the served stack's periodic runner while the
+        # check-ins are counted (its first round purges).
+        purged = retention.purge_expired_checkins(now=now)
+        self.say(f"retention {' '.join(f'{k}={v}' for k, v in purged.items())}")
+        rates = self.throughput(opts, now, problems)
+        self.say(
+            f"goals: trace p99 < {TRACE_GOAL_MS} ms {_verdict(p99 < TRACE_GOAL_MS)}; "
+            f"dashboard < {DASHBOARD_GOAL_S:.0f} s {_verdict(timings[0] < DASHBOARD_GOAL_S)}; "
+            f"drop a day < {DROP_GOAL_S:.0f} s {_verdict(dropped < DROP_GOAL_S)}; "
+            f"check-ins with the read load >= {THROUGHPUT_GOAL:.0%} of without "
+            f"{_verdict(rates[1] >= THROUGHPUT_GOAL * rates[0])}"
+        )
+        for problem in problems:
+            self.stderr.write(f"CHECK: {problem}")
+        if problems:
+            raise CommandError(f"{len(problems)} check(s) failed (see above)")
+
+    def throughput(
+        self, opts: dict[str, Any], now: dt.datetime, problems: list[str]
+    ) -> tuple[float, float]:
+        """`make bench`'s API path, alone and then with the read load on the replica."""
+        from jejak.devtools.checkin_bench import data as bench
+        from jejak.devtools.management.commands import bench_checkins as checkins
+        from jejak.devtools.national_bench.clusters import cpu_seconds
+
+        wrk = shutil.which("wrk") or "wrk"
+        runner = checkins.Command()  # writes to this process's stdout, as this one
+        settings_like = {
+            "visitors": 24_000,
+            "venues": 300,
+            "seconds": opts["seconds"],
+            "connections": 32,
+        }
+        started = time.monotonic()
+        visitors = bench.make_visitors(settings_like["visitors"], prefix="api")
+        bench.make_city()
+        venues = bench.make_venues(
+            settings_like["venues"],
+            prefix="A",
+            first_phone=0,
+            small_places=bench.small_capacity(
+                visitors=len(visitors), venues=settings_like["venues"], people_per_visitor=1.3
+            ),
+        )
+        bench.make_rosters(visitors, venues)
+        self.say(f"throughput data s={time.monotonic() - started:.1f}")
+        rates = []
+        standby = opts["standby_data"]
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            bench.make_screen_codes(venues, valid_for=4 * opts["seconds"] + 600)
+            lines = [
+                (v.people, v.visitor_type, [f"Authorization: Bearer {v.token}"]) for v in visitors
+            ]
+            data_file = checkins._write_checkin_data(folder / "api.txt", lines, venues)
+            env = {"JEJAK_SMS_BACKEND": "file", "JEJAK_SMS_DIR": str(folder / "sms")}
+            with checkins.serving_stack(8766, 2, 10, env) as stack:
+                for label, loaded in (("alone", False), ("with_reads", True)):
+                    reader = None
+                    if loaded:
+                        reader = subprocess.Popen(  # noqa: S603 (ourselves)
+                            [
+                                str(Path(sys.executable).parent / "jejak"),
+                                *self.phase("read-load", opts, now),
+                            ],
+                            env=os.environ.copy(),
+                        )
+                    cpu_before = cpu_seconds(standby) if standby else 0.0
+                    load = runner._checkins(
+                        f"checkins_{label}", wrk, stack, data_file, folder / label, settings_like
+                    )
+                    cpu = cpu_seconds(standby) - cpu_before if standby else 0.0
+                    if reader is not None and reader.wait(timeout=opts["seconds"] + 120):
+                        problems.append("the read load failed")
+                    rates.append(load.figures["rps"])
+                    problems += load.problems
+                    self.say(
+                        f"throughput {label} checkins_per_s={load.figures['rps']:.0f} "
+                        f"p99_ms={load.figures['p99']:.1f} standby_cpu_s={cpu:.1f} "
+                        f"standby_cores={cpu / opts['seconds']:.2f}"
+                    )
+        ratio = rates[1] / rates[0] if rates[0] else 0.0
+        self.say(f"throughput ratio={ratio:.2f} (with the read load over alone)")
+        return rates[0], rates[1]
+
+    def read_load(self, opts: dict[str, Any], now: dt.datetime) -> None:
+        from jejak.devtools.national_bench import measure
+
+        picked = measure.cases(50, days=DAYS, now=now)
+        # Until wrk has run its time: its start is a second or two after this one's.
+        done = measure.read_load(picked, seconds=opts["seconds"] + 2, now=now, say=self.say)
+        self.say(
+            f"read_load traces={done['traces']} dashboards={done['dashboards']} "
+            f"failures={done['failures']}"
+        )
+        if done["failures"]:
+            raise CommandError("the read load had failures")
+
+    def wait_for_replica(self) -> None:
+        """Until the standby has replayed the load and counts as current."""
+        from jejak.core import replicas
+
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            replicas.reset()
+            lags = replicas.replica_lags()
+            if lags and all(lag is not None and lag <= 1 for lag in lags.values()):
+                self.say(f"replica lag_s={max(lags.values()):.1f}")  # type: ignore[type-var]
+                return
+            time.sleep(1)
+        raise CommandError("the standby did not catch up within an hour")
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
+
+def _verdict(met: bool) -> str:
+    return "PASS" if met else "FAIL"
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
