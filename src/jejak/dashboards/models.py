@@ -5,6 +5,7 @@ for each whole past day instead of scanning its check-ins (docs/dashboards.md,
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class DailyVenueCount(models.Model):
@@ -23,6 +24,10 @@ class DailyVenueCount(models.Model):
     last_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model name", "jumlah check-in harian per tempat")
+        verbose_name_plural = pgettext_lazy(
+            "model name plural", "jumlah check-in harian per tempat"
+        )
         # A day is replaced whole in one transaction; the key also serves the reads,
         # which all filter on the day.
         constraints = [
@@ -44,6 +49,10 @@ class RolledDay(models.Model):
     rolled_at = models.DateTimeField()
     final = models.BooleanField(default=False)
     checkins = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "hari yang sudah direkap")
+        verbose_name_plural = pgettext_lazy("model name plural", "hari yang sudah direkap")
 
     def __str__(self) -> str:
         return f"{self.day} ({'final' if self.final else 'provisional'})"

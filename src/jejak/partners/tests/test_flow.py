@@ -174,6 +174,10 @@ def test_consent_page_names_the_partner_and_each_scope(visitor, partner):
     assert "Ojek Kita" in text and "PT Ojek Kita" in text
     assert 'data-scope="checkin"' in text and 'data-scope="history:read"' in text
     assert "Melakukan check-in dan check-out" in text
+    # The answer is redirected to the partner: its origin, and no other, may take it.
+    policy = page["Content-Security-Policy"]
+    form_action = next(p for p in policy.split(";") if "form-action" in p)
+    assert form_action.split() == ["form-action", "'self'", "https://partner.example"]
     citizen.cookies["django_language"] = "en"
     page = citizen.get(authorize_url(partner, "checkin", challenge, "s"), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
