@@ -49,9 +49,12 @@ _NAME = re.compile(rf"^{re.escape(_PREFIX)}(\d{{8}})$")
 # Retention counts days as Jakarta's: a partition is a local day, midnight to midnight,
 # so the quiet hours of the night are where one day's partition hands over to the next.
 DAY_ZONE = ZoneInfo("Asia/Jakarta")
-# Days created ahead of today: a week of check-ins lands in a partition even if
-# `jejak run-periodic` stops for that long.
-AHEAD = 7
+# Days created ahead of today (hourly by `jejak run-periodic`): enough for a runner that
+# stops for a day. Not more: every statement that cannot prune by day (a look-up by id or
+# public id, an open stay by person) is planned over every partition, about 0.06 ms each
+# (docs/partitions.md). Rows of a day not created yet wait in the default partition and
+# move into their day when it is.
+AHEAD = 2
 LOCK_TIMEOUT = "2s"
 # Serialises partition maintenance between run-periodic processes (an arbitrary key).
 _ADVISORY_KEY = 8_451_021
@@ -181,12 +184,16 @@ def create(day: Day) -> int | None:
 @dataclass
 class Dropped:
     """What dropping a day did: rows dropped, rows copied to the held table, what the
-    cascades deleted (by model label); `waiting` when an open stay kept the day."""
+    cascades deleted (by model label); `waiting` when an open stay kept the day, `busy`
+    when another runner was maintaining the partitions, `missing` when the day had
+    already gone."""
 
     checkins: int = 0
     held: int = 0
     cascaded: Counter[str] | None = None
     waiting: bool = False
+    busy: bool = False
+    missing: bool = False
 
 
 def drop(day: Day, keep: Sequence[models.QuerySet[Any]]) -> Dropped:
@@ -199,8 +206,10 @@ def drop(day: Day, keep: Sequence[models.QuerySet[Any]]) -> Dropped:
     part, cols = q(day.name), ", ".join(_quoted(columns()))
     admitted = ", ".join(f"'{d}'" for d in ADMITTED)  # constants of the model
     with transaction.atomic(), connection.cursor() as cursor:
-        if not _one_maintainer(cursor) or not _exists(cursor, day.name):
-            return Dropped()
+        if not _one_maintainer(cursor):
+            return Dropped(busy=True)
+        if not _exists(cursor, day.name):
+            return Dropped(missing=True)
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {part} WHERE decision IN ({admitted}) "  # noqa: S608
             "AND checked_out_at IS NULL)"  # nosec B608

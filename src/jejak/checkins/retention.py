@@ -229,6 +229,10 @@ def _drop_days(before: dt.datetime) -> Counter[str]:
             logger.warning("check-in partition %s has a stay still open: kept", day.name)
             done["waiting"] += 1
             continue
+        if dropped.busy or dropped.missing:
+            # Another runner is at it (or was: the day is gone).
+            done["busy"] += dropped.busy
+            continue
         done["days"] += 1
         done["checkins"] += dropped.checkins
         done["held"] += dropped.held

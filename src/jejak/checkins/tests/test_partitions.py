@@ -32,6 +32,8 @@ on_postgres = pytest.mark.skipif(
 # A past fortnight the test database has no partition for: each test makes its own days
 # (inside its transaction, rolled back with it).
 T = dt.datetime(2024, 3, 10, 10, 0, tzinfo=partitions.DAY_ZONE)
+# The days ensure(T) makes: from T's retention cutoff to the days ahead.
+DAYS = 21 + 1 + partitions.AHEAD
 
 
 def visit(account: Any, venue: Any, start: dt.datetime, *, open_stay: bool = False) -> CheckIn:
@@ -114,13 +116,14 @@ def test_the_migrated_table_is_partitioned_by_day_from_the_cutoff_to_a_week_ahea
 @on_postgres
 def test_days_are_created_ahead_once(db):
     created = partitions.ensure(T)
-    assert created == {"created": 21 + 1 + partitions.AHEAD, "moved": 0}
+    assert created == {"created": DAYS, "moved": 0}
     assert partitions.ensure(T) == {"created": 0, "moved": 0}
     mine = [d for d in partitions.existing() if d.day.year == 2024]
-    assert mine[0].day == dt.date(2024, 2, 18) and mine[-1].day == dt.date(2024, 3, 17)
+    assert mine[0].day == dt.date(2024, 2, 18)
+    assert mine[-1].day == T.date() + dt.timedelta(days=partitions.AHEAD)
     # A Jakarta day: from local midnight (17:00 UTC the day before) to the next.
     assert mine[0].lo == dt.datetime(2024, 2, 17, 17, 0, tzinfo=dt.UTC)
-    assert partitions.ensure(T, ahead=9)["created"] == 2
+    assert partitions.ensure(T, ahead=partitions.AHEAD + 2)["created"] == 2
 
 
 @on_postgres
@@ -175,7 +178,7 @@ def test_rows_a_hold_keeps_move_to_the_held_table_until_released(
     monkeypatch.setattr(retention, "KEEP_PREDICATES", [hold])
     later = T + dt.timedelta(days=30)
     done = retention.purge_expired_checkins(now=later)
-    assert done == {"checkins": 1, "requests": 2, "days": 29, "held": 1}
+    assert done == {"checkins": 1, "requests": 2, "days": DAYS, "held": 1}
     assert not CheckIn.objects.filter(pk__in=[kept.pk, gone.pk]).exists()
     held = HeldCheckIn.objects.get()
     assert (held.pk, held.public_id, held.person_id) == (kept.pk, kept.public_id, kept.person_id)
@@ -200,7 +203,7 @@ def test_a_day_with_a_stay_still_open_waits(db, visitor, hotel):
     partitions.ensure(T)
     open_stay = visit(visitor, hotel, T, open_stay=True)
     done = retention.purge_expired_checkins(now=T + dt.timedelta(days=30))
-    assert done["waiting"] == 1 and done["days"] == 28
+    assert done["waiting"] == 1 and done["days"] == DAYS - 1
     assert CheckIn.objects.filter(pk=open_stay.pk).exists()
     assert [d.day for d in partitions.existing() if d.day.year == 2024] == [T.date()]
 
@@ -249,7 +252,7 @@ def test_the_command_lists_creates_and_drops(db, make_visitor, hotel, monkeypatc
     assert any(line.startswith("checkins_checkin_held - rows=0") for line in lines)
 
     out = io.StringIO()
-    call_command("partitions", "--ahead", "8", stdout=out)
+    call_command("partitions", "--ahead", str(partitions.AHEAD + 1), stdout=out)
     assert out.getvalue().startswith("created=1 moved=0")
 
     # Days past retention before the date given; none younger, whatever the date.
@@ -287,3 +290,17 @@ def test_a_retried_nonce_after_midnight_answers_the_stored_result(db, visitor, h
     if partitions.active():
         # The check-in is in the day of its scan.
         assert where(row) == partitions.Day(partitions.day_of(scanned)).name
+
+
+@on_postgres
+def test_a_second_runner_leaves_the_days_to_the_first(db, make_visitor, hotel, monkeypatch):
+    partitions.ensure(T)
+    visit(make_visitor(), hotel, T)
+    # Another `jejak run-periodic` holds the maintenance lock (an advisory lock: this
+    # test's transaction already holds it since ensure(), so a second connection of the
+    # test would wait for it, not be refused).
+    monkeypatch.setattr(partitions, "_one_maintainer", lambda cursor: False)
+    done = retention.purge_expired_checkins(now=T + dt.timedelta(days=30))
+    assert done["busy"] == DAYS and "days" not in done
+    assert partitions.create(partitions.Day(dt.date(2024, 4, 1))) is None
+    assert CheckIn.objects.count() == 1
