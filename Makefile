@@ -34,11 +34,40 @@ run: setup
 		JEJAK_TASK_BACKEND=$${JEJAK_TASK_BACKEND:-django_tasks_db.DatabaseBackend} \
 		$(BIN)/honcho start --port $(PORT) --procfile Procfile
 
+# The sample partner app (examples/partner/) beside the demo server, registered (once) as
+# an approved public client. DEMO ONLY: its redirect is http on loopback, which only
+# JEJAK_PARTNER_REDIRECT_SCHEMES=https,http allows (production: https). docs/partners.md.
+PARTNER_PORT ?= 8001
+PARTNER_NAME := Mitra Contoh
+# Printed to paste into the sample: the city hall's first poster code.
+PARTNER_POSTER := from jejak.qrcodes.models import QrCode; print(QrCode.objects.filter( \
+	entry_point__venue__short_code='PUSPEM-TNG', status='active').first().token)
+.PHONY: partner-demo
+partner-demo: setup
+	$(JEJAK) demo --if-empty
+	$(JEJAK) collectstatic --noinput -v 0
+	@export JEJAK_PARTNER_REDIRECT_SCHEMES=https,http; \
+	client=$$($(JEJAK) partner list | awk -F'\t' '$$3 == "$(PARTNER_NAME)" { print $$5; exit }'); \
+	if [ -z "$$client" ]; then \
+		client=$$($(JEJAK) partner add --name "$(PARTNER_NAME)" --organisation "PT Mitra Contoh" \
+			--contact mitra@contoh.example --scopes checkin --approve \
+			--redirect-uri http://127.0.0.1:$(PARTNER_PORT)/callback \
+			| awk '$$1 == "client_id" { print $$2 }'); \
+	fi; \
+	[ -n "$$client" ] || { echo "could not register $(PARTNER_NAME)" >&2; exit 1; }; \
+	$(JEJAK) partner approve "$$client" >/dev/null; \
+	echo "$(PARTNER_NAME): http://127.0.0.1:$(PARTNER_PORT)/ (client_id $$client)"; \
+	echo "A poster code to paste (PUSPEM-TNG): $$($(JEJAK) shell -v 0 -c "$(PARTNER_POSTER)")"; \
+	HOST=$(HOST) JEJAK_DEMO_SKIP_SECOND_FACTOR=$${JEJAK_DEMO_SKIP_SECOND_FACTOR:-true} \
+		JEJAK_PUBLIC_URL=$${JEJAK_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+		JEJAK_URL=http://$(HOST):$(PORT) PARTNER_CLIENT_ID=$$client PARTNER_PORT=$(PARTNER_PORT) \
+		$(BIN)/honcho start --port $(PORT) --procfile examples/partner/Procfile
+
 test: setup lint typecheck pytest
 
 lint:
-	$(BIN)/ruff check src
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff check src examples
+	$(BIN)/ruff format --check src examples
 	$(BIN)/lint-imports --no-cache
 	@# Security scan: no high or medium finding; accepted ones carry `# nosec` and a reason.
 	$(BIN)/bandit -c pyproject.toml -r src -ll -q

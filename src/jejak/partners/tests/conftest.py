@@ -26,6 +26,7 @@ from jejak.checkins.tests.conftest import (  # noqa: F401 (fixtures)
 from jejak.partners import rates, usage
 from jejak.partners.models import Partner, PartnerStatus
 from jejak.partners.service import Registered, do_register, do_set_status
+from jejak.partners.tests.sample_app import city_hall, sample  # noqa: F401 (fixtures)
 
 REDIRECT = "https://partner.example/callback"
 
