@@ -258,6 +258,7 @@ PERSONAL: dict[str, dict[str, Kind]] = {
         "address_masked": Kind.CONTACT,
         "subject": Kind.MESSAGE,
         "body": Kind.MESSAGE,
+        "context": Kind.MESSAGE,  # the arguments of a text not rendered yet
         "status": Kind.MESSAGE,  # delivery: queued, sent, failed
     },
     # --- Audit ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from jejak.core.api_errors import ApiError, ErrorOut
-from jejak.notifications import outbox, reads
+from jejak.notifications import outbox, reads, rendering
 from jejak.notifications.models import Message
 
 router = Router(tags=["notifications"])
@@ -62,7 +62,8 @@ def list_notifications(request: HttpRequest, filters: Query[ListFilter]) -> dict
     if filters.unread_only:
         rows = rows.filter(read_at__isnull=True)
     limit = max(1, min(filters.limit, 100))
-    shown = list(rows[:limit])
+    # A message queued in bulk is rendered when first read (rendering.py).
+    shown = rendering.fill(rows[:limit])
     # An officer's alert about someone else is an audited read (notifications/reads.py).
     reads.audit_shown(request.user, shown, action="notifications.inbox_read", ip=_ip(request))
     return {

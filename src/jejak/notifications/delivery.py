@@ -15,7 +15,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jejak.notifications import rates, sms
+from jejak.notifications import rates, rendering, sms
 from jejak.notifications.addresses import open_address
 from jejak.notifications.metrics import SENDS
 from jejak.notifications.models import DUE_Q, Channel, Message, Status
@@ -114,6 +114,8 @@ def _deliver(message: Message, now: dt.datetime) -> bool:
     """Hand one claimed message to its channel and record how it went."""
     sender = SENDERS[message.channel]
     try:
+        # A message queued in bulk is rendered now, once (rendering.py).
+        rendering.fill([message])
         sender(message)
     except Exception as exc:
         # Deliberately broad: a message's failure must not stop the others.

@@ -61,6 +61,9 @@ class Message(models.Model):
     language = models.CharField(max_length=8, default="id")
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # A message queued in bulk (a mass tracing run's) keeps its template's arguments here
+    # until it is sent or first read, then its text replaces them (rendering.py).
+    context = models.JSONField(null=True, blank=True, editable=False)
     # What the message is about, e.g. "tracing.case:12": how other apps list their messages.
     ref = models.CharField(max_length=100, blank=True, db_index=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

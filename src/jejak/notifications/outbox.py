@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone, translation
 
 from jejak.core import crypto
 from jejak.core.phone import mask_phone
+from jejak.notifications import rendering
 from jejak.notifications.addresses import address_aad, address_for, address_index, mask_email
 from jejak.notifications.models import Channel, Message, Status
 from jejak.notifications.tasks import send_due, send_message
@@ -34,27 +34,6 @@ if TYPE_CHECKING:
     from jejak.people.models import Person
 
 # --- Enqueueing -----------------------------------------------------------------------
-
-
-def _render_text(name: str, context: dict[str, Any]) -> str:
-    # Plain text: HTML escaping would turn a venue called "Toko & Co" into "Toko &amp; Co"
-    # in an SMS. The inbox page escapes the body when it shows it.
-    template = engines["django"].engine.get_template(name)  # type: ignore[attr-defined]
-    return str(template.render(Context(context, autoescape=False)))
-
-
-def _render(template: str, channel: str, context: dict[str, Any]) -> tuple[str, str]:
-    body = _render_text(f"notifications/messages/{template}.{channel}.txt", context).strip()
-    subject = ""
-    if channel in (Channel.EMAIL, Channel.INAPP):
-        try:
-            subject = _render_text(f"notifications/messages/{template}.subject.txt", context)
-        except TemplateDoesNotExist:
-            if channel == Channel.EMAIL:
-                raise
-        # A subject is one line whatever the template's line breaks.
-        subject = " ".join(subject.split())
-    return subject, body
 
 
 def _language_of(to_user: User | None, to_person: Person | None) -> str:
@@ -99,15 +78,19 @@ def enqueue(
     return rows
 
 
-def enqueue_many(items: Iterable[dict[str, Any]], *, batch_size: int = 1000) -> int:
+def enqueue_many(
+    items: Iterable[dict[str, Any]], *, batch_size: int = 1000, deferred: bool = False
+) -> int:
     """`enqueue` for many recipients at once (a mass tracing run's notices): each item
     holds enqueue's keyword arguments. The rows are written `batch_size` at a time; once
     the caller's transaction commits, one `send_due` task sends them (each gateway at its
-    rate), not a task per message. Returns how many rows."""
+    rate), not a task per message. `deferred`: each text is rendered when it is sent or
+    first read, not now (rendering.py; its context must be plain data and dates).
+    Returns how many rows."""
     written = 0
     batch: list[Message] = []
     for item in items:
-        batch += _messages(**item)
+        batch += _messages(**item, deferred=deferred)
         if len(batch) >= batch_size:
             Message.objects.bulk_create(batch)
             written, batch = written + len(batch), []
@@ -130,14 +113,22 @@ def _messages(
     to_email: str | None = None,
     language: str | None = None,
     ref: str = "",
+    deferred: bool = False,
 ) -> list[Message]:
-    """The rows of one recipient's message, rendered and addressed, not yet written."""
+    """The rows of one recipient's message, rendered (or its context kept, `deferred`)
+    and addressed, not yet written."""
     unknown = set(channels) - set(Channel.values)
     if unknown:
         raise ValueError(f"unknown channels: {', '.join(sorted(unknown))}")
     if to_user is None and to_person is None and not to_phone and not to_email:
         raise ValueError("a message needs a recipient")
     lang = language or _language_of(to_user, to_person) or settings.LANGUAGE_CODE
+    kept = None
+    if deferred:
+        try:
+            kept = rendering.pack(context)
+        except TypeError:
+            kept = None  # not plain data: rendered now
     rows = []
     for channel in dict.fromkeys(channels):
         message = Message(
@@ -166,8 +157,12 @@ def _messages(
                 message.address_masked = mask_phone(address)
             else:
                 message.address_masked = mask_email(address)
-        with translation.override(lang):
-            message.subject, message.body = _render(template, channel, context)
+        if kept is not None:
+            rendering.check_template(template, channel)
+            message.context = kept
+        else:
+            with translation.override(lang):
+                message.subject, message.body = rendering.render(template, channel, context)
         rows.append(message)
     return rows
 
@@ -223,6 +218,8 @@ def mark_read(user: RequestUser, message_id: int) -> Message | None:
     if not 0 < message_id <= MAX_ID:
         return None
     message = inbox(user).filter(pk=message_id).first()
+    if message is not None:
+        rendering.fill([message])
     if message is not None and message.read_at is None:
         message.read_at = timezone.now()
         Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=message.read_at)

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jejak.notifications import outbox, reads
+from jejak.notifications import outbox, reads, rendering
 
 PER_PAGE = 30
 
@@ -21,6 +21,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(outbox.inbox(request.user), PER_PAGE).get_page(request.GET.get("page"))
     # An officer's alert about someone else is an audited read (notifications/reads.py).
     reads.audit_shown(request.user, list(page), action="notifications.inbox_read", ip=_ip(request))
+    # A message queued in bulk is rendered when first read (rendering.py).
+    page.object_list = rendering.fill(page.object_list)
     return render(request, "notifications/inbox.html", {"page": page})
 
 

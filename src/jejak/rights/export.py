@@ -26,6 +26,7 @@ from jejak.health.models import (
     VaccinationDose,
     VaccinationExemption,
 )
+from jejak.notifications import rendering
 from jejak.notifications.models import Message
 from jejak.people.models import DependantRequest, Person
 from jejak.people.service import decrypt_nik
@@ -206,8 +207,10 @@ def _person(person: Person, status: Any, read_rows: list[dict[str, Any]]) -> dic
 
 
 def _messages(account: User, people: list[Person]) -> list[dict[str, Any]]:
-    rows = Message.objects.filter(Q(to_user=account) | Q(to_person__in=people)).order_by(
-        "created_at", "pk"
+    rows = rendering.fill(
+        Message.objects.filter(Q(to_user=account) | Q(to_person__in=people)).order_by(
+            "created_at", "pk"
+        )
     )
     return [
         {

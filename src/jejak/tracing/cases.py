@@ -80,10 +80,12 @@ def open_case(
     profile: TracingProfile | None = None,
     now: dt.datetime | None = None,
     ip: str | None = None,
+    clusters: bool = True,
 ) -> Case:
     """Open a case for `person`, traced with `profile` (the deployment's default when
     None), with the profile's default infectious window, record who it visited inside
-    it, and check the venues for clusters. Refuses dates in the future, (for an
+    it, and check the venues for clusters (unless `clusters` is False: a mass run
+    searches the case at once, which checks them). Refuses dates in the future, (for an
     officer) a person outside their jurisdiction, audited, and then a second open case
     for the same person: only someone who may see the case learns it exists.
 
@@ -165,7 +167,8 @@ def open_case(
             window_end=end.isoformat(),
             profile=profile.label,
         )
-        check_clusters(case=case, now=now)
+        if clusters:
+            check_clusters(case=case, now=now)
     return case
 
 
@@ -205,10 +208,12 @@ def open_case_by_nik(*, nik: str, actor: User | None, ip: str | None = None, **k
     return open_case(person=person, actor=actor, ip=ip, **kwargs)
 
 
-def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = None) -> Case | None:
+def open_case_from_result(
+    *, lab_result: LabResult, now: dt.datetime | None = None, clusters: bool = True
+) -> Case | None:
     """Open a case (as the system, with the deployment's default profile) from a recent
     positive lab result of a registered person without an open case; None when there is
-    nothing to open."""
+    nothing to open. `clusters`: as open_case's."""
     now = now or timezone.now()
     profile = profiles.default_row()
     # "Less than 14 days old" (the profile's auto_open_days): a specimen exactly that
@@ -230,6 +235,7 @@ def open_case_from_result(*, lab_result: LabResult, now: dt.datetime | None = No
             lab_result=lab_result,
             profile=profile,
             now=now,
+            clusters=clusters,
         )
     except TracingError:
         # A concurrent opening won, or the dates are unusable: an officer takes it from here.

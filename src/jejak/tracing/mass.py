@@ -40,7 +40,8 @@ from django.utils import timezone
 from jejak.core.progress import clock
 from jejak.health.models import LabResult
 from jejak.notifications import outbox
-from jejak.tracing import cases, notices, profiles
+from jejak.tracing import cases, memo, notices, profiles
+from jejak.tracing.clusters import check_clusters
 from jejak.tracing.designation import designate_contacts
 from jejak.tracing.errors import TracingError
 from jejak.tracing.models import (
@@ -149,8 +150,9 @@ def run_shard(run_id: int, shard: int = 0) -> tuple[TracingRun | None, bool]:
     tracer = _Tracer(run, None, None, shard=shard, position=start)
     try:
         people = cases.latest_positive_results(_indexes_of(results))
-        for index, result in islice(people, start, None):
-            tracer.trace(index, result)
+        with memo.same_tables():
+            for index, result in islice(people, start, None):
+                tracer.trace(index, result)
         tracer.checkpoint(force=True)
     except Exception as exc:
         logger.exception("tracing run %s shard %s failed", run.pk, shard)
@@ -283,8 +285,9 @@ def trace_results(
     run.save()
     tracer = _Tracer(run, progress, now)
     try:
-        for index, result in cases.latest_positive_results(indexes):
-            tracer.trace(index, result)
+        with memo.same_tables():
+            for index, result in cases.latest_positive_results(indexes):
+                tracer.trace(index, result)
         tracer.checkpoint(force=True)
     except Exception as exc:
         # The run itself failed (the database went away): what was done stays done.
@@ -370,7 +373,10 @@ class _Tracer:
         try:
             if result is not None:
                 with _atomic():
-                    case = cases.open_case_from_result(lab_result=result, now=self.clock())
+                    # Its clusters are checked by its search, next.
+                    case = cases.open_case_from_result(
+                        lab_result=result, now=self.clock(), clusters=False
+                    )
                 if case is None and self.adopting:
                     case = self.adopt(result)
                     adopted = case is not None
@@ -380,7 +386,10 @@ class _Tracer:
                 step = "search"
                 if case.searched_at is None:
                     with _atomic():
-                        search_contacts(case=case, actor=None, now=self.clock(), fetch=False)
+                        # Opened a moment ago (not adopted): its visits are fresh.
+                        search_contacts(
+                            case=case, actor=None, now=self.clock(), fetch=False, refresh=adopted
+                        )
                 run.searched += 1
                 step = "designate"
                 with _atomic():
@@ -390,11 +399,22 @@ class _Tracer:
             # One case's failure is the officers' to look at; the run goes on.
             logger.exception("tracing run %s: case %s failed at %s", run.pk, case and case.pk, step)
             self.error(case, step, exc)
+            if case is not None and step == "search":
+                self.check_clusters(case)
         run.processed += 1
         self.position += 1
         self.since_checkpoint += 1
         self.checkpoint()
         self.report()
+
+    def check_clusters(self, case: Case) -> None:
+        """A case opened without its cluster check whose search failed: checked now, or
+        its venues would count it only at its next search."""
+        try:
+            with _atomic():
+                check_clusters(case=case, now=self.clock())
+        except Exception:
+            logger.exception("tracing run %s: case %s: cluster check failed", self.run.pk, case.pk)
 
     def adopt(self, result: LabResult) -> Case | None:
         """The case this run opened from `result` before its worker died, after the
@@ -545,7 +565,7 @@ class _Tracer:
                     told_until=told.get(person_id),
                 )
             )
-        outbox.enqueue_many(messages)
+        outbox.enqueue_many(messages, deferred=True)
         Contact.objects.filter(pk__in=[c.pk for c in rows]).update(notified_at=now)
         # Told they are a close contact: no "you are not a close contact" from another case.
         below.filter(person_id__in=people).update(informed_at=now)
@@ -560,7 +580,7 @@ class _Tracer:
             )
             for mine in (list(g) for _p, g in groupby(rows, key=lambda c: c.person_id))
         ]
-        outbox.enqueue_many(messages)
+        outbox.enqueue_many(messages, deferred=True)
         Contact.objects.filter(pk__in=[c.pk for c in rows]).update(informed_at=self.clock())
         self.run.informed_people += len(messages)
 

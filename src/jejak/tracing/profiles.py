@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.db import transaction
 
+from jejak.tracing import memo
 from jejak.tracing.overlap import Presence
 from jejak.tracing.reference import SHIPPED_PROFILES
 
@@ -289,7 +290,10 @@ def default_row() -> TracingProfile:
     from jejak.tracing.models import TracingProfile
 
     slug = settings.JEJAK_TRACE_PROFILE
-    row = TracingProfile.objects.filter(slug=slug).order_by("-version").first()
+    row = memo.table(
+        f"profile:{slug}",
+        lambda: TracingProfile.objects.filter(slug=slug).order_by("-version").first(),
+    )
     if row is None:
         raise TracingProfile.DoesNotExist(
             f"No tracing profile {slug!r} is loaded (JEJAK_TRACE_PROFILE); "

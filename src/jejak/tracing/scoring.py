@@ -30,10 +30,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from jejak.sectors.models import Sector
+from jejak.tracing import memo
 from jejak.tracing.models import (
     DEFAULT_CLUSTER_PERIOD_DAYS,
     DEFAULT_MIN_CONTACT_MINUTES,
@@ -78,28 +79,38 @@ class Weights:
         return self.default
 
 
+def _parents() -> dict[int, int | None]:
+    return dict(memo.table("parents", lambda: dict(Sector.objects.values_list("id", "parent_id"))))
+
+
 def load_weights() -> Weights:
     """The sector table's rows (VenueTypeWeight): the cluster periods read them."""
-    return Weights(
-        by_sector={
-            w.sector_id: VenueType(w.weight, w.min_contact_minutes, w.cluster_period_days)
-            for w in VenueTypeWeight.objects.all()
-        },
-        parents=dict(Sector.objects.values_list("id", "parent_id")),
+    return cast(
+        Weights,
+        memo.table(
+            "weights",
+            lambda: Weights(
+                by_sector={
+                    w.sector_id: VenueType(w.weight, w.min_contact_minutes, w.cluster_period_days)
+                    for w in VenueTypeWeight.objects.all()
+                },
+                parents=_parents(),
+            ),
+        ),
     )
 
 
 def weights_for(profile: Profile) -> Weights:
     """The profile's sector weights and minimums by sector id; a sector it does not list
     (nor its parent) weighs 1.0 with the threshold's minutes."""
-    by_slug = dict(Sector.objects.values_list("slug", "id"))
+    by_slug = memo.table("slugs", lambda: dict(Sector.objects.values_list("slug", "id")))
     return Weights(
         by_sector={
             by_slug[slug]: VenueType(rule.weight, rule.min_contact_minutes)
             for slug, rule in profile.sectors.items()
             if slug in by_slug
         },
-        parents=dict(Sector.objects.values_list("id", "parent_id")),
+        parents=_parents(),
         default=VenueType(ONE, profile.threshold.minutes),
     )
 

@@ -31,7 +31,7 @@ from django.utils.translation.template import templatize
 
 import jejak
 from jejak.inspections.models import Sanction
-from jejak.notifications import outbox
+from jejak.notifications import rendering
 from jejak.venues.models import VenueStatus
 
 SOURCE_DIR = Path(django_settings.BASE_DIR)
@@ -510,7 +510,7 @@ def test_every_notification_reads_in_each_language_without_codes() -> None:
             for language in ("id", "en"):
                 with translation.override(language), timezone.override("Asia/Jakarta"):
                     context = NOTIFICATION_CONTEXTS.get(template, {})
-                    subject, body = outbox._render(template, channel, context)
+                    subject, body = rendering.render(template, channel, context)
                 text = f"{subject}\n{body}"
                 where = f"{template}.{channel} ({language})"
                 assert body.strip(), f"{where} is empty"
@@ -523,8 +523,8 @@ def test_every_notification_reads_in_each_language_without_codes() -> None:
 def test_a_notification_names_the_sanction_in_the_recipients_language() -> None:
     context = NOTIFICATION_CONTEXTS["venue_sanction"]
     with translation.override("id"):
-        indonesian = outbox._render("venue_sanction", "inapp", context)
+        indonesian = rendering.render("venue_sanction", "inapp", context)
     with translation.override("en"):
-        english = outbox._render("venue_sanction", "inapp", context)
+        english = rendering.render("venue_sanction", "inapp", context)
     assert "Penutupan sementara" in indonesian[0] and "Penutupan sementara" in indonesian[1]
     assert "Temporary closure" in english[0] and "Temporary closure" in english[1]

@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from jejak.accounts.roles import Role
 from jejak.health.models import Designation, LabResult
 from jejak.health.service import import_health_file
+from jejak.notifications import rendering
 from jejak.notifications.models import Message
 from jejak.screening.tests.factories import make_nik
 from jejak.tracing import cases, mass, search, tasks
@@ -23,6 +26,7 @@ from jejak.tracing.designation import designate_contacts
 from jejak.tracing.models import (
     Case,
     CaseStatus,
+    ClusterAlert,
     Contact,
     RunStatus,
     TracingRun,
@@ -41,7 +45,8 @@ def positive(someone: Any, specimen_at: dt.datetime = T0) -> LabResult:
 
 
 def inapp(someone: Any) -> list[Message]:
-    return list(Message.objects.filter(to_person=someone, channel="inapp").order_by("pk"))
+    """Someone's in-app messages as they read them (a run's are rendered when first read)."""
+    return rendering.fill(Message.objects.filter(to_person=someone, channel="inapp").order_by("pk"))
 
 
 @pytest.fixture
@@ -398,3 +403,41 @@ def test_the_estimate_reads_the_pace_so_far():
     run = TracingRun(status=RunStatus.RUNNING, total=100, processed=25, started_at=started)
     progress = mass.estimate(run, now=started + dt.timedelta(seconds=30))
     assert (progress.percent, progress.seconds_left, progress.left) == (25, 90, "1:30")
+
+
+@pytest.mark.parametrize("search_fails", [False, True])
+def test_a_runs_cases_raise_a_venues_cluster_once(
+    person, hotel, settings, monkeypatch, search_fails
+):
+    # A run opens each case without its cluster check and lets the search do it; a case
+    # whose search fails is checked on its own, so the venue still counts it.
+    settings.JEJAK_CLUSTER_CASES = 2
+    cases_ = [person(f"Kasus {n}") for n in range(2)]
+    for n, someone in enumerate(cases_):
+        stay(someone, hotel, at(n), at(n + 1))
+        positive(someone)
+    if search_fails:
+        real, calls = mass.search_contacts, []
+
+        def search_or_fail(*, case, **kwargs):
+            # The run's second case: the first one's check found one case, not two.
+            calls.append(case)
+            if len(calls) == 2:
+                raise RuntimeError("down")
+            return real(case=case, **kwargs)
+
+        monkeypatch.setattr(mass, "search_contacts", search_or_fail)
+
+    run = run_for(*cases_)
+
+    assert run.failed == int(search_fails)
+    [alert] = ClusterAlert.objects.all()
+    assert set(alert.cases.all()) == set(Case.objects.all())
+
+
+def test_a_run_reads_the_sector_tables_once(outbreak):
+    with CaptureQueriesContext(connection) as queries:
+        run_for(outbreak["first"], outbreak["second"])
+    weights = [q for q in queries if "tracing_venuetypeweight" in q["sql"]]
+    profile = [q for q in queries if 'FROM "tracing_tracingprofile"' in q["sql"]]
+    assert len(weights) == 1 and len(profile) <= 1
