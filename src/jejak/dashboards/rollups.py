@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -113,6 +113,13 @@ def roll_pending(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     days = pending(now)
     checkins = sum(roll_day(day, now=now) for day in days)
+    if len(days) > 1 and connection.vendor == "postgresql":
+        # The first run after the migration fills an empty table with weeks of rows;
+        # until autovacuum's next analyze the planner takes it for empty still and joins
+        # each row to the venues one by one (a week's reads 5-7 times slower, measured).
+        # ANALYZE samples the table: milliseconds.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DailyVenueCount._meta.db_table}")
     return {"days": len(days), "checkins": checkins}
 
 
@@ -153,6 +160,10 @@ class Parts:
         for s, e in self.rolled:
             q |= Q(day__gte=s, day__lte=e)
         return DailyVenueCount.objects.filter(q, venue__in=scope.values("pk"))
+
+    def live_runs(self) -> list[Parts]:
+        """Each run of consecutive live days as a part of its own (today's, as a rule)."""
+        return [Parts(rolled=[], live=[run]) for run in self.live]
 
     def checkins(self, scope: VenueQuerySet) -> QuerySet[CheckIn]:
         """The check-ins of the other days, for the venues of `scope`."""

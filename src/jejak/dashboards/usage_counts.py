@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from jejak.checkins.errors import DENIAL_REASON_NAMES, Decision, DenialReason
@@ -59,15 +59,25 @@ def checkins_per_day(
         raise ValueError(f"by must be 'sector' or 'venue', not {by!r}")
     group = sector_root("venue__") if by == "sector" else F("venue")
     parts = Parts.of(start, end)
-    items = counts_per_day(
-        parts.checkins(scope).annotate(g=group), ["g", "decision"], start, end
-    ) + list(
+    items: list[Mapping[str, Any]] = list(
         parts.counts(scope)
         .annotate(g=group)
         .values("day", "g", "decision")
         .annotate(n=Sum("count"))
         .order_by()
     )
+    for run in parts.live_runs():
+        checkins = run.checkins(scope).annotate(g=group)
+        (first, last), *_ = run.live
+        if first == last:
+            # One day (today, as a rule): every row is that day's, so the database
+            # groups without the per-row hour text counts_per_day needs for several.
+            items += [
+                {"day": first, **item}
+                for item in checkins.values("g", "decision").annotate(n=Count("id")).order_by()
+            ]
+        else:
+            items += counts_per_day(checkins, ["g", "decision"], first, last)
     names: dict[int, tuple[str, str]]
     rows: dict[tuple[dt.date, int], DailyCount] = {}
     ids = {item["g"] for item in items}
@@ -238,6 +248,72 @@ def _per_venue(grouped: Iterable[Any], language: str) -> list[VenueCount]:
 
 
 @dataclass
+class VenueTotal:
+    """One venue's check-ins over a period, refusals included."""
+
+    venue: int  # primary key
+    total: int = 0
+    admitted: int = 0
+
+    @property
+    def denied(self) -> int:
+        return self.total - self.admitted
+
+
+def venue_totals(scope: VenueQuerySet, start: dt.date, end: dt.date) -> dict[int, VenueTotal]:
+    """Check-ins per venue of `scope` over the period, by venue id; venues without any
+    are left out. The database sums them: one grouped query on the rollups and one on
+    the live days' check-ins, each at most one row per venue."""
+    parts = Parts.of(start, end)
+    admitted = Q(decision__in=ADMITTED)
+    totals: dict[int, VenueTotal] = {}
+    for venue, total, n_admitted in [
+        *parts.counts(scope)
+        .values("venue")
+        .annotate(t=Sum("count"), a=Coalesce(Sum("count", filter=admitted), 0))
+        .values_list("venue", "t", "a")
+        .order_by(),
+        *parts.checkins(scope)
+        .values("venue")
+        .annotate(t=Count("id"), a=Count("id", filter=admitted))
+        .values_list("venue", "t", "a")
+        .order_by(),
+    ]:
+        row = totals.setdefault(venue, VenueTotal(venue))
+        row.total += total
+        row.admitted += n_admitted
+    return totals
+
+
+@dataclass
+class BusyVenue:
+    short_code: str
+    name: str
+    total: int
+    admitted: int
+    denied: int
+
+
+def busiest(totals: dict[int, VenueTotal], *, limit: int) -> list[BusyVenue]:
+    """The `limit` venues of `totals` with the most check-ins (then by code): what the
+    page shows of the venue table, whose export has every venue and day."""
+    ranked = sorted(totals.values(), key=lambda t: -t.total)
+    if len(ranked) > limit:
+        # Ties at the cut are ordered by code: labels for them, not for every venue.
+        cut = ranked[limit - 1].total
+        ranked = [t for t in ranked if t.total >= cut]
+    labels = {
+        pk: (code, name)
+        for pk, code, name in Venue.objects.filter(pk__in=[t.venue for t in ranked]).values_list(
+            "pk", "short_code", "name"
+        )
+    }
+    rows = [BusyVenue(*labels[t.venue], t.total, t.admitted, t.denied) for t in ranked]
+    rows.sort(key=lambda r: (-r.total, r.short_code))
+    return rows[:limit]
+
+
+@dataclass
 class Compliance:
     """A venue whose codes are out there, and how much they are used."""
 
@@ -261,65 +337,63 @@ def least_compliant(
     *,
     limit: int | None = 20,
     language: str = "id",
+    totals: dict[int, VenueTotal] | None = None,
 ) -> list[Compliance]:
     """Venues with issued or installed codes, fewest scans per entrance per day first
     (then fewest scans, then code). Days count from the first issue of codes when that
-    falls inside the period, so a venue issued yesterday is not ranked on a month."""
+    falls inside the period, so a venue issued yesterday is not ranked on a month.
+    `totals`: venue_totals() of `scope` (or wider) when the caller has them already."""
+    in_service = scope.filter(status__in=IN_SERVICE)
+    # Plain values, not model instances: a city has thousands of venues in service and
+    # the page shows twenty of them.
     venues = list(
-        scope.filter(status__in=IN_SERVICE)
-        .select_related("sector__parent")
-        .annotate(
+        in_service.annotate(
+            root=sector_root(),
             n_entrances=Count("entry_points", distinct=True),
             first_issued=Min(
                 "transitions__at", filter=Q(transitions__to_status=VenueStatus.ISSUED)
             ),
         )
+        .values_list("pk", "short_code", "name", "status", "root", "n_entrances", "first_issued")
         .order_by()
     )
-    parts = Parts.of(start, end)
-    in_service = scope.filter(status__in=IN_SERVICE)
-    used: Counter[int] = Counter()
-    for venue, n in (
-        parts.checkins(in_service)
-        .values("venue")
-        .annotate(n=Count("id"))
-        .values_list("venue", "n")
-        .order_by()
-    ):
-        used[venue] += n
-    for venue, n in (
-        parts.counts(in_service)
-        .values("venue")
-        .annotate(n=Sum("count"))
-        .values_list("venue", "n")
-        .order_by()
-    ):
-        used[venue] += n
+    if totals is None:
+        totals = venue_totals(in_service, start, end)
     tz = timezone.get_default_timezone()
-    rows = []
-    for v in venues:
-        issued_on = timezone.localtime(v.first_issued, tz).date() if v.first_issued else None
+    ranked = []
+    for pk, code, name, status, root, entrances, first_issued in venues:
+        issued_on = timezone.localtime(first_issued, tz).date() if first_issued else None
         first_day = max(start, issued_on) if issued_on else start
         days = max((end - first_day).days + 1, 0)
-        n = used.get(v.pk, 0)
-        per_day = n / days if days else 0.0
-        root = v.sector.root
+        if days == 0:
+            continue  # codes out after the period: nothing to answer for yet
+        n = totals[pk].total if pk in totals else 0
+        per_day = n / days
+        per_entrance = round(per_day / entrances, 2) if entrances else 0.0
+        ranked.append(
+            ((per_entrance, n, code), (code, name, root, status, entrances, issued_on, days))
+        )
+    ranked.sort(key=lambda r: r[0])
+    shown = ranked[:limit] if limit is not None else ranked
+    sectors = {
+        s.pk: s.root
+        for s in Sector.objects.filter(pk__in={r[1][2] for r in shown}).select_related("parent")
+    }
+    rows = []
+    for (per_entrance, n, _code), (code, name, root, status, entrances, issued_on, days) in shown:
         rows.append(
             Compliance(
-                short_code=v.short_code,
-                name=v.name,
-                sector=root.slug,
-                sector_name=root.name(language),
-                status=v.status,
-                entrances=v.n_entrances,
+                short_code=code,
+                name=name,
+                sector=sectors[root].slug,
+                sector_name=sectors[root].name(language),
+                status=status,
+                entrances=entrances,
                 issued_on=issued_on,
                 days=days,
                 checkins=n,
-                per_day=round(per_day, 2),
-                per_entrance_per_day=round(per_day / v.n_entrances, 2) if v.n_entrances else 0.0,
+                per_day=round(n / days, 2),
+                per_entrance_per_day=per_entrance,
             )
         )
-    # A venue whose codes came out after the period has nothing to answer for yet.
-    rows = [r for r in rows if r.days > 0]
-    rows.sort(key=lambda r: (r.per_entrance_per_day, r.checkins, r.short_code))
-    return rows[:limit] if limit is not None else rows
+    return rows

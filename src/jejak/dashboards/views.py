@@ -120,12 +120,9 @@ def usage(request: HttpRequest) -> HttpResponse:
         day_rows = [
             (day, [grid[k][day] for k in ranked], sum(grid[k][day] for k in ranked)) for day in days
         ]
-        per_venue: dict[str, list[Any]] = {}
-        for row in usage_counts.checkins_per_day(scope, f.start, f.end, by="venue", language=lang):
-            entry = per_venue.setdefault(row.key, [row.key, row.name, 0, 0, 0])
-            entry[2] += row.total
-            entry[3] += row.admitted
-            entry[4] += row.denied
+        # Per venue, summed by the database; the table shows the busiest, the export
+        # every venue and day. Least compliant ranks the same totals.
+        per_venue = usage_counts.venue_totals(scope, f.start, f.end)
         decision_rows = usage_counts.decisions(scope, f.start, f.end)
         colours = list(dict.fromkeys(r.colour for r in decision_rows))
         cells = {(r.decision, r.colour): r.count for r in decision_rows}
@@ -149,7 +146,10 @@ def usage(request: HttpRequest) -> HttpResponse:
                 labels=[n for n, _ in sector_totals],
                 series=[(_("Check-in"), [t for _, t in sector_totals])],
             ),
-            "venue_rows": sorted(per_venue.values(), key=lambda r: (-r[2], r[0]))[:MAX_ROWS],
+            "venue_rows": [
+                [r.short_code, r.name, r.total, r.admitted, r.denied]
+                for r in usage_counts.busiest(per_venue, limit=MAX_ROWS)
+            ],
             "venue_count": len(per_venue),
             "colours": [(c, Colour(c).label if c in Colour.values else c) for c in colours],
             "decision_rows": [
@@ -170,7 +170,9 @@ def usage(request: HttpRequest) -> HttpResponse:
             "refusal_total": sum(r.count for r in refusals),
             "least_compliant": [
                 (r, VenueStatus(r.status).label)
-                for r in usage_counts.least_compliant(scope, f.start, f.end, language=lang)
+                for r in usage_counts.least_compliant(
+                    scope, f.start, f.end, language=lang, totals=per_venue
+                )
             ],
         }
 
