@@ -196,10 +196,21 @@ def _prepare_exposure_sites(case: Case, now: dt.datetime) -> None:
     current = {(s.venue_id, s.window_start, s.window_end): s for s in case.exposure_sites.all()}
     stale = [s.pk for key, s in current.items() if key not in wanted and s.published_at is None]
     ExposureSite.objects.filter(pk__in=stale).delete()
-    for venue_id, start, end in wanted - set(current):
-        ExposureSite.objects.update_or_create(
-            case=case,
-            venue_id=venue_id,
-            window_start=start,
-            defaults={"window_end": end, "created_at": now},
-        )
+    # A site kept (published) whose span grew is updated; the others are new, written in
+    # one statement (a first search: no update_or_create's two savepoints per site).
+    kept = {(venue, start) for (venue, start, _e), site in current.items() if site.pk not in stale}
+    added = wanted - set(current)
+    ExposureSite.objects.bulk_create(
+        [
+            ExposureSite(case=case, venue_id=venue, window_start=s, window_end=e, created_at=now)
+            for venue, s, e in added
+            if (venue, s) not in kept
+        ],
+        # A search of the same case at the same moment wrote the same sites.
+        ignore_conflicts=True,
+    )
+    for venue_id, start, end in added:
+        if (venue_id, start) in kept:
+            ExposureSite.objects.filter(case=case, venue_id=venue_id, window_start=start).update(
+                window_end=end, created_at=now
+            )
