@@ -92,16 +92,35 @@ def read_event(
 
 def record_reads(reads: list[tuple[AuditEvent, Iterable[str]]]) -> None:
     """Write reads made by `read_event`, each with its subjects (NIK blind indexes; blank
-    ones skipped, repeats collapsed): two statements however many (a batch of partner
-    check-ins)."""
-    AuditEvent.objects.bulk_create([row for row, _subjects in reads])
-    AuditSubject.objects.bulk_create(
-        [
-            AuditSubject(event=row, nik_index=key, at=row.at)
-            for row, subjects in reads
-            for key in sorted({key for key in subjects if key})
-        ]
-    )
+    ones skipped, repeats collapsed), however many (a batch of partner check-ins): on
+    PostgreSQL in one statement, elsewhere in two."""
+    if not reads:
+        return
+    keyed = [
+        (n, key)
+        for n, (_row, subjects) in enumerate(reads, start=1)
+        for key in sorted({key for key in subjects if key})
+    ]
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create([row for row, _subjects in reads])
+        AuditSubject.objects.bulk_create(
+            [
+                AuditSubject(event=reads[n - 1][0], nik_index=key, at=reads[n - 1][0].at)
+                for n, key in keyed
+            ]
+        )
+        return
+    # The ORM's two bulk inserts cost a partner check-in batch more CPU than the rest of
+    # its partner bookkeeping together; the values are prepared as the ORM would.
+    fields = _event_fields()
+    columns = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for row, _subjects in reads]
+        for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _reads_sql(connection.vendor), [*columns, [n for n, _ in keyed], [k for _, k in keyed]]
+        )
 
 
 def record_read_at_once(
@@ -129,6 +148,35 @@ def record_read_at_once(
     values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(_read_sql(connection.vendor), [*values, keys])
+
+
+@cache
+def _reads_sql(vendor: str) -> str:
+    """Events with ids taken from their sequence first, so that each subject row names
+    its event (by its place in the arrays) in the same statement."""
+    del vendor  # part of the cache key only
+    qn = connection.ops.quote_name
+    fields = _event_fields()
+    event_table, subject_table = AuditEvent._meta.db_table, AuditSubject._meta.db_table
+    pk_column = str(AuditEvent._meta.pk.column)
+    pk = qn(pk_column)
+    names = [qn(f.column) for f in fields]
+    aliases = [f"c{i}" for i in range(len(fields))]
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    by_name = {f.name: f.column for f in AuditSubject._meta.concrete_fields}
+    subject_columns = ", ".join(qn(str(by_name[n])) for n in ("event", "nik_index", "at"))
+    at = aliases[[f.name for f in fields].index("at")]
+    # Names from the models' metadata; every value is a parameter.
+    return (
+        f"WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('{event_table}', "
+        f"'{pk_column}')) AS id, u.* FROM unnest({arrays}) "
+        f"WITH ORDINALITY AS u({', '.join(aliases)}, n)), "
+        f"e AS (INSERT INTO {qn(event_table)} ({pk}, {', '.join(names)}) "
+        f"SELECT id, {', '.join(aliases)} FROM v) "
+        f"INSERT INTO {qn(subject_table)} ({subject_columns}) "
+        f"SELECT v.id, s.k, v.{at} FROM unnest(%s::bigint[], %s::varchar[]) AS s(n, k) "
+        f"JOIN v ON v.n = s.n"  # nosec B608
+    )
 
 
 def _event_fields() -> list[Any]:

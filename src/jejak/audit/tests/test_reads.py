@@ -42,3 +42,47 @@ def test_reads_of_lists_a_persons_reads_newest_first():
     rows = list(service.reads_of(["a" * 64]))
     assert [r.event_id for r in rows] == [second.pk, first.pk]
     assert list(service.reads_of(["z" * 64])) == []
+
+
+def test_reads_written_together_keep_each_events_own_subjects():
+    officer = UserFactory(role=Role.HEALTH_OFFICER)
+    reads = [
+        (
+            service.read_event(
+                actor=None,
+                action="partners.checkin",
+                purpose=Purpose.PARTNER_APP,
+                reader=("partner", "Ojek Kita"),
+                nonce="n1",
+            ),
+            ["a" * 64, "b" * 64, "a" * 64],
+        ),
+        (
+            service.read_event(
+                actor=officer, action="x.read", purpose=Purpose.TRACING, ip="10.0.0.1"
+            ),
+            [""],
+        ),
+        (
+            service.read_event(actor=None, action="partners.checkin", purpose=Purpose.PARTNER_APP),
+            ["c" * 64],
+        ),
+    ]
+    service.record_reads(reads)
+    events = list(AuditEvent.objects.order_by("id"))
+    assert [(e.action, e.detail, e.actor_id, e.ip) for e in events] == [
+        ("partners.checkin", {"nonce": "n1"}, None, None),
+        ("x.read", {}, officer.pk, "10.0.0.1"),
+        ("partners.checkin", {}, None, None),
+    ]
+    assert (events[0].actor_role, events[0].actor_org) == ("partner", "Ojek Kita")
+    assert events[1].actor_role == Role.HEALTH_OFFICER
+    subjects = {(s.event_id, s.nik_index, s.at) for s in AuditSubject.objects.all()}
+    assert subjects == {
+        (events[0].pk, "a" * 64, events[0].at),
+        (events[0].pk, "b" * 64, events[0].at),
+        (events[2].pk, "c" * 64, events[2].at),
+    }
+    # The ids came from the table's own sequence: rows written one by one follow them.
+    later = service.record(actor=None, action="after")
+    assert later.pk > events[-1].pk

@@ -386,14 +386,7 @@ def make_history(*, visits_per_person: int = 1, days: int = 14) -> int:
     Each venue's occupancy row is what those check-ins left: nobody inside, no stay due.
     Without it the first check-in at each venue creates the row and sweeps the venue's
     stays, which happens once in a venue's life but filled the benchmark's first second."""
-    from jejak.checkins.models import (
-        CheckIn,
-        CheckInRequest,
-        CheckoutMethod,
-        VenueOccupancy,
-        new_public_id,
-    )
-    from jejak.checkins.occupancy import NOTHING_DUE
+    from jejak.checkins.models import CheckIn, CheckInRequest, CheckoutMethod, new_public_id
 
     now = timezone.now()
     people = list(Person.objects.values_list("id", "account_id"))
@@ -431,10 +424,16 @@ def make_history(*, visits_per_person: int = 1, days: int = 14) -> int:
         for request, visit in zip(requests, visits, strict=True):
             visit.request = request
         CheckIn.objects.bulk_create(visits, batch_size=5000)
-        VenueOccupancy.objects.bulk_create(
-            [
-                VenueOccupancy(venue_id=venue_id, inside=0, sweep_due_at=NOTHING_DUE)
-                for venue_id in sorted({venue_id for _id, venue_id in entrances})
-            ]
-        )
+        make_occupancy(sorted({venue_id for _id, venue_id in entrances}))
     return len(visits)
+
+
+def make_occupancy(venue_ids: list[int]) -> None:
+    """The venues' occupancy rows as a past with no open stay leaves them: nobody inside,
+    no stay due (make_history's, and those of venues made after it)."""
+    from jejak.checkins.models import VenueOccupancy
+    from jejak.checkins.occupancy import NOTHING_DUE
+
+    VenueOccupancy.objects.bulk_create(
+        [VenueOccupancy(venue_id=v, inside=0, sweep_due_at=NOTHING_DUE) for v in venue_ids]
+    )

@@ -204,3 +204,43 @@ def test_the_partners_record_commits_with_the_check_in(visitor, partner, hotel, 
     assert CheckIn.objects.count() == 1
     assert PartnerCheckIn.objects.get().partner_id == partner.partner.pk
     assert AuditEvent.objects.get(action="partners.checkin").subjects.count() == 1
+
+
+def test_a_batch_records_each_partners_check_in_with_its_own_audit_subjects(
+    make_visitor, make_partner, hotel, policy
+):
+    """One batch of several partners' requests (the batcher's): a row and an audit event
+    each, every event with the subjects of its own request only."""
+    from jejak.checkins import plans, record
+    from jejak.partners.recording import Submitted
+
+    first, second = make_partner("Satu"), make_partner("Dua")
+    asks = []
+    for registered, subjects in ((first, ("a" * 64,)), (second, ("b" * 64, "c" * 64))):
+        asks.append(
+            plans.Ask(
+                account=make_visitor("hijau"),
+                qr=code_of(hotel),
+                nonce=uuid.uuid4(),
+                people=["self"],
+                visitor_type="guest",
+                origin=Submitted(registered.partner.pk, registered.partner.name, subjects),
+            )
+        )
+    record.record_many(asks=asks)
+    rows = {(r.account_id, r.nonce, r.partner_id) for r in PartnerCheckIn.objects.all()}
+    assert rows == {
+        (asks[0].account.pk, asks[0].nonce, first.partner.pk),
+        (asks[1].account.pk, asks[1].nonce, second.partner.pk),
+    }
+    events = AuditEvent.objects.filter(action="partners.checkin").order_by("id")
+    assert [
+        (e.actor_org, e.detail["account"], sorted(e.subjects.values_list("nik_index", flat=True)))
+        for e in events
+    ] == [
+        ("Satu", asks[0].account.pk, ["a" * 64]),
+        ("Dua", asks[1].account.pk, ["b" * 64, "c" * 64]),
+    ]
+    # A retried request (the same nonce) is recorded once.
+    record.record_many(asks=[asks[0]])
+    assert PartnerCheckIn.objects.count() == 2
