@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from jejak.checkins import alerts, checkout, partitions
-from jejak.core import retention
+from jejak.core import retention, shutdown
 from jejak.notifications import delivery
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,9 @@ def run_round(plan: list[Step], *, force: bool = False) -> dict[str, dict[str, i
     or "error" for a step that raised."""
     results: dict[str, dict[str, int] | str] = {}
     for step in plan:
+        if shutdown.requested.is_set():
+            # Asked to stop: the steps not run yet wait for the next start.
+            break
         now = timezone.now()
         if not force and not step.due(now):
             continue

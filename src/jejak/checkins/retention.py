@@ -43,6 +43,7 @@ from django.utils import timezone
 from jejak.audit import service as audit
 from jejak.checkins import partitions
 from jejak.checkins.models import ACTIVE_Q, CheckIn, CheckInRequest, HeldCheckIn
+from jejak.core import shutdown
 
 KeepPredicate = Callable[..., QuerySet[Any]]
 
@@ -150,6 +151,13 @@ def drop_expired_days(
     return counts
 
 
+def stopping() -> bool:
+    """The process was asked to stop (SIGTERM): a purge ends after its current batch of
+    rows, and the next run takes up the rest (a backlog of millions of requests is
+    minutes of batches)."""
+    return shutdown.requested.is_set()
+
+
 def _delete_empty_requests(before: dt.datetime, batch: int) -> int:
     """Delete the requests received before `before` that no check-in names any more.
 
@@ -158,7 +166,9 @@ def _delete_empty_requests(before: dt.datetime, batch: int) -> int:
     keep its request (nothing reads it)."""
     deleted = 0
     empty = CheckInRequest.objects.filter(received_at__lt=before, checkins__isnull=True)
-    while ids := list(empty.order_by("pk").values_list("pk", flat=True)[:batch]):
+    while not stopping() and (
+        ids := list(empty.order_by("pk").values_list("pk", flat=True)[:batch])
+    ):
         with transaction.atomic():
             deleted += CheckInRequest.objects.filter(pk__in=ids).delete()[0]
     return deleted
@@ -177,10 +187,12 @@ def _walk_empty_requests(before: dt.datetime, batch: int) -> int:
     for), looking further would read the whole table. Requests written out of order, as
     a bulk import might, are found up to the first 2,000 younger ones in a row."""
     deleted = last = 0
-    while rows := list(
-        CheckInRequest.objects.filter(pk__gt=last)
-        .order_by("pk")
-        .values_list("pk", "received_at")[:batch]
+    while not stopping() and (
+        rows := list(
+            CheckInRequest.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "received_at")[:batch]
+        )
     ):
         last = rows[-1][0]
         old = [pk for pk, received in rows if received < before]
@@ -202,7 +214,9 @@ def _delete_rows(rows: QuerySet[CheckIn], batch: int) -> int:
     # Oldest ids first: ids grow with time, so walking the primary key finds the expired
     # rows at its start, with no index on scanned_at (each index is paid on every
     # check-in; checkins.models).
-    while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch]):
+    while not stopping() and (
+        ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch])
+    ):
         with transaction.atomic():
             # Collector-based delete: it cascades to BlackStatusAlert.
             _, per_model = CheckIn.objects.filter(pk__in=ids).delete()
@@ -252,7 +266,9 @@ def _release_held(before: dt.datetime, batch: int) -> int:
         return 0
     released = 0
     rows = released_held(before)
-    while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch]):
+    while not stopping() and (
+        ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch])
+    ):
         with transaction.atomic():
             partitions.cascade(ids)
             released += HeldCheckIn.objects.filter(pk__in=ids).delete()[0]

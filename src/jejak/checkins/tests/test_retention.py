@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from django.utils import timezone
 
 from jejak.audit.models import AuditEvent
-from jejak.checkins import retention
+from jejak.checkins import periodic, retention
 from jejak.checkins.models import BlackStatusAlert, CheckIn, CheckInRequest
+from jejak.core import shutdown
 
 
 def age(public_id: str, *, days: float, checked_out: bool = True) -> CheckIn:
@@ -105,3 +107,40 @@ def test_run_periodic_purges_checkins_and_a_dry_run_only_counts(
 
     assert set(CheckIn.objects.values_list("pk", flat=True)) == {recent.pk, held.pk}
     assert not CheckInRequest.objects.filter(pk=old.request_id).exists()
+
+
+def test_a_purge_asked_to_stop_ends_after_its_batch(make_visitor, check_in, monkeypatch):
+    # SIGTERM (a deploy) while a backlog is purged: the batch in hand is finished, the
+    # rest waits for the next run instead of keeping the process for minutes.
+    for _ in range(3):
+        age(first(check_in(make_visitor())), days=40)
+    stop = threading.Event()
+    real = retention.stopping
+    calls = []
+
+    def stopping() -> bool:
+        calls.append(1)
+        if len(calls) > 1:
+            stop.set()
+        return real() or stop.is_set()
+
+    monkeypatch.setattr(retention, "stopping", stopping)
+    done = retention.purge_expired_checkins(batch=1)
+    assert done["checkins"] == 1
+    assert CheckIn.objects.count() == 2
+    monkeypatch.setattr(retention, "stopping", real)
+    assert retention.purge_expired_checkins(batch=1)["checkins"] == 2
+
+
+def test_a_round_asked_to_stop_runs_no_further_step(monkeypatch):
+    ran = []
+    plan = [
+        periodic.Step("one", lambda: ran.append("one") or {}, every=0),
+        periodic.Step("two", lambda: ran.append("two") or {}, every=0),
+    ]
+    stop = threading.Event()
+    monkeypatch.setattr(shutdown, "requested", stop)
+    assert periodic.run_round(plan, force=True) == {"one": {}, "two": {}}
+    stop.set()
+    assert periodic.run_round(plan, force=True) == {}
+    assert ran == ["one", "two"]
