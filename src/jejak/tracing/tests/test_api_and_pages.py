@@ -11,7 +11,7 @@ from django.utils import timezone
 from jejak.people.tests.factories import make_nik
 from jejak.tracing import cases, search
 from jejak.tracing.models import Case, CaseStatus, CaseVisit, Contact, ExposureSite
-from jejak.tracing.tests.conftest import NOW, T0, at, stay
+from jejak.tracing.tests.conftest import JKT, NOW, T0, at, stay
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,10 @@ def visitors(person, hotel):
     """A future case and two people at the hotel with them yesterday: the API opens cases
     with the default window, which ends now."""
     case_person, close, brief = person("Kasus"), person("Dekat"), person("Sekilas")
-    start = timezone.now().replace(microsecond=0) - dt.timedelta(days=1)
+    # Yesterday mid-morning in Jakarta, not 24 hours ago: a stay across local midnight is
+    # explained per day (infectiousness goes by day), two intervals instead of one.
+    yesterday = timezone.now().astimezone(JKT).date() - dt.timedelta(days=1)
+    start = dt.datetime.combine(yesterday, dt.time(10, 0), tzinfo=JKT)
     stay(case_person, hotel, start, start + dt.timedelta(hours=1))
     stay(close, hotel, start, start + dt.timedelta(hours=1))
     stay(brief, hotel, start + dt.timedelta(minutes=80), start + dt.timedelta(hours=2))
