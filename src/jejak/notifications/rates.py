@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from jejak.core import shutdown
+from jejak.core.per_redis import PerRedisUrl
 
 logger = logging.getLogger(__name__)
 
@@ -199,21 +199,14 @@ class Gateways:
         return 0.0 if stats.remaining > 0 else max(0.0, stats.reset_time - clock.time())
 
 
-_gateways: Gateways | None = None
-_lock = threading.Lock()
+_gateways = PerRedisUrl(Gateways)
 
 
 def gateways() -> Gateways:
     """This process's Gateways, built on first use (again if REDIS_URL changed)."""
-    global _gateways
-    with _lock:
-        if _gateways is None or _gateways.redis_url != settings.REDIS_URL:
-            _gateways = Gateways(settings.REDIS_URL)
-        return _gateways
+    return _gateways.get()
 
 
 def reset() -> None:
     """Forget this process's counts (tests: each starts with empty windows)."""
-    global _gateways
-    with _lock:
-        _gateways = None
+    _gateways.reset()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from dataclasses import dataclass
 
@@ -27,6 +26,8 @@ from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+
+from jejak.core.per_redis import PerRedisUrl
 
 logger = logging.getLogger(__name__)
 
@@ -97,21 +98,14 @@ class Limits:
         return None
 
 
-_limits: Limits | None = None
-_lock = threading.Lock()
+_limits = PerRedisUrl(Limits)
 
 
 def limits() -> Limits:
-    """This process's limits, built on first use (again if REDIS_URL changed)."""
-    global _limits
-    with _lock:
-        if _limits is None or _limits.redis_url != settings.REDIS_URL:
-            _limits = Limits(settings.REDIS_URL)
-        return _limits
+    """This process's Limits, built on first use (again if REDIS_URL changed)."""
+    return _limits.get()
 
 
 def reset() -> None:
     """Forget this process's counts (tests: each starts with empty windows)."""
-    global _limits
-    with _lock:
-        _limits = None
+    _limits.reset()
