@@ -219,7 +219,11 @@ class Contact(models.Model):
     below it the person only gets the informational notice.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    # No index of its own: contact_unique_per_case's (case, person) serves look-ups by
+    # case, and a mass run writes hundreds of contacts a case.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveIntegerField(default=0)
     score = models.DecimalField(max_digits=10, decimal_places=1)
@@ -269,7 +273,10 @@ class ContactVenue(models.Model):
     JSON list cannot be filtered the same way on SQLite and PostgreSQL.
     """
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="venues")
+    # No index of its own: contact_venue_unique's (contact, venue) serves it.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="venues", db_index=False
+    )
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
 
     class Meta:

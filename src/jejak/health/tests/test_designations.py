@@ -7,8 +7,13 @@ import pytest
 from jejak.accounts.roles import Role
 from jejak.audit.models import AuditEvent
 from jejak.health.models import Designation, DesignationKind, Source
-from jejak.health.service import HealthRecordError, end_designation, record_designation
-from jejak.health.tests.helpers import SITI, index
+from jejak.health.service import (
+    HealthRecordError,
+    end_designation,
+    record_designation,
+    record_designations,
+)
+from jejak.health.tests.helpers import BUDI, DEWI, RUDI, SITI, index
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +96,51 @@ def test_a_designation_cannot_end_before_it_starts(tracer):
     assert refused.value.code == "ends_before_start"
     designation.refresh_from_db()
     assert designation.ended_at is None
+
+
+@pytest.mark.parametrize("by_officer", [True, False])
+def test_record_designations_writes_what_record_designation_writes(tracer, by_officer):
+    # On PostgreSQL in one statement, elsewhere through the ORM: the same rows either way.
+    actor = tracer if by_officer else None
+    kept = record_designation(
+        nik_index=index(SITI), kind=DesignationKind.CLOSE_CONTACT, starts_at=EXPOSURE, actor=None
+    )
+    later = EXPOSURE + dt.timedelta(hours=2, microseconds=1)
+    pairs = [(index(SITI), EXPOSURE), (index(BUDI), EXPOSURE), (index(RUDI), later)]
+    ids = record_designations(
+        [*pairs, (index(BUDI), EXPOSURE)],
+        kind=DesignationKind.CLOSE_CONTACT,
+        actor=actor,
+        reason="Kontak erat kasus #7",
+        days=10,
+    )
+
+    assert set(ids) == set(pairs) and ids[(index(SITI), EXPOSURE)] == kept.pk
+    for (nik_index, starts_at), pk in ids.items():
+        row = Designation.objects.get(pk=pk)
+        assert (row.nik_index, row.starts_at, row.kind) == (nik_index, starts_at, "close_contact")
+        if pk != kept.pk:
+            assert (row.reason, row.days, row.source) == ("Kontak erat kasus #7", 10, "tracing")
+            assert row.created_by == actor
+    events = AuditEvent.objects.filter(action="health.designation.record").exclude(
+        object_id=str(kept.pk)
+    )
+    assert sorted((e.object_type, e.object_id) for e in events) == sorted(
+        ("health.designation", str(ids[pair])) for pair in pairs[1:]
+    )
+    for event in events:
+        designation = Designation.objects.get(pk=int(event.object_id))
+        assert event.actor == actor
+        assert (event.purpose, event.actor_role, event.actor_org, event.ip) == ("", "", "", None)
+        assert event.detail == {
+            "kind": "close_contact",
+            "starts_at": designation.starts_at.astimezone(JAKARTA).isoformat(),
+            "source": "tracing",
+            "reason": "Kontak erat kasus #7",
+        }
+
+    again = record_designations(
+        [*pairs, (index(DEWI), later)], kind=DesignationKind.CLOSE_CONTACT, actor=actor
+    )
+    assert {k: again[k] for k in pairs} == ids
+    assert AuditEvent.objects.filter(action="health.designation.record").count() == 4
