@@ -408,6 +408,10 @@ class Command(BaseCommand):
                 f"{name}: {matched} stored rows for {len(ids)} check-ins in "
                 f"{answered} accepted answers"
             )
+        if unanswered < 0:
+            # Answers naming rows this run did not store: rescans of the venue a visitor
+            # was still inside (check-outs) measured as check-ins.
+            load.problems.append(f"{name}: {-unanswered} answered check-ins stored no row")
         if unanswered > opts["connections"] * MAX_PEOPLE:
             load.problems.append(f"{name}: {unanswered} stored rows nobody was answered for")
         if summary.get("s5xx", 0) or summary.get("accepted", 0) == 0:

@@ -311,8 +311,17 @@ class Command(BaseCommand):
                             env=os.environ.copy(),
                         )
                     cpu_before = cpu_seconds(standby) if standby else 0.0
+                    # The second run's visitors start at other venues: at the same
+                    # one, still inside from the first run, each scan would be a
+                    # check-out (answered, cheaper, and no new row).
+                    shift = {"venue_offset": settings_like["venues"] // 2} if loaded else {}
                     load = runner._checkins(
-                        f"checkins_{label}", wrk, stack, data_file, folder / label, settings_like
+                        f"checkins_{label}",
+                        wrk,
+                        stack,
+                        data_file,
+                        folder / label,
+                        settings_like | shift,
                     )
                     cpu = cpu_seconds(standby) - cpu_before if standby else 0.0
                     if reader is not None and reader.wait(timeout=opts["seconds"] + 120):
