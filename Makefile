@@ -115,8 +115,10 @@ bench-trace: setup
 WARN_DB ?= jejak_bench_warn
 WARN_URL := postgres://postgres@127.0.0.1:5432/$(WARN_DB)
 bench-warn: setup
-	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(WARN_DB)"
-	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(WARN_DB)"
+	@# --reuse traces again in the database an earlier --keep left: not dropped then.
+	case " $(BENCH_ARGS) " in *" --reuse "*) ;; *) \
+	  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(WARN_DB)" && \
+	  psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(WARN_DB)";; esac
 	DATABASE_URL=$(WARN_URL) $(JEJAK) migrate --noinput -v 0
 	DATABASE_URL=$(WARN_URL) $(JEJAK) bench-warn $(BENCH_ARGS)
 
