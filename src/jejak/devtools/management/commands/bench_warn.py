@@ -94,7 +94,11 @@ class Command(BaseCommand):
         )
         # The build, run by the command as a child process.
         parser.add_argument("--build-only", action="store_true", help="internal")
-        parser.add_argument("--now", help="internal")
+        parser.add_argument(
+            "--now",
+            help="the clock (ISO 8601): with it, runs on two copies of one database "
+            "(CREATE DATABASE ... TEMPLATE) pick the same people, for an A/B",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         small = opts["small"]
