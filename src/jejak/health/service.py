@@ -7,19 +7,19 @@ import datetime as dt
 import io
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from functools import cache
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache, partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap, has_capability
 from jejak.audit import service as audit
 from jejak.audit.models import AuditEvent
+from jejak.core import sql
 from jejak.health.csv_import import read_csv
 from jejak.health.fhir import read_bundle
 from jejak.health.models import (
@@ -47,6 +47,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # the same as DATA_UPLOAD_MAX_MEMORY_SIZE
 # Natural keys are looked up by nik_index in chunks that stay under SQLite's
 # variable limit.
 QUERY_CHUNK = 500
+DESIGNATION_RECORDED = "health.designation.record"
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -224,7 +225,7 @@ def record_designation(
         if created:
             audit.record(
                 actor=actor,
-                action="health.designation.record",
+                action=DESIGNATION_RECORDED,
                 obj=designation,
                 kind=str(kind),
                 starts_at=starts_at.isoformat(),
@@ -253,14 +254,14 @@ def record_designations(
     if any(timezone.is_naive(starts_at) for _index, starts_at in wanted):
         raise HealthRecordError("naive_datetime", "starts_at must be timezone-aware.")
     created_by = actor if getattr(actor, "is_authenticated", False) else None
-    if connection.vendor == "postgresql" and wanted:
+    if sql.vendor() == "postgresql" and wanted:
         inserted = _insert_designations(
             sorted(wanted),
             kind=str(kind),
             reason=reason[:200],
             source=str(source),
             days=days,
-            created_by=created_by,
+            actor=actor,
         )
         # The ones already there (or written meanwhile by another designation) are kept
         # as they are, and only those are looked up.
@@ -295,7 +296,7 @@ def record_designations(
             [
                 audit.event(
                     actor=actor,
-                    action="health.designation.record",
+                    action=DESIGNATION_RECORDED,
                     obj=Designation(pk=pk),
                     kind=str(kind),
                     starts_at=starts_at.isoformat(),
@@ -315,65 +316,65 @@ def _insert_designations(
     reason: str,
     source: str,
     days: int | None,
-    created_by: User | None,
+    actor: User | None,
 ) -> dict[tuple[str, dt.datetime], int]:
     """record_designations' rows and their audit rows on PostgreSQL, in one statement
     (a mass run designates tens of thousands of contacts: two ORM bulk inserts building a
     model instance per row were a fifth of a tracing worker's time). The audit rows are
-    those `audit.record` writes for `record_designation`. Pairs already designated are
-    skipped (ON CONFLICT on the natural key) and not returned."""
-    now = timezone.now()
-    by = created_by.pk if created_by is not None else None
+    those `audit.record` writes for `record_designation`: `audit.event` makes the fields
+    they share, the statement each one's object id and detail. Pairs already designated
+    are skipped (ON CONFLICT on the natural key) and not returned."""
+    shared = audit.event(actor=actor, action=DESIGNATION_RECORDED, obj=Designation())
     params: list[Any] = [
         [index for index, _starts_at in starts],
         [starts_at for _index, starts_at in starts],
         [starts_at.isoformat() for _index, starts_at in starts],
         source,
-        now,
+        shared.at,
         kind,
         days,
         reason,
-        by,
-        now,
-        by,
-        "health.designation.record",
-        Designation._meta.label_lower,
+        shared.actor_id,
+        shared.at,
+        shared.actor_id,
+        shared.action,
+        shared.object_type,
+        shared.purpose,
+        shared.actor_role,
+        shared.actor_org,
         kind,
         source,
         reason,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_designations_sql(), params)
+        cursor.execute(_designations_sql(sql.vendor()), params)
         return {(index, starts_at): pk for pk, index, starts_at in cursor.fetchall()}
 
 
 @cache
-def _designations_sql() -> str:
-    qn = connection.ops.quote_name
+def _designations_sql(vendor: str) -> str:
+    del vendor  # part of the cache key only
+    designation, event = partial(sql.column, Designation), partial(sql.column, AuditEvent)
 
-    def columns(model: type[Model], *names: str) -> str:
-        by_name = {f.name: str(f.column) for f in model._meta.concrete_fields}
-        return ", ".join(qn(by_name[name]) for name in names)
+    def columns(column: Callable[[str], str], *names: str) -> str:
+        return ", ".join(column(name) for name in names)
 
-    designation, event = Designation._meta.db_table, AuditEvent._meta.db_table
-    key = columns(Designation, "nik_index", "kind", "starts_at")
     # Names from the models' metadata; every value is a parameter.
     return (
         "WITH i AS (SELECT * FROM unnest(%s::varchar[], %s::timestamptz[], %s::text[]) "  # noqa: S608
         "AS i(nik, starts, iso)), "
-        f"made AS (INSERT INTO {qn(designation)} ("
-        f"{columns(Designation, 'nik_index', 'source', 'recorded_at', 'kind', 'starts_at')}, "
-        f"{columns(Designation, 'days', 'reason', 'created_by')}) "
+        f"made AS (INSERT INTO {sql.table(Designation)} ("
+        f"{columns(designation, 'nik_index', 'source', 'recorded_at', 'kind', 'starts_at')}, "
+        f"{columns(designation, 'days', 'reason', 'created_by')}) "
         "SELECT nik, %s, %s, %s, starts, %s, %s, %s FROM i "
-        f"ON CONFLICT ({key}) DO NOTHING RETURNING "
-        f"{columns(Designation, 'id')} AS id, {columns(Designation, 'nik_index')} AS nik, "
-        f"{columns(Designation, 'starts_at')} AS starts), "
-        f"logged AS (INSERT INTO {qn(event)} ("
-        f"{columns(AuditEvent, 'at', 'actor', 'action', 'object_type', 'object_id', 'detail')}, "
-        f"{columns(AuditEvent, 'purpose', 'actor_role', 'actor_org')}) "
-        "SELECT %s, %s, %s, %s, made.id::text, jsonb_build_object("
-        "'kind', %s::text, 'starts_at', i.iso, 'source', %s::text, 'reason', %s::text), "
-        "'', '', '' "
+        f"ON CONFLICT ({columns(designation, 'nik_index', 'kind', 'starts_at')}) DO NOTHING "
+        f"RETURNING {designation('id')} AS id, {designation('nik_index')} AS nik, "
+        f"{designation('starts_at')} AS starts), "
+        f"logged AS (INSERT INTO {sql.table(AuditEvent)} ("
+        f"{columns(event, 'at', 'actor', 'action', 'object_type', 'object_id')}, "
+        f"{columns(event, 'purpose', 'actor_role', 'actor_org', 'detail')}) "
+        "SELECT %s, %s, %s, %s, made.id::text, %s, %s, %s, jsonb_build_object("
+        "'kind', %s::text, 'starts_at', i.iso, 'source', %s::text, 'reason', %s::text) "
         "FROM made JOIN i ON i.nik = made.nik AND i.starts = made.starts) "
         "SELECT id, nik, starts FROM made"  # nosec B608
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from jejak.accounts.capabilities import Cap
 from jejak.audit import service as audit
+from jejak.core import sql
 from jejak.health.models import DesignationKind
 from jejak.health.service import record_designations
 from jejak.tracing import access, notices, profiles
@@ -175,20 +177,21 @@ def _mark_designated(
     run designates hundreds per case; bulk_update's CASE per row costs more in Python
     than the database takes, and two updates of a row, the shared times then its
     designation, write two new versions of it and of its index entries)."""
-    table = connection.ops.quote_name(Contact._meta.db_table)
-    column = {f.name: connection.ops.quote_name(str(f.column)) for f in Contact._meta.fields}
+    table, column = sql.table(Contact), partial(sql.column, Contact)
     # Prepared as the ORM would (SQLite stores datetimes as text of its own format).
-    at = Contact._meta.get_field("designated_at").get_db_prep_save(now, connection)
+    at = sql.prepare(Contact, "designated_at", now)
     shared = [at, at if notified else None, by.pk if by is not None else None]
     for start in range(0, len(contacts), 500):
         chunk = contacts[start : start + 500]
         values = ", ".join(["(%s, %s)"] * len(chunk))
         # VALUES names its columns column1, column2 on PostgreSQL and SQLite alike.
-        sql = (
-            f"UPDATE {table} SET {column['designated_at']} = %s, "  # noqa: S608 (the model's table)
-            f"{column['notified_at']} = %s, {column['designated_by']} = %s, "
-            f"{column['designation']} = v.column2 "
-            f"FROM (VALUES {values}) AS v WHERE {table}.{column['id']} = v.column1"  # nosec B608
+        statement = (
+            f"UPDATE {table} SET {column('designated_at')} = %s, "  # noqa: S608 (the model's table)
+            f"{column('notified_at')} = %s, {column('designated_by')} = %s, "
+            f"{column('designation')} = v.column2 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.{column('id')} = v.column1"  # nosec B608
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*shared, *(x for c in chunk for x in (c.pk, c.designation_id))])
+            cursor.execute(
+                statement, [*shared, *(x for c in chunk for x in (c.pk, c.designation_id))]
+            )
