@@ -83,10 +83,11 @@ class PostgresCluster:
             [self.pg_ctl, "start", "-D", str(self.data), "-l", str(self.log), *wait, "-o", settings]
         )
 
-    def stop(self, mode: str = "fast") -> None:
+    def stop(self, mode: str = "fast", timeout: float = START_SECONDS) -> None:
         """Stop the cluster (`fast`: its connections are cut, open transactions roll
-        back), and wait until it is down."""
-        self._run([self.pg_ctl, "stop", "-D", str(self.data), "-m", mode, "-w"])
+        back), and wait until it is down (its shutdown checkpoint written)."""
+        wait = ["-w", "-t", str(int(timeout))]
+        self._run([self.pg_ctl, "stop", "-D", str(self.data), "-m", mode, *wait], timeout + 5)
 
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()

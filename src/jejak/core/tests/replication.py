@@ -21,10 +21,11 @@ class StandbyCluster(PostgresCluster):
         beside = Path(self.initdb).resolve().parent / "pg_basebackup"
         self.basebackup = str(beside) if beside.exists() else require_tool("pg_basebackup")
 
-    def init(self) -> None:
+    def init(self, timeout: float = START_SECONDS) -> None:
         """Copy the primary (a fast checkpoint rather than a spread one) and write the
-        standby's connection to it (-R: primary_conninfo and standby.signal)."""
+        standby's connection to it (-R: primary_conninfo and standby.signal). `timeout`:
+        a test's small cluster copies in seconds, a benchmark's 35 GB in minutes."""
         own_folder(self.root)
         source = ["-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres"]
         options = ["-X", "stream", "-R", "--checkpoint=fast", "--no-sync"]
-        self._run([self.basebackup, *source, "-D", str(self.data), *options], START_SECONDS)
+        self._run([self.basebackup, *source, "-D", str(self.data), *options], timeout)

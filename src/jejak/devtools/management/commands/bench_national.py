@@ -52,6 +52,7 @@ TRACE_GOAL_MS = 100
 DASHBOARD_GOAL_S = 1.0
 DROP_GOAL_S = 1.0
 THROUGHPUT_GOAL = 0.8  # with the read load, at least this share of the rate without
+BASEBACKUP_SECONDS = 3600
 
 
 class Command(BaseCommand):
@@ -125,7 +126,9 @@ class Command(BaseCommand):
             began = time.monotonic()
             (root / "standby").mkdir()
             standby = StandbyCluster(root / "standby", primary)
-            standby.init()
+            # 35 GB at 50 million check-ins: the copy alone took over a minute (the
+            # tests' START_SECONDS), so at the disk's pace, with an hour's bound.
+            standby.init(timeout=BASEBACKUP_SECONDS)
             clusters.start(standby)
             self.say(f"stage standby s={time.monotonic() - began:.1f} (pg_basebackup, start)")
             env["DATABASE_REPLICA_URLS"] = standby.url("jejak")
@@ -139,7 +142,7 @@ class Command(BaseCommand):
         finally:
             for cluster in (standby, primary):
                 if cluster is not None and cluster.running():
-                    cluster.stop("fast")
+                    cluster.stop("fast", timeout=BASEBACKUP_SECONDS)
             if opts["keep"]:
                 self.say(f"kept {root}")
             else:
