@@ -11,7 +11,7 @@ alike. Everything else in Jejak uses the ORM.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -165,6 +165,36 @@ def executemany(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     if rows:
         with _cursor() as cursor:
             cursor.executemany(sql, rows)
+
+
+def copy_in(model: type[models.Model], objects: Iterable[models.Model]) -> int:
+    """Write model instances with PostgreSQL's COPY (PostgreSQL only): every concrete
+    field but an automatic primary key, each value prepared as the ORM would (`prepare`),
+    in the caller's transaction. Returns how many rows.
+
+    For a mass run's bulk writes: `bulk_create` of a thousand messages binds its 19,000
+    values into the statement's text on the client (Django's cursors bind there), and
+    quoting them was a fifth of the messages' time, more than PostgreSQL took to store
+    them. The rows' ids are not read back."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    fields = _copied_fields(model)
+    names = ", ".join(conn.ops.quote_name(str(f.column)) for f in fields)
+    statement = f"COPY {table(model)} ({names}) FROM STDIN"
+    written = 0
+    with conn.cursor() as cursor, conn.wrap_database_errors, cursor.copy(statement) as copy:
+        for obj in objects:
+            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields])
+            written += 1
+    return written
+
+
+@cache
+def _copied_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
 
 
 def any_of(expression: str, backend: str = "") -> str:

@@ -38,12 +38,15 @@ DUE_Q = Q(status__in=DUE_STATUSES)
 class Message(models.Model):
     """One message to one recipient through one channel, and how its delivery went."""
 
+    # No index of its own: `outbox_inbox` begins with it (an account's inbox, its rights
+    # export and the cascade when it is erased all look it up there).
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     to_person = models.ForeignKey(
         "people.Person",
@@ -53,8 +56,10 @@ class Message(models.Model):
         related_name="notifications",
     )
     # The phone (E.164) or e-mail address the message went to; empty for in-app messages.
+    # Its keyed hash binds the ciphertext (addresses.address_aad); nothing searches by it,
+    # so it has no index: a mass run writes a million of these rows.
     address_encrypted = models.BinaryField(null=True, blank=True)
-    address_index = models.CharField(max_length=64, blank=True, db_index=True)
+    address_index = models.CharField(max_length=64, blank=True)
     address_masked = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     template = models.CharField(max_length=100)

@@ -50,6 +50,7 @@ from jejak.tracing.models import (
     CaseStatus,
     Contact,
     RunStatus,
+    TracingProfile,
     TracingRun,
     TracingRunCase,
 )
@@ -176,7 +177,8 @@ def notify_part(run_id: int, part: int) -> TracingRun | None:
         if sum(1 for done in run.parts_done if done.startswith("trace:")) < run.shards:
             return run
     tracer = _Tracer(run, None, None)
-    failed = _notify(tracer, part=part, parts=run.shards)
+    with memo.same_tables():
+        failed = _notify(tracer, part=part, parts=run.shards)
     run, _traced, _added = _done(run_id, f"notify:{part}")
     if len(run.parts_done) == 2 * run.shards:
         tracer.run = run
@@ -284,17 +286,18 @@ def trace_results(
     run.started_at = run.started_at or now or timezone.now()
     run.save()
     tracer = _Tracer(run, progress, now)
-    try:
-        with memo.same_tables():
+    # The messages too are written under the tables the cases were traced with.
+    with memo.same_tables():
+        try:
             for index, result in cases.latest_positive_results(indexes):
                 tracer.trace(index, result)
-        tracer.checkpoint(force=True)
-    except Exception as exc:
-        # The run itself failed (the database went away): what was done stays done.
-        logger.exception("tracing run %s failed", run.pk)
-        tracer.error(None, "run", exc)
-        tracer.checkpoint(force=True)
-    return _finish(tracer)
+            tracer.checkpoint(force=True)
+        except Exception as exc:
+            # The run itself failed (the database went away): what was done stays done.
+            logger.exception("tracing run %s failed", run.pk)
+            tracer.error(None, "run", exc)
+            tracer.checkpoint(force=True)
+        return _finish(tracer)
 
 
 def _finish(tracer: _Tracer) -> TracingRun:
@@ -360,6 +363,11 @@ class _Tracer:
         # shard may be adding to the same row).
         self.written = {name: getattr(run, name) for name in COUNTERS if name != "errors"}
         self.errors_written = len(run.errors)
+        # What the messages read of each case, its profile and each venue's kecamatan,
+        # once per run: a chunk of 500 people names hundreds of the run's cases.
+        self.cases: dict[int, Case] = {}
+        self.profiles: dict[int, TracingProfile] = {}
+        self.districts: dict[int, str] = {}
 
     def clock(self) -> dt.datetime:
         return self.now or timezone.now()
@@ -552,9 +560,9 @@ class _Tracer:
         self, contacts: QuerySet[Contact], below: QuerySet[Contact], people: Sequence[int]
     ) -> None:
         now = self.clock()
-        rows = _rows(contacts)
+        rows = self.rows(contacts)
         told = notices.told_recently(people, now=now)
-        districts = notices.venue_districts({v["venue_id"] for c in rows for v in c.visits})
+        districts = self.venue_districts(rows)
         messages = []
         for person_id, group in groupby(rows, key=lambda c: c.person_id):
             mine = list(group)
@@ -573,8 +581,8 @@ class _Tracer:
         self.run.notified_people += len(messages)
 
     def inform(self, contacts: QuerySet[Contact]) -> None:
-        rows = _rows(contacts)
-        districts = notices.venue_districts({v["venue_id"] for c in rows for v in c.visits})
+        rows = self.rows(contacts)
+        districts = self.venue_districts(rows)
         messages = [
             notices.informational_notice(
                 mine, ref=notices.case_ref(mine[0].case), districts=districts
@@ -584,6 +592,39 @@ class _Tracer:
         outbox.enqueue_many(messages, deferred=True)
         Contact.objects.filter(pk__in=[c.pk for c in rows]).update(informed_at=self.clock())
         self.run.informed_people += len(messages)
+
+    def rows(self, contacts: QuerySet[Contact]) -> list[Contact]:
+        """The contacts with what their messages need (the person's account; the case
+        and its profile, each read once in the run), each person's together, by case."""
+        rows = list(
+            contacts.select_related("person__account")
+            .only(*_ROW_FIELDS)
+            .order_by("person_id", "case_id")
+        )
+        new = Case.objects.filter(pk__in={c.case_id for c in rows} - self.cases.keys())
+        # A case's pk and profile are all a message reads of it (notices.case_ref,
+        # profiles.for_case); its profile row is shared, so compiled once.
+        found = list(new.only("profile"))
+        wanted = {c.profile_id for c in found if c.profile_id is not None}
+        if wanted - self.profiles.keys():
+            # Most often the deployment's default, already read by the run's searches.
+            default = profiles.default_row()
+            self.profiles.setdefault(default.pk, default)
+            self.profiles |= TracingProfile.objects.in_bulk(wanted - self.profiles.keys())
+        for case in found:
+            if case.profile_id is not None:
+                case.profile = self.profiles[case.profile_id]
+            self.cases[case.pk] = case
+        for row in rows:
+            row.case = self.cases[row.case_id]
+        return rows
+
+    def venue_districts(self, rows: Sequence[Contact]) -> dict[int, str]:
+        """The kecamatan of the venues `rows` visited (and of those looked up before)."""
+        venues = {v["venue_id"] for c in rows for v in c.visits} - self.districts.keys()
+        if venues:
+            self.districts |= notices.venue_districts(venues)
+        return self.districts
 
 
 @contextmanager
@@ -634,14 +675,22 @@ def _people(contacts: QuerySet[Contact], part: int = 0, parts: int = 1) -> list[
     return sorted(p for p in people if p % parts == part)
 
 
-def _rows(contacts: QuerySet[Contact]) -> list[Contact]:
-    """The contacts with what their messages need (the person's account, the case and
-    its profile, each case fetched once), each person's together, by case."""
-    rows = list(contacts.select_related("person__account").order_by("person_id", "case_id"))
-    by_id = Case.objects.select_related("profile").in_bulk({c.case_id for c in rows})
-    for row in rows:
-        row.case = by_id[row.case_id]
-    return rows
+# What a message reads of a contact, its person and the account that holds them (the
+# language, where an SMS goes; notices.py, outbox.address_for): a chunk of 500 people's
+# contacts is read with nothing else, not whole accounts (_Tracer.rows).
+_ROW_FIELDS = (
+    "person_id",
+    "case_id",
+    "visits",
+    "last_exposure_at",
+    "person__relation",
+    "person__full_name",
+    "person__account__language",
+    "person__account__phone",
+    "person__account__phone_index",
+    "person__account__phone_encrypted",
+    "person__account__email",
+)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:

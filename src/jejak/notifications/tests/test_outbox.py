@@ -220,3 +220,33 @@ def test_finished_messages_are_purged_after_retention_and_due_ones_kept(visitor,
     assert delivery.purge_finished(now=now) == {"messages": 2}
     left = set(Message.objects.values_list("pk", flat=True))
     assert left == {old_due, recent} and not {old_sent, old_gave_up} & left
+
+
+def test_enqueue_many_writes_what_enqueue_writes(visitor, settings):
+    # enqueue_many writes with COPY on PostgreSQL, enqueue with the ORM: the same rows,
+    # field by field (the encrypted address opens, the language, ref and times kept).
+    give_phone(visitor, PHONE)
+    visitor.language = "en"
+    visitor.save(update_fields=["language"])
+    item = {
+        "template": "hello",
+        "context": {"name": "Budi & Siti"},
+        "channels": ["sms", "email", "inapp"],
+        "to_user": visitor,
+        "ref": "tracing.case:12",
+    }
+    one = outbox.enqueue(**item)
+    assert outbox.enqueue_many([item, item], batch_size=4) == 6
+    stored = list(Message.objects.filter(to_user=visitor).order_by("pk"))
+    assert len(stored) == 9
+    fields = [f.attname for f in Message._meta.concrete_fields if not f.primary_key]
+    changing = {"address_encrypted", "created_at", "next_attempt_at"}  # a fresh nonce, the clock
+
+    def same(m: Message) -> dict[str, object]:
+        return {name: getattr(m, name) for name in fields if name not in changing}
+
+    for i, row in enumerate(stored[3:]):
+        assert same(row) == same(Message.objects.get(pk=one[i % 3].pk))
+        assert row.created_at >= one[0].created_at
+        assert addresses.open_address(row) == addresses.open_address(stored[i % 3])
+    assert [m.channel for m in stored[3:]] == ["sms", "email", "inapp"] * 2

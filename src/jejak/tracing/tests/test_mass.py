@@ -20,7 +20,7 @@ from jejak.health.models import Designation, LabResult
 from jejak.health.service import import_health_file
 from jejak.notifications import rendering
 from jejak.notifications.models import Message
-from jejak.screening.tests.factories import make_nik
+from jejak.screening.tests.factories import make_nik, make_person
 from jejak.tracing import cases, mass, search, tasks
 from jejak.tracing.designation import designate_contacts
 from jejak.tracing.models import (
@@ -33,6 +33,7 @@ from jejak.tracing.models import (
     TracingRunCase,
 )
 from jejak.tracing.tests.conftest import JKT, NOW, T0, at, stay
+from jejak.tracing.tests.test_designation import give_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -441,3 +442,32 @@ def test_a_run_reads_the_sector_tables_once(outbreak):
     weights = [q for q in queries if "tracing_venuetypeweight" in q["sql"]]
     profile = [q for q in queries if 'FROM "tracing_tracingprofile"' in q["sql"]]
     assert len(weights) == 1 and len(profile) <= 1
+
+
+def test_the_messages_read_what_they_need_in_one_query_per_chunk(outbreak, hotel):
+    # A run's messages read each chunk's contacts with only the fields a message needs
+    # (_rows): a field left out would be fetched again, one query per contact. Rina's
+    # account has a phone (SMS addressed from it, in her language) and holds her son,
+    # also at the hotel (his message names him).
+    rina = outbreak["rina"]
+    give_phone(rina.account, "+6281234567890")
+    rina.account.language = "en"
+    rina.account.save(update_fields=["language"])
+    son = make_person(rina.account, relation="child", full_name="Adi Pratama", serial=900)
+    stay(son, hotel, at(0), at(1))
+
+    with CaptureQueriesContext(connection) as queries:
+        run_for(outbreak["first"], outbreak["second"])
+
+    one_by_one = [
+        q["sql"]
+        for q in queries
+        if ('FROM "people_person"' in q["sql"] or 'FROM "accounts_user"' in q["sql"])
+        and "LIMIT 21" in q["sql"]
+    ]
+    assert one_by_one == []
+    sms = Message.objects.filter(to_person__in=[rina, son], channel="sms")
+    assert {m.address_masked for m in sms} == {"+62812****7890"}
+    assert {m.language for m in sms} == {"en"}
+    [about_son] = inapp(son)
+    assert "Adi" in about_son.body
