@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby, islice
@@ -607,9 +607,11 @@ class _Tracer:
         found = list(new.only("profile"))
         wanted = {c.profile_id for c in found if c.profile_id is not None}
         if wanted - self.profiles.keys():
-            # Most often the deployment's default, already read by the run's searches.
-            default = profiles.default_row()
-            self.profiles.setdefault(default.pk, default)
+            # Most often the deployment's default, already read by the run's searches
+            # (not loaded at all where every case names its own: nothing to reuse then).
+            with suppress(TracingProfile.DoesNotExist):
+                default = profiles.default_row()
+                self.profiles.setdefault(default.pk, default)
             self.profiles |= TracingProfile.objects.in_bulk(wanted - self.profiles.keys())
         for case in found:
             if case.profile_id is not None:

@@ -137,6 +137,28 @@ def test_a_run_in_shards_does_what_one_process_does_and_tells_once(outbreak, mon
     assert mass.run_shard(run.pk, 0)[0].processed == 2  # type: ignore[union-attr]
 
 
+def test_the_messages_need_no_default_profile_when_each_case_names_its_own(
+    outbreak, tracing_profile, settings, monkeypatch
+):
+    # The cases are traced under a profile of their own; by the time the messages go out
+    # the deployment's default names a profile that is not loaded. Nobody goes untold.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    tracing_profile()
+    run = mass.queue_run(nik_indexes=[outbreak["first"].nik_index, outbreak["second"].nik_index])
+    run.shards = 2
+    run.save(update_fields=["shards"])
+    assert mass.run_shard(run.pk, 0)[1] is False
+    assert mass.run_shard(run.pk, 1)[1] is True  # traced: the messages are due
+    settings.JEJAK_TRACE_PROFILE = "belum-dimuat"
+
+    mass.notify_part(run.pk, 0)
+    done = mass.notify_part(run.pk, 1)
+
+    assert done is not None and done.status == RunStatus.FINISHED and done.errors == []
+    [message] = inapp(outbreak["rina"])
+    assert message.template == "exposure_close_contact_multi"
+
+
 def test_the_policy_min_score_is_honoured(outbreak, person, hotel, tracing_profile):
     tracing_profile(automation={"designate": "close", "min_score": "40.0"})
     short = person("Dua Puluh Menit")
