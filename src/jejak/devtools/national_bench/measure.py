@@ -16,13 +16,14 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Sum
 from django.test import Client
 
 from jejak.accounts.models import User
 from jejak.accounts.roles import Role
 from jejak.checkins import partitions, retention
 from jejak.core import replicas
+from jejak.dashboards.models import DailyVenueCount
 from jejak.devtools.trace_bench import data
 from jejak.devtools.trace_bench.cases import nearest_rank, pick_cases
 from jejak.people.models import Person
@@ -131,6 +132,20 @@ def dashboard(client: Client, *, now: dt.datetime) -> tuple[float, int]:
     began = time.perf_counter()
     response = client.get(f"/dasbor/penggunaan/?start={start}&end={end}")
     return time.perf_counter() - began, response.status_code
+
+
+def city_share(city: Region, *, now: dt.datetime) -> tuple[int, float]:
+    """The city's venues, and its share of the week's check-ins the dashboard reads (from
+    the daily rollups, on the primary)."""
+    end = now.astimezone(data.JAKARTA).date()
+    week = DailyVenueCount.objects.filter(
+        day__gte=end - dt.timedelta(days=DASHBOARD_DAYS - 1), day__lte=end
+    )
+    inside = city.subtree_q("venue__region")
+    total = week.aggregate(n=Sum("count"))["n"] or 0
+    mine = week.filter(inside).aggregate(n=Sum("count"))["n"] or 0
+    venues = Venue.objects.filter(city.subtree_q("region")).count()
+    return venues, mine / total if total else 0.0
 
 
 def drop_oldest(*, now: dt.datetime, say: Say) -> float:

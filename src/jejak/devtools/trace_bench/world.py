@@ -41,14 +41,16 @@ def load_world(
     exponent: float = 0.7,
     employee_share: float = data.EMPLOYEE_SHARE,
     identity: data.Identity | None = None,
+    cities: int = 1,
 ) -> data.World:
     """Venues (make_venues), then accounts, people and their placeholder requests, then
     the check-ins, in bulk into the current database; a line per table through `say`.
-    `top`, `exponent`, `employee_share` and `identity` shape the data (data.py)."""
+    `top`, `exponent`, `employee_share` and `identity` shape the data (data.py);
+    `cities` spreads the venues over that many cities of one province (make_venues)."""
     vendor = connection.vendor
     fmt = data.POSTGRES if vendor == "postgresql" else data.SQLITE
     rng = random.Random(5)  # noqa: S311 (fake data)
-    made = make_venues(venues, rng, top=top, exponent=exponent)
+    made = make_venues(venues, rng, top=top, exponent=exponent, cities=cities)
     say(f"{vendor} load venues n={len(made)} s={clock.lap():.1f}")
 
     stamp = (day0 - dt.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S") + fmt.tz
@@ -114,15 +116,39 @@ def load_world(
 
 
 def make_venues(
-    count: int, rng: random.Random, *, top: int = 2000, exponent: float = 0.7
+    count: int,
+    rng: random.Random,
+    *,
+    top: int = 2000,
+    exponent: float = 0.7,
+    cities: int = 1,
 ) -> list[data.VenueInfo]:
     """Venues in Kota Tangerang's districts with one to four entrances, through the ORM
-    (a few thousand rows); popularity (data.venue_weights) and stays for the generator."""
-    from jejak.demo.builder import REGIONS_CSV
+    (a few thousand rows); popularity (data.venue_weights) and stays for the generator.
+
+    With `cities` > 1, venue i is in city i modulo `cities`: Kota Tangerang first, then
+    made-up cities of Banten with one kecamatan each, so that each city holds about an
+    equal share of the venues, popular or not, and of the check-ins (a province's city
+    holds a twentieth of its rows, issue 21)."""
+    from jejak.demo.builder import CITY, REGIONS_CSV
     from jejak.regions.imports import import_regions
 
     import_regions(REGIONS_CSV)
-    districts = list(Region.objects.filter(level="district"))
+    home = Region.objects.get(code=CITY)
+    tangerang = list(Region.objects.filter(level="district", parent=home))
+    # Each city's kecamatan, city 0 first: venue i is in places[i % cities].
+    places: list[list[Region]] = [tangerang]
+    for k in range(1, cities):
+        city = Region.objects.create(
+            code=f"{home.parent.code}.{k:02d}" if home.parent else f"99.{k:02d}",
+            name=f"Kota Uji {k}",
+            level="regency",
+            parent=home.parent,
+        )
+        district = Region.objects.create(
+            code=f"{city.code}.01", name=f"Uji {k}", level="district", parent=city
+        )
+        places.append([district])
     by_slug = {s.slug: s for s in Sector.objects.all()}
     slugs = list(data.SECTOR_SHARE)
     chosen = rng.choices(slugs, weights=[data.SECTOR_SHARE[s] for s in slugs], k=count)
@@ -133,7 +159,7 @@ def make_venues(
                 short_code=f"TRACE-{i:05d}",
                 name=f"{by_slug[slug].name_id} {i}",
                 sector=by_slug[slug],
-                region=districts[i % len(districts)],
+                region=_district(places, i),
                 capacity=max(20, weights[i] * 5),
                 default_stay_minutes=data.STAY_BY_SECTOR[slug],
                 status=VenueStatus.INSTALLED,
@@ -155,3 +181,9 @@ def make_venues(
         data.VenueInfo(v.pk, entrances[v.pk], v.default_stay_minutes, w)
         for v, w in zip(venues, weights, strict=True)
     ]
+
+
+def _district(places: list[list[Region]], i: int) -> Region:
+    """Venue i's kecamatan: its city is i modulo the cities, then its kecamatan in turn."""
+    city = places[i % len(places)]
+    return city[(i // len(places)) % len(city)]
