@@ -333,9 +333,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # few seconds and a 503, not the minutes of a TCP timeout.
     options["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 3)
     if JEJAK_DB_PREPARED_STATEMENTS:
-        # Only those prepared statements are affected: plan them once. Left to choose,
-        # PostgreSQL kept re-planning the ones that take a list (`= ANY(%s)`) on every
-        # call, which cost more than running them (0.2-0.5 ms a statement).
+        # Plan those prepared statements once. Left to choose, PostgreSQL kept
+        # re-planning the ones that take a list (`= ANY(%s)`) on every call, which cost
+        # more than running them (0.2-0.5 ms a statement). The ORM's statements are not
+        # prepared, but the foreign-key checks' plans, which PostgreSQL caches per
+        # connection, are generic too: made for the tables as they were, and made again
+        # only when a table's statistics change (a mass tracing run plans its own afresh,
+        # tracing/mass.py's _atomic).
         options["options"] = (
             options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
         ).strip()

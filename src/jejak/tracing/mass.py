@@ -637,7 +637,9 @@ def _atomic() -> Iterator[None]:
     first mass run) read it whole for every row checked ever after. Measured with
     `make bench-warn` on a fresh database: 173,241 scans of the designations table, one
     per designated contact, reading 13.7 billion rows; 3.8 cases a second instead of 16
-    (docs/performance.md, "The worst day").
+    (docs/performance.md, "The worst day"). Generic plans made again by an ANALYZE every
+    few hundred cases instead were measured too: no faster (a plan per check costs about
+    20 microseconds, a few hundred a case), and they depend on the ANALYZE's timing.
 
     Its commit does not wait for the WAL to reach the disk (`synchronous_commit = off`,
     for this transaction only): a case's search and designation write hundreds of rows,

@@ -103,10 +103,13 @@ def trace(picked: list[Case], *, now: dt.datetime, say: Say) -> float:
             contacts.append(len(per_person))
     ordered = sorted(timings)
     p99 = nearest_rank(ordered, 0.99)
+    # The contacts of the case whose search was the p99: the tail is the crowded venues'.
+    at_p99 = contacts[timings.index(p99)]
     say(
         f"trace on={alias} cases={len(timings)} median_ms={statistics.median(timings):.1f} "
         f"p90_ms={nearest_rank(ordered, 0.90):.1f} p99_ms={p99:.1f} max_ms={ordered[-1]:.1f} "
-        f"contacts_median={statistics.median(contacts):.0f} max={max(contacts)}"
+        f"contacts_median={statistics.median(contacts):.0f} max={max(contacts)} "
+        f"at_p99={at_p99}"
     )
     return p99
 

@@ -493,3 +493,14 @@ def test_the_messages_read_what_they_need_in_one_query_per_chunk(outbreak, hotel
     assert {m.language for m in sms} == {"en"}
     [about_son] = inapp(son)
     assert "Adi" in about_son.body
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's settings")
+def test_a_runs_transaction_plans_afresh_and_commits_without_waiting():
+    # The connection keeps generic plans (settings: force_generic_plan), which a run's
+    # foreign-key checks must not reuse once made on empty tables (mass._atomic).
+    with connection.cursor() as cursor, mass._atomic():
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_custom_plan",)
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("off",)
