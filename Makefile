@@ -123,7 +123,7 @@ bench-warn: setup
 	DATABASE_URL=$(WARN_URL) $(JEJAK) bench-warn $(BENCH_ARGS)
 
 # Issue 21: a province's 50 million check-ins on partitioned PostgreSQL with a streaming
-# replica, in clusters of its own under a temporary folder (about 64 GB of disk; not in
+# replica, in clusters of its own under a temporary folder (about 71 GB of disk; not in
 # CI). BENCH_ARGS="--checkins 2000000 --people 400000 --venues 2000" for a try.
 bench-national: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

@@ -21,7 +21,7 @@ disk first. Then, each timed and printed:
 
 Exits non-zero when its own checks fail (rows missing, reads not on the replica, an
 error answer, stored check-ins not matching the accepted answers); a missed goal is
-printed as FAIL but does not. Not part of CI (about 64 GB of disk and an hour at the
+printed as FAIL but does not. Not part of CI (about 71 GB of disk and half an hour at the
 full size): `BENCH_ARGS="--checkins 2000000 --people 400000 --venues 2000"` for a try.
 """
 
@@ -43,10 +43,11 @@ from django.db import connection
 from django.urls import get_resolver
 from django.utils import timezone
 
-# A check-in's share of the database: its row and indexes (523 bytes measured at 5
-# million, docs/performance.md) and the people, accounts and requests around it; the
-# standby holds as much again. Plus the WAL kept between checkpoints (max_wal_size).
-BYTES_PER_CHECKIN = 600
+# A check-in's share of the database: its row and indexes (522 bytes measured at 50
+# million, docs/performance.md) and the people, accounts and requests around it (the
+# primary's folder was 33.6 GiB at 50 million: 721 bytes a check-in); the standby holds
+# as much again. Plus the WAL kept between checkpoints (max_wal_size).
+BYTES_PER_CHECKIN = 720
 WAL_BYTES = 4 * 2**30
 DAYS = 21
 TRACE_GOAL_MS = 100
