@@ -138,8 +138,8 @@ def dashboard(client: Client, *, now: dt.datetime) -> tuple[float, int]:
 
 
 def city_share(city: Region, *, now: dt.datetime) -> tuple[int, float]:
-    """The city's venues, and its share of the week's check-ins the dashboard reads (from
-    the daily rollups, on the primary)."""
+    """The city's venues, and its share of the check-ins of the week's rolled-up days
+    (the daily rollups the dashboard reads; on the primary)."""
     end = now.astimezone(data.JAKARTA).date()
     week = DailyVenueCount.objects.filter(
         day__gte=end - dt.timedelta(days=DASHBOARD_DAYS - 1), day__lte=end

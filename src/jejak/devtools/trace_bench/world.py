@@ -134,19 +134,17 @@ def make_venues(
     from jejak.regions.imports import import_regions
 
     import_regions(REGIONS_CSV)
-    home = Region.objects.get(code=CITY)
-    tangerang = list(Region.objects.filter(level="district", parent=home))
+    province = Region.objects.get(code=CITY.split(".")[0])
     # Each city's kecamatan, city 0 first: venue i is in places[i % cities].
-    places: list[list[Region]] = [tangerang]
+    places = [list(Region.objects.filter(level="district", parent__code=CITY))]
     for k in range(1, cities):
-        city = Region.objects.create(
-            code=f"{home.parent.code}.{k:02d}" if home.parent else f"99.{k:02d}",
-            name=f"Kota Uji {k}",
-            level="regency",
-            parent=home.parent,
+        city, _ = Region.objects.get_or_create(
+            code=f"{province.code}.{k:02d}",
+            defaults={"name": f"Kota Uji {k}", "level": "regency", "parent": province},
         )
-        district = Region.objects.create(
-            code=f"{city.code}.01", name=f"Uji {k}", level="district", parent=city
+        district, _ = Region.objects.get_or_create(
+            code=f"{city.code}.01",
+            defaults={"name": f"Uji {k}", "level": "district", "parent": city},
         )
         places.append([district])
     by_slug = {s.slug: s for s in Sector.objects.all()}
