@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jejak.accounts.jurisdiction import is_national
-from jejak.accounts.roles import Role
+from jejak.accounts.roles import REGIONAL_ROLES, Role
 from jejak.regions.models import Region, RegionLevel
 from jejak.sectors.models import Sector
 from jejak.venues.models import VenueQuerySet, venues_visible_to
@@ -138,6 +138,18 @@ def scope_for(user: RequestUser, filters: Filters) -> VenueQuerySet:
     if filters.kecamatan is not None:
         venues = venues.filter(filters.kecamatan.subtree_q("region"))
     return venues
+
+
+def area_for(user: RequestUser, filters: Filters) -> Region | None:
+    """The region scope_for narrows to (the kecamatan chosen, else a regional user's
+    region), which holds every venue of the scope; None when nothing narrows it. The
+    usage numbers read that region's rollup rows only (rollups.py, `Parts`)."""
+    if filters.kecamatan is not None:
+        return filters.kecamatan
+    if not is_national(user) and getattr(user, "role", None) in REGIONAL_ROLES:
+        region: Region | None = getattr(user, "region", None)
+        return region
+    return None
 
 
 def error_text(form: DashboardFilterForm) -> str:

@@ -14,6 +14,11 @@ class DailyVenueCount(models.Model):
 
     day = models.DateField()
     venue = models.ForeignKey("venues.Venue", on_delete=models.CASCADE, related_name="+")
+    # The venue's region code (kelurahan, kecamatan or city), following the venue when it
+    # moves (rollups.py, `follow_move`): a city's or a kecamatan's dashboard reads its own
+    # rows by one prefix range of the `area` index, not the province's whole days joined
+    # with its venues (docs/performance.md, "bench-national").
+    region_code = models.CharField(max_length=20, default="")
     decision = models.CharField(max_length=30)
     colour = models.CharField(max_length=10)
     # The check-ins' `reasons` list joined with commas, in its order ("" when admitted):
@@ -34,6 +39,15 @@ class DailyVenueCount(models.Model):
             models.UniqueConstraint(
                 fields=["day", "venue", "decision", "colour", "reasons"],
                 name="dailyvenuecount_key",
+            )
+        ]
+        indexes = [
+            # `region_code LIKE '36.71.%'` on PostgreSQL, whatever the database's
+            # collation (a plain btree serves prefixes only under the C collation).
+            models.Index(
+                fields=["region_code", "day"],
+                opclasses=["varchar_pattern_ops", "date_ops"],
+                name="dailyvenuecount_area",
             )
         ]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -29,7 +30,8 @@ from jejak.checkins.models import CheckIn
 from jejak.checkins.scan import CLOCK_SKEW, MAX_SCAN_AGE
 from jejak.dashboards.metrics import day_bounds
 from jejak.dashboards.models import DailyVenueCount, RolledDay
-from jejak.venues.models import VenueQuerySet
+from jejak.regions.models import Region
+from jejak.venues.models import Venue, VenueQuerySet
 
 # How long after its end a day's check-ins may still change (late offline scans), with
 # five minutes for a check-in request that started before that and commits after.
@@ -52,7 +54,7 @@ def roll_day(day: dt.date, *, now: dt.datetime | None = None) -> int:
     since, until = day_bounds(day, day)
     groups = (
         CheckIn.objects.filter(scanned_at__gte=since, scanned_at__lt=until)
-        .values("venue", "decision", "colour", "reasons")
+        .values("venue", "venue__region__code", "decision", "colour", "reasons")
         .annotate(n=Count("id"), last=Max("scanned_at"))
         .order_by()
     )
@@ -64,6 +66,7 @@ def roll_day(day: dt.date, *, now: dt.datetime | None = None) -> int:
             rows[key] = DailyVenueCount(
                 day=day,
                 venue_id=g["venue"],
+                region_code=g["venue__region__code"],
                 decision=g["decision"],
                 colour=g["colour"],
                 reasons=reasons,
@@ -82,6 +85,25 @@ def roll_day(day: dt.date, *, now: dt.datetime | None = None) -> int:
             defaults={"rolled_at": now, "final": settled(day, now), "checkins": total},
         )
     return total
+
+
+def follow_move(
+    sender: type[Venue],
+    instance: Venue,
+    created: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """`post_save` of a venue: its rollup rows take its region's code, so the area
+    filter of `Parts.counts` keeps giving what the venues' own regions give. Venues
+    move rarely; a save that cannot have moved it costs nothing."""
+    if created or (update_fields is not None and "region" not in update_fields):
+        return
+    code = Region.objects.filter(pk=instance.region_id).values_list("code", flat=True).first()
+    if code is not None:
+        DailyVenueCount.objects.filter(venue=instance).exclude(region_code=code).update(
+            region_code=code
+        )
 
 
 def pending(
@@ -140,9 +162,12 @@ class Parts:
 
     rolled: list[Range]
     live: list[Range]
+    # A region holding every venue of the scopes read (the dashboard's city or
+    # kecamatan), or None: it narrows the rollup rows by their own index first.
+    area: Region | None = None
 
     @classmethod
-    def of(cls, start: dt.date, end: dt.date) -> Parts:
+    def of(cls, start: dt.date, end: dt.date, *, area: Region | None = None) -> Parts:
         today = timezone.localdate()
         rolled = set(
             RolledDay.objects.filter(day__gte=start, day__lt=min(end + dt.timedelta(days=1), today))
@@ -150,7 +175,7 @@ class Parts:
             .order_by()
         )
         days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-        return cls(rolled=_runs(rolled), live=_runs(d for d in days if d not in rolled))
+        return cls(rolled=_runs(rolled), live=_runs(d for d in days if d not in rolled), area=area)
 
     def counts(self, scope: VenueQuerySet) -> QuerySet[DailyVenueCount]:
         """The rollup rows of the rolled days, for the venues of `scope`."""
@@ -159,11 +184,15 @@ class Parts:
         q = Q()
         for s, e in self.rolled:
             q |= Q(day__gte=s, day__lte=e)
-        return DailyVenueCount.objects.filter(q, venue__in=scope.values("pk"))
+        rows = DailyVenueCount.objects.filter(q, venue__in=scope.values("pk"))
+        if self.area is not None:
+            code = self.area.code
+            rows = rows.filter(Q(region_code=code) | Q(region_code__startswith=code + "."))
+        return rows
 
     def live_runs(self) -> list[Parts]:
         """Each run of consecutive live days as a part of its own (today's, as a rule)."""
-        return [Parts(rolled=[], live=[run]) for run in self.live]
+        return [Parts(rolled=[], live=[run], area=self.area) for run in self.live]
 
     def checkins(self, scope: VenueQuerySet) -> QuerySet[CheckIn]:
         """The check-ins of the other days, for the venues of `scope`."""

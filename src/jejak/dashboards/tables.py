@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from jejak.dashboards import metrics, usage_counts
-from jejak.dashboards.filters import Filters, sectors_for
+from jejak.dashboards.filters import Filters, area_for, sectors_for
 from jejak.venues.models import VenueQuerySet
 from jejak.venues.rollout import COLUMNS
 
@@ -69,7 +69,9 @@ def rollout_trend(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str
 
 def _checkins(by: str) -> Builder:
     def build(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-        rows = usage_counts.checkins_per_day(scope, f.start, f.end, by=by, language=lang)
+        rows = usage_counts.checkins_per_day(
+            scope, f.start, f.end, by=by, language=lang, area=area_for(user, f)
+        )
         return Table(
             f"checkins-{by}",
             ["day", by, "name", "total", "admitted", "denied"],
@@ -80,7 +82,7 @@ def _checkins(by: str) -> Builder:
 
 
 def decisions(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = usage_counts.decisions(scope, f.start, f.end)
+    rows = usage_counts.decisions(scope, f.start, f.end, area=area_for(user, f))
     return Table(
         "decisions",
         ["decision", "colour", "count"],
@@ -89,7 +91,7 @@ def decisions(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) ->
 
 
 def refusals(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = usage_counts.refusals_by_reason(scope, f.start, f.end)
+    rows = usage_counts.refusals_by_reason(scope, f.start, f.end, area=area_for(user, f))
     return Table("refusals", ["reason", "count"], [[r.reason, r.count] for r in rows])
 
 
@@ -106,7 +108,9 @@ def black_alerts(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str)
 
 
 def capacity_refusals(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = usage_counts.capacity_refusals(scope, f.start, f.end, language=lang)
+    rows = usage_counts.capacity_refusals(
+        scope, f.start, f.end, language=lang, area=area_for(user, f)
+    )
     return Table(
         "capacity-refusals",
         ["venue", "name", "sector", "refusals", "days", "last"],
@@ -115,7 +119,9 @@ def capacity_refusals(user: RequestUser, scope: VenueQuerySet, f: Filters, lang:
 
 
 def least_compliant(user: RequestUser, scope: VenueQuerySet, f: Filters, lang: str) -> Table:
-    rows = usage_counts.least_compliant(scope, f.start, f.end, limit=None, language=lang)
+    rows = usage_counts.least_compliant(
+        scope, f.start, f.end, limit=None, language=lang, area=area_for(user, f)
+    )
     return Table(
         "least-compliant",
         [

@@ -28,6 +28,7 @@ from jejak.dashboards.metrics import (
     sector_root,
 )
 from jejak.dashboards.rollups import Parts
+from jejak.regions.models import Region
 from jejak.screening.models import Colour
 from jejak.sectors.models import Sector
 from jejak.venues.models import Venue, VenueQuerySet, VenueStatus
@@ -52,13 +53,15 @@ def checkins_per_day(
     *,
     by: str = "sector",
     language: str = "id",
+    area: Region | None = None,
 ) -> list[DailyCount]:
     """Check-in decisions per day and per top-level sector (`by="sector"`) or venue
-    (`by="venue"`), refusals included; only days with at least one scan appear."""
+    (`by="venue"`), refusals included; only days with at least one scan appear.
+    `area`: a region holding every venue of `scope`, when known (rollups.py, `Parts`)."""
     if by not in ("sector", "venue"):
         raise ValueError(f"by must be 'sector' or 'venue', not {by!r}")
     group = sector_root("venue__") if by == "sector" else F("venue")
-    parts = Parts.of(start, end)
+    parts = Parts.of(start, end, area=area)
     items: list[Mapping[str, Any]] = list(
         parts.counts(scope)
         .annotate(g=group)
@@ -108,10 +111,12 @@ class DecisionCount:
     count: int
 
 
-def decisions(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[DecisionCount]:
+def decisions(
+    scope: VenueQuerySet, start: dt.date, end: dt.date, *, area: Region | None = None
+) -> list[DecisionCount]:
     """Check-ins by outcome and colour, every combination listed (zeros included) in a
     fixed order: allowed, allowed after a staff check, denied; hijau..hitam."""
-    parts = Parts.of(start, end)
+    parts = Parts.of(start, end, area=area)
     found: Counter[tuple[str, str]] = Counter()
     for item in (
         parts.checkins(scope).values("decision", "colour").annotate(n=Count("id")).order_by()
@@ -132,12 +137,14 @@ class ReasonCount:
     count: int
 
 
-def refusals_by_reason(scope: VenueQuerySet, start: dt.date, end: dt.date) -> list[ReasonCount]:
+def refusals_by_reason(
+    scope: VenueQuerySet, start: dt.date, end: dt.date, *, area: Region | None = None
+) -> list[ReasonCount]:
     """Refused check-ins per denial reason (a refusal with two reasons counts under both),
     every reason listed, most frequent first."""
     # Reasons are a JSON list; grouping by the whole list keeps this one query whatever
     # the database, and there are only a handful of distinct combinations.
-    parts = Parts.of(start, end)
+    parts = Parts.of(start, end, area=area)
     combos = (
         parts.checkins(scope)
         .filter(decision=Decision.DENIED)
@@ -208,11 +215,16 @@ def black_alerts(
 
 
 def capacity_refusals(
-    scope: VenueQuerySet, start: dt.date, end: dt.date, *, language: str = "id"
+    scope: VenueQuerySet,
+    start: dt.date,
+    end: dt.date,
+    *,
+    language: str = "id",
+    area: Region | None = None,
 ) -> list[VenueCount]:
     """Check-ins refused because the venue was full, per venue, most first."""
     tz = timezone.get_default_timezone()
-    parts = Parts.of(start, end)
+    parts = Parts.of(start, end, area=area)
     full = DenialReason.CAPACITY_FULL.value
     grouped = (
         parts.checkins(scope)
@@ -260,11 +272,13 @@ class VenueTotal:
         return self.total - self.admitted
 
 
-def venue_totals(scope: VenueQuerySet, start: dt.date, end: dt.date) -> dict[int, VenueTotal]:
+def venue_totals(
+    scope: VenueQuerySet, start: dt.date, end: dt.date, *, area: Region | None = None
+) -> dict[int, VenueTotal]:
     """Check-ins per venue of `scope` over the period, by venue id; venues without any
     are left out. The database sums them: one grouped query on the rollups and one on
     the live days' check-ins, each at most one row per venue."""
-    parts = Parts.of(start, end)
+    parts = Parts.of(start, end, area=area)
     admitted = Q(decision__in=ADMITTED)
     totals: dict[int, VenueTotal] = {}
     for venue, total, n_admitted in [
@@ -338,6 +352,7 @@ def least_compliant(
     limit: int | None = 20,
     language: str = "id",
     totals: dict[int, VenueTotal] | None = None,
+    area: Region | None = None,
 ) -> list[Compliance]:
     """Venues with issued or installed codes, fewest scans per entrance per day first
     (then fewest scans, then code). Days count from the first issue of codes when that
@@ -358,7 +373,7 @@ def least_compliant(
         .order_by()
     )
     if totals is None:
-        totals = venue_totals(in_service, start, end)
+        totals = venue_totals(in_service, start, end, area=area)
     tz = timezone.get_default_timezone()
     ranked = []
     for pk, code, name, status, root, entrances, first_issued in venues:

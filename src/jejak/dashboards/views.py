@@ -26,6 +26,7 @@ from jejak.core.exports import to_csv, to_xlsx
 from jejak.dashboards import charts, metrics, tables, usage_counts
 from jejak.dashboards.filters import (
     Filters,
+    area_for,
     kecamatan_for,
     parse_filters,
     scope_for,
@@ -108,8 +109,9 @@ def usage(request: HttpRequest) -> HttpResponse:
     def build(f: Filters, scope: Any) -> dict[str, Any]:
         lang = _language()
         days = metrics.days_between(f.start, f.end)
+        area = area_for(request.user, f)
         per_sector = usage_counts.checkins_per_day(
-            scope, f.start, f.end, by="sector", language=lang
+            scope, f.start, f.end, by="sector", language=lang, area=area
         )
         grid: dict[str, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
         names: dict[str, str] = {}
@@ -122,14 +124,14 @@ def usage(request: HttpRequest) -> HttpResponse:
         ]
         # Per venue, summed by the database; the table shows the busiest, the export
         # every venue and day. Least compliant ranks the same totals.
-        per_venue = usage_counts.venue_totals(scope, f.start, f.end)
-        decision_rows = usage_counts.decisions(scope, f.start, f.end)
+        per_venue = usage_counts.venue_totals(scope, f.start, f.end, area=area)
+        decision_rows = usage_counts.decisions(scope, f.start, f.end, area=area)
         colours = list(dict.fromkeys(r.colour for r in decision_rows))
         cells = {(r.decision, r.colour): r.count for r in decision_rows}
-        refusals = usage_counts.refusals_by_reason(scope, f.start, f.end)
+        refusals = usage_counts.refusals_by_reason(scope, f.start, f.end, area=area)
         sector_totals = [(names[k], sum(grid[k].values())) for k in ranked]
         black = usage_counts.black_alerts(scope, f.start, f.end, language=lang)
-        capacity = usage_counts.capacity_refusals(scope, f.start, f.end, language=lang)
+        capacity = usage_counts.capacity_refusals(scope, f.start, f.end, language=lang, area=area)
         return {
             "sector_keys": [(k, names[k]) for k in ranked],
             "day_rows": day_rows,

@@ -147,7 +147,9 @@ class WeeklyReport:
 
 def _scope(
     user: User | None, region: Region | None, language: str
-) -> tuple[VenueQuerySet, list[Sector] | None, str]:
+) -> tuple[VenueQuerySet, Region | None, list[Sector] | None, str]:
+    """The venues of the report, the region holding them all (None: everywhere), the
+    sectors its rows list (None: every one) and its heading."""
     venues: VenueQuerySet = Venue.objects.all() if user is None else venues_visible_to(user)
     if region is None and user is not None and not is_national(user):
         region = getattr(user, "region", None)
@@ -160,7 +162,7 @@ def _scope(
         own = list(user.sectors.select_related("parent"))
         sectors = sorted({s.root for s in own}, key=lambda s: (s.position, s.slug))
         label += " · " + ", ".join(s.name(language) for s in sectors)
-    return venues, sectors, label
+    return venues, region, sectors, label
 
 
 def build_weekly(
@@ -168,12 +170,14 @@ def build_weekly(
 ) -> WeeklyReport:
     """Every number of the weekly report for `week`, within what `user` may see (all
     when None, e.g. the CLI), narrowed to `region` if given."""
-    scope, sectors, label = _scope(user, region, language)
+    scope, area, sectors, label = _scope(user, region, language)
     start, end = week.start, week.end
     since, until = metrics.day_bounds(start, end)
 
     rollout = metrics.rollout_by_sector(scope, sectors=sectors, language=language)
-    per_day = usage_counts.checkins_per_day(scope, start, end, by="sector", language=language)
+    per_day = usage_counts.checkins_per_day(
+        scope, start, end, by="sector", language=language, area=area
+    )
     by_sector: dict[str, UsageRow] = {}
     by_day = {d: UsageRow(d.isoformat(), d.isoformat()) for d in metrics.days_between(start, end)}
     total = UsageRow("total", _("Jumlah"))
@@ -187,10 +191,10 @@ def build_weekly(
             target.admitted += row.admitted
             target.denied += row.denied
 
-    refusals = [r for r in usage_counts.refusals_by_reason(scope, start, end) if r.count]
+    refusals = [r for r in usage_counts.refusals_by_reason(scope, start, end, area=area) if r.count]
     alerts = sum(r.count for r in usage_counts.black_alerts(scope, start, end, language=language))
     least = usage_counts.least_compliant(
-        scope, start, end, limit=LEAST_COMPLIANT_ROWS, language=language
+        scope, start, end, limit=LEAST_COMPLIANT_ROWS, language=language, area=area
     )
 
     scope_ids = scope.values("pk")

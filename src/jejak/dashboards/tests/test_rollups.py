@@ -4,6 +4,7 @@ every day of 2021 is closed and settled)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import asdict
 from typing import Any
 
@@ -16,23 +17,27 @@ from jejak.dashboards import rollups, tables, usage_counts
 from jejak.dashboards.models import DailyVenueCount, RolledDay
 from jejak.dashboards.tests.conftest import END, START, wib
 from jejak.sectors.models import Sector
-from jejak.venues.models import venues_visible_to
+from jejak.venues import service as venue_service
+from jejak.venues.models import Venue, venues_visible_to
 
 # The period reaches past the fixture's first and last check-ins (10-31 and 11-08).
 FIRST = dt.date(2021, 10, 30)
 LAST = dt.date(2021, 11, 9)
 
 
-def everything(scope: Any, start: dt.date = FIRST, end: dt.date = LAST) -> dict[str, Any]:
+def everything(
+    scope: Any, start: dt.date = FIRST, end: dt.date = LAST, *, area: Any = None
+) -> dict[str, Any]:
     """Every number usage_counts.py gives, as plain data."""
+    uc = usage_counts
     return {
-        "sector": [asdict(r) for r in usage_counts.checkins_per_day(scope, start, end)],
-        "venue": [asdict(r) for r in usage_counts.checkins_per_day(scope, start, end, by="venue")],
-        "decisions": [asdict(r) for r in usage_counts.decisions(scope, start, end)],
-        "refusals": [asdict(r) for r in usage_counts.refusals_by_reason(scope, start, end)],
-        "black": [asdict(r) for r in usage_counts.black_alerts(scope, start, end)],
-        "capacity": [asdict(r) for r in usage_counts.capacity_refusals(scope, start, end)],
-        "least": [asdict(r) for r in usage_counts.least_compliant(scope, start, end, limit=None)],
+        "sector": [asdict(r) for r in uc.checkins_per_day(scope, start, end, area=area)],
+        "venue": [asdict(r) for r in uc.checkins_per_day(scope, start, end, by="venue", area=area)],
+        "decisions": [asdict(r) for r in uc.decisions(scope, start, end, area=area)],
+        "refusals": [asdict(r) for r in uc.refusals_by_reason(scope, start, end, area=area)],
+        "black": [asdict(r) for r in uc.black_alerts(scope, start, end)],
+        "capacity": [asdict(r) for r in uc.capacity_refusals(scope, start, end, area=area)],
+        "least": [asdict(r) for r in uc.least_compliant(scope, start, end, limit=None, area=area)],
     }
 
 
@@ -203,3 +208,58 @@ def test_the_command_rebuilds_and_checks_its_dates(world, capsys):
         call_command("rollup_usage", "--from", "1 November")
     with pytest.raises(CommandError, match="--rebuild needs --from"):
         call_command("rollup_usage", "--rebuild")
+
+
+def test_the_area_reads_its_own_rows_and_gives_the_same_numbers(world, city_scope):
+    live = everything(city_scope)
+    call_command("rollup_usage", "--to", "2021-11-09")
+    # Each row carries its venue's region: O1's, in the other city, is left out by the
+    # area before the scope is looked at.
+    codes = dict(DailyVenueCount.objects.values_list("venue__short_code", "region_code"))
+    assert codes["O1-SERPONG"] == world.venues["O1"].region.code
+    assert codes["H1-CISADANE"] == world.venues["H1"].region.code
+    parts = rollups.Parts.of(FIRST, LAST, area=world.city)
+    assert "O1-SERPONG" not in set(
+        parts.counts(Venue.objects.all()).values_list("venue__short_code", flat=True)
+    )
+    assert everything(city_scope, area=world.city) == live
+    kec = world.venues["H1"].region
+    in_kec = Venue.objects.filter(kec.subtree_q("region"))
+    assert everything(in_kec, area=kec) == everything(in_kec)
+
+
+def test_a_venue_that_moves_takes_its_rolled_up_days_along(world, city_scope, make_user):
+    call_command("rollup_usage", "--to", "2021-11-09")
+    o1 = world.venues["O1"]
+    kec = world.venues["H1"].region
+    officer = make_user(Role.CITY_ADMIN, region=world.city)
+    o1.region = kec
+    venue_service.update_venue(actor=officer, venue=o1, changed=["region"])
+    assert set(DailyVenueCount.objects.filter(venue=o1).values_list("region_code", flat=True)) == {
+        kec.code
+    }
+    # The city's numbers now count O1's check-in of 11-01, as the check-ins would.
+    rolled = everything(city_scope, area=world.city)
+    RolledDay.objects.all().delete()
+    assert everything(city_scope) == rolled
+    assert any(r["key"] == "O1-SERPONG" for r in rolled["venue"])
+
+
+def test_a_save_that_cannot_move_the_venue_leaves_the_rollups(world, django_assert_num_queries):
+    call_command("rollup_usage", "--to", "2021-11-09")
+    o1 = world.venues["O1"]
+    o1.name = "Hotel Serpong Baru"
+    with django_assert_num_queries(1):  # the UPDATE of the venue alone
+        o1.save(update_fields=["name"])
+
+
+def test_the_migration_fills_the_rows_rolled_up_before_it(world):
+    from django.apps import apps
+
+    fill = importlib.import_module("jejak.dashboards.migrations.0003_region_code")
+    call_command("rollup_usage", "--to", "2021-11-09")
+    expected = dict(DailyVenueCount.objects.values_list("pk", "region_code"))
+    DailyVenueCount.objects.update(region_code="")
+    fill.fill_region_codes(apps, None)
+    assert dict(DailyVenueCount.objects.values_list("pk", "region_code")) == expected
+    assert "" not in expected.values()
