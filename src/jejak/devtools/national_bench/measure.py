@@ -85,7 +85,7 @@ def cases(count: int, *, days: int, now: dt.datetime) -> list[Case]:
     return [Case(p, s, e) for p, s, e in picked]
 
 
-def trace(picked: list[Case], *, now: dt.datetime, say: Say) -> float:
+def trace(picked: list[Case], *, now: dt.datetime, say: Say, label: str = "") -> float:
     """The contact search's read of each case, where the search reads (a replica whose
     lag is under the bound); prints the distribution, returns the p99 in ms."""
     timings, contacts = [], []
@@ -106,7 +106,8 @@ def trace(picked: list[Case], *, now: dt.datetime, say: Say) -> float:
     # The contacts of the case whose search was the p99: the tail is the crowded venues'.
     at_p99 = contacts[timings.index(p99)]
     say(
-        f"trace on={alias} cases={len(timings)} median_ms={statistics.median(timings):.1f} "
+        f"trace {label + ' ' if label else ''}on={alias} cases={len(timings)} "
+        f"median_ms={statistics.median(timings):.1f} "
         f"p90_ms={nearest_rank(ordered, 0.90):.1f} p99_ms={p99:.1f} max_ms={ordered[-1]:.1f} "
         f"contacts_median={statistics.median(contacts):.0f} max={max(contacts)} "
         f"at_p99={at_p99}"
