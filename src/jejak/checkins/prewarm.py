@@ -77,8 +77,9 @@ def warm(alias: str) -> Warmed:
     size = 0
     with connection.cursor() as cursor:
         for name in names:
-            cursor.execute("SELECT pg_prewarm(%s::regclass, 'read')", [name])
-            cursor.execute("SELECT pg_relation_size(%s::regclass)", [name])
-            (relation_bytes,) = cursor.fetchone()
-            size += relation_bytes
+            cursor.execute(
+                "SELECT pg_relation_size(%s::regclass), pg_prewarm(%s::regclass, 'read')",
+                [name, name],
+            )
+            size += cursor.fetchone()[0]
     return Warmed(relations=len(names), bytes=size, seconds=time.perf_counter() - began)

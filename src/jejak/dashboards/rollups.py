@@ -99,11 +99,10 @@ def follow_move(
     move rarely; a save that cannot have moved it costs nothing."""
     if created or (update_fields is not None and "region" not in update_fields):
         return
-    code = Region.objects.filter(pk=instance.region_id).values_list("code", flat=True).first()
-    if code is not None:
-        DailyVenueCount.objects.filter(venue=instance).exclude(region_code=code).update(
-            region_code=code
-        )
+    code = instance.region.code
+    DailyVenueCount.objects.filter(venue=instance).exclude(region_code=code).update(
+        region_code=code
+    )
 
 
 def pending(
@@ -186,8 +185,7 @@ class Parts:
             q |= Q(day__gte=s, day__lte=e)
         rows = DailyVenueCount.objects.filter(q, venue__in=scope.values("pk"))
         if self.area is not None:
-            code = self.area.code
-            rows = rows.filter(Q(region_code=code) | Q(region_code__startswith=code + "."))
+            rows = rows.filter(self.area.codes_q("region_code"))
         return rows
 
     def live_runs(self) -> list[Parts]:

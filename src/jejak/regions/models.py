@@ -57,10 +57,12 @@ class Region(models.Model):
     def subtree_q(self, field: str = "region") -> Q:
         """A filter matching `field` (a Region foreign key; "" for Region itself) equal to
         this region or anything inside it."""
-        prefix = f"{field}__" if field else ""
-        return Q(**{f"{prefix}code": self.code}) | Q(
-            **{f"{prefix}code__startswith": self.code + "."}
-        )
+        return self.codes_q(f"{field}__code" if field else "code")
+
+    def codes_q(self, column: str) -> Q:
+        """A filter matching a region code kept in `column` (a lookup path, or a copied
+        code such as the dashboards' rollup rows keep) equal to this region's or inside."""
+        return Q(**{column: self.code}) | Q(**{f"{column}__startswith": self.code + "."})
 
     def contains(self, other: Region | None) -> bool:
         return other is not None and (

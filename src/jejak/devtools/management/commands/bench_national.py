@@ -368,8 +368,6 @@ class Command(BaseCommand):
     def prewarmed_trace(self, picked: list[Any], now: dt.datetime) -> float:
         """`jejak prewarm` on the replica (the extension created on this benchmark's own
         primary, whose superuser it is), then the same cases again: the p99 in ms."""
-        from django.db import connection
-
         from jejak.checkins import prewarm
         from jejak.core import replicas
         from jejak.devtools.national_bench import measure
