@@ -7,8 +7,8 @@ contact search's median was 24 ms cold and 14 ms warm (docs/performance.md). The
 reads three indexes of the check-ins (`checkin_venue_time`, covering, its partial twin of
 long stays, and the case's own `checkin_person_history`) and their twins on the held
 table: 5.5 GB a province at 50 million. They are read oldest day first, so the newest
-days stay the most recent in the cache. `pg_prewarm` needs `CREATE EXTENSION pg_prewarm` once, on the primary, by a
-superuser (the replicas follow).
+days stay the most recent in the cache. `pg_prewarm` needs `CREATE EXTENSION pg_prewarm`
+once, on the primary, by a superuser (the replicas follow).
 """
 
 from __future__ import annotations
