@@ -8,7 +8,6 @@ small slice of a table that grows by millions a day: they stay small and cheap t
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -38,28 +37,6 @@ ADMITTED = (Decision.ALLOWED, Decision.ALLOWED_AFTER_STAFF_CHECK)
 # "Inside now": admitted and not yet out. Shared by the partial indexes and the queries,
 # so the planner can use the indexes (the query must repeat the index's condition).
 ACTIVE_Q = Q(decision__in=ADMITTED, checked_out_at__isnull=True)
-
-# Admitted stays longer than LONG_STAY (or with no end yet) are indexed apart on
-# PostgreSQL, `checkin_venue_long_stay` (migration 0011, not in Meta: SQLite's dates are
-# text). The contact search reads a venue's check-ins LONG_STAY before a visit from
-# `checkin_venue_time`, and only these from MAX_STAY (24 h) before: at a crowded venue
-# that is a few thousand index entries a visit instead of a day's tens of thousands.
-# Three hours: longer than most visits (shops, restaurants, malls plan 1-3 h), so the
-# index holds mostly shifts, hotels and schools. The contact query repeats the condition
-# word for word (with its own alias), as the planner needs to use a partial index;
-# migration 0011 holds a frozen copy.
-LONG_STAY_HOURS = 3
-LONG_STAY = dt.timedelta(hours=LONG_STAY_HOURS)
-
-
-def long_stay_sql(alias: str = "") -> str:
-    """The index's condition, its columns prefixed with `alias.` when given."""
-    c = f"{alias}." if alias else ""
-    end = f"COALESCE({c}checked_out_at, {c}planned_checkout_at)"
-    return (
-        f"{c}checked_in_at IS NOT NULL AND ({end} IS NULL "
-        f"OR {end} - {c}checked_in_at > interval '{LONG_STAY_HOURS} hours')"
-    )
 
 
 def new_public_id() -> str:

@@ -4,11 +4,11 @@ engine's own `pg_prewarm` (docs/operations.md, "Warming a replica").
 A replica that has just started (a new base backup, a restart) reads every index page
 of a crowded venue's day from disk: at 50 million check-ins on the benchmark machine the
 contact search's median was 24 ms cold and 14 ms warm (docs/performance.md). The search
-reads three indexes of the check-ins (`checkin_venue_time`, covering, its partial twin of
-long stays, and the case's own `checkin_person_history`) and their twins on the held
-table: 5.5 GB a province at 50 million. They are read oldest day first, so the newest
-days stay the most recent in the cache. `pg_prewarm` needs `CREATE EXTENSION pg_prewarm`
-once, on the primary, by a superuser (the replicas follow).
+reads two indexes of the check-ins (`checkin_venue_time`, covering, and the case's own
+`checkin_person_history`) and their twins on the held table: 5.5 GB a province at 50
+million. They are read oldest day first, so the newest days stay the most recent in the
+cache. `pg_prewarm` needs `CREATE EXTENSION pg_prewarm` once, on the primary, by a
+superuser (the replicas follow).
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from django.db import connections
 # The contact search's indexes (checkins/models.py), partitioned or not.
 INDEXES = (
     "checkin_venue_time",
-    "checkin_venue_long_stay",
     "checkin_person_history",
     "held_checkin_venue_time",
-    "held_checkin_venue_long_stay",
     "held_checkin_person_history",
 )
 

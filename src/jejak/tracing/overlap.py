@@ -1,22 +1,18 @@
 """Who shared a venue with a case: the low-level overlap search behind contact tracing.
 
 Two queries (up to 100 visits in the window): the case's admitted check-ins (a handful of
-rows, by the person index), then one `UNION ALL` with branches per case visit that read
-the other check-ins of that venue. Each branch is a single range scan of an index on
-`(venue_id, scanned_at)`: a stay lasts at most `MAX_STAY` (24 h, checkins.decision), so
-whoever overlaps a visit starting at `lo` checked in after `lo - 24 h`. On PostgreSQL
-that look-back is two branches: `checkin_venue_time` from `lo - LONG_STAY` (3 h), and
-the partial index of long stays (`checkin_venue_long_stay`, checkins/models.py) before
-that, since a stay that began earlier reaches the visit only if it is long. At a venue
-with thousands of check-ins a day that reads an eighth of the entries (docs/performance.md,
-"Tracing"). SQLite reads the 24 h from `checkin_venue_time`. The range is on
-`scanned_at` because that is what the indexes hold; an admitted check-in's
-`checked_in_at` is its `scanned_at` (checkins.admit), and the query repeats the range on
-`checked_in_at`, which also drops refusals (NULL there). Without those indexes each
-branch reads every check-in of the venue for the last three weeks. On PostgreSQL both
-queries read the held check-ins too (past retention, kept for an open case or cluster;
-docs/partitions.md): a `UNION ALL` of the day-partitioned table and the held table, each
-branch on its own index, the days outside the range pruned.
+rows, by the person index), then one `UNION ALL` with a branch per case visit that reads
+the other check-ins of that venue. Each branch is a single range scan of the index
+`checkin_venue_time` on `(venue_id, scanned_at)`: a stay lasts at most `MAX_STAY` (24 h,
+checkins.decision), so whoever overlaps a visit starting at `lo` checked in after
+`lo - 24 h`. The range is on `scanned_at` because that is what the index holds; an
+admitted check-in's `checked_in_at` is its `scanned_at` (checkins.admit), and the
+query repeats the range on `checked_in_at`, which also drops refusals (NULL there).
+Without that index each branch reads every check-in of the venue for the last three
+weeks (see docs/performance.md, "Tracing"). On PostgreSQL both queries read the held
+check-ins too (past retention, kept for an open case or cluster; docs/partitions.md):
+a `UNION ALL` of the day-partitioned table and the held table, each branch on its own
+index, the days outside the range pruned.
 
 Both queries run where `core.replicas` sends the caller's reads: a replica inside
 `replicas.reading()` (the contact search), else the primary.
@@ -39,7 +35,6 @@ from django.utils import timezone
 
 from jejak.checkins import partitions
 from jejak.checkins.decision import MAX_STAY
-from jejak.checkins.models import LONG_STAY, long_stay_sql
 from jejak.core import replicas
 from jejak.venues.models import Venue
 
@@ -199,29 +194,26 @@ def contact_query(
         f"SELECT %s, c.id, c.person_id, c.visitor_type, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the model)
         f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "  # nosec B608
         f"FROM {partitions.with_held(_COLUMNS)} c WHERE c.venue_id = %s "
-        "AND c.scanned_at > %s AND c.scanned_at {below} %s "  # {below}: replaced below
-        "AND c.checked_in_at > %s AND c.checked_in_at {below} %s AND c.person_id <> %s "
+        "AND c.scanned_at > %s AND c.scanned_at < %s "
+        "AND c.checked_in_at > %s AND c.checked_in_at < %s AND c.person_id <> %s "
         "AND COALESCE(c.checked_out_at, c.planned_checkout_at, %s) > %s"
     )
-    recent = branch.replace("{below}", "<")
-    # On PostgreSQL a visit's look-back is split at LONG_STAY (checkins/models.py): the
-    # last LONG_STAY from `checkin_venue_time`, the rest of MAX_STAY from the index of
-    # long stays only, a stay that began LONG_STAY or more before the visit having to
-    # last longer than that to reach it. The repeated condition lets the planner use it.
-    split = connection.vendor == "postgresql"
-    earlier = branch.replace("{below}", "<=") + f" AND {long_stay_sql('c')}"
-    sql = " UNION ALL ".join([f"{recent} UNION ALL {earlier}" if split else recent] * len(visits))
+    sql = " UNION ALL ".join([branch] * len(visits))
     params: list[Any] = []
     for v in visits:
         start = from_micros(v.start)
-        lo, hi = adapt(start - MAX_STAY), adapt(from_micros(v.end))
-        tail = [person_id, adapt(now), adapt(start)]
-        if split:
-            cut = adapt(start - LONG_STAY)
-            params += [v.checkin_id, v.venue_id, cut, hi, cut, hi, *tail]
-            params += [v.checkin_id, v.venue_id, lo, cut, lo, cut, *tail]
-        else:
-            params += [v.checkin_id, v.venue_id, lo, hi, lo, hi, *tail]
+        earliest, latest = adapt(start - MAX_STAY), adapt(from_micros(v.end))
+        params += [
+            v.checkin_id,
+            v.venue_id,
+            earliest,
+            latest,
+            earliest,
+            latest,
+            person_id,
+            adapt(now),
+            adapt(start),
+        ]
     return sql, params
 
 

@@ -44,15 +44,11 @@ def test_it_reads_each_day_partitions_search_indexes_and_the_held_tables(db):
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")  # rolled back too
     days = partitions.existing()
     names = prewarm.indexes("default")
-    # Three indexes a day partition (the default partition's too), three on the held table.
-    assert len(names) == 3 * (len(days) + 1) + 3
-    assert names[-3:] == [
-        "held_checkin_venue_time",
-        "held_checkin_venue_long_stay",
-        "held_checkin_person_history",
-    ]
+    # Two indexes a day partition (the default partition's too), two on the held table.
+    assert len(names) == 2 * (len(days) + 1) + 2
+    assert names[-2:] == ["held_checkin_venue_time", "held_checkin_person_history"]
     first_day = [n for n in names if n.startswith(days[0].name)]
-    assert len(first_day) == 3 and names.index(first_day[0]) < names.index(
+    assert len(first_day) == 2 and names.index(first_day[0]) < names.index(
         next(n for n in names if n.startswith(days[-1].name))
     )
     out = io.StringIO()

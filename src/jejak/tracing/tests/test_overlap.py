@@ -7,22 +7,15 @@ import uuid
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from jejak.accounts.roles import Role
 from jejak.accounts.tests.factories import UserFactory
 from jejak.checkins.errors import Decision
-from jejak.checkins.models import LONG_STAY, CheckIn, CheckInRequest
+from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.regions.models import Region
 from jejak.screening.tests.factories import make_person
 from jejak.sectors.models import Sector
-from jejak.tracing.overlap import (
-    Presence,
-    SharedVisit,
-    case_visits,
-    contact_query,
-    shared_visits,
-)
+from jejak.tracing.overlap import Presence, SharedVisit, shared_visits
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
 
@@ -321,62 +314,3 @@ def test_many_visits_are_still_two_queries(
         visit(case, place, start, out=start + minutes(30))
     with django_assert_num_queries(2):
         assert trace(case) == []
-
-
-def test_stays_around_the_long_stay_split_are_found_as_if_read_a_day_back(
-    case: Any, place: Venue
-) -> None:
-    # On PostgreSQL stays that began LONG_STAY (3 h) or more before the visit are read
-    # from the index of long stays only (checkins/models.py): around that boundary, what
-    # is found must be exactly what reading every stay of the last 24 h would find.
-    visit(case, place, T0, out=T0 + minutes(60))  # with its tail: T0 to T0 + 90 min
-    second = dt.timedelta(seconds=1)
-    starts = [
-        T0 - dt.timedelta(hours=23, minutes=59),
-        T0 - dt.timedelta(hours=5),
-        T0 - LONG_STAY - second,
-        T0 - LONG_STAY,
-        T0 - LONG_STAY + second,
-        T0 - minutes(100),
-        T0 - minutes(5),
-    ]
-    expected = {}
-    for start in starts:
-        reach = T0 - start  # how long a stay from `start` lasts to just touch the visit
-        for planned, out in [
-            (reach - second, None),  # planned to end a second before the visit
-            (reach + minutes(30), reach),  # checked out as the visit began
-            (reach + second, None),  # planned to last one second into it
-            (dt.timedelta(hours=2), reach + minutes(20)),  # checked out late, past the plan
-            (dt.timedelta(hours=24), None),  # open, planned for a day
-        ]:
-            checkin = visit(
-                new_person(),
-                place,
-                start,
-                planned=start + planned,
-                out=start + out if out is not None else None,
-            )
-            end = min(start + (out or planned), start + dt.timedelta(hours=24))
-            overlap = (min(end, T0 + minutes(90)) - max(start, T0)).total_seconds()
-            if overlap >= 1:
-                expected[checkin.pk] = int(overlap)
-    found = {s.contact_checkin_id: s.seconds for s in trace(case)}
-    assert found == expected
-    assert len(expected) == 3 * len(starts)  # and the other two of each are not found
-
-
-def test_postgresql_reads_the_look_back_from_the_index_of_long_stays(
-    case: Any, place: Venue
-) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the index of long stays is PostgreSQL's")
-    visit(case, place, T0, out=T0 + minutes(60))
-    [shown] = case_visits(case.pk, WINDOW["window_start"], WINDOW["window_end"], Presence(), NOW)
-    sql, params = contact_query(case.pk, [shown], NOW)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a near-empty table: index or not
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "_long_stay" in plan  # a day partition's index of long stays
-    assert "held_checkin_venue_long_stay" in plan
