@@ -95,6 +95,8 @@ class Command(BaseCommand):
         from jejak.core.tests.replication import StandbyCluster
         from jejak.devtools.national_bench import clusters
 
+        if opts["dir"] and not opts["dir"].is_dir():
+            raise CommandError(f"--dir {opts['dir']} is not a folder: create it first")
         if missing := clusters.missing_tools():
             raise CommandError(f"PostgreSQL's programs are missing: {', '.join(missing)}")
         if shutil.which("wrk") is None:
