@@ -78,8 +78,11 @@ _BRANCHES_PER_QUERY = 100
 
 class SharedVisit(NamedTuple):
     """One contact check-in overlapping one case check-in at the same venue. A named
-    tuple, not a frozen dataclass: a crowded case has thousands, and building a frozen
-    dataclass costs twice as much (about 2 us more each, a tenth of such a case's time)."""
+    tuple of plain values, built from the row as the database returns it: a crowded case
+    has tens of thousands, and a frozen dataclass, or two datetimes each, cost more per
+    pair than the database's work for it (docs/performance.md, "Tracing at 50 million").
+    The times are integer microseconds since the epoch; `start` and `end` read them as
+    datetimes."""
 
     case_checkin_id: int
     contact_checkin_id: int
@@ -87,9 +90,21 @@ class SharedVisit(NamedTuple):
     venue_id: int
     sector_id: int
     contact_visitor_type: str  # "guest" | "employee"
-    start: dt.datetime  # max of the two starts
-    end: dt.datetime  # min of the two ends (the case's end includes the aerosol tail)
-    seconds: int  # always > 0: touching intervals are not contacts
+    start_us: int  # max of the two starts
+    end_us: int  # min of the two ends (the case's end includes the aerosol tail)
+
+    @property
+    def start(self) -> dt.datetime:
+        return from_micros(self.start_us)
+
+    @property
+    def end(self) -> dt.datetime:
+        return from_micros(self.end_us)
+
+    @property
+    def seconds(self) -> int:
+        """Whole seconds, always > 0: touching intervals are not contacts."""
+        return (self.end_us - self.start_us) // 1_000_000
 
 
 @dataclass(frozen=True)
@@ -133,7 +148,7 @@ def shared_visits(
     found: list[SharedVisit] = []
     for chunk in _chunks(visits, _BRANCHES_PER_QUERY):
         found += _contacts(person_id, chunk, now)
-    found.sort(key=attrgetter("start", "case_checkin_id", "contact_checkin_id"))
+    found.sort(key=attrgetter("start_us", "case_checkin_id", "contact_checkin_id"))
     return found
 
 
@@ -147,8 +162,8 @@ def case_visits(
     """The person's admitted stays present in the window, long enough to count: the
     presence clipped to the window, then its tail."""
     sql, params = case_query(person_id, window_start, window_end, presence)
-    now_us, min_us = _to_micros(now), _span(presence.min_stay)
-    lo_us, hi_us = _to_micros(window_start), _to_micros(window_end)
+    now_us, min_us = to_micros(now), _span(presence.min_stay)
+    lo_us, hi_us = to_micros(window_start), to_micros(window_end)
     rows = replicas.fetchall(sql, params)
     visits = []
     for checkin_id, venue_id, sector_id, start, out, planned in rows:
@@ -185,14 +200,26 @@ def case_query(
 def contact_query(
     person_id: int, visits: Sequence[CaseVisit], now: dt.datetime
 ) -> tuple[str, list[Any]]:
-    """The SQL and parameters of the contact search (the benchmark explains it)."""
+    """The SQL and parameters of the contact search (the benchmark explains it). Each
+    row is a SharedVisit's fields in order: the overlap is measured by the database, in
+    microseconds, so that a crowded venue's thousands of pairs cost Python one tuple each
+    (the caller drops those under a second)."""
     adapt = connection.ops.adapt_datetimefield_value
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    checked_in = _micros("c.checked_in_at")
+    # A stay ends at its check-out, else its planned check-out, else now, and never more
+    # than MAX_STAY after it began (stay_end); the overlap ends there or at the visit's
+    # end, whichever comes first.
+    ends = (
+        f"{least}(COALESCE({_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')}, "
+        f"%s), {checked_in} + {_MAX_STAY_US}, %s)"
+    )
     # `scanned_at > lo - MAX_STAY` is what makes each branch one index range scan; the
     # COALESCE keeps a stay that ended before the visit began out of the result (a stay
     # with neither check-out nor plan ends at now: see stay_end).
     branch = (
-        f"SELECT %s, c.id, c.person_id, c.visitor_type, {_micros('c.checked_in_at')}, "  # noqa: S608 (names from the model)
-        f"{_micros('c.checked_out_at')}, {_micros('c.planned_checkout_at')} "  # nosec B608
+        f"SELECT %s, c.id, c.person_id, %s, %s, c.visitor_type, "  # noqa: S608 (names from the model)
+        f"{greatest}({checked_in}, %s), {ends} "  # nosec B608
         f"FROM {partitions.with_held(_COLUMNS)} c WHERE c.venue_id = %s "
         "AND c.scanned_at > %s AND c.scanned_at < %s "
         "AND c.checked_in_at > %s AND c.checked_in_at < %s AND c.person_id <> %s "
@@ -200,11 +227,17 @@ def contact_query(
     )
     sql = " UNION ALL ".join([branch] * len(visits))
     params: list[Any] = []
+    now_us = to_micros(now)
     for v in visits:
         start = from_micros(v.start)
         earliest, latest = adapt(start - MAX_STAY), adapt(from_micros(v.end))
         params += [
             v.checkin_id,
+            v.venue_id,
+            v.sector_id,
+            v.start,
+            now_us,
+            v.end,
             v.venue_id,
             earliest,
             latest,
@@ -219,31 +252,13 @@ def contact_query(
 
 def _contacts(person_id: int, visits: Sequence[CaseVisit], now: dt.datetime) -> list[SharedVisit]:
     sql, params = contact_query(person_id, visits, now)
-    by_id = {v.checkin_id: v for v in visits}
-    now_us = _to_micros(now)
-    found = []
-    rows = replicas.fetchall(sql, params)
-    for case_id, contact_id, contact_person, visitor_type, c_in, c_out, c_plan in rows:
-        visit = by_id[case_id]
-        start = max(visit.start, c_in)
-        end = min(visit.end, _stay_end(c_in, c_out, c_plan, now_us))
-        # Whole seconds: an overlap under one second counts as touching.
-        seconds = (end - start) // 1_000_000
-        if seconds > 0:
-            found.append(
-                SharedVisit(  # positional: the fields' order
-                    case_id,
-                    contact_id,
-                    contact_person,
-                    visit.venue_id,
-                    visit.sector_id,
-                    visitor_type,
-                    from_micros(start),
-                    from_micros(end),
-                    seconds,
-                )
-            )
-    return found
+    # Whole seconds: an overlap under one second counts as touching (the stay's ceiling
+    # can also end it before the visit began).
+    return [
+        SharedVisit._make(row)
+        for row in replicas.fetchall(sql, params)
+        if row[7] - row[6] >= 1_000_000
+    ]
 
 
 # Times travel as integer microseconds since the epoch: parsing thousands of timestamps
@@ -272,7 +287,7 @@ def _span(delta: dt.timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _to_micros(moment: dt.datetime) -> int:
+def to_micros(moment: dt.datetime) -> int:
     return _span(moment - _EPOCH)
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from jejak.tracing.overlap import SharedVisit
+from jejak.tracing.overlap import SharedVisit, to_micros
 from jejak.tracing.scoring import Weights, duration, rank
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
@@ -22,9 +22,8 @@ def shared(venue_id: int, start: dt.datetime, length: dt.timedelta) -> SharedVis
         venue_id=venue_id,
         sector_id=1,
         contact_visitor_type="guest",
-        start=start,
-        end=start + length,
-        seconds=int(length.total_seconds()),
+        start_us=to_micros(start),
+        end_us=to_micros(start + length),
     )
 
 
