@@ -7,6 +7,9 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jejak.accounts.roles import Role
 from jejak.accounts.tests.factories import UserFactory
@@ -15,7 +18,7 @@ from jejak.checkins.models import CheckIn, CheckInRequest
 from jejak.regions.models import Region
 from jejak.screening.tests.factories import make_person
 from jejak.sectors.models import Sector
-from jejak.tracing.overlap import Presence, SharedVisit, shared_visits
+from jejak.tracing.overlap import Presence, SharedVisit, shared_visits, stay_end
 from jejak.venues.models import Venue
 from jejak.venues.tests.factories import VenueFactory
 
@@ -314,3 +317,63 @@ def test_many_visits_are_still_two_queries(
         visit(case, place, start, out=start + minutes(30))
     with django_assert_num_queries(2):
         assert trace(case) == []
+
+
+# The overlap is measured by the database (overlap.contact_query), in SQL that differs
+# between the two engines: every stay shape against the rule written out in Python.
+_DAY = 24 * 3600
+# Seconds from T0, the case's check-in (its presence and tail end at T0 + 90 min), with
+# the boundaries drawn often: a day before it (MAX_STAY), its start, its end.
+_offset = st.one_of(
+    st.integers(min_value=-30 * 3600, max_value=2 * 3600),
+    st.sampled_from([-_DAY - 1, -_DAY, -_DAY + 1, -23 * 3600, -1, 0, 1, 5399, 5400]),
+)
+_length = st.one_of(
+    st.none(),
+    st.integers(min_value=0, max_value=30 * 3600),
+    st.sampled_from([0, 1, _DAY - 1, _DAY, _DAY + 1]),
+)
+_stay = st.tuples(_offset, _length, _length)  # start, then check-out and plan after it
+
+
+@pytest.fixture
+def others() -> list[Any]:
+    # One each: a person has one open stay at a time (checkins.models).
+    return [new_person() for _ in range(6)]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(stays=st.lists(_stay, min_size=1, max_size=6))
+def test_overlaps_match_the_rule_for_any_stay(
+    case: Any, place: Venue, others: list[Any], stays: list[tuple[int, int | None, int | None]]
+) -> None:
+    # The fixtures serve every example; each example's check-ins are rolled back.
+    with transaction.atomic():
+        own = visit(case, place, T0, out=T0 + minutes(60))  # with its tail: to T0 + 90 min
+        expected = {}
+        for n, (offset, out, planned) in enumerate(stays):
+            start = T0 + dt.timedelta(seconds=offset)
+            row = visit(others[n], place, start)
+            ends = {
+                "checked_out_at": None if out is None else start + dt.timedelta(seconds=out),
+                "planned_checkout_at": (
+                    None if planned is None else start + dt.timedelta(seconds=planned)
+                ),
+            }
+            CheckIn.objects.filter(pk=row.pk).update(**ends)
+            lo = max(T0, start)
+            hi = min(
+                T0 + minutes(90),
+                stay_end(start, ends["checked_out_at"], ends["planned_checkout_at"], NOW),
+            )
+            if (hi - lo) // dt.timedelta(seconds=1) > 0:
+                expected[row.pk] = (lo, hi, (hi - lo) // dt.timedelta(seconds=1))
+        found = {
+            s.contact_checkin_id: (s.start, s.end, s.seconds)
+            for s in trace(case)
+            if s.case_checkin_id == own.pk
+        }
+        assert found == expected
+        transaction.set_rollback(True)
