@@ -19,7 +19,8 @@ Both queries run where `core.replicas` sends the caller's reads: a replica insid
 
 The bounds are computed here, not in SQL: date arithmetic differs between SQLite (text
 timestamps) and PostgreSQL, comparisons do not, and literal bounds let the planner see
-the exact range of each branch. The overlap itself is measured in Python from the rows.
+the exact range of each branch. The overlap itself is measured by the database, in
+integer microseconds (`contact_query`): Python only builds a tuple from each row.
 """
 
 from __future__ import annotations
@@ -77,12 +78,12 @@ _BRANCHES_PER_QUERY = 100
 
 
 class SharedVisit(NamedTuple):
-    """One contact check-in overlapping one case check-in at the same venue. A named
-    tuple of plain values, built from the row as the database returns it: a crowded case
-    has tens of thousands, and a frozen dataclass, or two datetimes each, cost more per
-    pair than the database's work for it (docs/performance.md, "Tracing at 50 million").
-    The times are integer microseconds since the epoch; `start` and `end` read them as
-    datetimes."""
+    """One contact check-in overlapping one case check-in at the same venue: a named
+    tuple of plain values, built from the row as the database returns it. A crowded case
+    has tens of thousands, and a frozen dataclass or two datetimes each cost more per
+    pair than the database's work for it (docs/performance.md, "Figures (2026-12-07,
+    night)"). The times are integer microseconds since the epoch; `start` and `end` read
+    them as datetimes."""
 
     case_checkin_id: int
     contact_checkin_id: int
