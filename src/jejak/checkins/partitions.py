@@ -5,9 +5,12 @@ day (`checkins_checkin_p20261206`: from that day's local midnight to the next) a
 DEFAULT partition (`checkins_checkin_default`) for a row outside them. This module
 creates the days ahead (`ensure`: a step of `jejak run-periodic` and `jejak partitions`)
 and drops a day past retention (`drop`, which checkins/retention.py calls with the
-holds): in one transaction, the rows a hold keeps are copied into
+holds): in a first transaction, the rows a hold keeps are copied into
 `checkins_checkin_held` (`HeldCheckIn`), what points at the others is deleted (`cascade`:
-the cascades the database has no keys for), then the partition is detached and dropped.
+the cascades the database has no keys for) and the partition is detached; in a second,
+the detached table is counted and dropped (`discard`), so that check-ins never wait for
+its files to be removed. A table a crash left detached is found and dropped by the next
+retention run (`detached`).
 
 Plain SQL DDL, no extension: see docs/partitions.md for why not pg_partman. Every
 statement that needs a lock on the partitioned table waits at most `LOCK_TIMEOUT`: a
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -184,70 +188,149 @@ def create(day: Day) -> int | None:
 @dataclass
 class Dropped:
     """What dropping a day did: rows dropped, rows copied to the held table, what the
-    cascades deleted (by model label); `waiting` when an open stay kept the day, `busy`
-    when another runner was maintaining the partitions, `missing` when the day had
-    already gone."""
+    cascades deleted (by model label), the seconds the check-in table was locked (from
+    the DETACH to its commit); `waiting` when an open stay kept the day, `busy` when
+    another runner was maintaining the partitions, `missing` when the day had already
+    gone."""
 
     checkins: int = 0
     held: int = 0
     cascaded: Counter[str] | None = None
+    locked: float = 0.0
     waiting: bool = False
     busy: bool = False
     missing: bool = False
 
 
 def drop(day: Day, keep: Sequence[models.QuerySet[Any]]) -> Dropped:
-    """Drop `day`'s partition, in one transaction: the rows `keep` selects (querysets of
-    check-in ids, retention's holds) are copied into the held table, what points at the
-    other rows is deleted (`cascade`), and the partition is detached and dropped. A day
-    with a stay still open is left as it is (`waiting`): a stay is never deleted open, and
-    the periodic check-out closes it first."""
+    """Drop `day`'s partition. A day with a stay still open is left as it is (`waiting`):
+    a stay is never deleted open, and the periodic check-out closes it first.
+
+    Two transactions, under the maintenance lock for both. The first copies the rows
+    `keep` selects (querysets of check-in ids, retention's holds) into the held table,
+    deletes what points at the other rows (`cascade`) and detaches the partition: the
+    check-in table is locked from the DETACH to this commit, milliseconds. The second
+    counts the detached table and drops it (`discard`): PostgreSQL removes its files
+    when that commits, 0.4-0.7 s for a day of 2.4 million rows (docs/performance.md),
+    and nothing waits for it. In one transaction, every check-in queued behind the
+    DETACH's lock for that time too."""
     q = connection.ops.quote_name
     part, cols = q(day.name), ", ".join(_quoted(columns()))
     admitted = ", ".join(f"'{d}'" for d in ADMITTED)  # constants of the model
-    with transaction.atomic(), connection.cursor() as cursor:
-        if not _one_maintainer(cursor):
+    with _maintaining() as alone:
+        if not alone:
             return Dropped(busy=True)
-        if not _exists(cursor, day.name):
-            return Dropped(missing=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not _exists(cursor, day.name):
+                return Dropped(missing=True)
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {part} WHERE decision IN ({admitted}) "  # noqa: S608
+                "AND checked_out_at IS NULL)"  # nosec B608
+            )
+            if cursor.fetchone()[0]:
+                return Dropped(waiting=True)
+            held = 0
+            for rows in keep:
+                try:
+                    ids, params = rows.query.sql_with_params()
+                except EmptyResultSet:  # a hold with nothing to keep (`.none()`)
+                    continue
+                # ON CONFLICT: two holds may keep the same row.
+                cursor.execute(
+                    f"INSERT INTO {q(HELD)} ({cols}) SELECT {cols} FROM {part} "  # noqa: S608
+                    f"WHERE id IN ({ids}) ON CONFLICT (id) DO NOTHING",  # nosec B608
+                    params,
+                )
+                held += max(cursor.rowcount, 0)
+            # The partition's rows that were not held (names of this module, no input).
+            cascaded = cascade(
+                RawSQL(  # noqa: S611  # nosec B611
+                    f"SELECT c.id FROM {part} c WHERE NOT EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {q(HELD)} h WHERE h.id = c.id)",  # nosec B608
+                    (),
+                )
+            )
+            # A partition with deferred key checks still to run cannot be detached: run
+            # them now (only rows written in this transaction have any, as in a test),
+            # then give Django's keys back their INITIALLY DEFERRED.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with _lock_timeout(cursor):
+                locking = time.perf_counter()
+                cursor.execute(f"ALTER TABLE {q(TABLE)} DETACH PARTITION {part}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        locked = time.perf_counter() - locking
+        total = discard(day, held=held) or 0
+    logger.info(
+        "check-in partition %s dropped: %d rows, %d held, check-ins locked for %.3f s",
+        day.name,
+        total,
+        held,
+        locked,
+    )
+    return Dropped(checkins=total, held=held, cascaded=cascaded, locked=locked)
+
+
+def discard(day: Day, *, held: int | None = None) -> int | None:
+    """Count and drop `day`'s table once it is detached, in its own transaction; returns
+    the rows dropped that the held table did not keep (`held` of them, when the caller
+    knows), or None when there is no such detached table.
+
+    Detached, nothing writes to the table any more, so the count is exact."""
+    q = connection.ops.quote_name
+    part = q(day.name)
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {part} WHERE decision IN ({admitted}) "  # noqa: S608
-            "AND checked_out_at IS NULL)"  # nosec B608
+            "SELECT NOT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [day.name]
         )
-        if cursor.fetchone()[0]:
-            return Dropped(waiting=True)
+        row = cursor.fetchone()
+        if row is None or not row[0]:  # gone, or still attached: not ours to drop here
+            return None
         cursor.execute(f"SELECT COUNT(*) FROM {part}")  # noqa: S608  # nosec B608
         total = int(cursor.fetchone()[0])
-        held = 0
-        for rows in keep:
-            try:
-                ids, params = rows.query.sql_with_params()
-            except EmptyResultSet:  # a hold with nothing to keep (`.none()`)
-                continue
-            # ON CONFLICT: two holds may keep the same row.
+        if held is None:  # left by a crash: which of its rows did the first step hold?
             cursor.execute(
-                f"INSERT INTO {q(HELD)} ({cols}) SELECT {cols} FROM {part} "  # noqa: S608
-                f"WHERE id IN ({ids}) ON CONFLICT (id) DO NOTHING",  # nosec B608
-                params,
+                f"SELECT COUNT(*) FROM {q(HELD)} h "  # noqa: S608
+                f"WHERE EXISTS (SELECT 1 FROM {part} c WHERE c.id = h.id)"  # nosec B608
             )
-            held += max(cursor.rowcount, 0)
-        # The partition's rows that were not held (names of this module, no input).
-        cascaded = cascade(
-            RawSQL(  # noqa: S611  # nosec B611
-                f"SELECT c.id FROM {part} c WHERE NOT EXISTS "  # noqa: S608
-                f"(SELECT 1 FROM {q(HELD)} h WHERE h.id = c.id)",  # nosec B608
-                (),
-            )
+            held = int(cursor.fetchone()[0])
+        cursor.execute(f"DROP TABLE {part}")
+    return total - held
+
+
+def sweep(before: dt.datetime) -> tuple[int, int]:
+    """Count and drop the detached day tables past `before` (`detached`); returns the
+    days and the rows not held that went. A detached day not past it is someone's by
+    hand: left, with a warning."""
+    days = rows = 0
+    with _maintaining() as alone:
+        if not alone:
+            return 0, 0
+        for day in detached():
+            if day.hi > before:
+                logger.warning("check-in table %s is detached, not past retention: left", day.name)
+            elif (dropped := discard(day)) is not None:
+                logger.warning("check-in table %s left detached: dropped now", day.name)
+                days, rows = days + 1, rows + dropped
+    return days, rows
+
+
+def detached() -> list[Day]:
+    """Day tables that are no longer partitions: a `drop` stopped between its two
+    transactions (a crash, a lost connection), oldest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
+            "AND relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s)) "
+            "AND starts_with(relname, %s)",
+            [TABLE, _PREFIX],
         )
-        # A partition with deferred key checks still to run cannot be dropped: run them
-        # now (only rows written in this transaction have any, as in a test), then give
-        # Django's keys back their INITIALLY DEFERRED.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with _lock_timeout(cursor):
-            cursor.execute(f"ALTER TABLE {q(TABLE)} DETACH PARTITION {part}")
-            cursor.execute(f"DROP TABLE {part}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    return Dropped(checkins=total - held, held=held, cascaded=cascaded)
+        names = [name for (name,) in cursor.fetchall()]
+    days = [
+        Day(dt.datetime.strptime(match.group(1), "%Y%m%d").date())  # noqa: DTZ007 (a date)
+        for name in names
+        if (match := _NAME.match(name))
+    ]
+    return sorted(days, key=lambda d: d.day)
 
 
 def cascade(checkin_ids: RawSQL | Sequence[int]) -> Counter[str]:
@@ -284,11 +367,27 @@ def lock_timed_out(exc: Exception) -> bool:
     return getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "55P03"
 
 
-def _one_maintainer(cursor: Any) -> bool:
-    """Take the maintenance lock until the transaction ends; False when another
-    `jejak run-periodic` holds it (it is doing this work: skip it)."""
-    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_ADVISORY_KEY])
+def _one_maintainer(cursor: Any, *, session: bool = False) -> bool:
+    """Take the maintenance lock until the transaction ends (or, with `session`, until
+    `_maintaining` releases it); False when another `jejak run-periodic` holds it (it
+    is doing this work: skip it)."""
+    taken = "pg_try_advisory_lock" if session else "pg_try_advisory_xact_lock"
+    cursor.execute(f"SELECT {taken}(%s)", [_ADVISORY_KEY])
     return bool(cursor.fetchone()[0])
+
+
+@contextmanager
+def _maintaining() -> Iterator[bool]:
+    """The maintenance lock across transactions (a drop takes two): True when had, and
+    released when the block ends. A session that dies releases it too."""
+    with connection.cursor() as cursor:
+        alone = _one_maintainer(cursor, session=True)
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_KEY])
 
 
 def _exists(cursor: Any, name: str) -> bool:

@@ -227,6 +227,8 @@ def _delete_rows(rows: QuerySet[CheckIn], batch: int) -> int:
 def _drop_days(before: dt.datetime) -> Counter[str]:
     """Drop every day's partition that ended before `before`, oldest first."""
     done: Counter[str] = Counter()
+    # A day a stopped run detached but did not drop goes first.
+    done["days"], done["checkins"] = partitions.sweep(before)
     keep = [keep(before) for keep in KEEP_PREDICATES]
     for day in partitions.existing():
         if day.hi > before:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import threading
 import uuid
 from typing import Any
 
@@ -299,8 +300,99 @@ def test_a_second_runner_leaves_the_days_to_the_first(db, make_visitor, hotel, m
     # Another `jejak run-periodic` holds the maintenance lock (an advisory lock: this
     # test's transaction already holds it since ensure(), so a second connection of the
     # test would wait for it, not be refused).
-    monkeypatch.setattr(partitions, "_one_maintainer", lambda cursor: False)
+    monkeypatch.setattr(partitions, "_one_maintainer", lambda cursor, **_: False)
     done = retention.purge_expired_checkins(now=T + dt.timedelta(days=30))
     assert done["busy"] == DAYS and "days" not in done
     assert partitions.create(partitions.Day(dt.date(2024, 4, 1))) is None
     assert CheckIn.objects.count() == 1
+
+
+@on_postgres
+def test_a_day_a_stopped_drop_left_detached_goes_at_the_next_run(
+    db, make_visitor, hotel, monkeypatch
+):
+    partitions.ensure(T)
+    kept, *gone = [visit(make_visitor(), hotel, T + dt.timedelta(hours=h)) for h in range(3)]
+    monkeypatch.setattr(
+        retention,
+        "KEEP_PREDICATES",
+        [lambda cutoff, *, rows=CheckIn: rows.objects.filter(pk=kept.pk).values("pk")],
+    )
+
+    # The first step (hold, cascade, detach) done, the process stopped before the second.
+    def stopped(day: partitions.Day, **_: Any) -> None:
+        raise ConnectionError("the runner died")
+
+    monkeypatch.setattr(partitions, "discard", stopped)
+    keep = [hold(T) for hold in retention.KEEP_PREDICATES]
+    with pytest.raises(ConnectionError):
+        partitions.drop(partitions.Day(T.date()), keep)
+    monkeypatch.undo()
+    assert [d.day for d in partitions.detached()] == [T.date()]
+    assert T.date() not in [d.day for d in partitions.existing()]
+    assert not CheckIn.objects.filter(pk__in=[c.pk for c in gone]).exists()
+    assert HeldCheckIn.objects.filter(pk=kept.pk).exists()
+
+    # The next run drops it, counting the rows it had that were not held.
+    monkeypatch.setattr(
+        retention,
+        "KEEP_PREDICATES",
+        [lambda cutoff, *, rows=CheckIn: rows.objects.filter(pk=kept.pk).values("pk")],
+    )
+    done = retention.purge_expired_checkins(now=T + dt.timedelta(days=30))
+    assert done == {"checkins": 2, "requests": 3, "days": DAYS}
+    assert partitions.detached() == []
+    assert HeldCheckIn.objects.filter(pk=kept.pk).exists()
+
+
+@on_postgres
+def test_a_detached_day_not_past_retention_is_left_alone(db):
+    day = partitions.Day(T.date())
+    partitions.create(day)
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{partitions.TABLE}" DETACH PARTITION "{day.name}"')
+    assert partitions.sweep(day.hi - dt.timedelta(seconds=1)) == (0, 0)
+    assert partitions.detached() == [day]
+    assert partitions.sweep(day.hi) == (1, 0)
+    assert partitions.detached() == []
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_check_ins_do_not_wait_while_a_dropped_day_is_removed(
+    reference_data, make_visitor, hotel, monkeypatch
+):
+    # Committed for real (a transactional test): the check-in table is locked from the
+    # DETACH to the first commit only, not while the day's files go.
+    day = partitions.Day(T.date())
+    partitions.create(day)
+    try:
+        visit(make_visitor(), hotel, T)
+        seen: list[Any] = []
+        real = partitions.discard
+
+        def read_beside() -> None:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '1s'")
+                    cursor.execute(f'SELECT COUNT(*) FROM "{partitions.TABLE}"')  # noqa: S608
+                    seen.append(cursor.fetchone()[0])
+            except Exception as exc:  # a lock timeout: reported below
+                seen.append(exc)
+            finally:
+                connection.close()
+
+        def discard(d: partitions.Day, **kwargs: Any) -> int | None:
+            reader = threading.Thread(target=read_beside)
+            reader.start()
+            reader.join()
+            return real(d, **kwargs)
+
+        monkeypatch.setattr(partitions, "discard", discard)
+        dropped = partitions.drop(day, [])
+        assert seen == [0]
+        assert (dropped.checkins, dropped.held) == (1, 0) and 0 < dropped.locked < 1
+        assert partitions.detached() == [] and day not in partitions.existing()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE IF EXISTS "{day.name}"')

@@ -152,23 +152,24 @@ def city_share(city: Region, *, now: dt.datetime) -> tuple[int, float]:
     return venues, mine / total if total else 0.0
 
 
-def drop_oldest(*, now: dt.datetime, say: Say) -> float:
+def drop_oldest(*, now: dt.datetime, say: Say) -> tuple[float, float]:
     """Drop the oldest day's partition as retention does (the holds' rows copied first);
-    returns the seconds it took."""
+    returns the seconds it took in all, and those the check-in table was locked."""
     days = partitions.existing()
     if not days:
         say("drop no day partition (not partitioned)")
-        return float("nan")
+        return float("nan"), float("nan")
     oldest = days[0]
     keep = [hold(oldest.hi) for hold in retention.KEEP_PREDICATES]
     began = time.perf_counter()
     dropped = partitions.drop(oldest, keep)
     seconds = time.perf_counter() - began
     say(
-        f"drop {oldest.name} s={seconds:.3f} checkins={dropped.checkins} held={dropped.held} "
+        f"drop {oldest.name} s={seconds:.3f} locked_s={dropped.locked:.3f} "
+        f"checkins={dropped.checkins} held={dropped.held} "
         f"waiting={dropped.waiting} cascaded={dict(dropped.cascaded or {})}"
     )
-    return seconds
+    return seconds, dropped.locked
 
 
 def read_load(picked: list[Case], *, seconds: float, now: dt.datetime, say: Say) -> dict[str, Any]:
