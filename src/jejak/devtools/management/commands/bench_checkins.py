@@ -354,9 +354,11 @@ class Command(BaseCommand):
         opts: dict[str, Any],
         path: str = "/api/v1/checkins",
         accounts: list[int] | None = None,
+        before_load: Callable[[], None] | None = None,
     ) -> _Load:
         """One path's load. `accounts`: count only their rows (a partner's clients, while
-        another partner's run beside them)."""
+        another partner's run beside them). `before_load`: called just before wrk starts
+        (bench-national starts its read load there)."""
         out.mkdir()
         # Each path on the statistics of the tables as the paths before left them (as
         # autovacuum would have them in service): plans made while a table was nearly
@@ -366,6 +368,8 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
         rows = CheckIn.objects.filter(account_id__in=accounts) if accounts else CheckIn.objects
         before = rows.count()
+        if before_load is not None:
+            before_load()
         cpu = _CpuMeter(server=stack.server_pids, database=_database_pids)
         output = _wrk(wrk, stack.base + path, opts, data, script=CHECKIN_LUA, out=out, path=path)
         load = _Load(output, cpu=cpu.read())

@@ -21,7 +21,10 @@ disk first. Then, each timed and printed:
    the part that locks the check-in table printed beside it);
 4. check-ins per second through the served stack (`make bench`'s API path, wrk), first
    alone, then with the read load on the replica (a trace a second, a dashboard every
-   5 s): goal within 20 % of the first; the CPU the standby used in each.
+   5 s, from a process started and warmed before wrk starts): goal within 20 % of the
+   first; the CPU the standby used in each. Before each, the venues close (every stay
+   checked out), so both send the same visitors to the same venues; before both, 5 s of
+   check-ins not counted warm the server processes.
 
 Exits non-zero when its own checks fail (rows missing, reads not on the replica, an
 error answer, stored check-ins not matching the accepted answers); a missed goal is
@@ -36,6 +39,7 @@ import gc
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +64,8 @@ DASHBOARD_GOAL_S = 1.0
 DROP_GOAL_S = 1.0
 THROUGHPUT_GOAL = 0.8  # with the read load, at least this share of the rate without
 BASEBACKUP_SECONDS = 3600
+# The served stack's warm-up before the check-in runs, not counted.
+WARMUP_SECONDS = 5
 # A large province's cities: the dashboard's city holds about a twentieth of the rows.
 CITIES = 20
 
@@ -73,11 +79,15 @@ class Command(BaseCommand):
         parser.add_argument("--venues", type=int, default=50_000)
         parser.add_argument("--cases", type=int, default=100)
         parser.add_argument("--seconds", type=int, default=30, help="per check-in run")
+        parser.add_argument(
+            "--rounds", type=int, default=2, help="check-in runs alone and with reads, in turn"
+        )
         parser.add_argument("--dir", type=Path, help="where the clusters go (default: temp)")
         parser.add_argument("--keep", action="store_true", help="leave the clusters' folder")
         parser.add_argument("--phase", choices=["build", "measure", "read-load"], help="internal")
         parser.add_argument("--now", help="internal")
         parser.add_argument("--standby-data", type=Path, help="internal")
+        parser.add_argument("--signal-file", type=Path, help="internal")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["phase"]:
@@ -104,6 +114,8 @@ class Command(BaseCommand):
         from jejak.core.tests.replication import StandbyCluster
         from jejak.devtools.national_bench import clusters
 
+        if opts["rounds"] < 1:
+            raise CommandError("--rounds must be at least 1")
         if opts["dir"] and not opts["dir"].is_dir():
             raise CommandError(f"--dir {opts['dir']} is not a folder: create it first")
         if missing := clusters.missing_tools():
@@ -173,7 +185,10 @@ class Command(BaseCommand):
             "bench-national",
             f"--phase={name}",
             f"--now={now.isoformat()}",
-            *(f"--{k}={opts[k]}" for k in ("checkins", "people", "venues", "cases", "seconds")),
+            *(
+                f"--{k}={opts[k]}"
+                for k in ("checkins", "people", "venues", "cases", "seconds", "rounds")
+            ),
         ]
 
     def child(self, arguments: list[str], env: dict[str, str]) -> None:
@@ -316,7 +331,7 @@ class Command(BaseCommand):
         )
         bench.make_rosters(visitors, venues)
         self.say(f"throughput data s={time.monotonic() - started:.1f}")
-        rates = []
+        rates: dict[bool, list[float]] = {False: [], True: []}
         standby = opts["standby_data"]
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -327,49 +342,78 @@ class Command(BaseCommand):
             data_file = checkins._write_checkin_data(folder / "api.txt", lines, venues)
             env = {"JEJAK_SMS_BACKEND": "file", "JEJAK_SMS_DIR": str(folder / "sms")}
             with checkins.serving_stack(8766, 2, 10, env) as stack:
-                for label, loaded in (("alone", False), ("with_reads", True)):
-                    reader = None
+                # A few seconds first, not counted: the server processes' first requests
+                # (their caches, the new visitors' tokens) would otherwise fall in the
+                # first run only.
+                # Then the two kinds of run in turn, `--rounds` times: the machine's drift
+                # (other work, the disk, the tables growing) falls on both alike.
+                runs = [("warmup", False, WARMUP_SECONDS)]
+                for n in range(1, opts["rounds"] + 1):
+                    runs += [(f"alone-{n}", False, opts["seconds"])]
+                    runs += [(f"with_reads-{n}", True, opts["seconds"])]
+                for label, loaded, seconds in runs:
+                    if label != "warmup":
+                        closed = _closing_time(venues)
+                        self.say(f"throughput closing time: {closed} stays closed")
+                    reader, go = None, None
                     if loaded:
+                        # The reader starts, picks its cases and makes its first reads,
+                        # then waits for wrk: its start-up is not the read load measured.
+                        signal = folder / f"{label}.ready"
                         reader = subprocess.Popen(  # noqa: S603 (ourselves)
                             [
                                 str(Path(sys.executable).parent / "jejak"),
                                 *self.phase("read-load", opts, now),
+                                f"--signal-file={signal}",
                             ],
                             env=os.environ.copy(),
                         )
+                        _wait_for(signal, reader)
+                        go = signal.with_suffix(".go").touch
                     cpu_before = cpu_seconds(standby) if standby else 0.0
-                    # The second run's visitors start at other venues: at the same
-                    # one, still inside from the first run, each scan would be a
-                    # check-out (answered, cheaper, and no new row).
-                    shift = {"venue_offset": settings_like["venues"] // 2} if loaded else {}
                     load = runner._checkins(
                         f"checkins_{label}",
                         wrk,
                         stack,
                         data_file,
                         folder / label,
-                        settings_like | shift,
+                        settings_like | {"seconds": seconds},
+                        before_load=go,
                     )
                     cpu = cpu_seconds(standby) - cpu_before if standby else 0.0
                     if reader is not None and reader.wait(timeout=opts["seconds"] + 120):
                         problems.append("the read load failed")
-                    rates.append(load.figures["rps"])
                     problems += load.problems
+                    if label == "warmup":
+                        continue
+                    rates[loaded].append(load.figures["rps"])
                     self.say(
                         f"throughput {label} checkins_per_s={load.figures['rps']:.0f} "
                         f"p99_ms={load.figures['p99']:.1f} standby_cpu_s={cpu:.1f} "
-                        f"standby_cores={cpu / opts['seconds']:.2f}"
+                        f"standby_cores={cpu / seconds:.2f}"
                     )
-        ratio = rates[1] / rates[0] if rates[0] else 0.0
-        self.say(f"throughput ratio={ratio:.2f} (with the read load over alone)")
-        return rates[0], rates[1]
+        alone, with_reads = (statistics.mean(rates[k]) for k in (False, True))
+        ratio = with_reads / alone if alone else 0.0
+        self.say(
+            f"throughput mean alone={alone:.0f} with_reads={with_reads:.0f} ratio={ratio:.2f} "
+            f"(with the read load over alone, {opts['rounds']} runs each)"
+        )
+        return alone, with_reads
 
     def read_load(self, opts: dict[str, Any], now: dt.datetime) -> None:
         from jejak.devtools.national_bench import measure
 
         picked = measure.cases(50, days=DAYS, now=now)
-        # Until wrk has run its time: its start is a second or two after this one's.
-        done = measure.read_load(picked, seconds=opts["seconds"] + 2, now=now, say=self.say)
+        signal: Path = opts["signal_file"]
+
+        def start() -> None:
+            """Ready; then wait for the parent to start wrk (its `.go` file)."""
+            signal.touch()
+            _wait_for(signal.with_suffix(".go"))
+
+        done = measure.read_load(
+            picked, seconds=opts["seconds"], now=now, say=self.say, start=start
+        )
         self.say(
             f"read_load traces={done['traces']} dashboards={done['dashboards']} "
             f"failures={done['failures']}"
@@ -428,6 +472,37 @@ class Command(BaseCommand):
     def say(self, line: str) -> None:
         self.stdout.write(line)
         self.stdout.flush()
+
+
+def _closing_time(venues: list[Any]) -> int:
+    """Close every stay at the check-in runs' venues, as their staff do at closing time
+    (`check_out_everyone`): the second run then sends the same visitors to the same
+    venues as the first, into empty venues as the first found them. (Sent elsewhere
+    instead, with their stays still open, it had another mix: more employees off their
+    roster, other venues full, each check-in closing a stay first.)"""
+    from jejak.accounts.models import User
+    from jejak.checkins import checkout
+    from jejak.devtools.national_bench import measure
+    from jejak.venues.models import Venue
+
+    measure.city_officer()  # made if it is not there yet
+    actor = User.objects.get(username=measure.OFFICER)
+    return sum(
+        checkout.check_out_everyone(venue=venue, actor=actor)
+        for venue in Venue.objects.filter(pk__in=[v.venue_id for v in venues])
+    )
+
+
+def _wait_for(path: Path, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until `path` exists (another process's signal), at most 10 minutes; a `process`
+    that ends first has failed."""
+    deadline = time.monotonic() + 600
+    while not path.exists():
+        if process is not None and process.poll() is not None:
+            raise CommandError(f"the read load ended ({process.returncode}) before it was ready")
+        if time.monotonic() > deadline:
+            raise CommandError(f"{path.name} did not appear within 10 minutes")
+        time.sleep(0.05)
 
 
 def _verdict(met: bool) -> str:
