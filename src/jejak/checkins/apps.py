@@ -21,3 +21,7 @@ class CheckinsConfig(AppConfig):
             setting="JEJAK_CHECKIN_RETENTION_DAYS",
             purge=checkins.purge_expired_checkins,
         )
+
+        from jejak.checkins import partition_metrics
+
+        partition_metrics.register()

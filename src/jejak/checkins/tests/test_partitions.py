@@ -396,3 +396,33 @@ def test_check_ins_do_not_wait_while_a_dropped_day_is_removed(
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP TABLE IF EXISTS "{day.name}"')
+
+
+def test_the_partitions_on_metrics(db, settings):
+    from jejak.core import metrics
+    from jejak.core.tests.metrics_tools import TOKEN, scrape
+
+    settings.JEJAK_METRICS_TOKEN, settings.JEJAK_METRICS_NETWORKS = TOKEN, []
+
+    def scraped() -> Any:
+        metrics._sources["checkin_partitions"].expires = 0.0
+        return scrape()
+
+    if not partitions.active():
+        assert "jejak_checkin_partitions" not in scraped().names()
+        return
+    today = partitions.day_of(dt.datetime.now(dt.UTC))
+    first = scraped()
+    assert first.value("jejak_checkin_partitions") == len(partitions.existing())
+    assert first.value("jejak_checkin_partition_days_ahead") >= partitions.AHEAD
+    assert first.value("jejak_checkin_partitions_detached") == 0
+
+    # An old day, then that day detached by a drop that stopped half-way.
+    day = partitions.Day(T.date())
+    partitions.create(day)
+    assert scraped().value("jejak_checkin_partition_oldest_age_days") == (today - T.date()).days
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{partitions.TABLE}" DETACH PARTITION "{day.name}"')
+    then = scraped()
+    assert then.value("jejak_checkin_partitions_detached") == 1
+    assert then.value("jejak_checkin_partitions") == first.value("jejak_checkin_partitions")
