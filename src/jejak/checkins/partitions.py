@@ -422,15 +422,19 @@ class Listed:
     day: dt.date | None  # None: the default partition, or the held table
     rows: int  # PostgreSQL's estimate (pg_class.reltuples) unless counted
     bytes: int
+    detached: bool = False  # a day a stopped drop left (`detached`)
 
 
 def listing(*, count: bool = False) -> list[Listed]:
-    """Every partition, the default and the held table, with rows and size."""
+    """Every partition, the days left detached, the default and the held table, with
+    rows and size."""
     q = connection.ops.quote_name
-    found = [(d.name, d.day) for d in existing()] + [(DEFAULT, None), (HELD, None)]
+    found: list[tuple[str, dt.date | None, bool]] = [(d.name, d.day, False) for d in existing()]
+    found += [(d.name, d.day, True) for d in detached()]
+    found += [(DEFAULT, None, False), (HELD, None, False)]
     out = []
     with connection.cursor() as cursor:
-        for name, day in found:
+        for name, day, left in found:
             cursor.execute(
                 "SELECT GREATEST(reltuples, 0)::bigint, pg_total_relation_size(oid) "
                 "FROM pg_class WHERE oid = to_regclass(%s)",
@@ -443,7 +447,7 @@ def listing(*, count: bool = False) -> list[Listed]:
             if count:
                 cursor.execute(f"SELECT COUNT(*) FROM {q(name)}")  # noqa: S608  # nosec B608
                 rows = int(cursor.fetchone()[0])
-            out.append(Listed(name, day, rows, size))
+            out.append(Listed(name, day, rows, size, left))
     return out
 
 

@@ -353,6 +353,11 @@ def test_a_detached_day_not_past_retention_is_left_alone(db):
         cursor.execute(f'ALTER TABLE "{partitions.TABLE}" DETACH PARTITION "{day.name}"')
     assert partitions.sweep(day.hi - dt.timedelta(seconds=1)) == (0, 0)
     assert partitions.detached() == [day]
+    out = io.StringIO()
+    call_command("partitions", "--list", stdout=out)
+    (line,) = [line for line in out.getvalue().splitlines() if line.endswith("drops it)")]
+    assert line.startswith(f"{day.name} 2024-03-10 rows=0 bytes=")
+    assert line.endswith(" detached (the next retention run drops it)")
     assert partitions.sweep(day.hi) == (1, 0)
     assert partitions.detached() == []
 

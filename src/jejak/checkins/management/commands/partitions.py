@@ -61,7 +61,8 @@ class Command(BaseCommand):
         if options["list"]:
             for row in partitions.listing(count=options["count"]):
                 label = row.day.isoformat() if row.day else "-"
-                self.stdout.write(f"{row.name} {label} rows={row.rows} bytes={row.bytes}")
+                left = " detached (the next retention run drops it)" if row.detached else ""
+                self.stdout.write(f"{row.name} {label} rows={row.rows} bytes={row.bytes}{left}")
             return
         if options["drop_before"] is not None:
             done = retention.drop_expired_days(until=options["drop_before"])
