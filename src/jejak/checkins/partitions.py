@@ -114,14 +114,21 @@ def existing() -> list[Day]:
             [TABLE],
         )
         names = [name for (name,) in cursor.fetchall()]
-    found = []
     for name in names:
-        match = _NAME.match(name)
-        if match:
-            found.append(Day(dt.datetime.strptime(match.group(1), "%Y%m%d").date()))  # noqa: DTZ007 (a date)
-        elif name != DEFAULT:
+        if name != DEFAULT and _day_named(name) is None:
             logger.warning("check-in partition %s is not one of ours: left alone", name)
-    return sorted(found, key=lambda d: d.day)
+    return _days_named(names)
+
+
+def _day_named(name: str) -> Day | None:
+    """The day of a table named like a day's partition, else None."""
+    match = _NAME.match(name)
+    return Day(dt.datetime.strptime(match.group(1), "%Y%m%d").date()) if match else None  # noqa: DTZ007 (a date)
+
+
+def _days_named(names: Sequence[str]) -> list[Day]:
+    """The days of the names that are days' tables, oldest first."""
+    return sorted((d for name in names if (d := _day_named(name))), key=lambda d: d.day)
 
 
 def wanted(now: dt.datetime, *, ahead: int = AHEAD) -> list[Day]:
@@ -324,13 +331,7 @@ def detached() -> list[Day]:
             "AND starts_with(relname, %s)",
             [TABLE, _PREFIX],
         )
-        names = [name for (name,) in cursor.fetchall()]
-    days = [
-        Day(dt.datetime.strptime(match.group(1), "%Y%m%d").date())  # noqa: DTZ007 (a date)
-        for name in names
-        if (match := _NAME.match(name))
-    ]
-    return sorted(days, key=lambda d: d.day)
+        return _days_named([name for (name,) in cursor.fetchall()])
 
 
 def cascade(checkin_ids: RawSQL | Sequence[int]) -> Counter[str]:
